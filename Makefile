@@ -1,0 +1,42 @@
+# One-command start and test. See README.md.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.deps-installed
+
+export DJANGO_SETTINGS_MODULE ?= laowu.settings.local
+
+.PHONY: run test deps system-deps migrate demo lint bench clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt -r requirements-dev.txt
+	@touch $@
+
+deps: $(STAMP)
+
+system-deps:
+	@scripts/system-deps.sh
+
+migrate: deps
+	$(BIN)/python manage.py migrate --noinput
+
+demo: migrate
+	$(BIN)/python manage.py seed_demo
+
+run: system-deps demo
+	@echo "平台地址：http://127.0.0.1:8000"
+	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+test: system-deps deps
+	@scripts/test.sh
+
+lint: deps
+	$(BIN)/ruff check laowu tests scripts
+	$(BIN)/ruff format --check laowu tests scripts
+
+bench: system-deps deps
+	$(BIN)/python scripts/bench.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts

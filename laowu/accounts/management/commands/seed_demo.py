@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from laowu.accounts.models import Role, User
+from laowu.accounts.services import create_staff_account, register_enterprise
+from laowu.integrations.company_info.offline import offline_companies
+
+# Demo-only password, printed by `make run` and listed in README. Demo data is refused
+# under production settings, so this never exists on a real deployment.
+DEMO_PASSWORD = "Laowu@2026"  # noqa: S105
+
+STAFF = [
+    ("shenhe", Role.REVIEWER, "审核员（演示）", "13900000001"),
+    ("jianguan", Role.SUPERVISOR, "监管人员（演示）", "13900000002"),
+    ("xitong", Role.SYSADMIN, "系统管理员（演示）", "13900000003"),
+    ("anquan", Role.SECADMIN, "安全管理员（演示）", "13900000004"),
+    ("shenji", Role.AUDITADMIN, "审计管理员（演示）", "13900000005"),
+]
+DEMO_ENTERPRISE_PHONE = "13800000000"
+
+
+class Command(BaseCommand):
+    help = "创建演示数据（演示企业及各角色账号）。已存在的账号保持不变。"
+
+    def handle(self, *args: Any, **opts: Any) -> None:
+        if not getattr(settings, "LAOWU_DEMO_DATA_ALLOWED", False):
+            raise CommandError("生产环境不允许创建演示数据。")
+        company = offline_companies()[0]
+        if not User.objects.filter(username=company.credit_code).exists():
+            register_enterprise(
+                name=company.name,
+                credit_code=company.credit_code,
+                contact_name="李明",
+                phone=DEMO_ENTERPRISE_PHONE,
+                password=DEMO_PASSWORD,
+            )
+        for username, role, name, phone in STAFF:
+            if not User.objects.filter(username=username).exists():
+                create_staff_account(
+                    username=username, role=role, display_name=name, phone=phone, password=DEMO_PASSWORD
+                )
+        rows = [(company.credit_code, "企业用户", company.name)] + [(u, Role(r).label, n) for u, r, n, _ in STAFF]
+        self.stdout.write(f"演示账号（密码均为 {DEMO_PASSWORD}；仅限本地演示）：")
+        for username, role, name in rows:
+            self.stdout.write(f"  {role:<6}  {username:<20}  {name}")
+        self.stdout.write(f"短信验证码发件箱（忘记密码时查看验证码）：{settings.LAOWU_SMS_OUTBOX}")

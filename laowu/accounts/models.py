@@ -1,0 +1,114 @@
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models import Q
+
+
+class District(models.Model):
+    """行政区划. Enterprises and committee accounts belong to one; reviewers see their own."""
+
+    code = models.CharField("行政区划代码", max_length=6, unique=True)
+    name = models.CharField("名称", max_length=50)
+
+    class Meta:
+        verbose_name = "行政区划"
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    ENTERPRISE = "enterprise", "企业用户"
+    REVIEWER = "reviewer", "审核员"
+    SUPERVISOR = "supervisor", "监管人员"
+    SYSADMIN = "sysadmin", "系统管理员"
+    SECADMIN = "secadmin", "安全管理员"
+    AUDITADMIN = "auditadmin", "审计管理员"
+
+
+STAFF_ROLES = frozenset(Role) - {Role.ENTERPRISE}
+COMMITTEE_ROLES = frozenset({Role.REVIEWER, Role.SUPERVISOR})
+ADMIN_ROLES = frozenset({Role.SYSADMIN, Role.SECADMIN, Role.AUDITADMIN})
+
+
+class User(AbstractUser):
+    """One account, one role: 三员分立 holds because a role is a single value, not a set.
+
+    Enterprise accounts log in with their 统一社会信用代码 as the username.
+    """
+
+    role = models.CharField("角色", max_length=20, choices=Role.choices)
+    display_name = models.CharField("姓名/联系人", max_length=50, blank=True)
+    phone = models.CharField("手机号码", max_length=11, blank=True)
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise",
+        verbose_name="所属企业",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="accounts",
+    )
+    districts = models.ManyToManyField(District, verbose_name="管辖区划", blank=True, related_name="staff")
+    password_changed_at = models.DateTimeField("密码修改时间", null=True, blank=True)
+
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = "用户"
+        constraints = [
+            # The phone is how a forgotten password is recovered, so it must name one account.
+            models.UniqueConstraint(fields=["phone"], condition=~Q(phone=""), name="user_phone_unique"),
+            models.CheckConstraint(
+                condition=(
+                    Q(role="enterprise", enterprise__isnull=False)
+                    | (~Q(role="enterprise") & Q(enterprise__isnull=True))
+                ),
+                name="user_enterprise_iff_enterprise_role",
+            ),
+            # No Django superuser: it would hold every admin power at once, against 三员分立.
+            models.CheckConstraint(condition=Q(is_superuser=False), name="user_no_superuser"),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+    @property
+    def role_label(self) -> str:
+        return Role(self.role).label if self.role else ""
+
+    @property
+    def is_enterprise(self) -> bool:
+        return self.role == Role.ENTERPRISE
+
+    @property
+    def is_committee(self) -> bool:
+        return self.role in COMMITTEE_ROLES
+
+
+class SmsPurpose(models.TextChoices):
+    PASSWORD_RESET = "password_reset", "找回密码"
+
+
+class SmsCode(models.Model):
+    """One verification code request. Rows exist for unknown numbers too, so that rate
+    limits (and the reply) are the same whether or not the number is registered."""
+
+    phone = models.CharField(max_length=11, db_index=True)
+    purpose = models.CharField(max_length=30, choices=SmsPurpose.choices)
+    code_hash = models.CharField(max_length=128)
+    ip = models.GenericIPAddressField(null=True)
+    created_at = models.DateTimeField(db_index=True)
+    expires_at = models.DateTimeField()
+    wrong_tries = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True)
+    voided = models.BooleanField(default=False)
+    delivered = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = "短信验证码"
+        indexes = [models.Index(fields=["ip", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} {self.phone[:3]}****{self.phone[-4:]}"

@@ -1,0 +1,343 @@
+"""Account writes: registration, passwords, SMS codes, staff accounts.
+
+Each function is one durable transaction that also writes its audit row. Calls to
+outside systems (company information, SMS) happen outside the transaction so a slow
+provider never holds database locks.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+import secrets
+from collections.abc import Iterable
+
+from axes.handlers.proxy import AxesProxyHandler
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
+
+from laowu.audit.models import Result
+from laowu.audit.services import Action, record
+from laowu.core.validators import mask_mobile, normalize_credit_code, validate_credit_code, validate_mobile
+from laowu.enterprises.models import Enterprise
+from laowu.integrations.company_info import ProviderUnavailable, get_company_info_provider
+from laowu.integrations.company_info.base import CompanyInfo
+from laowu.integrations.sms import SmsDeliveryError, get_sms_backend
+
+from .models import STAFF_ROLES, District, Role, SmsCode, SmsPurpose, User
+
+log = logging.getLogger(__name__)
+
+
+class RateLimited(Exception):
+    """A request refused by a rate limit; the message is shown to the user as is."""
+
+
+class SmsUnavailable(Exception):
+    pass
+
+
+# ---------------------------------------------------------------- registration
+
+
+@dataclasses.dataclass(frozen=True)
+class ProviderLookup:
+    status: str  # "confirmed" | "no_result" | "unavailable"
+    info: CompanyInfo | None
+
+
+def lookup_company(credit_code: str) -> ProviderLookup:
+    try:
+        info = get_company_info_provider().lookup(credit_code)
+    except ProviderUnavailable as exc:
+        log.warning("company-info provider unavailable: %s", exc)
+        return ProviderLookup("unavailable", None)
+    return ProviderLookup("confirmed" if info else "no_result", info)
+
+
+def _same_name(a: str, b: str) -> bool:
+    # Full-width and half-width brackets are both common in registered names.
+    def norm(s: str) -> str:
+        return s.strip().replace("（", "(").replace("）", ")").replace(" ", "")
+
+    return norm(a) == norm(b)
+
+
+def default_district() -> District:
+    code, name = settings.LAOWU_DEFAULT_DISTRICT
+    district, _ = District.objects.get_or_create(code=code, defaults={"name": name})
+    return district
+
+
+def register_enterprise(
+    *,
+    name: str,
+    credit_code: str,
+    contact_name: str,
+    phone: str,
+    password: str,
+    request: HttpRequest | None = None,
+) -> User:
+    credit_code = normalize_credit_code(credit_code)
+    name = name.strip()
+    validate_credit_code(credit_code)
+    validate_mobile(phone)
+    lookup = lookup_company(credit_code)
+    if lookup.info is not None and not _same_name(lookup.info.name, name):
+        raise ValidationError(
+            {"name": f"企业名称与该统一社会信用代码的登记名称不一致（登记名称：{lookup.info.name}），请核对。"}
+        )
+    user = User(username=credit_code, role=Role.ENTERPRISE, display_name=contact_name.strip(), phone=phone)
+    validate_password(password, user)
+    try:
+        with transaction.atomic(durable=True):
+            _check_unique_registration(credit_code=credit_code, phone=phone)
+            enterprise = Enterprise(
+                name=name,
+                credit_code=credit_code,
+                district=default_district(),
+                provider_confirmed=lookup.status == "confirmed",
+                provider_data=lookup.info.as_dict() if lookup.info else {},
+                provider_checked_at=timezone.now(),
+                contact_name=contact_name.strip(),
+                contact_phone=phone,
+            )
+            enterprise.full_clean()
+            enterprise.save()
+            user.enterprise = enterprise
+            user.set_password(password)
+            user.password_changed_at = timezone.now()
+            user.full_clean(exclude=["password"])
+            user.save()
+            record(
+                action=Action.REGISTER,
+                request=request,
+                user=user,
+                obj=enterprise,
+                detail={"provider": lookup.status},
+            )
+    except IntegrityError:
+        # Two registrations of the same code or phone raced past the checks above.
+        _check_unique_registration(credit_code=credit_code, phone=phone)
+        raise
+    return user
+
+
+def _check_unique_registration(*, credit_code: str, phone: str) -> None:
+    if (
+        Enterprise.objects.filter(credit_code=credit_code).exists()
+        or User.objects.filter(username=credit_code).exists()
+    ):
+        raise ValidationError(
+            {"credit_code": "该统一社会信用代码已注册。请直接登录；如忘记密码，请点击“忘记密码”找回。"}
+        )
+    if User.objects.filter(phone=phone).exists():
+        raise ValidationError({"phone": "该手机号码已被其他账号使用，请更换联系人手机号码。"})
+
+
+# ---------------------------------------------------------------- passwords
+
+
+def change_password(*, user: User, new_password: str, request: HttpRequest | None = None) -> None:
+    validate_password(new_password, user)
+    with transaction.atomic(durable=True):
+        user.set_password(new_password)
+        user.password_changed_at = timezone.now()
+        user.save(update_fields=["password", "password_changed_at"])
+        record(action=Action.PASSWORD_CHANGE, request=request, user=user, obj=user)
+
+
+def _code_hash(phone: str, code: str) -> str:
+    return salted_hmac("laowu.sms-code", f"{phone}:{code}", algorithm="sha256").hexdigest()
+
+
+def _local_midnight(now: dt.datetime) -> dt.datetime:
+    local = timezone.localtime(now)
+    return local.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def request_password_reset_code(*, phone: str, request: HttpRequest | None = None) -> None:
+    """Send a reset code if the number belongs to an active account.
+
+    The caller shows the same reply either way, and the same limits apply to unknown
+    numbers, so nobody can probe which numbers are registered.
+    """
+    from laowu.core.http import client_ip
+
+    validate_mobile(phone)
+    now = timezone.now()
+    ip = client_ip(request)
+    purpose = SmsPurpose.PASSWORD_RESET
+    with transaction.atomic(durable=True):
+        last = SmsCode.objects.filter(phone=phone, purpose=purpose).order_by("-created_at").first()
+        wait = settings.LAOWU_SMS_RESEND_SECONDS - (now - last.created_at).total_seconds() if last else 0
+        if wait > 0:
+            raise RateLimited(f"验证码已发送，请{int(wait) + 1}秒后再重新获取。")
+        if (
+            SmsCode.objects.filter(phone=phone, purpose=purpose, created_at__gte=_local_midnight(now)).count()
+            >= settings.LAOWU_SMS_DAILY_PER_PHONE
+        ):
+            raise RateLimited("该手机号今日获取验证码的次数已达上限，请明天再试。")
+        if ip and (
+            SmsCode.objects.filter(ip=ip, created_at__gte=now - dt.timedelta(hours=1)).count()
+            >= settings.LAOWU_SMS_HOURLY_PER_IP
+        ):
+            raise RateLimited("当前网络获取验证码过于频繁，请稍后再试。")
+        SmsCode.objects.filter(phone=phone, purpose=purpose, used_at__isnull=True, voided=False).update(voided=True)
+        user = User.objects.filter(phone=phone, is_active=True).first()
+        code = f"{secrets.randbelow(10**6):06d}"
+        sms = SmsCode.objects.create(
+            phone=phone,
+            purpose=purpose,
+            code_hash=_code_hash(phone, code),
+            ip=ip,
+            created_at=now,
+            expires_at=now + dt.timedelta(seconds=settings.LAOWU_SMS_CODE_TTL_SECONDS),
+            delivered=False,
+        )
+        record(
+            action=Action.SMS_CODE,
+            request=request,
+            user=user,
+            username=mask_mobile(phone),
+            detail={"phone": mask_mobile(phone), "registered": user is not None},
+        )
+    if user is None:
+        return
+    try:
+        get_sms_backend().send_code(phone=phone, code=code, purpose=purpose)
+    except SmsDeliveryError as exc:
+        log.error("SMS delivery failed for %s: %s", mask_mobile(phone), exc)
+        SmsCode.objects.filter(pk=sms.pk).update(voided=True)
+        record(
+            action=Action.SMS_CODE,
+            request=request,
+            user=user,
+            result=Result.FAILURE,
+            detail={"phone": mask_mobile(phone), "error": str(exc)[:200]},
+        )
+        raise SmsUnavailable("短信发送失败，请稍后重试。") from exc
+    SmsCode.objects.filter(pk=sms.pk).update(delivered=True)
+
+
+def reset_password_with_code(*, phone: str, code: str, new_password: str, request: HttpRequest | None = None) -> User:
+    now = timezone.now()
+    error: str | None = None
+    user = User.objects.filter(phone=phone, is_active=True).first()
+    if user is not None:
+        validate_password(new_password, user)
+    # The wrong-try counter must be committed even when the attempt fails, so the
+    # outcome is decided inside the transaction and raised only after it commits.
+    with transaction.atomic(durable=True):
+        sms = (
+            SmsCode.objects.select_for_update()
+            .filter(phone=phone, purpose=SmsPurpose.PASSWORD_RESET, used_at__isnull=True, voided=False)
+            .order_by("-created_at")
+            .first()
+        )
+        if sms is None or sms.expires_at <= now:
+            error = "验证码已失效，请重新获取。"
+        elif not constant_time_compare(_code_hash(phone, code.strip()), sms.code_hash) or user is None:
+            sms.wrong_tries += 1
+            left = settings.LAOWU_SMS_MAX_WRONG_TRIES - sms.wrong_tries
+            if left <= 0:
+                sms.voided = True
+                error = "验证码错误次数过多，已失效，请重新获取。"
+            else:
+                error = f"验证码不正确，还可尝试{left}次。"
+            sms.save(update_fields=["wrong_tries", "voided"])
+        else:
+            assert user is not None
+            user.set_password(new_password)
+            user.password_changed_at = now
+            user.save(update_fields=["password", "password_changed_at"])
+            sms.used_at = now
+            sms.save(update_fields=["used_at"])
+        record(
+            action=Action.PASSWORD_RESET,
+            request=request,
+            user=user,
+            username=mask_mobile(phone),
+            result=Result.FAILURE if error else Result.SUCCESS,
+            detail={"phone": mask_mobile(phone), **({"reason": error} if error else {})},
+        )
+    if error:
+        raise ValidationError({"code": error})
+    assert user is not None
+    # Proving control of the phone is as strong as the password: lift any lockout.
+    AxesProxyHandler.reset_attempts(username=user.get_username())
+    return user
+
+
+# ---------------------------------------------------------------- staff accounts
+
+
+def create_staff_account(
+    *,
+    username: str,
+    role: str,
+    display_name: str,
+    password: str,
+    phone: str = "",
+    district_codes: Iterable[str] = (),
+    actor: User | None = None,
+    request: HttpRequest | None = None,
+) -> User:
+    if role not in STAFF_ROLES:
+        raise ValidationError({"role": "只能创建审核员、监管人员或三员管理账号；企业账号须由企业自行注册。"})
+    if phone:
+        validate_mobile(phone)
+    user = User(username=username.strip(), role=role, display_name=display_name.strip(), phone=phone)
+    validate_password(password, user)
+    codes = list(district_codes) or [settings.LAOWU_DEFAULT_DISTRICT[0]]
+    with transaction.atomic(durable=True):
+        districts = list(District.objects.filter(code__in=codes))
+        if not districts and set(codes) == {settings.LAOWU_DEFAULT_DISTRICT[0]}:
+            districts = [default_district()]
+        if len(districts) != len(set(codes)):
+            raise ValidationError({"districts": "行政区划代码不存在。"})
+        if User.objects.filter(username=user.username).exists():
+            raise ValidationError({"username": "该账号已存在。"})
+        if phone and User.objects.filter(phone=phone).exists():
+            raise ValidationError({"phone": "该手机号码已被其他账号使用。"})
+        user.set_password(password)
+        user.password_changed_at = timezone.now()
+        user.full_clean(exclude=["password"])
+        user.save()
+        user.districts.set(districts)
+        record(
+            action=Action.STAFF_CREATE,
+            request=request,
+            user=actor,
+            username="manage.py" if actor is None else "",
+            obj=user,
+            detail={"role": role, "districts": [d.code for d in districts]},
+        )
+    return user
+
+
+def set_account_active(*, account: User, active: bool, actor: User, request: HttpRequest | None = None) -> None:
+    if account.pk == actor.pk:
+        raise ValidationError("不能停用自己的账号。")
+    with transaction.atomic(durable=True):
+        User.objects.filter(pk=account.pk).update(is_active=active)
+        account.is_active = active
+        record(action=Action.ACCOUNT_ACTIVE, request=request, user=actor, obj=account, detail={"active": active})
+
+
+def unlock(*, username: str | None = None, ip_address: str | None = None, actor: User, request: HttpRequest) -> int:
+    with transaction.atomic(durable=True):
+        count = AxesProxyHandler.reset_attempts(username=username, ip_address=ip_address)
+        record(
+            action=Action.UNLOCK,
+            request=request,
+            user=actor,
+            detail={"username": username or "", "ip": ip_address or "", "cleared": count},
+        )
+    return count

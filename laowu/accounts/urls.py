@@ -1,0 +1,20 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from . import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("register/", views.register, name="register"),
+    path("password/change/", views.password_change, name="password_change"),
+    path("password/forgot/", views.password_forgot, name="password_forgot"),
+    path("password/reset/", views.password_reset, name="password_reset"),
+    path("users/", views.user_list, name="user_list"),
+    path("users/new/", views.staff_create, name="staff_create"),
+    path("users/<int:pk>/active/", views.user_set_active, name="user_set_active"),
+    path("lockouts/", views.lockouts, name="lockouts"),
+    path("lockouts/unlock/", views.unlock, name="unlock"),
+]

@@ -1,0 +1,212 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import login as auth_login
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth import views as auth_views
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from laowu.core.http import client_ip
+from laowu.core.pagination import paginate
+
+from . import selectors, services
+from .forms import (
+    ForgotPasswordForm,
+    LoginForm,
+    PasswordChangeForm,
+    RegistrationForm,
+    ResetPasswordForm,
+    StaffCreateForm,
+)
+from .models import Role, User
+from .permissions import role_required
+
+RESET_PHONE_SESSION_KEY = "laowu_reset_phone"
+
+
+class LoginView(auth_views.LoginView):
+    form_class = LoginForm
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+
+def lockout_response(
+    request: HttpRequest, response: HttpResponse | None, credentials: dict[str, Any] | None
+) -> HttpResponse:
+    """Shown by django-axes instead of the login result once the account or IP is locked."""
+    username = (credentials or {}).get("username") or request.POST.get("username")
+    until = selectors.locked_until(username=username, ip_address=client_ip(request))
+    until_text = timezone.localtime(until).strftime("%H:%M") if until else "15分钟"
+    form = LoginForm(request, initial={"username": username or ""})
+    error = f"登录失败次数过多，账号已被锁定，请于 {until_text} 后重试，或通过“忘记密码”重置密码。"
+    return render(request, "accounts/login.html", {"form": form, "lockout_error": error}, status=429)
+
+
+def register(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("core:home")
+    form = RegistrationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            user = services.register_enterprise(
+                name=data["name"],
+                credit_code=data["credit_code"],
+                contact_name=data["contact_name"],
+                phone=data["phone"],
+                password=data["password1"],
+                request=request,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            auth_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            if user.enterprise and user.enterprise.provider_confirmed:
+                messages.success(request, "注册成功。企业登记信息已通过天眼查核验，请在“基本信息归集”中确认并补充。")
+            else:
+                messages.warning(
+                    request,
+                    "注册成功。未能从天眼查获取企业登记信息，请在“基本信息归集”中手工填写，审核时将予以核对。",
+                )
+            return redirect("core:home")
+    return render(request, "accounts/register.html", {"form": form})
+
+
+@role_required(*Role.values)
+def password_change(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    form = PasswordChangeForm(user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.change_password(user=user, new_password=form.cleaned_data["new_password1"], request=request)
+        except ValidationError as exc:
+            form.add_error("new_password1", exc)
+        else:
+            update_session_auth_hash(request, user)
+            messages.success(request, "密码修改成功。")
+            return redirect("core:home")
+    return render(request, "accounts/password_change.html", {"form": form})
+
+
+def password_forgot(request: HttpRequest) -> HttpResponse:
+    """忘记密码 step 1: phone number and image captcha, then an SMS code is sent."""
+    form = ForgotPasswordForm(request.POST or None, initial={"phone": request.session.get(RESET_PHONE_SESSION_KEY, "")})
+    if request.method == "POST" and form.is_valid():
+        phone = form.cleaned_data["phone"]
+        try:
+            services.request_password_reset_code(phone=phone, request=request)
+        except services.RateLimited as exc:
+            form.add_error("phone", str(exc))
+        except services.SmsUnavailable as exc:
+            form.add_error(None, str(exc))
+        else:
+            request.session[RESET_PHONE_SESSION_KEY] = phone
+            messages.info(request, "如该手机号码已注册，验证码已发送，5分钟内有效。")
+            return redirect("accounts:password_reset")
+    return render(request, "accounts/password_forgot.html", {"form": form})
+
+
+def password_reset(request: HttpRequest) -> HttpResponse:
+    """忘记密码 step 2: the SMS code and the new password."""
+    phone = request.session.get(RESET_PHONE_SESSION_KEY)
+    if not phone:
+        return redirect("accounts:password_forgot")
+    user = User.objects.filter(phone=phone, is_active=True).first()
+    form = ResetPasswordForm(request.POST or None, user=user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.reset_password_with_code(
+                phone=phone,
+                code=form.cleaned_data["code"],
+                new_password=form.cleaned_data["new_password1"],
+                request=request,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            del request.session[RESET_PHONE_SESSION_KEY]
+            messages.success(request, "密码已重置，请使用新密码登录。")
+            return redirect("accounts:login")
+    return render(
+        request, "accounts/password_reset.html", {"form": form, "masked_phone": phone[:3] + "****" + phone[-4:]}
+    )
+
+
+# ---------------------------------------------------------------- 系统管理员
+
+
+@role_required(Role.SYSADMIN)
+def user_list(request: HttpRequest) -> HttpResponse:
+    q = request.GET.get("q", "").strip()
+    role = request.GET.get("role", "")
+    page, query = paginate(request, selectors.user_list(q=q, role=role))
+    return render(
+        request,
+        "accounts/user_list.html",
+        {"page": page, "query": query, "q": q, "role": role, "roles": Role.choices},
+    )
+
+
+@role_required(Role.SYSADMIN)
+def staff_create(request: HttpRequest) -> HttpResponse:
+    form = StaffCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.create_staff_account(
+                username=data["username"],
+                role=data["role"],
+                display_name=data["display_name"],
+                phone=data["phone"],
+                password=data["password1"],
+                actor=request.user,  # type: ignore[arg-type]
+                request=request,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"工作人员账号 {data['username']} 已创建。")
+            return redirect("accounts:user_list")
+    return render(request, "accounts/staff_create.html", {"form": form})
+
+
+@require_POST
+@role_required(Role.SYSADMIN)
+def user_set_active(request: HttpRequest, pk: int) -> HttpResponse:
+    account = get_object_or_404(User, pk=pk)
+    active = request.POST.get("active") == "1"
+    try:
+        services.set_account_active(account=account, active=active, actor=request.user, request=request)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"账号 {account.username} 已{'启用' if active else '停用'}。")
+    return redirect(request.POST.get("next") or reverse("accounts:user_list"))
+
+
+# ---------------------------------------------------------------- 安全管理员
+
+
+@role_required(Role.SECADMIN)
+def lockouts(request: HttpRequest) -> HttpResponse:
+    page, query = paginate(request, selectors.active_lockouts())
+    rows = [{"attempt": a, "until": a.attempt_time + selectors.cooloff()} for a in page.object_list]
+    return render(request, "accounts/lockouts.html", {"page": page, "query": query, "rows": rows})
+
+
+@require_POST
+@role_required(Role.SECADMIN)
+def unlock(request: HttpRequest) -> HttpResponse:
+    username = request.POST.get("username") or None
+    ip_address = request.POST.get("ip_address") or None
+    if username or ip_address:
+        services.unlock(username=username, ip_address=ip_address, actor=request.user, request=request)  # type: ignore[arg-type]
+        messages.success(request, "已解除锁定。")
+    return redirect("accounts:lockouts")

@@ -1,0 +1,59 @@
+"""Writing the audit log. Call `record` inside the same transaction as the change it
+describes, so a rolled-back change leaves no row claiming it happened."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+from django.http import HttpRequest
+
+from laowu.core.http import client_ip
+
+from .models import AuditEvent, Result
+
+
+class Action(models.TextChoices):
+    REGISTER = "account.register", "企业注册"
+    LOGIN = "account.login", "登录"
+    LOGIN_FAILED = "account.login_failed", "登录失败"
+    LOCKOUT = "account.lockout", "账号锁定"
+    UNLOCK = "account.unlock", "解除锁定"
+    LOGOUT = "account.logout", "退出登录"
+    PASSWORD_CHANGE = "account.password_change", "修改密码"
+    PASSWORD_RESET = "account.password_reset", "找回密码"
+    SMS_CODE = "account.sms_code", "获取短信验证码"
+    STAFF_CREATE = "account.staff_create", "创建工作人员账号"
+    ACCOUNT_ACTIVE = "account.set_active", "启用/停用账号"
+    AUDIT_VIEW = "audit.search", "查询审计日志"
+
+
+def record(
+    *,
+    action: str,
+    request: HttpRequest | None = None,
+    user: Any = None,
+    username: str = "",
+    obj: Any = None,
+    result: str = Result.SUCCESS,
+    detail: dict[str, Any] | None = None,
+) -> AuditEvent:
+    if user is None and request is not None and getattr(request, "user", None) is not None:
+        user = request.user if request.user.is_authenticated else None
+    object_type = object_id = object_repr = ""
+    if obj is not None:
+        object_type = obj._meta.label_lower
+        object_id = str(obj.pk)
+        object_repr = str(obj)[:200]
+    return AuditEvent.objects.create(
+        user=user,
+        username=(user.get_username() if user is not None else username)[:150],
+        role=getattr(user, "role", "") or "",
+        ip=client_ip(request),
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        object_repr=object_repr,
+        result=result,
+        detail=detail or {},
+    )

@@ -1,0 +1,82 @@
+"""The workspace menus, one per role, in the manual's words.
+
+The menu is also the list of what each role may open: `permissions.role_required`
+on each view is the enforcement, this module only decides what is shown.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from django.urls import reverse
+
+from laowu.accounts.models import Role
+
+
+@dataclasses.dataclass(frozen=True)
+class Item:
+    label: str
+    url_name: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Group:
+    label: str
+    items: tuple[Item, ...]
+
+
+E, R, S = Role.ENTERPRISE, Role.REVIEWER, Role.SUPERVISOR
+
+MENUS: dict[str, tuple[Group, ...]] = {
+    E: (
+        Group("企业信息管理", (Item("基本信息归集", "workspace:basic_info"),)),
+        Group(
+            "人员信息管理",
+            (Item("安全员归集", "workspace:safety_officers"), Item("劳资专管员归集", "workspace:wage_managers")),
+        ),
+        Group("项目信息管理", (Item("项目信息归集", "workspace:projects"),)),
+        Group("账号设置", (Item("修改密码", "accounts:password_change"),)),
+    ),
+    R: (
+        Group("审核管理", (Item("待审核", "workspace:review_queue"), Item("企业列表", "workspace:enterprise_list"))),
+        Group(
+            "行业监管",
+            (
+                Item("不良行为公示", "workspace:bad_behaviour"),
+                Item("现场检查", "workspace:inspections"),
+                Item("评优创先", "workspace:awards"),
+                Item("通知公告", "workspace:notices"),
+                Item("统计分析", "workspace:statistics"),
+            ),
+        ),
+        Group("账号设置", (Item("修改密码", "accounts:password_change"),)),
+    ),
+    S: (
+        Group("监管查询", (Item("企业列表", "workspace:enterprise_list"), Item("统计分析", "workspace:statistics"))),
+        Group("账号设置", (Item("修改密码", "accounts:password_change"),)),
+    ),
+    Role.SYSADMIN: (
+        Group("系统管理", (Item("账号管理", "accounts:user_list"), Item("新建工作人员", "accounts:staff_create"))),
+        Group("账号设置", (Item("修改密码", "accounts:password_change"),)),
+    ),
+    Role.SECADMIN: (
+        Group("安全管理", (Item("登录锁定", "accounts:lockouts"),)),
+        Group("账号设置", (Item("修改密码", "accounts:password_change"),)),
+    ),
+    Role.AUDITADMIN: (
+        Group("审计管理", (Item("审计日志", "audit:event_list"),)),
+        Group("账号设置", (Item("修改密码", "accounts:password_change"),)),
+    ),
+}
+
+
+def menu_for(user: Any, current_path: str) -> list[dict[str, Any]]:
+    groups = []
+    for group in MENUS.get(getattr(user, "role", ""), ()):
+        items = []
+        for item in group.items:
+            url = reverse(item.url_name)
+            items.append({"label": item.label, "url": url, "active": current_path.startswith(url)})
+        groups.append({"label": group.label, "items": items})
+    return groups

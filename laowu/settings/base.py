@@ -1,0 +1,190 @@
+"""Settings shared by every environment. Everything site-specific comes from the environment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import environ
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+env = environ.Env()
+
+# Runtime data (SQLite file, private uploads, SMS outbox) lives outside the code tree's
+# tracked files so that `make run` twice keeps what the first run made.
+DATA_DIR = Path(env.str("LAOWU_DATA_DIR", default=str(BASE_DIR / "var")))
+
+DEBUG = env.bool("DEBUG", default=False)
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django.forms",
+    "axes",
+    "captcha",
+    "laowu.core",
+    "laowu.audit",
+    "laowu.accounts",
+    "laowu.enterprises",
+    "laowu.integrations",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "laowu.core.middleware.SecurityHeadersMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "laowu.urls"
+WSGI_APPLICATION = "laowu.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "laowu" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "laowu.core.context_processors.platform",
+            ],
+        },
+    },
+]
+
+# Lets the project's templates override widget templates (the captcha's).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+
+DATABASES = {
+    "default": env.db_url("DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'db.sqlite3'}"),
+}
+DATABASES["default"]["ATOMIC_REQUESTS"] = False
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL + a busy timeout let the dev server and a management command share the file.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
+    )
+else:
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "laowu.core.validators.PasswordComplexityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "core:home"
+LOGOUT_REDIRECT_URL = "accounts:login"
+
+# 30 minutes idle ends a session: the cookie's age is renewed on every request.
+SESSION_COOKIE_AGE = env.int("LAOWU_SESSION_IDLE_SECONDS", default=30 * 60)
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+# Lockout: 5 failures lock for 15 minutes, counted per account and, separately, per IP.
+AXES_FAILURE_LIMIT = env.int("LAOWU_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.float("LAOWU_LOGIN_LOCK_HOURS", default=0.25)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_LOCKOUT_CALLABLE = "laowu.accounts.views.lockout_response"
+AXES_IPWARE_PROXY_COUNT = env.int("LAOWU_PROXY_COUNT", default=0)
+AXES_VERBOSE = False
+
+LANGUAGE_CODE = "zh-hans"
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "laowu" / "static"]
+
+# Uploaded attachments are private: no MEDIA_URL is ever routed; files leave only
+# through views that check permission.
+PRIVATE_MEDIA_ROOT = Path(env.str("LAOWU_PRIVATE_MEDIA_ROOT", default=str(DATA_DIR / "private")))
+STORAGES = {
+    "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(PRIVATE_MEDIA_ROOT), "base_url": "/nonexistent/"},
+    },
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+# Captcha: 4 letters, case-insensitive; test mode (never in production) accepts PASSED.
+CAPTCHA_CHALLENGE_FUNCT = "captcha.helpers.random_char_challenge"
+CAPTCHA_LENGTH = 4
+CAPTCHA_TIMEOUT = 5
+CAPTCHA_IMAGE_SIZE = (110, 36)
+CAPTCHA_FONT_SIZE = 26
+CAPTCHA_LETTER_ROTATION = (-20, 20)
+CAPTCHA_TEST_MODE = env.bool("LAOWU_CAPTCHA_TEST_MODE", default=False)
+
+# Outside systems (DESIGN.md §7): each with an offline default.
+LAOWU_DEFAULT_DISTRICT = ("320507", "相城区")
+LAOWU_COMPANY_INFO_PROVIDER = env.str("LAOWU_COMPANY_INFO_PROVIDER", default="offline")
+LAOWU_TIANYANCHA_TOKEN = env.str("LAOWU_TIANYANCHA_TOKEN", default="")
+LAOWU_TIANYANCHA_BASE_URL = env.str("LAOWU_TIANYANCHA_BASE_URL", default="http://open.api.tianyancha.com")
+LAOWU_PROVIDER_TIMEOUT = env.float("LAOWU_PROVIDER_TIMEOUT", default=5.0)
+
+LAOWU_SMS_BACKEND = env.str("LAOWU_SMS_BACKEND", default="file")
+LAOWU_SMS_OUTBOX = Path(env.str("LAOWU_SMS_OUTBOX", default=str(DATA_DIR / "sms-outbox.jsonl")))
+LAOWU_SMS_ALIYUN_ACCESS_KEY_ID = env.str("LAOWU_SMS_ALIYUN_ACCESS_KEY_ID", default="")
+LAOWU_SMS_ALIYUN_ACCESS_KEY_SECRET = env.str("LAOWU_SMS_ALIYUN_ACCESS_KEY_SECRET", default="")
+LAOWU_SMS_ALIYUN_SIGN_NAME = env.str("LAOWU_SMS_ALIYUN_SIGN_NAME", default="")
+LAOWU_SMS_ALIYUN_TEMPLATE_CODE = env.str("LAOWU_SMS_ALIYUN_TEMPLATE_CODE", default="")
+LAOWU_SMS_ALIYUN_ENDPOINT = env.str("LAOWU_SMS_ALIYUN_ENDPOINT", default="https://dysmsapi.aliyuncs.com/")
+LAOWU_SMS_TENCENT_SECRET_ID = env.str("LAOWU_SMS_TENCENT_SECRET_ID", default="")
+LAOWU_SMS_TENCENT_SECRET_KEY = env.str("LAOWU_SMS_TENCENT_SECRET_KEY", default="")
+LAOWU_SMS_TENCENT_APP_ID = env.str("LAOWU_SMS_TENCENT_APP_ID", default="")
+LAOWU_SMS_TENCENT_SIGN_NAME = env.str("LAOWU_SMS_TENCENT_SIGN_NAME", default="")
+LAOWU_SMS_TENCENT_TEMPLATE_ID = env.str("LAOWU_SMS_TENCENT_TEMPLATE_ID", default="")
+LAOWU_SMS_TENCENT_REGION = env.str("LAOWU_SMS_TENCENT_REGION", default="ap-guangzhou")
+LAOWU_SMS_TENCENT_ENDPOINT = env.str("LAOWU_SMS_TENCENT_ENDPOINT", default="https://sms.tencentcloudapi.com/")
+LAOWU_SMS_TIMEOUT = env.float("LAOWU_SMS_TIMEOUT", default=5.0)
+
+# Verification-code rules (DESIGN.md §7).
+LAOWU_SMS_CODE_TTL_SECONDS = 300
+LAOWU_SMS_RESEND_SECONDS = 60
+LAOWU_SMS_DAILY_PER_PHONE = 10
+LAOWU_SMS_HOURLY_PER_IP = env.int("LAOWU_SMS_HOURLY_PER_IP", default=20)
+LAOWU_SMS_MAX_WRONG_TRIES = 5
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {"axes": {"level": "WARNING"}},
+}

@@ -1,0 +1,25 @@
+"""Local development (`make run`): SQLite under var/, a per-checkout secret key."""
+
+from __future__ import annotations
+
+import secrets
+
+from .base import *  # noqa: F403
+from .base import DATA_DIR, env
+
+DEBUG = env.bool("DEBUG", default=True)
+
+
+def _local_secret_key() -> str:
+    # Generated on first use and kept under var/ so sessions survive restarts, yet no
+    # secret is ever committed.
+    path = DATA_DIR / "secret_key"
+    if not path.exists():
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+SECRET_KEY = env.str("SECRET_KEY", default="") or _local_secret_key()
+LAOWU_DEMO_DATA_ALLOWED = True

@@ -1,0 +1,17 @@
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+urlpatterns = [
+    path("", include("laowu.core.urls")),
+    path("accounts/", include("laowu.accounts.urls")),
+    path("audit/", include("laowu.audit.urls")),
+    path("w/", include("laowu.core.workspace_urls")),
+    path("captcha/", include("captcha.urls")),
+    # The manual's addresses, kept for people who bookmarked them.
+    path("Home/Login", RedirectView.as_view(pattern_name="accounts:login", permanent=True)),
+    path("Home/AlterGlPwd", RedirectView.as_view(pattern_name="accounts:password_forgot", permanent=True)),
+]
+
+handler403 = "laowu.core.errors.forbidden"
+handler404 = "laowu.core.errors.not_found"
+handler500 = "laowu.core.errors.server_error"

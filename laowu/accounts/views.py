@@ -108,7 +108,6 @@ def password_forgot(request: HttpRequest) -> HttpResponse:
             form.add_error(None, str(exc))
         else:
             request.session[RESET_PHONE_SESSION_KEY] = phone
-            messages.info(request, "如该手机号码已注册，验证码已发送，5分钟内有效。")
             return redirect("accounts:password_reset")
     return render(request, "accounts/password_forgot.html", {"form": form})
 

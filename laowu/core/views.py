@@ -15,6 +15,11 @@ ROLE_HOME = {
 }
 
 
+def healthz(request: HttpRequest) -> HttpResponse:
+    """Liveness for load balancers, and the benchmarks' hello-world floor: no DB, no template."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user

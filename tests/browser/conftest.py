@@ -1,0 +1,64 @@
+"""Playwright driving Debian's Chromium against pytest-django's live server."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+# Playwright's sync API runs an event loop in this thread; Django's ORM calls made by the
+# test itself (fixtures, assertions) are still plain synchronous code.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("LAOWU_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
+SCREENS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screens"
+VIEWPORT = {"width": 1366, "height": 768}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/browser/" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: run `make test` (it installs Debian's chromium)")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture(params=[True, False], ids=["js", "nojs"])
+def js_enabled(request: pytest.FixtureRequest) -> bool:
+    return bool(request.param)
+
+
+def new_page(browser: Any, *, js: bool = True) -> Any:
+    ctx = browser.new_context(viewport=VIEWPORT, locale="zh-CN", java_script_enabled=js)
+    ctx.set_default_timeout(15_000)
+    return ctx.new_page()
+
+
+def snap(page: Any, name: str) -> None:
+    """Save a 1366×768 full-page screenshot and check the page needs no horizontal scroll."""
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENS / f"{name}.png"), full_page=True)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= VIEWPORT["width"], f"{name}: page is {width}px wide, needs horizontal scrolling at 1366×768"

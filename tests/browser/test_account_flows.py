@@ -1,0 +1,132 @@
+"""用户注册 → 用户登录 → 退出 → 忘记密码 (code from the SMS outbox) → login with the new
+password, in real Chromium, once with JavaScript on and once with it off."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from laowu.accounts.models import User
+from laowu.integrations.company_info.offline import offline_companies
+from tests.browser.conftest import new_page, snap
+from tests.factories import StaffFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def fill_captcha(page: Any) -> None:
+    page.fill("input[name=captcha_1]", "PASSED")
+
+
+def test_register_login_logout_reset_login(live_server: Any, browser: Any, js_enabled: bool, _sms_outbox: Path) -> None:
+    tag = "js" if js_enabled else "nojs"
+    company = offline_companies()[2 if js_enabled else 3]
+    page = new_page(browser, js=js_enabled)
+    base = live_server.url
+
+    # The manual's bookmarked address leads to the login page.
+    page.goto(base + "/Home/Login")
+    assert page.title().startswith("用户登录")
+    snap(page, f"{tag}-01-login")
+
+    page.click("text=用户注册")
+    assert page.locator("h2", has_text="用户注册").is_visible()
+    page.fill("#id_name", company.name)
+    page.fill("#id_credit_code", company.credit_code)
+    page.fill("#id_contact_name", "陈工")
+    page.fill("#id_phone", "13855556666")
+    page.fill("#id_password1", "Start@2026")
+    page.fill("#id_password2", "Other@2026")
+    fill_captcha(page)
+    page.click("button:has-text('注册')")
+    # The error stands beside the field and the other input is kept.
+    assert page.locator("#id_password2_error").inner_text() == "两次输入的密码不一致。"
+    assert page.input_value("#id_credit_code") == company.credit_code
+    assert page.input_value("#id_phone") == "13855556666"
+    snap(page, f"{tag}-02-register-error")
+    page.fill("#id_password1", "Start@2026")
+    page.fill("#id_password2", "Start@2026")
+    fill_captcha(page)
+    page.click("button:has-text('注册')")
+
+    assert page.locator(".main h2", has_text=company.name).is_visible()
+    assert page.locator("text=已核验").first.is_visible()
+    for label in ("基本信息归集", "安全员归集", "劳资专管员归集", "项目信息归集"):
+        assert page.locator(".sidebar", has_text=label).count() == 1
+    snap(page, f"{tag}-03-home")
+    assert User.objects.get(username=company.credit_code).enterprise.provider_confirmed
+
+    page.click("text=退出登录")
+    assert page.title().startswith("用户登录")
+
+    page.click("text=忘记密码")
+    assert page.url.endswith("/accounts/password/forgot/")
+    snap(page, f"{tag}-04-forgot")
+    page.fill("#id_phone", "13855556666")
+    fill_captcha(page)
+    page.click("button:has-text('获取验证码')")
+    assert page.locator("text=短信验证码已发送至 138****6666").is_visible()
+    messages = [json.loads(line) for line in _sms_outbox.read_text(encoding="utf-8").splitlines()]
+    assert messages[-1]["phone"] == "13855556666"
+    code = messages[-1]["code"]
+    assert re.fullmatch(r"\d{6}", code)
+    snap(page, f"{tag}-05-reset")
+    page.fill("#id_code", code)
+    page.fill("#id_new_password1", "Renew#2027")
+    page.fill("#id_new_password2", "Renew#2027")
+    page.click("button:has-text('重置密码')")
+    assert page.locator("text=密码已重置，请使用新密码登录。").is_visible()
+
+    # The old password no longer works; the new one does.
+    page.fill("#id_username", company.credit_code)
+    page.fill("#id_password", "Start@2026")
+    fill_captcha(page)
+    page.click("button:has-text('登录')")
+    assert page.locator("text=账号或密码错误").is_visible()
+    snap(page, f"{tag}-06-login-error")
+    page.fill("#id_username", company.credit_code)
+    page.fill("#id_password", "Renew#2027")
+    fill_captcha(page)
+    page.click("button:has-text('登录')")
+    assert page.locator(".main h2", has_text=company.name).is_visible()
+    page.context.close()
+
+
+def test_captcha_refresh_with_javascript(live_server: Any, browser: Any) -> None:
+    page = new_page(browser, js=True)
+    page.goto(live_server.url + "/accounts/login/")
+    key = page.input_value("input[name=captcha_0]")
+    src = page.get_attribute(".captcha-box img", "src")
+    page.click("text=换一张")
+    page.wait_for_function(f"document.querySelector('input[name=captcha_0]').value !== '{key}'")
+    assert page.get_attribute(".captcha-box img", "src") != src
+    page.context.close()
+
+
+@pytest.mark.parametrize(
+    ("role", "path", "heading"),
+    [
+        ("reviewer", "/", "区劳务专委会工作台"),
+        ("supervisor", "/", "区劳务专委会工作台"),
+        ("sysadmin", "/accounts/users/", "账号管理"),
+        ("sysadmin", "/accounts/users/new/", "新建工作人员"),
+        ("secadmin", "/accounts/lockouts/", "登录锁定"),
+        ("auditadmin", "/audit/", "审计日志"),
+    ],
+)
+def test_staff_pages_fit_1366(live_server: Any, browser: Any, role: str, path: str, heading: str) -> None:
+    StaffFactory(role=role, username=f"demo-{role}", password="Laowu@2026")
+    page = new_page(browser, js=True)
+    page.goto(live_server.url + "/accounts/login/")
+    page.fill("#id_username", f"demo-{role}")
+    page.fill("#id_password", "Laowu@2026")
+    fill_captcha(page)
+    page.click("button:has-text('登录')")
+    page.goto(live_server.url + path)
+    assert page.locator(".panel-head h2", has_text=heading).is_visible()
+    snap(page, f"staff-{role}{path.replace('/', '-')}")
+    page.context.close()

@@ -1,0 +1,556 @@
+"""Benchmark the app as production runs it: gunicorn, several workers, PostgreSQL, production settings.
+
+Usage: .venv/bin/python scripts/bench.py [--requests N] [--concurrency C] ...   (or `make bench`)
+
+Each run creates a throw-away PostgreSQL database, migrates and seeds it, starts gunicorn on a free
+loopback port, measures every target in TARGETS against that one server, prints a table and appends
+it to docs/benchmarks/bench.md. Exits non-zero if any request of any target failed.
+See docs/benchmarks/README.md for how to read the numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import platform
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from math import ceil, isnan
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import psycopg
+from psycopg import sql
+
+ROOT = Path(__file__).resolve().parent.parent
+ENTERPRISE_USERNAME = "91320507MA1XWL000C"  # seed_demo's enterprise (README: demo accounts)
+
+
+@dataclass(frozen=True)
+class Target:
+    """One page to measure.
+
+    `marker` must appear in every response body, so that a redirect to the login page or an
+    error page that still answers 200 cannot pass as a fast page.
+
+    Hook for pages that need data: `setup` is Python run by `manage.py shell -c` against the bench
+    database after seed_demo and before the server starts. Every stdout line it prints as
+    `BENCH key=value` fills `{key}` in `path`, e.g.
+        setup="p = make_project(...); print(f'BENCH project_id={p.pk}')",
+        path="/w/enterprise/projects/{project_id}/",
+    """
+
+    name: str
+    path: str
+    auth: bool
+    marker: str
+    setup: str | None = None
+
+
+# The first target is the floor every other one is compared with: it goes through gunicorn and
+# the whole middleware stack but touches neither the database nor a template, so a page's ratio to
+# it is what the page itself costs.
+TARGETS: list[Target] = [
+    Target("healthz (floor)", "/healthz", auth=False, marker="ok"),
+    Target("login page", "/accounts/login/", auth=False, marker="用户登录"),
+    Target("enterprise home", "/", auth=True, marker="苏州相城鑫达建筑劳务有限公司"),
+]
+
+
+# --------------------------------------------------------------------------- server lifecycle
+
+
+def run(cmd: list[str], env: dict[str, str], timeout: float = 600) -> str:
+    """Run a command from the repo root; on failure show its output, which says why."""
+    proc = subprocess.run(  # noqa: S603 - fixed argument lists built in this file
+        cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd[:4])} … failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+    return proc.stdout
+
+
+def manage(env: dict[str, str], *args: str) -> str:
+    return run([sys.executable, "manage.py", *args], env)
+
+
+def django_snippet(env: dict[str, str], code: str) -> dict[str, str]:
+    """Run Python in a Django shell; return its `BENCH key=value` lines as a dict."""
+    out = manage(env, "shell", "--no-startup", "-c", code)
+    values: dict[str, str] = {}
+    for line in out.splitlines():
+        if line.startswith("BENCH ") and "=" in line:
+            key, _, value = line[len("BENCH ") :].partition("=")
+            values.setdefault(key.strip(), value.strip())
+    return values
+
+
+def admin_connect(pg_url: str) -> psycopg.Connection:
+    """Connect to the maintenance database, starting the local cluster once if it is down (as scripts/test.sh)."""
+    parts = urlsplit(pg_url)
+    kwargs = {"host": parts.hostname, "port": parts.port or 5432, "user": parts.username or "postgres"}
+    try:
+        return psycopg.connect(dbname="postgres", autocommit=True, connect_timeout=3, **kwargs)
+    except psycopg.OperationalError:
+        clusters = sorted(os.listdir("/etc/postgresql")) if os.path.isdir("/etc/postgresql") else []
+        if not clusters or not shutil.which("pg_ctlcluster"):
+            raise
+        print("PostgreSQL is down; starting it", file=sys.stderr)
+        subprocess.run(  # noqa: S603
+            ["pg_ctlcluster", "--skip-systemctl-redirect", clusters[-1], "main", "start"],  # noqa: S607
+            check=False,
+        )
+        for _ in range(20):
+            time.sleep(1)
+            try:
+                return psycopg.connect(dbname="postgres", autocommit=True, connect_timeout=3, **kwargs)
+            except psycopg.OperationalError:
+                continue
+        raise
+
+
+def drop_database(admin: psycopg.Connection, name: str) -> None:
+    # FORCE: a killed run may leave gunicorn's or the shell's connections behind.
+    admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_healthy(proc: subprocess.Popen[bytes], port: int, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {proc.returncode} before answering /healthz")
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+        try:
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            pass
+        finally:
+            conn.close()
+        time.sleep(0.2)
+    raise RuntimeError(f"gunicorn did not answer /healthz within {timeout:.0f}s")
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is not None:
+        return
+    proc.terminate()  # graceful: the master stops its workers
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        # The server runs in its own process group, so this reaches its workers and nothing else.
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=5)
+
+
+# --------------------------------------------------------------------------- load generator
+
+
+class Budget:
+    """Requests left to send, shared by the clients of one target; also bounded by a deadline."""
+
+    def __init__(self, count: int, seconds: float) -> None:
+        self._left = count
+        self._lock = threading.Lock()
+        self.deadline = time.perf_counter() + seconds
+        self.timed_out = False
+
+    def take(self) -> bool:
+        if time.perf_counter() >= self.deadline:
+            self.timed_out = True
+            return False
+        with self._lock:
+            if self._left <= 0:
+                return False
+            self._left -= 1
+            return True
+
+
+@dataclass
+class ClientStats:
+    latencies: list[float] = field(default_factory=list)  # seconds, successful requests only
+    errors: Counter[str] = field(default_factory=Counter)
+
+
+# A keep-alive connection the server already closed fails like this before any byte of answer.
+STALE_CONNECTION = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)
+
+
+def fetch(conn: http.client.HTTPConnection, path: str, headers: dict[str, str]) -> tuple[int, bytes]:
+    reused = conn.sock is not None
+    try:
+        conn.request("GET", path, headers=headers)
+        resp = conn.getresponse()
+    except STALE_CONNECTION:
+        if not reused:
+            raise
+        # Browsers retry an idempotent request once on a fresh connection; so do we.
+        conn.close()
+        conn.request("GET", path, headers=headers)
+        resp = conn.getresponse()
+    body = resp.read()
+    if resp.will_close:  # gunicorn's sync workers answer `Connection: close`
+        conn.close()
+    return resp.status, body
+
+
+def client(port: int, path: str, headers: dict[str, str], marker: bytes, budget: Budget, stats: ClientStats) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        while budget.take():
+            started = time.perf_counter()
+            try:
+                status, body = fetch(conn, path, headers)
+            except (OSError, http.client.HTTPException) as exc:
+                stats.errors[type(exc).__name__] += 1
+                conn.close()
+                continue
+            elapsed = time.perf_counter() - started
+            if status != 200:
+                stats.errors[f"HTTP {status}"] += 1
+            elif marker not in body:
+                stats.errors["marker missing"] += 1
+            else:
+                stats.latencies.append(elapsed)
+    finally:
+        conn.close()
+
+
+@dataclass
+class Result:
+    target: Target
+    path: str
+    requests: int
+    latencies: list[float]
+    errors: Counter[str]
+    wall: float
+    timed_out: bool
+
+    def pct(self, p: float) -> float:
+        """Nearest-rank percentile in ms (NaN when nothing succeeded)."""
+        if not self.latencies:
+            return float("nan")
+        ordered = sorted(self.latencies)
+        return ordered[max(0, ceil(p / 100 * len(ordered)) - 1)] * 1000
+
+    @property
+    def error_count(self) -> int:
+        return sum(self.errors.values())
+
+    @property
+    def rps(self) -> float:
+        return (len(self.latencies) + self.error_count) / self.wall if self.wall else 0.0
+
+
+def load(
+    port: int, path: str, headers: list[dict[str, str]], marker: str, requests: int, seconds: float
+) -> tuple[list[ClientStats], float, bool]:
+    """`requests` GETs from len(headers) concurrent clients, client i sending headers[i]."""
+    budget = Budget(requests, seconds)
+    stats = [ClientStats() for _ in headers]
+    threads = [
+        threading.Thread(target=client, args=(port, path, h, marker.encode(), budget, s), daemon=True)
+        for h, s in zip(headers, stats, strict=True)
+    ]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return stats, time.perf_counter() - started, budget.timed_out
+
+
+def measure(target: Target, path: str, port: int, sessions: list[str], args: argparse.Namespace) -> Result:
+    # The session cookie is Secure in production and this is plain HTTP, so a cookie jar would
+    # rightly withhold it; sending the header ourselves keeps the production settings untouched.
+    # One session per client: SESSION_SAVE_EVERY_REQUEST writes the row on every request, and
+    # real users do not share one.
+    headers = [
+        {"Host": "127.0.0.1", **({"Cookie": f"sessionid={sessions[i]}"} if target.auth else {})}
+        for i in range(args.concurrency)
+    ]
+    # Warm-up: fills each worker's persistent DB connection, template cache and lazy imports.
+    warm, _, _ = load(port, path, headers, target.marker, args.warmup, args.max_seconds)
+    warm_errors = sum((s.errors for s in warm), Counter())
+    if warm_errors and not any(s.latencies for s in warm):
+        print(f"  every warm-up request failed: {dict(warm_errors)}", flush=True)
+    stats, wall, timed_out = load(port, path, headers, target.marker, args.requests, args.max_seconds)
+    return Result(
+        target=target,
+        path=path,
+        requests=args.requests,
+        latencies=[x for s in stats for x in s.latencies],
+        errors=sum((s.errors for s in stats), Counter()),
+        wall=wall,
+        timed_out=timed_out,
+    )
+
+
+# --------------------------------------------------------------------------- report
+
+
+def git_commit() -> str:
+    try:
+        head = run(["git", "rev-parse", "--short", "HEAD"], dict(os.environ), timeout=10).strip()
+        dirty = run(["git", "status", "--porcelain", "--untracked-files=no"], dict(os.environ), timeout=10).strip()
+    except (OSError, RuntimeError, subprocess.TimeoutExpired):
+        return "unknown"
+    return f"{head}{' (uncommitted changes)' if dirty else ''}"
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def ms(value: float) -> str:
+    return "—" if isnan(value) else f"{value:.1f}"
+
+
+def ratio(value: float, floor: float) -> str:
+    return "—" if isnan(value) or isnan(floor) or not floor else f"{value / floor:.1f}×"
+
+
+def table(results: list[Result]) -> list[list[str]]:
+    floor = results[0]
+    rows = [["target", "path", "ok", "errors", "req/s", "p50 ms", "p95 ms", "p99 ms", "p50/floor", "p95/floor"]]
+    for r in results:
+        rows.append(
+            [
+                r.target.name,
+                r.path,
+                f"{len(r.latencies)}" + ("*" if r.timed_out else ""),
+                str(r.error_count),
+                f"{r.rps:.0f}",
+                ms(r.pct(50)),
+                ms(r.pct(95)),
+                ms(r.pct(99)),
+                ratio(r.pct(50), floor.pct(50)),
+                ratio(r.pct(95), floor.pct(95)),
+            ]
+        )
+    return rows
+
+
+def text_table(rows: list[list[str]]) -> str:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = []
+    for n, row in enumerate(rows):
+        cells = [c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))]
+        lines.append("  ".join(cells))
+        if n == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def markdown_table(rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(rows[0]) + " |", "|" + "|".join(["---", "---"] + ["---:"] * (len(rows[0]) - 2)) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows[1:]]
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- main
+
+
+def parse_args() -> argparse.Namespace:
+    cores = len(os.sched_getaffinity(0))
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--requests", type=int, default=2000, help="measured requests per target (default 2000)")
+    p.add_argument("--concurrency", type=int, default=8, help="concurrent clients (default 8)")
+    p.add_argument("--warmup", type=int, default=200, help="unmeasured requests per target first (default 200)")
+    p.add_argument("--max-seconds", type=float, default=60, help="time limit per target and phase (default 60)")
+    p.add_argument("--workers", type=int, default=2 * cores, help=f"gunicorn workers (default 2×cores = {2 * cores})")
+    p.add_argument("--threads", type=int, default=1, help="threads per worker; >1 uses gthread workers (default 1)")
+    p.add_argument(
+        "--pg",
+        default=os.environ.get("LAOWU_BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432"),
+        help="PostgreSQL server URL, no database (default postgres://postgres@127.0.0.1:5432)",
+    )
+    p.add_argument("--database", default="laowu_bench", help="database dropped and recreated (default laowu_bench)")
+    p.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks" / "bench.md", help="Markdown log")
+    args = p.parse_args()
+    if min(args.requests, args.concurrency, args.workers, args.threads) < 1 or args.warmup < 0:
+        p.error("counts must be positive")
+    return args
+
+
+SESSION_SNIPPET = """
+from importlib import import_module
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+user = get_user_model().objects.get(username={username!r})
+store = import_module(settings.SESSION_ENGINE).SessionStore
+for i in range({count}):
+    s = store()
+    s[SESSION_KEY] = user._meta.pk.value_to_string(user)
+    s[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    s[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    s.create()
+    print(f"BENCH session{{i}}={{s.session_key}}")
+"""
+
+
+def create_sessions(prod_env: dict[str, str], count: int) -> list[str]:
+    """Logged-in session keys for the demo enterprise, written straight into the session store.
+
+    A real login needs the image captcha, which production settings rightly cannot bypass, so the
+    session gets the keys django.contrib.auth.login would set. It runs under the server's settings
+    and environment because its SECRET_KEY signs both the session data and the auth hash.
+    """
+    values = django_snippet(prod_env, SESSION_SNIPPET.format(username=ENTERPRISE_USERNAME, count=count))
+    return [values[f"session{i}"] for i in range(count)]
+
+
+def start_gunicorn(
+    prod_env: dict[str, str], args: argparse.Namespace, log_path: Path
+) -> tuple[subprocess.Popen[bytes], int, str]:
+    # Sync workers by default. Measured on this 2-core machine (docs/benchmarks/README.md), gthread
+    # workers gave about the same throughput on the logged-in page and ~40% worse p95/p99: the pages
+    # are short and CPU-bound (template rendering, a few sub-millisecond queries on a local DB), so
+    # threads mostly add GIL contention. Sync workers don't keep connections alive; neither does
+    # a reverse proxy talking to gunicorn in production, so a new connection per request is realistic.
+    # 2×cores workers (gunicorn's own advice) keep both cores busy while a worker waits on PostgreSQL.
+    port = free_port()
+    worker_args = ["--worker-class", "gthread", "--threads", str(args.threads)] if args.threads > 1 else []
+    cmd = [sys.executable, "-m", "gunicorn", "laowu.wsgi:application", "--bind", f"127.0.0.1:{port}"]
+    cmd += ["--workers", str(args.workers), *worker_args, "--error-logfile", str(log_path)]
+    # The control socket would sit at one fixed path in $HOME, shared with any other gunicorn.
+    cmd += ["--no-control-socket"]
+    kind = f"gunicorn, {args.workers} " + (
+        f"gthread workers × {args.threads} threads" if args.threads > 1 else "sync workers"
+    )
+    print(f"starting {kind} on 127.0.0.1:{port}", flush=True)
+    # Own process group, so that stop() can reach the workers should the master not stop them.
+    server = subprocess.Popen(  # noqa: S603
+        cmd, cwd=ROOT, env=prod_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
+    return server, port, kind
+
+
+def append_report(
+    output: Path, rows: list[list[str]], args: argparse.Namespace, server_kind: str, pg_version: str, timed_out: bool
+) -> None:
+    stamp = datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %z")
+    lines = [
+        f"## {stamp} — {git_commit()}",
+        "",
+        f"- machine: {len(os.sched_getaffinity(0))} CPUs ({cpu_model()}), Python {platform.python_version()}, "
+        f"PostgreSQL {pg_version.split()[0]}",
+        f"- server: {server_kind}, production settings, DB sessions",
+        f"- client: {args.concurrency} concurrent clients (Python threads on the same machine), "
+        f"{args.requests} requests per target after {args.warmup} warm-up",
+        "",
+        markdown_table(rows),
+    ]
+    if timed_out:
+        lines += ["", f"\\* stopped by the {args.max_seconds:g}s time limit"]
+    if not output.exists():
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(
+            "# Benchmarks\n\nAppended by `make bench` (scripts/bench.py); README.md here says how to read them.\n"
+        )
+    with output.open("a") as f:
+        f.write("\n" + "\n".join(lines) + "\n")
+
+
+def main() -> int:
+    args = parse_args()
+    # A plain `kill` must also stop gunicorn and drop the database: turn it into an exception
+    # so the finally below runs, as it does for Ctrl-C.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+    admin = admin_connect(args.pg)
+    pg_version = admin.execute("SHOW server_version").fetchone()[0]  # type: ignore[index]
+    tmp = Path(tempfile.mkdtemp(prefix="laowu-bench-"))
+    base_env = {
+        **os.environ,
+        # Generated per run; it lives only in this process and its children's environments.
+        "SECRET_KEY": secrets.token_urlsafe(48),  # 64 characters
+        "DATABASE_URL": f"{args.pg.rstrip('/')}/{args.database}",
+        "LAOWU_DATA_DIR": str(tmp),  # static files, uploads, SMS outbox: nothing lands in var/
+    }
+    for name in ("REDIS_URL", "LAOWU_CAPTCHA_TEST_MODE", "DEBUG", "LAOWU_PRIVATE_MEDIA_ROOT", "LAOWU_SMS_OUTBOX"):
+        # Sessions must stay in the DB backend create_sessions writes to, and a developer's shell
+        # settings must neither break production settings nor point writes outside the temp dir.
+        base_env.pop(name, None)
+    # Demo data is refused under production settings on purpose; it is created under local ones.
+    local_env = {**base_env, "DJANGO_SETTINGS_MODULE": "laowu.settings.local"}
+    prod_env = {
+        **base_env,
+        "DJANGO_SETTINGS_MODULE": "laowu.settings.production",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "0",
+    }
+    server: subprocess.Popen[bytes] | None = None
+    log_path = tmp / "gunicorn.log"
+    failed = True
+    try:
+        drop_database(admin, args.database)
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(args.database)))
+        print(f"database {args.database}: migrate, seed_demo", flush=True)
+        manage(local_env, "migrate", "--noinput")
+        manage(local_env, "seed_demo")
+        values: dict[str, str] = {}
+        for target in TARGETS:
+            if target.setup:
+                values.update(django_snippet(local_env, target.setup))
+        paths = [t.path.format_map(values) for t in TARGETS]
+        session_keys = create_sessions(prod_env, args.concurrency)
+        manage(prod_env, "collectstatic", "--noinput")
+
+        server, port, server_kind = start_gunicorn(prod_env, args, log_path)
+        wait_healthy(server, port)
+        results = []
+        for target, path in zip(TARGETS, paths, strict=True):
+            print(f"measuring {target.name} ({path}) …", flush=True)
+            results.append(measure(target, path, port, session_keys, args))
+
+        rows = table(results)
+        timed_out = any(r.timed_out for r in results)
+        print("\n" + text_table(rows))
+        for r in results:
+            if r.errors:
+                print(f"errors on {r.path}: {dict(r.errors)}")
+        if timed_out:
+            print(f"* stopped by the {args.max_seconds:g}s time limit before {args.requests} requests")
+        append_report(args.output, rows, args, server_kind, pg_version, timed_out)
+        print(f"\nappended to {args.output}")
+        failed = any(r.error_count for r in results)
+    finally:
+        if server is not None:
+            stop(server)
+        if failed and log_path.exists():
+            print("--- gunicorn log (last 40 lines) ---", file=sys.stderr)
+            print("\n".join(log_path.read_text(errors="replace").splitlines()[-40:]), file=sys.stderr)
+        try:
+            drop_database(admin, args.database)
+        finally:
+            admin.close()
+            shutil.rmtree(tmp, ignore_errors=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

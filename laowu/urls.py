@@ -5,6 +5,9 @@ urlpatterns = [
     path("", include("laowu.core.urls")),
     path("accounts/", include("laowu.accounts.urls")),
     path("audit/", include("laowu.audit.urls")),
+    path("enterprise/", include("laowu.enterprises.urls")),
+    path("review/", include("laowu.review.urls")),
+    path("", include("laowu.documents.urls")),
     path("w/", include("laowu.core.workspace_urls")),
     path("captcha/", include("captcha.urls")),
     # The manual's addresses, kept for people who bookmarked them.

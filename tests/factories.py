@@ -40,6 +40,22 @@ class EnterpriseFactory(factory.django.DjangoModelFactory):
     contact_name = "王五"
     contact_phone = factory.Sequence(lambda n: make_mobile(n + 1000))
     provider_confirmed = True
+    provider_data = factory.LazyAttribute(
+        lambda o: {
+            "name": o.name,
+            "credit_code": o.credit_code,
+            "legal_representative": "张建国",
+            "registered_capital": "500万人民币",
+            "established_date": "2019-03-18",
+            "company_type": "有限责任公司(自然人投资或控股)",
+            "registration_authority": "苏州市相城区行政审批局",
+            "business_status": "存续",
+            "registered_address": "苏州市相城区元和街道嘉元路959号",
+            "business_scope": "施工劳务作业；建筑劳务分包。",
+            "business_term_from": "2019-03-18",
+            "business_term_to": None,
+        }
+    )
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -73,3 +89,66 @@ class StaffFactory(UserFactory):
     def districts(obj: User, create: bool, extracted: Any, **kwargs: Any) -> None:
         if create:
             obj.districts.set(extracted or [DistrictFactory()])
+
+
+def make_pdf_bytes(text: str = "laowu") -> bytes:
+    """A small valid one-page PDF, different for each `text`."""
+    import io
+
+    import pikepdf
+
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(595, 842))
+    pdf.docinfo["/Title"] = text
+    out = io.BytesIO()
+    pdf.save(out)
+    return out.getvalue()
+
+
+COMPLETE_BASIC_INFO = {
+    "legal_representative": "张建国",
+    "registered_capital": "500万人民币",
+    "company_type": "有限责任公司(自然人投资或控股)",
+    "registration_authority": "苏州市相城区行政审批局",
+    "business_status": "存续",
+    "registered_address": "苏州市相城区元和街道嘉元路959号",
+    "business_scope": "施工劳务作业；建筑劳务分包。",
+    "registration_place": "in_district",
+    "office_address": "苏州市相城区元和街道嘉元路959号",
+    "principal": "张建国",
+    "employee_count": 56,
+    "qualification_no": "D332012345",
+    "qualification_issuer": "苏州市住房和城乡建设局",
+    "safety_license_no": "（苏）JZ安许证字〔2020〕000123",
+}
+
+
+def complete_basic_info(enterprise: Any, *, actor: Any) -> Any:
+    """A 基本信息 record ready to 申报: every required field and attachment present."""
+    import datetime as dt
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from laowu.documents.services import add_attachment
+    from laowu.enterprises.services import ensure_basic_info
+    from laowu.review.services import save_fields
+
+    info = ensure_basic_info(enterprise=enterprise)
+    data = {k: v for k, v in COMPLETE_BASIC_INFO.items() if k in info.SNAPSHOT_FIELDS}
+    data.update(
+        name=enterprise.name,
+        established_date=dt.date(2019, 3, 18),
+        business_term_from=dt.date(2019, 3, 18),
+        contact_name="李明",
+        contact_phone="13800000000",
+        qualification_valid_until=dt.date.today() + dt.timedelta(days=365),
+        safety_license_valid_until=dt.date.today() + dt.timedelta(days=365),
+    )
+    info = save_fields(filing=info, data=data, actor=actor)
+    for kind in info.ATTACHMENT_KINDS:
+        if kind.required:
+            upload = SimpleUploadedFile(
+                f"{kind.label}.pdf", make_pdf_bytes(f"{enterprise.pk}-{kind.code}"), "application/pdf"
+            )
+            add_attachment(filing=info, kind=kind.code, upload=upload, actor=actor)
+    return info

@@ -26,6 +26,15 @@ class Action(models.TextChoices):
     STAFF_CREATE = "account.staff_create", "创建工作人员账号"
     ACCOUNT_ACTIVE = "account.set_active", "启用/停用账号"
     AUDIT_VIEW = "audit.search", "查询审计日志"
+    FILING_SAVE = "filing.save", "保存"
+    FILING_DECLARE = "filing.declare", "申报"
+    FILING_WITHDRAW = "filing.withdraw", "撤回"
+    FILING_APPROVE = "filing.approve", "审核通过"
+    FILING_REJECT = "filing.reject", "审核退回"
+    FILING_CHANGE = "filing.change", "变更"
+    SHEET_PRINT = "sheet.print", "打印"
+    ATTACHMENT_UPLOAD = "attachment.upload", "上传附件"
+    ATTACHMENT_DELETE = "attachment.delete", "删除附件"
 
 
 def record(

@@ -30,7 +30,7 @@ E, R, S = Role.ENTERPRISE, Role.REVIEWER, Role.SUPERVISOR
 
 MENUS: dict[str, tuple[Group, ...]] = {
     E: (
-        Group("企业信息管理", (Item("基本信息归集", "workspace:basic_info"),)),
+        Group("企业信息管理", (Item("基本信息归集", "enterprises:basic_info"),)),
         Group(
             "人员信息管理",
             (Item("安全员归集", "workspace:safety_officers"), Item("劳资专管员归集", "workspace:wage_managers")),
@@ -39,7 +39,7 @@ MENUS: dict[str, tuple[Group, ...]] = {
         Group("账号设置", (Item("修改密码", "accounts:password_change"),)),
     ),
     R: (
-        Group("审核管理", (Item("待审核", "workspace:review_queue"), Item("企业列表", "workspace:enterprise_list"))),
+        Group("审核管理", (Item("待审核", "review:queue"), Item("企业列表", "review:enterprise_list"))),
         Group(
             "行业监管",
             (
@@ -53,7 +53,14 @@ MENUS: dict[str, tuple[Group, ...]] = {
         Group("账号设置", (Item("修改密码", "accounts:password_change"),)),
     ),
     S: (
-        Group("监管查询", (Item("企业列表", "workspace:enterprise_list"), Item("统计分析", "workspace:statistics"))),
+        Group(
+            "监管查询",
+            (
+                Item("申报查询", "review:queue"),
+                Item("企业列表", "review:enterprise_list"),
+                Item("统计分析", "workspace:statistics"),
+            ),
+        ),
         Group("账号设置", (Item("修改密码", "accounts:password_change"),)),
     ),
     Role.SYSADMIN: (

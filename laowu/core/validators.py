@@ -94,6 +94,40 @@ def validate_mobile(value: str) -> None:
         raise ValidationError("请输入正确的11位手机号码。", code="mobile")
 
 
+# Landlines (0512-66668888) are common for an office's 联系电话, so accept both.
+_PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(-\d{1,6})?)$")
+
+
+def validate_phone(value: str) -> None:
+    if value and not _PHONE_RE.match(value.strip()):
+        raise ValidationError("请输入正确的手机号码或固定电话（如 0512-66668888）。", code="phone")
+
+
+_QUALIFICATION_RE = re.compile(r"^D\d{9}$")
+
+
+def validate_qualification_no(value: str) -> None:
+    if value and not _QUALIFICATION_RE.match(value):
+        raise ValidationError("施工劳务资质证书编号应为字母D加9位数字，如 D332012345。", code="qualification_no")
+
+
+# e.g. （苏）JZ安许证字〔2020〕000123
+_SAFETY_LICENSE_RE = re.compile(r"^（[\u4e00-\u9fa5]）JZ安许证字〔\d{4}〕\d{6}$")
+
+
+def normalize_safety_license_no(value: str) -> str:
+    """People type half-width brackets; the licence prints full-width ones."""
+    value = (value or "").strip().replace(" ", "")
+    for a, b in (("(", "（"), (")", "）"), ("[", "〔"), ("]", "〕"), ("【", "〔"), ("】", "〕"), ("jz", "JZ")):
+        value = value.replace(a, b)
+    return value
+
+
+def validate_safety_license_no(value: str) -> None:
+    if value and not _SAFETY_LICENSE_RE.match(value):
+        raise ValidationError("安全生产许可证编号格式应如 （苏）JZ安许证字〔2020〕000123。", code="safety_license_no")
+
+
 class PasswordComplexityValidator:
     """At least 3 of the 4 character classes (等保 level-3 password policy)."""
 
@@ -119,6 +153,16 @@ def mask_id_number(value: str) -> str:
     if not value or len(value) < 8:
         return "*" * len(value or "")
     return value[:4] + "*" * (len(value) - 8) + value[-4:]
+
+
+def mask_name(value: str) -> str:
+    """张*国 / 李*: a person's name on a public page keeps its first and last character."""
+    value = value or ""
+    if len(value) <= 1:
+        return value
+    if len(value) == 2:
+        return value[0] + "*"
+    return value[0] + "*" * (len(value) - 2) + value[-1]
 
 
 def mask_mobile(value: str) -> str:

@@ -11,12 +11,9 @@ app_name = "workspace"
 E, R, S = Role.ENTERPRISE, Role.REVIEWER, Role.SUPERVISOR
 
 urlpatterns = [
-    path("enterprise/basic-info/", under_construction("基本信息归集", E), name="basic_info"),
     path("enterprise/safety-officers/", under_construction("安全员归集", E), name="safety_officers"),
     path("enterprise/wage-managers/", under_construction("劳资专管员归集", E), name="wage_managers"),
     path("enterprise/projects/", under_construction("项目信息归集", E), name="projects"),
-    path("committee/review/", under_construction("待审核", R), name="review_queue"),
-    path("committee/enterprises/", under_construction("企业列表", R, S), name="enterprise_list"),
     path("committee/bad-behaviour/", under_construction("不良行为公示", R), name="bad_behaviour"),
     path("committee/inspections/", under_construction("现场检查", R), name="inspections"),
     path("committee/awards/", under_construction("评优创先", R), name="awards"),

@@ -31,6 +31,8 @@ INSTALLED_APPS = [
     "laowu.accounts",
     "laowu.enterprises",
     "laowu.integrations",
+    "laowu.documents",
+    "laowu.review",
 ]
 
 MIDDLEWARE = [
@@ -141,6 +143,8 @@ STORAGES = {
     },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Attachments (DESIGN.md §5): PDF only, at most this many bytes each.
+LAOWU_ATTACHMENT_MAX_BYTES = env.int("LAOWU_ATTACHMENT_MAX_BYTES", default=5 * 1024 * 1024)
 
 # Captcha: 4 letters, case-insensitive; test mode (never in production) accepts PASSED.
 CAPTCHA_CHALLENGE_FUNCT = "captcha.helpers.random_char_challenge"
@@ -181,10 +185,14 @@ LAOWU_SMS_DAILY_PER_PHONE = 10
 LAOWU_SMS_HOURLY_PER_IP = env.int("LAOWU_SMS_HOURLY_PER_IP", default=20)
 LAOWU_SMS_MAX_WRONG_TRIES = 5
 
+# Printed sheets' QR codes point here; empty means "the host the sheet was printed from".
+LAOWU_PUBLIC_BASE_URL = env.str("LAOWU_PUBLIC_BASE_URL", default="")
+LAOWU_VERIFY_RATE_PER_MINUTE = env.int("LAOWU_VERIFY_RATE_PER_MINUTE", default=30)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {"axes": {"level": "WARNING"}, "weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }

@@ -21,12 +21,12 @@ ROLE_PAGES = {
     "accounts:staff_create": {Role.SYSADMIN},
     "accounts:lockouts": {Role.SECADMIN},
     "audit:event_list": {Role.AUDITADMIN},
-    "workspace:basic_info": {Role.ENTERPRISE},
+    "enterprises:basic_info": {Role.ENTERPRISE},
     "workspace:safety_officers": {Role.ENTERPRISE},
     "workspace:wage_managers": {Role.ENTERPRISE},
     "workspace:projects": {Role.ENTERPRISE},
-    "workspace:review_queue": {Role.REVIEWER},
-    "workspace:enterprise_list": {Role.REVIEWER, Role.SUPERVISOR},
+    "review:queue": {Role.REVIEWER, Role.SUPERVISOR},
+    "review:enterprise_list": {Role.REVIEWER, Role.SUPERVISOR},
 }
 
 
@@ -63,7 +63,7 @@ def test_enterprise_menu_matches_manual(as_user: Any, enterprise_a: Any) -> None
         "项目信息归集",
     ):
         assert label in page
-    assert "建设中" in as_user(enterprise_a).get(reverse("workspace:basic_info")).content.decode()
+    assert "建设中" in as_user(enterprise_a).get(reverse("workspace:projects")).content.decode()
 
 
 def test_admin_homes(as_user: Any, sysadmin: Any, secadmin: Any, auditadmin: Any, reviewer: Any) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from laowu.accounts.models import User
 from laowu.integrations.company_info.offline import offline_companies
@@ -30,11 +31,11 @@ def test_register_login_logout_reset_login(live_server: Any, browser: Any, js_en
 
     # The manual's bookmarked address leads to the login page.
     page.goto(base + "/Home/Login")
-    assert page.title().startswith("用户登录")
+    expect(page).to_have_title(re.compile("^用户登录"))
     snap(page, f"{tag}-01-login")
 
     page.click("text=用户注册")
-    assert page.locator("h2", has_text="用户注册").is_visible()
+    expect(page.locator("h2", has_text="用户注册")).to_be_visible()
     page.fill("#id_name", company.name)
     page.fill("#id_credit_code", company.credit_code)
     page.fill("#id_contact_name", "陈工")
@@ -53,23 +54,23 @@ def test_register_login_logout_reset_login(live_server: Any, browser: Any, js_en
     fill_captcha(page)
     page.click("button:has-text('注册')")
 
-    assert page.locator(".main h2", has_text=company.name).is_visible()
-    assert page.locator("text=已核验").first.is_visible()
+    expect(page.locator(".main h2", has_text=company.name)).to_be_visible()
+    expect(page.locator("text=已核验").first).to_be_visible()
     for label in ("基本信息归集", "安全员归集", "劳资专管员归集", "项目信息归集"):
         assert page.locator(".sidebar", has_text=label).count() == 1
     snap(page, f"{tag}-03-home")
     assert User.objects.get(username=company.credit_code).enterprise.provider_confirmed
 
     page.click("text=退出登录")
-    assert page.title().startswith("用户登录")
+    expect(page).to_have_title(re.compile("^用户登录"))
 
     page.click("text=忘记密码")
-    assert page.url.endswith("/accounts/password/forgot/")
+    expect(page).to_have_url(re.compile("/accounts/password/forgot/$"))
     snap(page, f"{tag}-04-forgot")
     page.fill("#id_phone", "13855556666")
     fill_captcha(page)
     page.click("button:has-text('获取验证码')")
-    assert page.locator("text=短信验证码已发送至 138****6666").is_visible()
+    expect(page.locator("text=短信验证码已发送至 138****6666")).to_be_visible()
     messages = [json.loads(line) for line in _sms_outbox.read_text(encoding="utf-8").splitlines()]
     assert messages[-1]["phone"] == "13855556666"
     code = messages[-1]["code"]
@@ -79,20 +80,20 @@ def test_register_login_logout_reset_login(live_server: Any, browser: Any, js_en
     page.fill("#id_new_password1", "Renew#2027")
     page.fill("#id_new_password2", "Renew#2027")
     page.click("button:has-text('重置密码')")
-    assert page.locator("text=密码已重置，请使用新密码登录。").is_visible()
+    expect(page.locator("text=密码已重置，请使用新密码登录。")).to_be_visible()
 
     # The old password no longer works; the new one does.
     page.fill("#id_username", company.credit_code)
     page.fill("#id_password", "Start@2026")
     fill_captcha(page)
     page.click("button:has-text('登录')")
-    assert page.locator("text=账号或密码错误").is_visible()
+    expect(page.locator("text=账号或密码错误")).to_be_visible()
     snap(page, f"{tag}-06-login-error")
     page.fill("#id_username", company.credit_code)
     page.fill("#id_password", "Renew#2027")
     fill_captcha(page)
     page.click("button:has-text('登录')")
-    assert page.locator(".main h2", has_text=company.name).is_visible()
+    expect(page.locator(".main h2", has_text=company.name)).to_be_visible()
     page.context.close()
 
 
@@ -127,6 +128,6 @@ def test_staff_pages_fit_1366(live_server: Any, browser: Any, role: str, path: s
     fill_captcha(page)
     page.click("button:has-text('登录')")
     page.goto(live_server.url + path)
-    assert page.locator(".panel-head h2", has_text=heading).is_visible()
+    expect(page.locator(".panel-head h2", has_text=heading)).to_be_visible()
     snap(page, f"staff-{role}{path.replace('/', '-')}")
     page.context.close()

@@ -1,5 +1,6 @@
 /* Progressive enhancement only: every page works without this file (IE9+ compatible). */
 (function () {
+  document.documentElement.className += ' js';
   function on(el, type, fn) { if (el.addEventListener) { el.addEventListener(type, fn, false); } else { el.attachEvent('on' + type, fn); } }
   function closest(el, cls) { while (el && el.nodeType === 1) { if ((' ' + el.className + ' ').indexOf(' ' + cls + ' ') >= 0) { return el; } el = el.parentNode; } return null; }
 
@@ -15,6 +16,20 @@
         setTimeout(function () { for (var j = 0; j < buttons.length; j++) { buttons[j].disabled = true; } }, 0);
       });
     })(forms[i]);
+  }
+
+  // 选择 → show the chosen file's name next to the button before 上传.
+  var inputs = document.getElementsByTagName('input');
+  for (var n = 0; n < inputs.length; n++) {
+    if (inputs[n].type === 'file') {
+      (function (input) {
+        on(input, 'change', function () {
+          var form = input.form, spans = form.getElementsByTagName('span');
+          var name = input.value ? input.value.split(/[\\/]/).pop() : '未选择文件';
+          for (var q = 0; q < spans.length; q++) { if (spans[q].className.indexOf('file-chosen') >= 0) { spans[q].innerHTML = ''; spans[q].appendChild(document.createTextNode(name)); spans[q].title = name; } }
+        });
+      })(inputs[n]);
+    }
   }
 
   // Captcha refresh without reloading the page (the link reloads the page when JS is off).

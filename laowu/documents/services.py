@@ -1,0 +1,188 @@
+"""Attachment writes and the small reads the filing pages need (DESIGN.md §5).
+
+Callers check that the actor owns the filing; these functions check what the workflow
+allows (only editable filings change) and what the content allows (validation.py).
+Each write is one durable transaction that also writes its audit row, and locks the
+filing row first so an upload cannot slip in after a concurrent 申报 froze the record.
+"""
+
+from __future__ import annotations
+
+import os
+import unicodedata
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.http import HttpRequest
+
+from laowu.audit.services import Action, record
+from laowu.review.models import Filing, State
+
+from .kinds import AttachmentKind
+from .models import Attachment
+from .storage import store_blob
+from .validation import InvalidAttachment, max_attachment_bytes, too_large, validate_pdf
+
+ORIGINAL_NAME_MAX = 200
+DEFAULT_NAME = "附件.pdf"
+
+
+def _not_editable(filing: Filing) -> ValidationError:
+    hint = {State.DECLARED: "如需修改，请先撤回。", State.APPROVED: "如需修改，请点击“变更”。"}.get(filing.state, "")
+    return ValidationError(f"当前状态不能修改附件（{filing.state_label}）。{hint}", code="not_editable")
+
+
+def _kind(filing: Filing, code: str) -> AttachmentKind:
+    for kind in filing.ATTACHMENT_KINDS:
+        if kind.code == code:
+            return kind
+    raise ValidationError("附件类型不正确，请刷新页面后重新上传。", code="invalid_kind")
+
+
+def _lock(filing: Filing) -> Filing:
+    return type(filing).objects.select_for_update().get(pk=filing.pk)
+
+
+def clean_original_name(name: str) -> str:
+    """What the user's file was called, safe to show and to put in a download header."""
+    # Old IE sends the full client path, with either separator.
+    name = unicodedata.normalize("NFC", name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    # Control and format characters (newlines, NUL, the right-to-left override that
+    # makes "x‮fdp.exe" look like "xexe.pdf") have no place in a file name.
+    name = "".join(ch for ch in name if unicodedata.category(ch) not in ("Cc", "Cf", "Cs")).strip()
+    if not name or name in (".", ".."):
+        return DEFAULT_NAME
+    if len(name) > ORIGINAL_NAME_MAX:
+        # Keep the extension so the shortened name still says what the file is.
+        stem, ext = os.path.splitext(name)
+        ext = ext if len(ext) <= 10 else ""
+        name = stem[: ORIGINAL_NAME_MAX - len(ext)].rstrip() + ext
+    return name
+
+
+def _read_upload(upload: UploadedFile, limit: int) -> bytes:
+    # `upload.size` comes from the upload handler and is cheap to check first; the
+    # count while reading guards against a size that does not match the content.
+    if upload.size is not None and upload.size > limit:
+        raise too_large(upload.size, limit)
+    chunks: list[bytes] = []
+    total = 0
+    for chunk in upload.chunks():
+        total += len(chunk)
+        if total > limit:
+            raise too_large(total, limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def add_attachment(
+    *, filing: Filing, kind: str, upload: UploadedFile, actor: Any, request: HttpRequest | None = None
+) -> Attachment:
+    """上传: add a validated PDF to one of the filing's attachment slots.
+
+    Uploading the same file to the same slot again returns the existing attachment.
+    On refusal (ValidationError) nothing is stored: no file, no Blob, no Attachment.
+    """
+    # Everything that can refuse runs before any byte is written.
+    if not filing.is_editable:
+        raise _not_editable(filing)
+    _kind(filing, kind)
+    limit = max_attachment_bytes()
+    try:
+        data = _read_upload(upload, limit)
+        validate_pdf(data, max_bytes=limit)
+    except InvalidAttachment as exc:
+        raise ValidationError(exc.message, code=exc.code) from exc
+    name = clean_original_name(upload.name or "")
+    with transaction.atomic(durable=True):
+        locked = _lock(filing)
+        if not locked.is_editable:
+            raise _not_editable(locked)
+        blob = store_blob(data)
+        attachment, created = Attachment.objects.get_or_create(
+            filing_type=ContentType.objects.get_for_model(locked),
+            filing_id=locked.pk,
+            kind=kind,
+            blob=blob,
+            defaults={"original_name": name, "uploaded_by": actor},
+        )
+        if created:
+            # A repeat of an upload already in the slot changes nothing, so it is not logged as one.
+            record(
+                action=Action.ATTACHMENT_UPLOAD,
+                request=request,
+                user=actor,
+                obj=locked,
+                detail={"kind": kind, "name": name, "sha256": blob.sha256, "size": blob.size},
+            )
+    return attachment
+
+
+def remove_attachment(*, attachment: Attachment, actor: Any, request: HttpRequest | None = None) -> None:
+    """删除: take an attachment off the filing.
+
+    The blob stays: a frozen submission may refer to it by hash, and the same bytes may
+    be attached elsewhere.
+    """
+    model = attachment.filing_type.model_class()
+    assert model is not None and issubclass(model, Filing)
+    with transaction.atomic(durable=True):
+        locked = model.objects.select_for_update().get(pk=attachment.filing_id)
+        if not locked.is_editable:
+            raise _not_editable(locked)
+        deleted, _ = Attachment.objects.filter(pk=attachment.pk).delete()
+        if not deleted:
+            # Already removed (a double click, a second tab): the outcome the user wanted.
+            return
+        record(
+            action=Action.ATTACHMENT_DELETE,
+            request=request,
+            user=actor,
+            obj=locked,
+            detail={
+                "kind": attachment.kind,
+                "name": attachment.original_name,
+                "sha256": attachment.blob_id,
+                "attachment_id": attachment.pk,
+            },
+        )
+
+
+def attachments_by_kind(filing: Filing) -> list[dict[str, Any]]:
+    """Each attachment kind of the filing, in declared order, with its files.
+
+    Each item: code, label, required, missing (required and empty), and attachments: a
+    list of {id, name, size, sha256, uploaded_at}.
+    """
+    by_kind: dict[str, list[dict[str, Any]]] = {}
+    for a in filing.attachments.select_related("blob").order_by("kind", "uploaded_at", "id"):
+        by_kind.setdefault(a.kind, []).append(
+            {
+                "id": a.pk,
+                "name": a.original_name,
+                "size": a.blob.size,
+                "sha256": a.blob_id,
+                "uploaded_at": a.uploaded_at,
+            }
+        )
+    groups = []
+    for kind in filing.ATTACHMENT_KINDS:
+        files = by_kind.get(kind.code, [])
+        groups.append(
+            {
+                "code": kind.code,
+                "label": kind.label,
+                "required": kind.required,
+                "missing": kind.required and not files,
+                "attachments": files,
+            }
+        )
+    return groups
+
+
+def missing_required_kinds(filing: Filing) -> list[AttachmentKind]:
+    present = set(filing.attachments.values_list("kind", flat=True).distinct())
+    return [k for k in filing.ATTACHMENT_KINDS if k.required and k.code not in present]

@@ -1,0 +1,129 @@
+"""Printed sheets and their verification, for every filing type.
+
+A sheet is rendered from an approved submission's snapshot (never the live record), once
+per template version, and then served from the content-addressed store.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+
+from laowu.core.validators import mask_id_number, mask_mobile, mask_name
+from laowu.review.models import Submission, SubmissionStatus
+from laowu.review.registry import filing_model
+
+from .models import RenderedPdf
+from .printing import render_sheet_pdf
+from .storage import open_blob, store_blob
+
+# Bump when the sheet template changes, so cached sheets are rendered again.
+TEMPLATE_VERSION = "1"
+
+MASKS = {"name": mask_name, "id": mask_id_number, "mobile": mask_mobile}
+
+
+def verify_url(submission: Submission, base_url: str) -> str:
+    base = (settings.LAOWU_PUBLIC_BASE_URL or base_url).rstrip("/")
+    return base + reverse("documents:verify", args=[submission.verify_token])
+
+
+def _sections(submission: Submission) -> list[tuple[str, list[tuple[str, str]]]]:
+    snapshot = submission.snapshot
+    rows = {r["name"]: r for r in snapshot["fields"]}
+    model = filing_model(snapshot["type"])
+    layout = (model.SHEET_SECTIONS if model else ()) or (("基本信息", tuple(rows)),)
+    sections = [
+        (heading, [(rows[n]["label"], rows[n]["display"]) for n in names if n in rows]) for heading, names in layout
+    ]
+    files = [(a["kind_label"], a["name"]) for a in snapshot.get("attachments", [])]
+    if files:
+        sections.append(("附件", files))
+    return sections
+
+
+def serial_number(submission: Submission, code: str) -> str:
+    return f"{code}{submission.decided_at:%Y}{submission.pk:08d}-{submission.revision}"
+
+
+def sheet_pdf(submission: Submission, *, base_url: str) -> bytes:
+    """The sheet of an approved submission, rendered on first request and cached."""
+    cached = (
+        RenderedPdf.objects.filter(submission=submission, template_version=TEMPLATE_VERSION)
+        .select_related("blob")
+        .first()
+    )
+    if cached:
+        return open_blob(cached.blob)
+    model = filing_model(submission.snapshot["type"])
+    data = render_sheet_pdf(
+        title=(model.SHEET_TITLE if model else "") or submission.snapshot["label"],
+        subtitle=submission.enterprise.name,
+        serial=serial_number(submission, model.SHEET_CODE if model else "XX"),
+        sections=_sections(submission),
+        verify_url=verify_url(submission, base_url),
+        # The approval time, not the print time: the same submission always prints the same.
+        issued_at=submission.decided_at,
+    )
+    blob = store_blob(data)
+    try:
+        with transaction.atomic():
+            RenderedPdf.objects.create(submission=submission, template_version=TEMPLATE_VERSION, blob=blob)
+    except IntegrityError:
+        pass  # rendered concurrently by another request; identical content
+    return data
+
+
+@dataclasses.dataclass(frozen=True)
+class Verification:
+    valid: bool
+    status: str
+    detail: str
+    label: str
+    title: str
+    fields: list[tuple[str, str]]
+    approved_at: Any
+    enterprise_name: str
+
+
+def verification(submission: Submission) -> Verification:
+    """What the public verification page says about a sheet: its key fields and live status."""
+    snapshot = submission.snapshot
+    model = filing_model(snapshot["type"])
+    rows = {r["name"]: r for r in snapshot["fields"]}
+    masks = model.VERIFY_MASKS if model else {}
+    names = (model.VERIFY_FIELDS if model else ()) or tuple(rows)
+    fields = []
+    for name in names:
+        if name in rows:
+            value = rows[name]["display"]
+            mask = MASKS.get(masks.get(name, ""))
+            fields.append((rows[name]["label"], mask(value) if mask and value else value or "—"))
+    filing = model.objects.filter(pk=submission.filing_id).first() if model else None
+    if submission.status == SubmissionStatus.APPROVED and filing and filing.approved_submission_id == submission.pk:
+        valid, status = True, "有效"
+        detail = "本表信息已经区劳务专委会审核通过，现行有效。"
+        if filing.changing:
+            detail += "企业正在办理信息变更，变更审核通过前本表继续有效。"
+    elif submission.status == SubmissionStatus.SUPERSEDED:
+        valid, status = False, "已变更"
+        detail = "本表所载信息已变更，已被更新的版本取代，请向企业索取最新的表。"
+    elif submission.status == SubmissionStatus.REVOKED:
+        valid, status = False, "已注销"
+        detail = "本表所载信息已注销。"
+    else:
+        valid, status, detail = False, "无效", "本表当前无效。"
+    return Verification(
+        valid=valid,
+        status=status,
+        detail=detail,
+        label=snapshot["label"],
+        title=snapshot["title"],
+        fields=fields,
+        approved_at=submission.decided_at,
+        enterprise_name=submission.enterprise.name,
+    )

@@ -1,0 +1,245 @@
+"""Deciding whether uploaded bytes are an acceptable attachment (DESIGN.md §5).
+
+Judged by content, never by the file name or the browser's content type: both are set
+by the client. An attachment is a plain PDF that any viewer opens as is, so anything
+that could act when opened (scripts, launch actions, embedded files) or cannot be
+opened by the reviewer (encrypted, damaged) is refused with a message the enterprise
+can act on.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import math
+import re
+import zlib
+from typing import Any
+
+import pikepdf
+import pikepdf.settings
+from django.conf import settings
+
+log = logging.getLogger(__name__)
+
+PDF_MAGIC = b"%PDF-"
+# PDF readers (Acrobat's documented rule) look for the end marker only in the last
+# 1024 bytes; without it there the upload was cut off, even when qpdf can patch it up.
+EOF_MARKER = b"%%EOF"
+EOF_WINDOW = 1024
+
+MSG_EMPTY = "文件为空，请重新选择要上传的PDF文件。"
+MSG_TOO_LARGE = "文件大小超过{limit}（该文件约{size}），请压缩或减少页数后重新上传。"
+MSG_NOT_PDF = "只能上传PDF格式的文件。该文件不是PDF（仅把扩展名改为.pdf无效），请用扫描仪或“打印为PDF”生成后上传。"
+MSG_DAMAGED = "文件已损坏或不完整，无法作为PDF打开，请重新生成或重新扫描后上传。"
+MSG_NO_PAGES = "该PDF文件没有任何页面，请重新生成后上传。"
+MSG_ENCRYPTED = "该PDF文件已加密或设有密码保护，审核人员无法查看，请取消密码后重新上传。"
+MSG_JAVASCRIPT = "该PDF文件含有脚本（JavaScript），出于安全考虑不能上传，请用“打印为PDF”另存后重新上传。"
+MSG_LAUNCH = "该PDF文件含有启动外部程序的动作，出于安全考虑不能上传，请用“打印为PDF”另存后重新上传。"
+MSG_TOO_COMPLEX = "该PDF文件结构异常或过于复杂，无法完成安全检查，请用“打印为PDF”另存后重新上传。"
+MSG_EMBEDDED = "该PDF文件内嵌了其他文件，不能上传。请把内嵌文件删除，或用“打印为PDF”另存后重新上传。"
+
+# In qpdf's JSON (version 2) dictionary keys and names are strings starting with "/"
+# while PDF strings start with "u:" or "b:", so these quoted forms only ever match a key
+# or a name, never text inside a string. Name escapes (/Java#53cript) are already
+# decoded by the parser, so they cannot dodge the match.
+_SUSPECT = re.compile(rb'"/(?:JS|JavaScript|Launch|EmbeddedFiles?|EF|FileAttachment)"')
+
+
+# Bounds on the work one upload can cause. A 5MB PDF from a scanner or an office suite
+# has a few hundred to a few thousand objects and object streams that decode to a few
+# MB; a synthetic worst case packed with tiny objects has ~160,000 objects and ~21MB of
+# object streams. Past these bounds the file is refused rather than parsed, because
+# parsing is what the attacker would be paying us to do.
+MAX_OBJECTS = 100_000
+MAX_OBJECT_STREAM_BYTES = 64 * 1024 * 1024
+# qpdf decodes the cross-reference stream while opening, before any check here can run;
+# this caps what one Flate stream may inflate to (a 5MB upload could otherwise inflate
+# to gigabytes). The setting is process-wide: it is only lowered, never raised, and the
+# value leaves room for any legitimate stream (an A4 page at 600 dpi in RGB is ~105MB).
+QPDF_FLATE_MAX_MEMORY = 128 * 1024 * 1024
+_flate_limit = int(pikepdf.settings.get_qpdf_limits()["flate_max_memory"])
+if _flate_limit == 0 or _flate_limit > QPDF_FLATE_MAX_MEMORY:
+    pikepdf.settings.set_qpdf_limits(flate_max_memory=QPDF_FLATE_MAX_MEMORY)
+
+
+class InvalidAttachment(Exception):
+    """An upload refused by content. `message` is shown to the user as is; `code` is for callers and tests."""
+
+    def __init__(self, message: str, *, code: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+def format_size(num_bytes: int, *, round_up: bool = False) -> str:
+    """A size as people read it on a form: "5MB", "2.5MB", "800KB".
+
+    `round_up` for a file's own size, so one just over a 5MB limit reads "5.1MB", not "5MB".
+    """
+    rounding = math.ceil if round_up else round
+    mib = 1024 * 1024
+    if num_bytes >= mib:
+        return f"{rounding(num_bytes * 10 / mib) / 10:.1f}".removesuffix(".0") + "MB"
+    if num_bytes >= 1024:
+        return f"{rounding(num_bytes / 1024)}KB"
+    return f"{num_bytes}B"
+
+
+def max_attachment_bytes() -> int:
+    return int(settings.LAOWU_ATTACHMENT_MAX_BYTES)
+
+
+def too_large(size: int, max_bytes: int) -> InvalidAttachment:
+    return InvalidAttachment(
+        MSG_TOO_LARGE.format(limit=format_size(max_bytes), size=format_size(size, round_up=True)), code="too_large"
+    )
+
+
+def validate_pdf(data: bytes, *, max_bytes: int | None = None) -> None:
+    """Raise InvalidAttachment unless `data` is a plain, complete, unencrypted PDF."""
+    limit = max_attachment_bytes() if max_bytes is None else max_bytes
+    if not data:
+        raise InvalidAttachment(MSG_EMPTY, code="empty")
+    if len(data) > limit:
+        raise too_large(len(data), limit)
+    if not data.startswith(PDF_MAGIC):
+        raise InvalidAttachment(MSG_NOT_PDF, code="not_pdf")
+    if EOF_MARKER not in data[-EOF_WINDOW:]:
+        raise InvalidAttachment(MSG_DAMAGED, code="damaged")
+    try:
+        # qpdf repairs small damage (a stale xref offset, a missing /Resources) the way
+        # viewers do; such files open everywhere and are accepted. Only what cannot be
+        # opened, or loses objects on the way, counts as broken. Page attributes are not
+        # pushed down to each page: nothing here needs it, and it costs a walk of every page.
+        with pikepdf.open(io.BytesIO(data), inherit_page_attributes=False) as pdf:
+            if pdf.is_encrypted:
+                # Owner-password-only files open without a password but restrict
+                # printing or copying, which the committee needs.
+                raise InvalidAttachment(MSG_ENCRYPTED, code="encrypted")
+            _check_size_of_structure(pdf)
+            if _page_count(pdf) < 1:
+                raise InvalidAttachment(MSG_NO_PAGES, code="no_pages")
+            _refuse_active_content(pdf)
+    except InvalidAttachment:
+        raise
+    except pikepdf.PasswordError as exc:
+        raise InvalidAttachment(MSG_ENCRYPTED, code="encrypted") from exc
+    except Exception as exc:
+        # qpdf reports damage through several exception types; to the user they are
+        # all the same: this file cannot be opened.
+        log.info("attachment refused as damaged: %s: %s", type(exc).__name__, exc)
+        raise InvalidAttachment(MSG_DAMAGED, code="damaged") from exc
+
+
+def _too_complex(reason: str) -> InvalidAttachment:
+    log.info("attachment refused as too complex: %s", reason)
+    return InvalidAttachment(MSG_TOO_COMPLEX, code="too_complex")
+
+
+def _check_size_of_structure(pdf: pikepdf.Pdf) -> None:
+    """Refuse, before qpdf parses them, files whose structure would be costly to parse.
+
+    The xref table is read without decoding anything; object streams are inflated here
+    with a running budget, so a small file cannot make the server inflate gigabytes.
+    """
+    xref = pdf.get_xref_table()
+    if len(xref) > MAX_OBJECTS:
+        raise _too_complex(f"{len(xref)} objects")
+    budget = MAX_OBJECT_STREAM_BYTES
+    for number in sorted({entry.obj_stream_number for entry in xref.values() if entry.type == 2}):
+        stream = pdf.get_object(number, 0)
+        if not isinstance(stream, pikepdf.Stream):
+            continue  # qpdf cannot load the objects it holds; the scan treats that as damage
+        raw = stream.read_raw_bytes()
+        filters = stream.get("/Filter")
+        names = [filters] if isinstance(filters, pikepdf.Name) else list(filters or [])
+        if not names:
+            size = len(raw)
+        elif names == [pikepdf.Name.FlateDecode]:
+            try:
+                size = _inflated_size(raw, limit=budget)
+            except zlib.error as exc:
+                raise InvalidAttachment(MSG_DAMAGED, code="damaged") from exc
+        else:
+            # Every common writer compresses object streams with Flate alone; other
+            # filters (LZW, chains) inflate without any bound qpdf enforces.
+            raise _too_complex(f"object stream {number} filters {names}")
+        if size > budget:
+            raise _too_complex("object streams inflate past the budget")
+        budget -= size
+
+
+def _inflated_size(raw: bytes, *, limit: int) -> int:
+    """How many bytes `raw` inflates to, stopping once past `limit`; never holds more than a chunk."""
+    chunk = 1024 * 1024
+    inflater = zlib.decompressobj()
+    size = len(inflater.decompress(raw, chunk))
+    while size <= limit:
+        out = inflater.decompress(inflater.unconsumed_tail, chunk)
+        if not out:
+            break
+        size += len(out)
+    return size
+
+
+def _page_count(pdf: pikepdf.Pdf) -> int:
+    # The page tree's own count, as viewers use it: walking a large tree costs seconds.
+    pages = pdf.Root.get("/Pages")
+    if not isinstance(pages, pikepdf.Dictionary):
+        return 0
+    count = pages.get("/Count", 0)
+    return count if isinstance(count, int) else 0
+
+
+def _refuse_active_content(pdf: pikepdf.Pdf) -> None:
+    # Every object in the cross-reference table, reachable from the catalog or not: a
+    # viewer may still find an unreferenced one, and scripts are often tucked into
+    # annotations or object streams rather than the catalog. Each object is serialised
+    # by qpdf in C++ (direct sub-dictionaries included), so the Python side only runs a
+    # regex per object and parses the rare object that matches.
+    for obj in pdf.objects:
+        if obj is None:
+            # A null in the table is either written as null (harmless) or an object qpdf
+            # could not read; a viewer might still read the latter, unchecked.
+            if pdf.get_warnings():
+                raise InvalidAttachment(MSG_DAMAGED, code="damaged")
+            continue
+        _check_json(obj.to_json(dereference=True))
+    _check_json(pdf.trailer.to_json(dereference=True))
+
+
+def _check_json(blob: bytes) -> None:
+    if _SUSPECT.search(blob) is None:
+        return
+    top = json.loads(blob)
+    if isinstance(top, str):
+        # An indirect name object: `/S 7 0 R` with `7 0 obj /JavaScript` is still a script
+        # action to a viewer. Legitimate files do not store these names indirectly.
+        _check_dictionary({"/S": top, "/Type": top, "/Subtype": top})
+    stack: list[Any] = [top]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, list):
+            stack.extend(value)
+        elif isinstance(value, dict):
+            # A stream serialises as its dictionary, so stream dictionaries are checked too.
+            _check_dictionary(value)
+            stack.extend(value.values())
+
+
+def _check_dictionary(d: dict[str, Any]) -> None:
+    action = d.get("/S")
+    if "/JS" in d or "/JavaScript" in d or action == "/JavaScript":
+        # /JS: a script action; /JavaScript: the document-level script name tree.
+        raise InvalidAttachment(MSG_JAVASCRIPT, code="javascript")
+    if action == "/Launch":
+        raise InvalidAttachment(MSG_LAUNCH, code="launch")
+    if (
+        "/EmbeddedFiles" in d
+        or "/EF" in d
+        or d.get("/Type") == "/EmbeddedFile"
+        or d.get("/Subtype") == "/FileAttachment"
+    ):
+        raise InvalidAttachment(MSG_EMBEDDED, code="embedded_file")

@@ -1,0 +1,7 @@
+from django.urls import path
+
+from . import views
+
+app_name = "enterprises"
+
+urlpatterns = [path("basic-info/", views.basic_info, name="basic_info")]

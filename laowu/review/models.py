@@ -1,0 +1,181 @@
+"""The one workflow shared by every filing type (DESIGN.md §4).
+
+A filing (基本信息, 安全员, 劳资专管员, 项目信息) is a live, editable record that subclasses
+`Filing`. Each 申报 freezes it into a `Submission`: the fields and the attachments'
+hashes as they were. Reviewers decide on the submission, never on the live record, and
+the approved submission is what prints and verifies, so a 变更 in progress never
+changes a sheet already issued.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django_fsm import FSMField, FSMModelMixin, transition
+
+
+class State(models.TextChoices):
+    DRAFT = "draft", "草稿"
+    DECLARED = "declared", "已申报"
+    APPROVED = "approved", "已通过"
+    REJECTED = "rejected", "已退回"
+
+
+EDITABLE_STATES = (State.DRAFT, State.REJECTED)
+
+
+class SubmissionStatus(models.TextChoices):
+    PENDING = "pending", "待审核"
+    WITHDRAWN = "withdrawn", "已撤回"
+    APPROVED = "approved", "已通过"
+    REJECTED = "rejected", "已退回"
+    SUPERSEDED = "superseded", "已变更"  # an approved revision replaced by a later approved one
+    REVOKED = "revoked", "已注销"
+
+
+def new_verify_token() -> str:
+    # 24 random bytes = 192 bits, URL-safe: unguessable, and short enough for a QR code.
+    return secrets.token_urlsafe(24)
+
+
+class Submission(models.Model):
+    filing_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    filing_id = models.PositiveBigIntegerField()
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", verbose_name="企业", on_delete=models.PROTECT, related_name="submissions"
+    )
+    revision = models.PositiveIntegerField("版本")
+    title = models.CharField("名称", max_length=200)
+    snapshot = models.JSONField("申报内容")
+    status = models.CharField(
+        "状态", max_length=12, choices=SubmissionStatus.choices, default=SubmissionStatus.PENDING, db_index=True
+    )
+    declared_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    declared_at = models.DateTimeField("申报时间", db_index=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField("审核时间", null=True, blank=True)
+    reason = models.TextField("退回原因", blank=True)
+    verify_token = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    status_changed_at = models.DateTimeField("状态变更时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "申报记录"
+        ordering = ["-declared_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["filing_type", "filing_id", "revision"], name="submission_revision_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["filing_type", "filing_id"]),
+            models.Index(fields=["status", "filing_type", "declared_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title}（第{self.revision}版）"
+
+    @property
+    def filing(self) -> Filing:
+        return self.filing_type.get_object_for_this_type(pk=self.filing_id)
+
+
+class Filing(FSMModelMixin, models.Model):
+    """Abstract base of every filing type. Subclasses declare what differs:
+
+    - FILING_TYPE / FILING_LABEL: a code and a Chinese name;
+    - ATTACHMENT_KINDS: the attachment kinds, with which are required;
+    - SNAPSHOT_FIELDS: the fields frozen at 申报, in display order;
+    - `title()`, `declare_problems()`: the record's name and what blocks 申报.
+    """
+
+    FILING_TYPE: ClassVar[str]
+    FILING_LABEL: ClassVar[str]
+    ATTACHMENT_KINDS: ClassVar[tuple[Any, ...]] = ()
+    SNAPSHOT_FIELDS: ClassVar[tuple[str, ...]] = ()
+    OPTIONAL_AT_DECLARE: ClassVar[frozenset[str]] = frozenset()
+    # Printing: the sheet's title and its sections as (heading, field names).
+    SHEET_TITLE: ClassVar[str] = ""
+    SHEET_CODE: ClassVar[str] = "XX"  # prefix of the sheet's serial number
+    SHEET_SECTIONS: ClassVar[tuple[tuple[str, tuple[str, ...]], ...]] = ()
+    # Verification page: the key fields shown to anyone who scans, and which are masked how.
+    VERIFY_FIELDS: ClassVar[tuple[str, ...]] = ()
+    VERIFY_MASKS: ClassVar[dict[str, str]] = {}
+
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", verbose_name="企业", on_delete=models.PROTECT, related_name="+"
+    )
+    # protected: only the workflow's transitions change the state, never a form or a save().
+    state = FSMField("状态", max_length=12, choices=State.choices, default=State.DRAFT, protected=True, db_index=True)
+    revision = models.PositiveIntegerField("申报次数", default=0)
+    pending_submission = models.ForeignKey(
+        Submission, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    approved_submission = models.ForeignKey(
+        Submission, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    last_reject_reason = models.TextField("退回原因", blank=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    attachments = GenericRelation("documents.Attachment", content_type_field="filing_type", object_id_field="filing_id")
+
+    class Meta:
+        abstract = True
+
+    def get_absolute_url(self) -> str:
+        """The owner's edit page."""
+        raise NotImplementedError
+
+    # ------------------------------------------------------------ transitions
+    @transition(field=state, source=list(EDITABLE_STATES), target=State.DECLARED)
+    def declare(self) -> None:
+        pass
+
+    @transition(field=state, source=State.DECLARED, target=State.DRAFT)
+    def withdraw(self) -> None:
+        pass
+
+    @transition(field=state, source=State.DECLARED, target=State.APPROVED)
+    def approve(self) -> None:
+        pass
+
+    @transition(field=state, source=State.DECLARED, target=State.REJECTED)
+    def reject(self) -> None:
+        pass
+
+    @transition(field=state, source=State.APPROVED, target=State.DRAFT)
+    def start_change(self) -> None:
+        pass
+
+    # ------------------------------------------------------------ per type
+    def title(self) -> str:
+        raise NotImplementedError
+
+    def provider_fields(self) -> frozenset[str]:
+        """Fields confirmed by an outside source, shown read-only and marked for the reviewer."""
+        return frozenset()
+
+    def readonly_fields(self) -> frozenset[str]:
+        """Fields the owner cannot edit: the confirmed ones, and any identity fields."""
+        return self.provider_fields()
+
+    def declare_problems(self) -> list[str]:
+        """Reasons 申报 is refused besides missing required fields and attachments."""
+        return []
+
+    @property
+    def is_editable(self) -> bool:
+        return self.state in EDITABLE_STATES
+
+    @property
+    def state_label(self) -> str:
+        return State(self.state).label
+
+    @property
+    def changing(self) -> bool:
+        """A 变更 is under way: an approved revision exists while a newer one is edited."""
+        return self.approved_submission_id is not None and self.state != State.APPROVED

@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, Q, QuerySet
+
+from .models import Filing, Submission, SubmissionStatus
+from .permissions import submissions_in_scope
+from .registry import filing_models
+
+
+def filing_type_choices() -> list[tuple[str, str]]:
+    return [(code, m.FILING_LABEL) for code, m in filing_models().items()]
+
+
+def content_type_for(code: str) -> ContentType | None:
+    model = filing_models().get(code)
+    return ContentType.objects.get_for_model(model) if model else None
+
+
+def review_queue(
+    *,
+    user: Any,
+    filing_type: str = "",
+    q: str = "",
+    status: str = SubmissionStatus.PENDING,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+) -> QuerySet[Submission]:
+    qs = submissions_in_scope(user).select_related("enterprise", "filing_type", "declared_by")
+    if status:
+        qs = qs.filter(status=status)
+    if filing_type:
+        ct = content_type_for(filing_type)
+        qs = qs.filter(filing_type=ct) if ct else qs.none()
+    if q:
+        qs = qs.filter(
+            Q(title__icontains=q) | Q(enterprise__name__icontains=q) | Q(enterprise__credit_code__icontains=q)
+        )
+    if date_from:
+        qs = qs.filter(declared_at__date__gte=date_from)
+    if date_to:
+        qs = qs.filter(declared_at__date__lte=date_to)
+    # Oldest first: the queue is worked in the order filings arrived.
+    return (
+        qs.order_by("declared_at", "id") if status == SubmissionStatus.PENDING else qs.order_by("-declared_at", "-id")
+    )
+
+
+def pending_counts(*, user: Any) -> dict[str, int]:
+    """Pending submissions per filing type code, for the queue's tabs."""
+    by_ct = dict(
+        submissions_in_scope(user)
+        .filter(status=SubmissionStatus.PENDING)
+        .values_list("filing_type")
+        .annotate(n=Count("id"))
+        .values_list("filing_type", "n")
+    )
+    return {code: by_ct.get(ContentType.objects.get_for_model(m).pk, 0) for code, m in filing_models().items()}
+
+
+def history(filing: Filing) -> QuerySet[Submission]:
+    ct = ContentType.objects.get_for_model(filing)
+    return (
+        Submission.objects.filter(filing_type=ct, filing_id=filing.pk)
+        .select_related("declared_by", "decided_by")
+        .order_by("-revision")
+    )
+
+
+def previous_approved(submission: Submission) -> Submission | None:
+    """The revision the reviewer compares against: the last approved one before it."""
+    return (
+        Submission.objects.filter(
+            filing_type=submission.filing_type_id,
+            filing_id=submission.filing_id,
+            revision__lt=submission.revision,
+            decided_at__isnull=False,
+            status__in=[SubmissionStatus.APPROVED, SubmissionStatus.SUPERSEDED, SubmissionStatus.REVOKED],
+        )
+        .order_by("-revision")
+        .first()
+    )

@@ -1,0 +1,109 @@
+"""Freezing a filing into a snapshot, and comparing two snapshots.
+
+A snapshot is plain JSON that is self-describing (labels and display values are frozen
+with the values), so an old submission reads the same after the model's fields change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import models
+
+from .models import Filing
+
+
+def _display(field: models.Field, value: Any, filing: Filing) -> str:
+    if value in (None, ""):
+        return ""
+    if field.choices:
+        return str(getattr(filing, f"get_{field.name}_display")())
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, models.Model):
+        return str(value)
+    return str(value)
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, models.Model):
+        return value.pk
+    return value
+
+
+def field_rows(filing: Filing) -> list[dict[str, Any]]:
+    provider = filing.provider_fields()
+    rows = []
+    for name in filing.SNAPSHOT_FIELDS:
+        field = filing._meta.get_field(name)
+        value = getattr(filing, name)
+        rows.append(
+            {
+                "name": name,
+                "label": str(field.verbose_name),
+                "value": _json_value(value),
+                "display": _display(field, value, filing),
+                "provider": name in provider,
+            }
+        )
+    return rows
+
+
+def attachment_rows(filing: Filing) -> list[dict[str, Any]]:
+    labels = {k.code: k.label for k in filing.ATTACHMENT_KINDS}
+    return [
+        {
+            "kind": a.kind,
+            "kind_label": labels.get(a.kind, a.kind),
+            "name": a.original_name,
+            "sha256": a.blob_id,
+            "size": a.blob.size,
+        }
+        for a in filing.attachments.select_related("blob").order_by("kind", "uploaded_at", "id")
+    ]
+
+
+def build_snapshot(filing: Filing) -> dict[str, Any]:
+    return {
+        "type": filing.FILING_TYPE,
+        "label": filing.FILING_LABEL,
+        "title": filing.title(),
+        "fields": field_rows(filing),
+        "attachments": attachment_rows(filing),
+    }
+
+
+def missing_fields(filing: Filing) -> list[str]:
+    return [
+        row["label"]
+        for row in field_rows(filing)
+        if row["name"] not in filing.OPTIONAL_AT_DECLARE and row["display"] == ""
+    ]
+
+
+def diff(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, list[dict[str, str]]]:
+    """Field and attachment changes of `new` against `old` (the last approved snapshot)."""
+    if not old:
+        return {"fields": [], "attachments": []}
+    before = {r["name"]: r for r in old.get("fields", [])}
+    fields = []
+    for row in new.get("fields", []):
+        prev = before.get(row["name"])
+        old_display = prev["display"] if prev else ""
+        if old_display != row["display"]:
+            fields.append({"label": row["label"], "old": old_display, "new": row["display"]})
+    old_files = {(a["kind"], a["sha256"]): a for a in old.get("attachments", [])}
+    new_files = {(a["kind"], a["sha256"]): a for a in new.get("attachments", [])}
+    attachments = [
+        {"change": "新增", "kind_label": a["kind_label"], "name": a["name"]}
+        for key, a in new_files.items()
+        if key not in old_files
+    ] + [
+        {"change": "删除", "kind_label": a["kind_label"], "name": a["name"]}
+        for key, a in old_files.items()
+        if key not in new_files
+    ]
+    return {"fields": fields, "attachments": attachments}

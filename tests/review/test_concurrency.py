@@ -1,0 +1,70 @@
+"""Two people acting at once on PostgreSQL, each on its own database connection."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from laowu.enterprises.models import BasicInfo
+from laowu.review import services
+from laowu.review.models import State, Submission, SubmissionStatus
+
+pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
+
+
+def race(*actions: Any) -> list[Any]:
+    """Run the actions in threads released together; each thread gets its own connection."""
+    barrier = threading.Barrier(len(actions))
+    results: list[Any] = [None] * len(actions)
+
+    def worker(i: int, action: Any) -> None:
+        try:
+            barrier.wait()
+            results[i] = action()
+        except Exception as exc:
+            results[i] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(i, a)) for i, a in enumerate(actions)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    return results
+
+
+@pytest.mark.parametrize("repeat", range(5))
+def test_approve_racing_withdraw_exactly_one_wins(
+    repeat: int, filing_in_state: Any, enterprise_a: Any, reviewer: Any
+) -> None:
+    info = filing_in_state(State.DECLARED)
+    sub = Submission.objects.get(pk=info.pending_submission_id)
+    results = race(
+        lambda: services.approve(submission=sub, actor=reviewer),
+        lambda: services.withdraw(filing=info, actor=enterprise_a),
+    )
+    errors = [r for r in results if isinstance(r, Exception)]
+    assert len(errors) == 1, results
+    assert isinstance(errors[0], services.WorkflowError)
+    final = BasicInfo.objects.get(pk=info.pk)
+    sub.refresh_from_db()
+    if isinstance(results[0], Exception):  # withdraw won
+        assert final.state == State.DRAFT and sub.status == SubmissionStatus.WITHDRAWN
+        assert "撤回" in errors[0].message or "刷新" in errors[0].message
+    else:
+        assert final.state == State.APPROVED and sub.status == SubmissionStatus.APPROVED
+        assert "撤回" in errors[0].message
+
+
+def test_double_declare_race_makes_one_submission(filing_in_state: Any, enterprise_a: Any) -> None:
+    info = filing_in_state(State.DRAFT)
+    results = race(
+        lambda: services.declare(filing=info, actor=enterprise_a),
+        lambda: services.declare(filing=info, actor=enterprise_a),
+    )
+    assert sum(isinstance(r, services.WorkflowError) for r in results) == 1
+    assert Submission.objects.filter(filing_id=info.pk).count() == 1

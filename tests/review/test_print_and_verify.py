@@ -1,0 +1,108 @@
+"""打印: the A4 sheet from the approved snapshot, its QR code, and the public verification page."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pikepdf
+import pytest
+import zxingcpp
+from django.test import Client
+from django.urls import reverse
+from PIL import Image
+from pypdf import PdfReader
+
+from laowu.documents.models import RenderedPdf, VerificationScan
+from laowu.review import services
+from laowu.review.models import State
+
+pytestmark = pytest.mark.django_db
+
+
+def qr_urls(pdf_bytes: bytes) -> list[str]:
+    reader = PdfReader(io.BytesIO(pdf_bytes))
+    found = []
+    for image in reader.pages[0].images:
+        img = Image.open(io.BytesIO(image.data)).convert("L")
+        img = img.resize((img.width * 4, img.height * 4), Image.NEAREST)
+        found += [b.text for b in zxingcpp.read_barcodes(img)]
+    return found
+
+
+def fonts_embedded(pdf_bytes: bytes) -> bool:
+    with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
+        for page in pdf.pages:
+            for font in page.Resources.Font.values():
+                fonts = font.DescendantFonts if "/DescendantFonts" in font else [font]
+                for f in fonts:
+                    desc = f.FontDescriptor
+                    if not any(k in desc for k in ("/FontFile", "/FontFile2", "/FontFile3")):
+                        return False
+    return True
+
+
+@pytest.fixture
+def approved(filing_in_state: Any) -> Any:
+    return filing_in_state(State.APPROVED)
+
+
+def test_print_pdf_text_fonts_qr_and_verify(approved: Any, as_user: Any, enterprise_a: Any) -> None:
+    sub = approved.approved_submission
+    owner = as_user(enterprise_a)
+    page = owner.get(reverse("enterprises:basic_info")).content.decode()
+    assert reverse("documents:print", args=[sub.pk]) in page and ">打印<" in page
+    resp = owner.get(reverse("documents:print", args=[sub.pk]))
+    assert resp.status_code == 200 and resp["Content-Type"] == "application/pdf"
+    pdf = resp.content
+    # The title is letter-spaced on the sheet; compare without white space.
+    text = "".join("".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(pdf)).pages)
+    ent = enterprise_a.enterprise
+    assert "企业基本情况表" in text and ent.name in text and ent.credit_code in text
+    assert fonts_embedded(pdf)
+    urls = qr_urls(pdf)
+    verify = "http://testserver" + reverse("documents:verify", args=[sub.verify_token])
+    assert urls == [verify]
+    # Rendered once, then served from the cache.
+    assert RenderedPdf.objects.filter(submission=sub).count() == 1
+    assert owner.get(reverse("documents:print", args=[sub.pk])).content == pdf
+    assert RenderedPdf.objects.filter(submission=sub).count() == 1
+    # The QR's URL, opened by anyone, says 有效 and masks the legal representative.
+    public = Client().get(reverse("documents:verify", args=[sub.verify_token])).content.decode()
+    assert "有效" in public and ent.name in public and "张*国" in public and "张建国" not in public
+    assert VerificationScan.objects.filter(submission=sub, found=True).count() == 1
+
+
+def test_print_only_after_approval(filing_in_state: Any, as_user: Any, enterprise_a: Any) -> None:
+    info = filing_in_state(State.DECLARED)
+    assert as_user(enterprise_a).get(reverse("documents:print", args=[info.pending_submission_id])).status_code == 404
+
+
+def test_verify_reports_change_in_progress_then_superseded(approved: Any, enterprise_a: Any, reviewer: Any) -> None:
+    first = approved.approved_submission
+    url = reverse("documents:verify", args=[first.verify_token])
+    services.start_change(filing=approved, actor=enterprise_a)
+    page = Client().get(url).content.decode()
+    assert "有效" in page and "正在办理信息变更" in page
+    second = services.declare(filing=approved, actor=enterprise_a)
+    services.approve(submission=second, actor=reviewer)
+    page = Client().get(url).content.decode()
+    assert "已变更" in page and "已被更新的版本取代" in page
+
+
+def test_unknown_token_is_404_and_logged(db: Any) -> None:
+    resp = Client().get(reverse("documents:verify", args=["x" * 32]))
+    assert resp.status_code == 404 and "未找到" in resp.content.decode()
+    assert VerificationScan.objects.filter(found=False).count() == 1
+
+
+def test_verify_is_rate_limited(settings: Any, approved: Any) -> None:
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.LAOWU_VERIFY_RATE_PER_MINUTE = 3
+    url = reverse("documents:verify", args=[approved.approved_submission.verify_token])
+    client = Client(REMOTE_ADDR="10.3.3.3")
+    assert [client.get(url).status_code for _ in range(4)] == [200, 200, 200, 429]
+    assert Client(REMOTE_ADDR="10.3.3.4").get(url).status_code == 200
+    cache.clear()

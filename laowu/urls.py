@@ -8,6 +8,7 @@ urlpatterns = [
     path("enterprise/", include("laowu.enterprises.urls")),
     path("review/", include("laowu.review.urls")),
     path("", include("laowu.documents.urls")),
+    path("", include("laowu.personnel.urls")),
     path("w/", include("laowu.core.workspace_urls")),
     path("captcha/", include("captcha.urls")),
     # The manual's addresses, kept for people who bookmarked them.

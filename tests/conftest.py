@@ -9,7 +9,9 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from tests.factories import EnterpriseUserFactory, StaffFactory
+from laowu.review import services as workflow
+from laowu.review.models import State
+from tests.factories import EnterpriseUserFactory, StaffFactory, complete_basic_info
 
 PASSWORD = "Laowu@2026"
 
@@ -90,3 +92,21 @@ def client_for(user: Any) -> Client:
 @pytest.fixture
 def as_user() -> Any:
     return client_for
+
+
+@pytest.fixture
+def filing_in_state(enterprise_a: Any, reviewer: Any) -> Any:
+    """Enterprise A's 基本信息, brought to a state through the real workflow."""
+
+    def make(state: str) -> Any:
+        info = complete_basic_info(enterprise_a.enterprise, actor=enterprise_a)
+        if state == State.DRAFT:
+            return info
+        sub = workflow.declare(filing=info, actor=enterprise_a)
+        if state == State.APPROVED:
+            workflow.approve(submission=sub, actor=reviewer)
+        elif state == State.REJECTED:
+            workflow.reject(submission=sub, actor=reviewer, reason="营业执照不清晰")
+        return type(info).objects.get(pk=info.pk)
+
+    return make

@@ -33,6 +33,10 @@ class Action(models.TextChoices):
     FILING_REJECT = "filing.reject", "审核退回"
     FILING_CHANGE = "filing.change", "变更"
     SHEET_PRINT = "sheet.print", "打印"
+    FILING_DEREGISTER = "filing.deregister", "注销"
+    FILING_DELETE = "filing.delete", "删除"
+    PERSONAL_DATA_VIEW = "personal_data.view", "查看完整个人信息"
+    EXPORT = "export", "导出"
     ATTACHMENT_UPLOAD = "attachment.upload", "上传附件"
     ATTACHMENT_DELETE = "attachment.delete", "删除附件"
 

@@ -18,6 +18,7 @@ from laowu.accounts.models import Role
 class Item:
     label: str
     url_name: str
+    args: tuple[str, ...] = ()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -33,13 +34,24 @@ MENUS: dict[str, tuple[Group, ...]] = {
         Group("企业信息管理", (Item("基本信息归集", "enterprises:basic_info"),)),
         Group(
             "人员信息管理",
-            (Item("安全员归集", "workspace:safety_officers"), Item("劳资专管员归集", "workspace:wage_managers")),
+            (
+                Item("安全员归集", "personnel:list", ("safety",)),
+                Item("劳资专管员归集", "personnel:list", ("wage",)),
+            ),
         ),
         Group("项目信息管理", (Item("项目信息归集", "workspace:projects"),)),
         Group("账号设置", (Item("修改密码", "accounts:password_change"),)),
     ),
     R: (
-        Group("审核管理", (Item("待审核", "review:queue"), Item("企业列表", "review:enterprise_list"))),
+        Group(
+            "审核管理",
+            (
+                Item("待审核", "review:queue"),
+                Item("企业列表", "review:enterprise_list"),
+                Item("安全员", "personnel:committee_list", ("safety",)),
+                Item("劳资专管员", "personnel:committee_list", ("wage",)),
+            ),
+        ),
         Group(
             "行业监管",
             (
@@ -58,6 +70,8 @@ MENUS: dict[str, tuple[Group, ...]] = {
             (
                 Item("申报查询", "review:queue"),
                 Item("企业列表", "review:enterprise_list"),
+                Item("安全员", "personnel:committee_list", ("safety",)),
+                Item("劳资专管员", "personnel:committee_list", ("wage",)),
                 Item("统计分析", "workspace:statistics"),
             ),
         ),
@@ -83,7 +97,7 @@ def menu_for(user: Any, current_path: str) -> list[dict[str, Any]]:
     for group in MENUS.get(getattr(user, "role", ""), ()):
         items = []
         for item in group.items:
-            url = reverse(item.url_name)
+            url = reverse(item.url_name, args=item.args)
             items.append({"label": item.label, "url": url, "active": current_path.startswith(url)})
         groups.append({"label": group.label, "items": items})
     return groups

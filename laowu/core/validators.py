@@ -128,6 +128,30 @@ def validate_safety_license_no(value: str) -> None:
         raise ValidationError("安全生产许可证编号格式应如 （苏）JZ安许证字〔2020〕000123。", code="safety_license_no")
 
 
+# 安全生产考核合格证书, e.g. 苏建安C3(2023)0000001: province, class C1/C2/C3, year, serial.
+_SAFETY_CERT_RE = re.compile(r"^[\u4e00-\u9fa5]建安(C[123])\((\d{4})\)(\d{7})$")
+
+
+def normalize_safety_cert_no(value: str) -> str:
+    value = (value or "").strip().replace(" ", "").replace("（", "(").replace("）", ")")
+    return value.replace("c1", "C1").replace("c2", "C2").replace("c3", "C3")
+
+
+def safety_cert_category(value: str) -> str | None:
+    """The class (C1/C2/C3) a well-formed certificate number carries, else None."""
+    m = _SAFETY_CERT_RE.match(value or "")
+    return m.group(1) if m else None
+
+
+def validate_safety_cert_no(value: str) -> None:
+    m = _SAFETY_CERT_RE.match(value or "")
+    if not m:
+        raise ValidationError("安全生产考核合格证书编号格式应如 苏建安C3(2023)0000001。", code="safety_cert_no")
+    year = int(m.group(2))
+    if year < 1990 or year > dt.date.today().year:
+        raise ValidationError("安全生产考核合格证书编号中的年份不正确。", code="safety_cert_year")
+
+
 class PasswordComplexityValidator:
     """At least 3 of the 4 character classes (等保 level-3 password policy)."""
 
@@ -169,3 +193,7 @@ def mask_mobile(value: str) -> str:
     if not value or len(value) < 7:
         return "*" * len(value or "")
     return value[:3] + "****" + value[-4:]
+
+
+# Mask kinds named by models' SENSITIVE_FIELDS / VERIFY_MASKS.
+MASKS = {"id": mask_id_number, "mobile": mask_mobile, "name": mask_name}

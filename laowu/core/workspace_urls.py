@@ -11,8 +11,6 @@ app_name = "workspace"
 E, R, S = Role.ENTERPRISE, Role.REVIEWER, Role.SUPERVISOR
 
 urlpatterns = [
-    path("enterprise/safety-officers/", under_construction("安全员归集", E), name="safety_officers"),
-    path("enterprise/wage-managers/", under_construction("劳资专管员归集", E), name="wage_managers"),
     path("enterprise/projects/", under_construction("项目信息归集", E), name="projects"),
     path("committee/bad-behaviour/", under_construction("不良行为公示", R), name="bad_behaviour"),
     path("committee/inspections/", under_construction("现场检查", R), name="inspections"),

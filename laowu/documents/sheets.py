@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
-from laowu.core.validators import mask_id_number, mask_mobile, mask_name
+from laowu.core.validators import MASKS
 from laowu.review.models import Submission, SubmissionStatus
 from laowu.review.registry import filing_model
 
@@ -23,8 +23,6 @@ from .storage import open_blob, store_blob
 
 # Bump when the sheet template changes, so cached sheets are rendered again.
 TEMPLATE_VERSION = "1"
-
-MASKS = {"name": mask_name, "id": mask_id_number, "mobile": mask_mobile}
 
 
 def verify_url(submission: Submission, base_url: str) -> str:

@@ -5,6 +5,14 @@ by the client. An attachment is a plain PDF that any viewer opens as is, so anyt
 that could act when opened (scripts, launch actions, embedded files) or cannot be
 opened by the reviewer (encrypted, damaged) is refused with a message the enterprise
 can act on.
+
+Active content is looked for in every object in the file's cross-reference table,
+reachable from the catalog or not: a viewer may find an unreferenced object, and
+scripts are usually tucked into annotations or compressed object streams rather than
+the catalog. To stay fast on large files this runs in two steps: a byte search over
+everything qpdf parses objects from (the file itself and the inflated object streams)
+for the names involved, in any #-escaped spelling; only when one turns up is each
+object examined, so a stray "/JS" in image data costs time but never a wrong refusal.
 """
 
 from __future__ import annotations
@@ -37,31 +45,50 @@ MSG_NO_PAGES = "该PDF文件没有任何页面，请重新生成后上传。"
 MSG_ENCRYPTED = "该PDF文件已加密或设有密码保护，审核人员无法查看，请取消密码后重新上传。"
 MSG_JAVASCRIPT = "该PDF文件含有脚本（JavaScript），出于安全考虑不能上传，请用“打印为PDF”另存后重新上传。"
 MSG_LAUNCH = "该PDF文件含有启动外部程序的动作，出于安全考虑不能上传，请用“打印为PDF”另存后重新上传。"
-MSG_TOO_COMPLEX = "该PDF文件结构异常或过于复杂，无法完成安全检查，请用“打印为PDF”另存后重新上传。"
 MSG_EMBEDDED = "该PDF文件内嵌了其他文件，不能上传。请把内嵌文件删除，或用“打印为PDF”另存后重新上传。"
-
-# In qpdf's JSON (version 2) dictionary keys and names are strings starting with "/"
-# while PDF strings start with "u:" or "b:", so these quoted forms only ever match a key
-# or a name, never text inside a string. Name escapes (/Java#53cript) are already
-# decoded by the parser, so they cannot dodge the match.
-_SUSPECT = re.compile(rb'"/(?:JS|JavaScript|Launch|EmbeddedFiles?|EF|FileAttachment)"')
-
+MSG_TOO_COMPLEX = "该PDF文件结构异常或过于复杂，无法完成安全检查，请用“打印为PDF”另存后重新上传。"
 
 # Bounds on the work one upload can cause. A 5MB PDF from a scanner or an office suite
-# has a few hundred to a few thousand objects and object streams that decode to a few
-# MB; a synthetic worst case packed with tiny objects has ~160,000 objects and ~21MB of
-# object streams. Past these bounds the file is refused rather than parsed, because
-# parsing is what the attacker would be paying us to do.
+# has a few hundred to a few thousand objects whose object streams inflate to a few
+# MB; a synthetic 5MB file packed with tiny objects has ~160,000 objects and ~21MB of
+# object streams. Past these bounds the file is refused rather than parsed: parsing is
+# the work an attacker would make us do.
 MAX_OBJECTS = 100_000
 MAX_OBJECT_STREAM_BYTES = 64 * 1024 * 1024
-# qpdf decodes the cross-reference stream while opening, before any check here can run;
-# this caps what one Flate stream may inflate to (a 5MB upload could otherwise inflate
-# to gigabytes). The setting is process-wide: it is only lowered, never raised, and the
-# value leaves room for any legitimate stream (an A4 page at 600 dpi in RGB is ~105MB).
+_INFLATE_CHUNK = 1024 * 1024
+
+# qpdf inflates the cross-reference stream while opening, before any check here runs;
+# this caps what one Flate stream may inflate to (a 5MB upload could otherwise become
+# gigabytes). The setting is process-wide, so it is only ever lowered, and it leaves
+# room for any real stream (an A4 page scanned at 600 dpi in RGB is ~105MB).
 QPDF_FLATE_MAX_MEMORY = 128 * 1024 * 1024
 _flate_limit = int(pikepdf.settings.get_qpdf_limits()["flate_max_memory"])
 if _flate_limit == 0 or _flate_limit > QPDF_FLATE_MAX_MEMORY:
     pikepdf.settings.set_qpdf_limits(flate_max_memory=QPDF_FLATE_MAX_MEMORY)
+
+# The names that mark active content. /S /JavaScript and /S /Launch contain them too.
+_ACTIVE_NAMES = ("FileAttachment", "EmbeddedFiles", "EmbeddedFile", "JavaScript", "Launch", "JS", "EF")
+
+
+def _raw_name_pattern(name: str) -> bytes:
+    # In PDF syntax any character of a name may be written as #XX: /J#53 is /JS.
+    parts = []
+    for ch in name:
+        hex_digits = "".join(f"[{c}{c.lower()}]" if c.isalpha() else c for c in f"{ord(ch):02X}")
+        parts.append(f"(?:{re.escape(ch)}|#{hex_digits})")
+    return "".join(parts).encode()
+
+
+# A name ends at whitespace or a delimiter; /JSON is not /JS.
+_RAW_ACTIVE_NAME = re.compile(
+    rb"/(?:" + b"|".join(_raw_name_pattern(n) for n in _ACTIVE_NAMES) + rb")(?![^\x00\t\n\x0c\r ()<>\[\]{}/%])"
+)
+_RAW_OVERLAP = 64  # longer than any escaped spelling, so a match split across chunks is still found
+
+# In qpdf's JSON (version 2) dictionary keys and names are strings starting with "/"
+# while PDF strings start with "u:" or "b:", so these quoted forms only ever match a key
+# or a name, never text. Escapes are already decoded there.
+_JSON_ACTIVE_NAME = re.compile(rb'"/(?:' + b"|".join(n.encode() for n in _ACTIVE_NAMES) + rb')"')
 
 
 class InvalidAttachment(Exception):
@@ -112,16 +139,17 @@ def validate_pdf(data: bytes, *, max_bytes: int | None = None) -> None:
         # qpdf repairs small damage (a stale xref offset, a missing /Resources) the way
         # viewers do; such files open everywhere and are accepted. Only what cannot be
         # opened, or loses objects on the way, counts as broken. Page attributes are not
-        # pushed down to each page: nothing here needs it, and it costs a walk of every page.
+        # pushed down to each page: nothing here needs it, and it walks every page.
         with pikepdf.open(io.BytesIO(data), inherit_page_attributes=False) as pdf:
             if pdf.is_encrypted:
                 # Owner-password-only files open without a password but restrict
                 # printing or copying, which the committee needs.
                 raise InvalidAttachment(MSG_ENCRYPTED, code="encrypted")
-            _check_size_of_structure(pdf)
+            suspect_in_object_streams = _check_object_streams(pdf)
             if _page_count(pdf) < 1:
                 raise InvalidAttachment(MSG_NO_PAGES, code="no_pages")
-            _refuse_active_content(pdf)
+            if suspect_in_object_streams or _RAW_ACTIVE_NAME.search(data):
+                _refuse_active_content(pdf)
     except InvalidAttachment:
         raise
     except pikepdf.PasswordError as exc:
@@ -138,50 +166,62 @@ def _too_complex(reason: str) -> InvalidAttachment:
     return InvalidAttachment(MSG_TOO_COMPLEX, code="too_complex")
 
 
-def _check_size_of_structure(pdf: pikepdf.Pdf) -> None:
-    """Refuse, before qpdf parses them, files whose structure would be costly to parse.
+def _check_object_streams(pdf: pikepdf.Pdf) -> bool:
+    """Bound the file's structure before qpdf parses it; True if an object stream may hold active content.
 
-    The xref table is read without decoding anything; object streams are inflated here
-    with a running budget, so a small file cannot make the server inflate gigabytes.
+    The xref table is read without inflating anything; object streams are inflated
+    here in chunks against a running budget, so a small file cannot make the server
+    inflate gigabytes, and searched for the active names on the way.
     """
     xref = pdf.get_xref_table()
     if len(xref) > MAX_OBJECTS:
         raise _too_complex(f"{len(xref)} objects")
     budget = MAX_OBJECT_STREAM_BYTES
+    suspect = False
     for number in sorted({entry.obj_stream_number for entry in xref.values() if entry.type == 2}):
         stream = pdf.get_object(number, 0)
         if not isinstance(stream, pikepdf.Stream):
-            continue  # qpdf cannot load the objects it holds; the scan treats that as damage
+            continue  # qpdf cannot load the objects it is meant to hold; the scan treats that as damage
         raw = stream.read_raw_bytes()
         filters = stream.get("/Filter")
         names = [filters] if isinstance(filters, pikepdf.Name) else list(filters or [])
         if not names:
-            size = len(raw)
+            size, found = len(raw), _RAW_ACTIVE_NAME.search(raw) is not None
         elif names == [pikepdf.Name.FlateDecode]:
             try:
-                size = _inflated_size(raw, limit=budget)
+                size, found = _inflate_and_search(raw, limit=budget)
             except zlib.error as exc:
                 raise InvalidAttachment(MSG_DAMAGED, code="damaged") from exc
         else:
             # Every common writer compresses object streams with Flate alone; other
-            # filters (LZW, chains) inflate without any bound qpdf enforces.
+            # filters (LZW, chains of filters) inflate without any bound qpdf enforces.
             raise _too_complex(f"object stream {number} filters {names}")
         if size > budget:
             raise _too_complex("object streams inflate past the budget")
         budget -= size
+        # With a predictor the inflated bytes are not the object text, so they cannot be searched.
+        suspect = suspect or found or stream.get("/DecodeParms") is not None
+    return suspect
 
 
-def _inflated_size(raw: bytes, *, limit: int) -> int:
-    """How many bytes `raw` inflates to, stopping once past `limit`; never holds more than a chunk."""
-    chunk = 1024 * 1024
+def _inflate_and_search(raw: bytes, *, limit: int) -> tuple[int, bool]:
+    """(inflated size, whether an active name occurs), stopping once past `limit`; holds one chunk at a time."""
     inflater = zlib.decompressobj()
-    size = len(inflater.decompress(raw, chunk))
+    size = 0
+    found = False
+    tail = b""
+    data = raw
     while size <= limit:
-        out = inflater.decompress(inflater.unconsumed_tail, chunk)
+        out = inflater.decompress(data, _INFLATE_CHUNK)
+        data = inflater.unconsumed_tail
         if not out:
             break
         size += len(out)
-    return size
+        if not found:
+            window = tail + out
+            found = _RAW_ACTIVE_NAME.search(window) is not None
+            tail = window[-_RAW_OVERLAP:]
+    return size, found
 
 
 def _page_count(pdf: pikepdf.Pdf) -> int:
@@ -194,15 +234,12 @@ def _page_count(pdf: pikepdf.Pdf) -> int:
 
 
 def _refuse_active_content(pdf: pikepdf.Pdf) -> None:
-    # Every object in the cross-reference table, reachable from the catalog or not: a
-    # viewer may still find an unreferenced one, and scripts are often tucked into
-    # annotations or object streams rather than the catalog. Each object is serialised
-    # by qpdf in C++ (direct sub-dictionaries included), so the Python side only runs a
-    # regex per object and parses the rare object that matches.
+    # Each object is serialised by qpdf in C++ (direct sub-dictionaries included), so
+    # the Python side runs a regex per object and parses only the objects that match.
     for obj in pdf.objects:
         if obj is None:
             # A null in the table is either written as null (harmless) or an object qpdf
-            # could not read; a viewer might still read the latter, unchecked.
+            # could not read, which a viewer might still read, unchecked.
             if pdf.get_warnings():
                 raise InvalidAttachment(MSG_DAMAGED, code="damaged")
             continue
@@ -211,12 +248,12 @@ def _refuse_active_content(pdf: pikepdf.Pdf) -> None:
 
 
 def _check_json(blob: bytes) -> None:
-    if _SUSPECT.search(blob) is None:
+    if _JSON_ACTIVE_NAME.search(blob) is None:
         return
     top = json.loads(blob)
     if isinstance(top, str):
         # An indirect name object: `/S 7 0 R` with `7 0 obj /JavaScript` is still a script
-        # action to a viewer. Legitimate files do not store these names indirectly.
+        # action to a viewer. Real files do not store these names indirectly.
         _check_dictionary({"/S": top, "/Type": top, "/Subtype": top})
     stack: list[Any] = [top]
     while stack:

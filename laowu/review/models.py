@@ -24,6 +24,7 @@ class State(models.TextChoices):
     DECLARED = "declared", "已申报"
     APPROVED = "approved", "已通过"
     REJECTED = "rejected", "已退回"
+    DEREGISTERED = "deregistered", "已注销"
 
 
 EDITABLE_STATES = (State.DRAFT, State.REJECTED)
@@ -105,6 +106,9 @@ class Filing(FSMModelMixin, models.Model):
     # Verification page: the key fields shown to anyone who scans, and which are masked how.
     VERIFY_FIELDS: ClassVar[tuple[str, ...]] = ()
     VERIFY_MASKS: ClassVar[dict[str, str]] = {}
+    # Personal data: field → mask kind ("id", "mobile", "name"), masked for whoever may not
+    # see it in full, and audited when shown in full.
+    SENSITIVE_FIELDS: ClassVar[dict[str, str]] = {}
 
     enterprise = models.ForeignKey(
         "enterprises.Enterprise", verbose_name="企业", on_delete=models.PROTECT, related_name="+"
@@ -151,9 +155,28 @@ class Filing(FSMModelMixin, models.Model):
     def start_change(self) -> None:
         pass
 
+    @transition(field=state, source=State.APPROVED, target=State.DEREGISTERED)
+    def deregister(self) -> None:
+        pass
+
+    # ------------------------------------------------------------ hooks
+    # Called inside the action's transaction, on the locked row.
+    def on_declare(self) -> None:
+        """Claim what a declared filing holds (e.g. the person's one enterprise)."""
+
+    def on_inactive(self) -> None:
+        """Release it when the filing stops being declared or valid."""
+
     # ------------------------------------------------------------ per type
     def title(self) -> str:
         raise NotImplementedError
+
+    @property
+    def is_active(self) -> bool:
+        """Declared, or with a valid approved revision: what counts as 'on file'."""
+        return self.state == State.DECLARED or (
+            self.approved_submission_id is not None and self.state != State.DEREGISTERED
+        )
 
     def provider_fields(self) -> frozenset[str]:
         """Fields confirmed by an outside source, shown read-only and marked for the reviewer."""

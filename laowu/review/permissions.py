@@ -32,6 +32,11 @@ def can_review(user: Any) -> bool:
     return bool(user.is_authenticated and user.role == Role.REVIEWER and user.enterprise_id is None)
 
 
+def can_see_personal_data(user: Any) -> bool:
+    """Full 身份证号/手机号 in committee lists and exports: reviewers only (supervisors see masked)."""
+    return bool(user.is_authenticated and user.role == Role.REVIEWER)
+
+
 def enterprises_in_scope(user: Any) -> QuerySet[Enterprise]:
     """Enterprises a committee user may see: those of the user's own district(s)."""
     if is_committee(user):

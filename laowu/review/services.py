@@ -120,6 +120,7 @@ def declare(*, filing: Filing, actor: Any, request: HttpRequest | None = None) -
             status_changed_at=now,
         )
         locked.declare()
+        locked.on_declare()
         locked.pending_submission = submission
         locked.last_reject_reason = ""
         locked.save()
@@ -146,6 +147,8 @@ def withdraw(*, filing: Filing, actor: Any, request: HttpRequest | None = None) 
         locked.withdraw()
         locked.pending_submission = None
         locked.save()
+        if not locked.is_active:
+            locked.on_inactive()
         record(
             action=Action.FILING_WITHDRAW, request=request, user=actor, obj=locked, detail={"submission": submission.pk}
         )
@@ -204,6 +207,8 @@ def reject(*, submission: Submission, actor: Any, reason: str, request: HttpRequ
         filing.pending_submission = None
         filing.last_reject_reason = reason
         filing.save()
+        if not filing.is_active:
+            filing.on_inactive()
         record(
             action=Action.FILING_REJECT,
             request=request,
@@ -224,6 +229,37 @@ def start_change(*, filing: Filing, actor: Any, request: HttpRequest | None = No
         locked.save()
         record(action=Action.FILING_CHANGE, request=request, user=actor, obj=locked)
     return locked
+
+
+def deregister(*, filing: Filing, actor: Any, request: HttpRequest | None = None) -> Filing:
+    """注销: an approved record leaves active service; its history is kept."""
+    with transaction.atomic(durable=True):
+        locked = _lock(filing)
+        if not can_proceed(locked.deregister):
+            raise WorkflowError(f"当前状态为“{locked.state_label}”，只有已通过的信息可以注销。")
+        now = timezone.now()
+        Submission.objects.filter(pk=locked.approved_submission_id).update(
+            status=SubmissionStatus.REVOKED, status_changed_at=now
+        )
+        locked.deregister()
+        locked.save()
+        locked.on_inactive()
+        record(action=Action.FILING_DEREGISTER, request=request, user=actor, obj=locked)
+    return locked
+
+
+def delete_filing(*, filing: Filing, actor: Any, request: HttpRequest | None = None) -> None:
+    """删除: only a record never approved, and not under review. Its submissions stay as history."""
+    with transaction.atomic(durable=True):
+        locked = _lock(filing)
+        if locked.approved_submission_id is not None:
+            raise WorkflowError("已审核通过的信息不能删除，请使用“注销”。")
+        if not locked.is_editable:
+            raise WorkflowError(f"当前状态为“{locked.state_label}”，不能删除。如需删除，请先撤回。")
+        record(action=Action.FILING_DELETE, request=request, user=actor, obj=locked)
+        locked.attachments.all().delete()
+        locked.on_inactive()
+        locked.delete()
 
 
 def _content_type(filing: Filing) -> Any:

@@ -47,6 +47,7 @@ def field_rows(filing: Filing) -> list[dict[str, Any]]:
                 "value": _json_value(value),
                 "display": _display(field, value, filing),
                 "provider": name in provider,
+                "mask": filing.SENSITIVE_FIELDS.get(name, ""),
             }
         )
     return rows

@@ -11,12 +11,20 @@ from django.views.decorators.http import require_POST
 
 from laowu.accounts.models import Role
 from laowu.accounts.permissions import role_required
+from laowu.audit.services import Action, record
 from laowu.core.pagination import paginate
+from laowu.core.validators import MASKS
 
 from . import selectors, services
 from .forms import QueueFilterForm, RejectForm
 from .models import Filing, State, Submission, SubmissionStatus
-from .permissions import access_own_filing, access_submission, can_review, enterprises_in_scope
+from .permissions import (
+    access_own_filing,
+    access_submission,
+    can_review,
+    can_see_personal_data,
+    enterprises_in_scope,
+)
 from .registry import filing_model
 from .snapshots import diff
 
@@ -100,16 +108,33 @@ def queue(request: HttpRequest) -> HttpResponse:
     )
 
 
+def masked_snapshot(request: HttpRequest, submission: Submission) -> dict[str, Any]:
+    """Personal data in full for reviewers (and each such view is audited), masked for others."""
+    snapshot = dict(submission.snapshot)
+    sensitive = [row for row in snapshot.get("fields", []) if row.get("mask")]
+    if not sensitive:
+        return snapshot
+    if can_see_personal_data(request.user):
+        record(action=Action.PERSONAL_DATA_VIEW, request=request, obj=submission)
+        return snapshot
+    snapshot["fields"] = [
+        {**row, "display": MASKS[row["mask"]](row["display"])} if row.get("mask") and row["display"] else row
+        for row in snapshot["fields"]
+    ]
+    return snapshot
+
+
 def _render_submission(
     request: HttpRequest, submission: Submission, reject_form: RejectForm, status: int = 200
 ) -> HttpResponse:
     previous = selectors.previous_approved(submission)
+    snapshot = masked_snapshot(request, submission)
     context = {
         "submission": submission,
-        "snapshot": submission.snapshot,
+        "snapshot": snapshot,
         "previous": previous,
         "changes": diff(previous.snapshot if previous else None, submission.snapshot),
-        "history": selectors.history(submission.filing),
+        "history": selectors.history(submission),
         "enterprise": submission.enterprise,
         "can_decide": can_review(request.user) and submission.status == SubmissionStatus.PENDING,
         "reject_form": reject_form,

@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "laowu.integrations",
     "laowu.documents",
     "laowu.review",
+    "laowu.personnel",
 ]
 
 MIDDLEWARE = [

@@ -22,8 +22,6 @@ ROLE_PAGES = {
     "accounts:lockouts": {Role.SECADMIN},
     "audit:event_list": {Role.AUDITADMIN},
     "enterprises:basic_info": {Role.ENTERPRISE},
-    "workspace:safety_officers": {Role.ENTERPRISE},
-    "workspace:wage_managers": {Role.ENTERPRISE},
     "workspace:projects": {Role.ENTERPRISE},
     "review:queue": {Role.REVIEWER, Role.SUPERVISOR},
     "review:enterprise_list": {Role.REVIEWER, Role.SUPERVISOR},

@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+
+from laowu.core.forms import ChineseFormMixin
+from laowu.core.validators import (
+    normalize_safety_cert_no,
+    safety_cert_category,
+    validate_id_number,
+    validate_mobile,
+    validate_safety_cert_no,
+)
+
+from .models import EDUCATIONS, GENDERS, SAFETY_CATEGORIES, Person, SafetyOfficer, claimed_elsewhere
+
+DATE_FIELDS = {"issue_date", "valid_until"}
+CONSENT_TEXT = (
+    "本企业已告知该人员：其姓名、身份证号、手机号及证书信息将报送区劳务专委会用于行业自律管理，并已取得其同意。"
+)
+
+
+class PersonForm(ChineseFormMixin, forms.ModelForm):
+    """保存 needs only 姓名 and 身份证号; the rest is checked at 提交."""
+
+    consent = forms.BooleanField(label=CONSENT_TEXT, required=True)
+
+    class Meta:
+        model = Person
+        fields: list[str] = []
+
+    def __init__(self, *args: Any, enterprise_id: int, editable: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.enterprise_id = enterprise_id
+        choices = {"gender": GENDERS, "education": EDUCATIONS, "cert_category": SAFETY_CATEGORIES}
+        for name, field in self.fields.items():
+            if name == "consent":
+                field.error_messages["required"] = "请勾选确认已告知该人员并取得其同意。"
+                continue
+            field.required = name in ("name", "id_number")
+            if name in choices:
+                field.choices = [("", "请选择"), *choices[name]]
+            if name in DATE_FIELDS:
+                field.widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+                field.input_formats = ["%Y-%m-%d", "%Y/%m/%d", "%Y年%m月%d日"]
+                field.error_messages["invalid"] = "请输入正确的日期，如 2024-06-30。"
+            field.widget.attrs["class"] = "input"
+            if not editable:
+                field.disabled = True
+        if self.instance.pk and self.instance.consent_confirmed_at:
+            self.fields["consent"].initial = True
+        if not editable:
+            self.fields["consent"].disabled = True
+        if "cert_no" in self.fields and self._meta.model is SafetyOfficer:
+            self.fields["cert_no"].widget.attrs["placeholder"] = "如 苏建安C3(2023)0000001"
+        self.fields["id_number"].widget.attrs.update(autocomplete="off", maxlength="18")
+
+    def clean_id_number(self) -> str:
+        value = (self.cleaned_data.get("id_number") or "").strip().upper()
+        validate_id_number(value)
+        if claimed_elsewhere(value, self.enterprise_id):
+            raise forms.ValidationError(
+                "该人员已在其他企业登记在岗，不能重复登记。如该人员已离职，请原企业先办理注销。"
+            )
+        model = self._meta.model
+        dup = model.objects.filter(enterprise_id=self.enterprise_id, id_number=value).exclude(state="deregistered")
+        if self.instance.pk:
+            dup = dup.exclude(pk=self.instance.pk)
+        if dup.exists():
+            raise forms.ValidationError(f"本企业已登记该{model.FILING_LABEL}，请在列表中编辑。")
+        return value
+
+    def clean_mobile(self) -> str:
+        value = (self.cleaned_data.get("mobile") or "").strip()
+        if value:
+            validate_mobile(value)
+        return value
+
+    def clean_cert_no(self) -> str:
+        value = (self.cleaned_data.get("cert_no") or "").strip()
+        if self._meta.model is SafetyOfficer and value:
+            value = normalize_safety_cert_no(value)
+            validate_safety_cert_no(value)
+        return value
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        issue, until = cleaned.get("issue_date"), cleaned.get("valid_until")
+        if issue and issue > timezone.localdate():
+            self.add_error("issue_date", "发证日期不能晚于今天。")
+        if issue and until and until <= issue:
+            self.add_error("valid_until", "有效期至必须晚于发证日期。")
+        category, cert = cleaned.get("cert_category"), cleaned.get("cert_no")
+        if category and cert and safety_cert_category(cert) and safety_cert_category(cert) != category:
+            self.add_error("cert_category", f"证书编号中的类别为{safety_cert_category(cert)}，与所选类别不一致。")
+        return cleaned
+
+    def _post_clean(self) -> None:
+        # Written by the workflow service under its row lock, not by construct_instance.
+        pass
+
+
+def person_form_class(model: type[Person]) -> type[PersonForm]:
+    meta = type("Meta", (), {"model": model, "fields": list(model.SNAPSHOT_FIELDS)})
+    return type(f"{model.__name__}Form", (PersonForm,), {"Meta": meta})

@@ -1,0 +1,204 @@
+"""安全员 and 劳资专管员: two filing types on the one workflow (DESIGN.md §3, §4)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.db import IntegrityError, models, transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from laowu.core.validators import validate_id_number, validate_mobile
+from laowu.documents.kinds import AttachmentKind
+from laowu.review.models import Filing, State
+from laowu.review.services import WorkflowError
+
+GENDERS = [("男", "男"), ("女", "女")]
+EDUCATIONS = [
+    ("初中及以下", "初中及以下"),
+    ("高中/中专", "高中/中专"),
+    ("大专", "大专"),
+    ("本科", "本科"),
+    ("研究生", "研究生"),
+]
+SAFETY_CATEGORIES = [("C1", "C1（机械类）"), ("C2", "C2（土建类）"), ("C3", "C3（综合类）")]
+
+PERSON_ATTACHMENTS_OPTIONAL = (
+    AttachmentKind("labour_contract", "劳动合同"),
+    AttachmentKind("social_insurance", "社保缴纳证明"),
+)
+
+
+class PersonClaim(models.Model):
+    """Which enterprise a person (身份证号) is currently on file with.
+
+    The unique key is what makes "one enterprise at a time" hold when two enterprises
+    declare the same person at the same moment: the second insert fails.
+    """
+
+    id_number = models.CharField(max_length=18, unique=True)
+    enterprise = models.ForeignKey("enterprises.Enterprise", on_delete=models.CASCADE, related_name="+")
+    claimed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "人员在岗登记"
+
+    def __str__(self) -> str:
+        return f"{self.id_number[:4]}…@{self.enterprise_id}"
+
+
+class PersonClaimedElsewhere(WorkflowError):
+    def __init__(self) -> None:
+        # Deliberately does not name the other enterprise (its staff list is not public).
+        super().__init__("该人员已在其他企业登记在岗，不能重复登记。如该人员已离职，请原企业先办理注销。")
+
+
+def claimed_elsewhere(id_number: str, enterprise_id: int) -> bool:
+    return PersonClaim.objects.filter(id_number=id_number).exclude(enterprise_id=enterprise_id).exists()
+
+
+class Person(Filing):
+    """Fields shared by both personnel roles."""
+
+    ROLE_URL: ClassVar[str]  # URL segment of this role's pages
+    SENSITIVE_FIELDS = {"id_number": "id", "mobile": "mobile"}
+
+    name = models.CharField("姓名", max_length=30)
+    gender = models.CharField("性别", max_length=2, choices=GENDERS, blank=True)
+    id_number = models.CharField("身份证号", max_length=18, validators=[validate_id_number])
+    mobile = models.CharField("手机号", max_length=11, blank=True, validators=[validate_mobile])
+    cert_no = models.CharField("证书编号", max_length=40, blank=True)
+    issue_date = models.DateField("发证日期", null=True, blank=True)
+    education = models.CharField("学历", max_length=10, choices=EDUCATIONS, blank=True)
+    # 个人信息保护法 art. 17: the enterprise confirms the person was told and agreed.
+    consent_confirmed_at = models.DateTimeField("告知同意确认时间", null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.title()
+
+    def title(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("personnel:edit", args=[self.ROLE_URL, self.pk])
+
+    def declare_problems(self) -> list[str]:
+        problems = []
+        if not self.consent_confirmed_at:
+            problems.append("请确认已告知该人员并取得其同意")
+        if self.issue_date and self.issue_date > timezone.localdate():
+            problems.append("发证日期不能晚于今天。")
+        from laowu.enterprises.models import BasicInfo
+
+        if not BasicInfo.objects.filter(enterprise_id=self.enterprise_id, approved_submission__isnull=False).exists():
+            problems.append("企业基本信息审核通过后才能提交人员信息，请先完成“基本信息归集”。")
+        return problems
+
+    def on_declare(self) -> None:
+        claim = PersonClaim.objects.select_for_update().filter(id_number=self.id_number).first()
+        if claim is not None:
+            if claim.enterprise_id != self.enterprise_id:
+                raise PersonClaimedElsewhere
+            return
+        try:
+            with transaction.atomic():
+                PersonClaim.objects.create(id_number=self.id_number, enterprise_id=self.enterprise_id)
+        except IntegrityError:
+            # Another enterprise claimed the person between our read and insert.
+            if claimed_elsewhere(self.id_number, self.enterprise_id):
+                raise PersonClaimedElsewhere from None
+
+    def on_inactive(self) -> None:
+        still_active = any(
+            model.objects.filter(enterprise_id=self.enterprise_id, id_number=self.id_number)
+            .exclude(pk=self.pk if isinstance(self, model) else None)
+            .filter(Q(state=State.DECLARED) | (Q(approved_submission__isnull=False) & ~Q(state=State.DEREGISTERED)))
+            .exists()
+            for model in (SafetyOfficer, WageManager)
+        )
+        if not still_active:
+            PersonClaim.objects.filter(id_number=self.id_number, enterprise_id=self.enterprise_id).delete()
+
+
+class SafetyOfficer(Person):
+    FILING_TYPE = "safety_officer"
+    FILING_LABEL = "安全员"
+    ROLE_URL = "safety"
+    ATTACHMENT_KINDS = (
+        AttachmentKind("id_card", "身份证", required=True),
+        AttachmentKind("safety_cert", "安全生产考核合格证书", required=True),
+        *PERSON_ATTACHMENTS_OPTIONAL,
+    )
+    SNAPSHOT_FIELDS = (
+        "name",
+        "gender",
+        "id_number",
+        "mobile",
+        "cert_no",
+        "cert_category",
+        "issue_date",
+        "valid_until",
+        "issuer",
+        "education",
+    )
+
+    cert_no = models.CharField("安全生产考核合格证书编号", max_length=40, blank=True)
+    cert_category = models.CharField("证书类别", max_length=2, choices=SAFETY_CATEGORIES, blank=True)
+    valid_until = models.DateField("有效期至", null=True, blank=True)
+    issuer = models.CharField("发证机关", max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = "安全员"
+        indexes = [models.Index(fields=["enterprise", "state"]), models.Index(fields=["id_number"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enterprise", "id_number"],
+                condition=~Q(state="deregistered"),
+                name="safety_officer_once_per_enterprise",
+            )
+        ]
+
+    def declare_problems(self) -> list[str]:
+        from laowu.core.validators import safety_cert_category
+
+        problems = super().declare_problems()
+        if self.cert_no and self.cert_category and safety_cert_category(self.cert_no) != self.cert_category:
+            problems.append("证书编号中的类别与所选证书类别不一致。")
+        if self.issue_date and self.valid_until and self.valid_until <= self.issue_date:
+            problems.append("有效期至必须晚于发证日期。")
+        if self.valid_until and self.valid_until < timezone.localdate():
+            problems.append("安全生产考核合格证书已过有效期，不能提交。")
+        return problems
+
+
+class WageManager(Person):
+    FILING_TYPE = "wage_manager"
+    FILING_LABEL = "劳资专管员"
+    ROLE_URL = "wage"
+    ATTACHMENT_KINDS = (
+        AttachmentKind("id_card", "身份证", required=True),
+        AttachmentKind("training_cert", "培训合格证书", required=True),
+        *PERSON_ATTACHMENTS_OPTIONAL,
+    )
+    SNAPSHOT_FIELDS = ("name", "gender", "id_number", "mobile", "cert_no", "issue_date", "issuer", "education")
+
+    cert_no = models.CharField("培训合格证书编号", max_length=40, blank=True)
+    issuer = models.CharField("发证单位", max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = "劳资专管员"
+        indexes = [models.Index(fields=["enterprise", "state"]), models.Index(fields=["id_number"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enterprise", "id_number"],
+                condition=~Q(state="deregistered"),
+                name="wage_manager_once_per_enterprise",
+            )
+        ]
+
+
+PERSON_MODELS: dict[str, type[Person]] = {"safety": SafetyOfficer, "wage": WageManager}

@@ -1,0 +1,209 @@
+"""安全员归集 and 劳资专管员归集 (manual §5), and the committee's lists of all personnel."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from laowu.accounts.models import Role
+from laowu.accounts.permissions import role_required
+from laowu.audit.services import Action, record
+from laowu.core.exports import xlsx_response
+from laowu.core.pagination import paginate
+from laowu.core.validators import mask_id_number, mask_mobile
+from laowu.review import services as workflow
+from laowu.review.models import State
+from laowu.review.permissions import access_own_filing, can_see_personal_data
+from laowu.review.selectors import history
+from laowu.review.views import filing_page_context
+
+from . import selectors
+from .forms import person_form_class
+from .models import PERSON_MODELS, Person, SafetyOfficer
+from .services import create_person, update_person
+
+
+def _model(kind: str) -> type[Person]:
+    model = PERSON_MODELS.get(kind)
+    if model is None:
+        raise Http404
+    return model
+
+
+def _list_context(request: HttpRequest, model: type[Person]) -> dict[str, Any]:
+    q = request.GET.get("q", "")
+    state = request.GET.get("state", "")
+    page, query = paginate(request, selectors.person_list(user=request.user, model=model, q=q, state=state))
+    return {
+        "model": model,
+        "kind": model.ROLE_URL,
+        "label": model.FILING_LABEL,
+        "page": page,
+        "query": query,
+        "q": q,
+        "state": state,
+        "states": State.choices,
+        "has_valid_until": model is SafetyOfficer,
+    }
+
+
+@role_required(Role.ENTERPRISE)
+def person_list(request: HttpRequest, kind: str) -> HttpResponse:
+    """Step 1: the list, with 新增 / 编辑 / 删除."""
+    return render(request, "personnel/list.html", _list_context(request, _model(kind)))
+
+
+@role_required(Role.ENTERPRISE)
+def person_new(request: HttpRequest, kind: str) -> HttpResponse:
+    model = _model(kind)
+    form_class = person_form_class(model)
+    form = form_class(request.POST or None, enterprise_id=request.user.enterprise_id)  # type: ignore[union-attr]
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "consent"}
+        try:
+            person = create_person(
+                model=model,
+                enterprise=request.user.enterprise,
+                data=data,
+                actor=request.user,
+                request=request,  # type: ignore[union-attr]
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "已保存。请上传附件，然后点击“提交”。")
+            return redirect(person.get_absolute_url())
+    return render(
+        request, "personnel/edit.html", {"form": form, "label": model.FILING_LABEL, "kind": kind, "filing": None}
+    )
+
+
+@role_required(Role.ENTERPRISE)
+def person_edit(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    model = _model(kind)
+    person = access_own_filing(request.user, model, pk)
+    form_class = person_form_class(model)
+    form = form_class(
+        request.POST or None, instance=person, enterprise_id=person.enterprise_id, editable=person.is_editable
+    )
+    if request.method == "POST":
+        if not person.is_editable:
+            messages.error(request, f"当前状态为“{person.state_label}”，不能修改。")
+            return redirect(person.get_absolute_url())
+        if form.is_valid():
+            data = {k: v for k, v in form.cleaned_data.items() if k != "consent"}
+            try:
+                update_person(person=person, data=data, actor=request.user, request=request)
+            except workflow.WorkflowError as exc:
+                messages.error(request, exc.message)
+                return redirect(person.get_absolute_url())
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, "已保存。附件上传完整后，请点击“提交”。")
+                return redirect(person.get_absolute_url())
+    else:
+        # The owner sees the full ID number and phone here: each such view is on record.
+        record(action=Action.PERSONAL_DATA_VIEW, request=request, obj=person)
+    return render(
+        request,
+        "personnel/edit.html",
+        {
+            **filing_page_context(person),
+            "form": form,
+            "label": model.FILING_LABEL,
+            "kind": kind,
+            "problems": workflow.declare_problems(person) if person.is_editable else [],
+            "history": history(person),
+            "can_delete": person.approved_submission_id is None and person.is_editable,
+            "can_deregister": person.state == State.APPROVED,
+        },
+    )
+
+
+@require_POST
+@role_required(Role.ENTERPRISE)
+def person_delete(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    model = _model(kind)
+    person = access_own_filing(request.user, model, pk)
+    try:
+        workflow.delete_filing(filing=person, actor=request.user, request=request)
+    except workflow.WorkflowError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"已删除{model.FILING_LABEL}“{person.name}”。")
+    return redirect("personnel:list", kind=kind)
+
+
+@require_POST
+@role_required(Role.ENTERPRISE)
+def person_deregister(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    model = _model(kind)
+    person = access_own_filing(request.user, model, pk)
+    try:
+        workflow.deregister(filing=person, actor=request.user, request=request)
+    except workflow.WorkflowError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"已注销{model.FILING_LABEL}“{person.name}”，其记录保留备查。")
+    return redirect("personnel:list", kind=kind)
+
+
+def _export(request: HttpRequest, model: type[Person], *, with_enterprise: bool) -> HttpResponse:
+    full = can_see_personal_data(request.user)
+    qs = selectors.person_list(
+        user=request.user, model=model, q=request.GET.get("q", ""), state=request.GET.get("state", "")
+    )
+    headers = ["姓名", "性别", "身份证号", "手机号", model._meta.get_field("cert_no").verbose_name]
+    if model is SafetyOfficer:
+        headers += ["证书类别", "有效期至"]
+    headers += ["学历", "状态"] + (["企业名称", "统一社会信用代码"] if with_enterprise else [])
+
+    def rows() -> Any:
+        for p in qs.iterator(chunk_size=2000):
+            row = [
+                p.name,
+                p.gender,
+                p.id_number if full else mask_id_number(p.id_number),
+                p.mobile if full else mask_mobile(p.mobile),
+                p.cert_no,
+            ]
+            if model is SafetyOfficer:
+                row += [p.cert_category, p.valid_until.isoformat() if p.valid_until else ""]
+            row += [p.education, p.state_label]
+            if with_enterprise:
+                row += [p.enterprise.name, p.enterprise.credit_code]
+            yield row
+
+    record(
+        action=Action.EXPORT,
+        request=request,
+        detail={"list": model.FILING_TYPE, "full_personal_data": full, "q": request.GET.get("q", "")},
+    )
+    return xlsx_response(
+        filename=f"{model.FILING_LABEL}列表.xlsx", title=model.FILING_LABEL, headers=headers, rows=rows()
+    )
+
+
+@role_required(Role.ENTERPRISE)
+def person_export(request: HttpRequest, kind: str) -> HttpResponse:
+    return _export(request, _model(kind), with_enterprise=False)
+
+
+# ---------------------------------------------------------------- committee
+
+
+@role_required(Role.REVIEWER, Role.SUPERVISOR)
+def committee_list(request: HttpRequest, kind: str) -> HttpResponse:
+    context = _list_context(request, _model(kind))
+    return render(request, "personnel/committee_list.html", context)
+
+
+@role_required(Role.REVIEWER, Role.SUPERVISOR)
+def committee_export(request: HttpRequest, kind: str) -> HttpResponse:
+    return _export(request, _model(kind), with_enterprise=True)

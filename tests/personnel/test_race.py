@@ -1,0 +1,57 @@
+"""Two enterprises declaring the same person at the same moment: exactly one succeeds."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from laowu.documents.services import add_attachment
+from laowu.personnel.models import PersonClaim, SafetyOfficer
+from laowu.review import services
+from laowu.review.models import State
+from tests.factories import EnterpriseUserFactory, StaffFactory, complete_basic_info, make_pdf_bytes
+from tests.review.test_concurrency import race
+
+pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
+
+
+def ready_person(user: Any, reviewer: Any) -> SafetyOfficer:
+    info = complete_basic_info(user.enterprise, actor=user)
+    services.approve(submission=services.declare(filing=info, actor=user), actor=reviewer)
+    person = SafetyOfficer.objects.create(
+        enterprise=user.enterprise,
+        name="赵六",
+        gender="男",
+        id_number="11010519491231002X",
+        mobile="13912345678",
+        cert_no="苏建安C3(2023)0000001",
+        cert_category="C3",
+        issue_date="2023-01-01",
+        valid_until="2099-01-01",
+        issuer="江苏省住房和城乡建设厅",
+        education="大专",
+        consent_confirmed_at="2026-01-01T00:00:00Z",
+    )
+    for kind in ("id_card", "safety_cert"):
+        add_attachment(
+            filing=person,
+            kind=kind,
+            upload=SimpleUploadedFile("a.pdf", make_pdf_bytes(kind + str(user.pk))),
+            actor=user,
+        )
+    return person
+
+
+def test_two_enterprises_race_to_register_the_same_person(db: Any) -> None:
+    reviewer = StaffFactory(role="reviewer", username="rv")
+    a, b = EnterpriseUserFactory(), EnterpriseUserFactory()
+    pa, pb = ready_person(a, reviewer), ready_person(b, reviewer)
+    results = race(lambda: services.declare(filing=pa, actor=a), lambda: services.declare(filing=pb, actor=b))
+    errors = [r for r in results if isinstance(r, Exception)]
+    assert len(errors) == 1 and isinstance(errors[0], services.WorkflowError), results
+    assert "其他企业" in errors[0].message
+    assert PersonClaim.objects.count() == 1
+    states = sorted(SafetyOfficer.objects.values_list("state", flat=True))
+    assert states == sorted([State.DECLARED, State.DRAFT])

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM calls made by the
 # test itself (fixtures, assertions) are still plain synchronous code.
@@ -23,6 +24,10 @@ CHROMIUM_ARGS = [
     "--disable-quic",
     "--no-first-run",
 ]
+# Two cores shared with the live server (and, on a busy machine, other work): give
+# assertions the same patience as actions rather than Playwright's 5 s default.
+expect.set_options(timeout=15_000)
+
 SCREENS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screens"
 VIEWPORT = {"width": 1366, "height": 768}
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import os
+import zlib
 from collections.abc import Sequence
 
 import pikepdf
@@ -314,3 +315,68 @@ def file_attachment_annotation_pdf() -> bytes:
 def embedded_file_stream_only_pdf() -> bytes:
     """An /EmbeddedFile stream left in the file with its file specification removed."""
     return _raw_one_page(extra=[b"<< /Type /EmbeddedFile /Length 5 >>\nstream\nhello\nendstream"])
+
+
+# ------------------------------------------------------------------ object streams, written by hand
+
+
+def object_stream_pdf(compressed: Sequence[bytes] = (), *, encoding: str = "flate", padding: int = 0) -> bytes:
+    """A PDF 1.5 file whose catalog refers (/Extra) to objects stored in an object stream.
+
+    Objects 1-3 are the catalog, page tree and page; 4 is the object stream holding
+    `compressed` as objects 5, 6, ...; the cross-reference stream comes last.
+    `encoding` is "flate", "none" or "hex" (ASCIIHexDecode); `padding` adds that many
+    spaces to the object stream, which Flate shrinks to almost nothing: a decompression bomb.
+    """
+    first = 5
+    extra = b" ".join(b"%d 0 R" % (first + i) for i in range(len(compressed)))
+    plain = [
+        b"<< /Type /Catalog /Pages 2 0 R /Extra [" + extra + b"] >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << >> >>",
+    ]
+    header = bytearray()
+    body = bytearray()
+    for i, obj in enumerate(compressed):
+        header += b"%d %d " % (first + i, len(body))
+        body += obj + b"\n"
+    content = bytes(header) + bytes(body)
+    if encoding == "flate":
+        packer = zlib.compressobj(9)
+        parts = [packer.compress(content)]
+        spaces = b" " * (1024 * 1024)
+        left = padding
+        while left > 0:
+            parts.append(packer.compress(spaces[: min(left, len(spaces))]))
+            left -= len(spaces)
+        parts.append(packer.flush())
+        data, filter_ = b"".join(parts), b"/Filter /FlateDecode "
+    elif encoding == "hex":
+        data, filter_ = (content + b" " * padding).hex().encode() + b">", b"/Filter /ASCIIHexDecode "
+    else:
+        data, filter_ = content + b" " * padding, b""
+    objstm = b"<< /Type /ObjStm /N %d /First %d %s/Length %d >>\nstream\n%s\nendstream" % (
+        len(compressed),
+        len(header),
+        filter_,
+        len(data),
+        data,
+    )
+    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, obj in enumerate([*plain, objstm], 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, obj)
+    xref_number = first + len(compressed)
+    xref_offset = len(out)
+    rows = [b"\x00" + (0).to_bytes(4, "big") + (65535).to_bytes(2, "big")]
+    rows += [b"\x01" + offset.to_bytes(4, "big") + b"\x00\x00" for offset in offsets]
+    rows += [b"\x02" + (4).to_bytes(4, "big") + i.to_bytes(2, "big") for i in range(len(compressed))]
+    rows.append(b"\x01" + xref_offset.to_bytes(4, "big") + b"\x00\x00")
+    table = b"".join(rows)
+    out += (
+        b"%d 0 obj\n<< /Type /XRef /Size %d /W [1 4 2] /Root 1 0 R /Length %d >>\nstream\n%s\nendstream\nendobj\n"
+        % (xref_number, xref_number + 1, len(table), table)
+    )
+    out += b"startxref\n%d\n%%%%EOF\n" % xref_offset
+    return bytes(out)

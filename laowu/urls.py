@@ -9,6 +9,7 @@ urlpatterns = [
     path("review/", include("laowu.review.urls")),
     path("", include("laowu.documents.urls")),
     path("", include("laowu.personnel.urls")),
+    path("", include("laowu.contracts.urls")),
     path("w/", include("laowu.core.workspace_urls")),
     path("captcha/", include("captcha.urls")),
     # The manual's addresses, kept for people who bookmarked them.

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import json
 import os
 import platform
 import secrets
@@ -35,28 +36,103 @@ from psycopg import sql
 
 ROOT = Path(__file__).resolve().parent.parent
 ENTERPRISE_USERNAME = "91320507MA1XWL000C"  # seed_demo's enterprise (README: demo accounts)
+REVIEWER_USERNAME = "shenhe"  # seed_demo's reviewer
+REVIEW_QUEUE = 200  # other enterprises, each with a 基本信息 declared and waiting for review
+FRESH_SHEETS = 10  # approved submissions whose sheet is printed for the first time, one request each
 
 
 @dataclass(frozen=True)
 class Target:
     """One page to measure.
 
-    `marker` must appear in every response body, so that a redirect to the login page or an
-    error page that still answers 200 cannot pass as a fast page.
+    `marker` must appear in every response body (str is matched as UTF-8, bytes as is; with
+    `marker_at_start` the body must start with it), so that a redirect to the login page or an
+    error page that still answers 200 cannot pass as a fast page. With `auth`, requests are sent
+    logged in as `user` (one session per client).
 
-    Hook for pages that need data: `setup` is Python run by `manage.py shell -c` against the bench
-    database after seed_demo and before the server starts. Every stdout line it prints as
-    `BENCH key=value` fills `{key}` in `path`, e.g.
+    Hook for pages that need data: `setup` is Python run by `manage.py shell -c` under local
+    settings against the bench database (and the server's LAOWU_DATA_DIR, so stored files are
+    served) after seed_demo and before the server starts; BENCH_WORKERS in its environment is the
+    number of gunicorn workers. Every stdout line it prints as `BENCH key=value` fills `{key}` in
+    `path` and `user` of every target, e.g.
         setup="p = make_project(...); print(f'BENCH project_id={p.pk}')",
         path="/w/enterprise/projects/{project_id}/",
+
+    `each` measures first requests instead (e.g. a PDF before it is cached): it names a BENCH key
+    whose value is a JSON list of objects, each filling `{key}`s in `path` and `user` for one page
+    that is requested exactly once. The first BENCH_WORKERS pages are requested concurrently and
+    not measured (they pay each worker's one-off costs, such as loading fonts), then the rest one
+    at a time on an otherwise idle server.
     """
 
     name: str
     path: str
     auth: bool
-    marker: str
+    marker: str | bytes
     setup: str | None = None
+    user: str = ENTERPRISE_USERNAME
+    marker_at_start: bool = False
+    each: str | None = None
 
+    @property
+    def marker_bytes(self) -> bytes:
+        return self.marker if isinstance(self.marker, bytes) else self.marker.encode()
+
+
+# Setup snippets build their data through the app's services (and the test factories that use
+# them), so the records are in the states the app itself produces. Enterprise accounts beyond the
+# demo one get no password: nobody logs in with it, and hashing 200 would cost ~20 s.
+SEED_HELPERS = """
+import json, os
+from laowu.accounts.models import Role, User
+from laowu.accounts.services import default_district
+from laowu.enterprises.models import Enterprise
+from laowu.review.services import approve, declare
+from tests.factories import complete_basic_info, make_credit_code, make_mobile
+
+def declared_enterprise(n):
+    code = make_credit_code(n)
+    enterprise = Enterprise.objects.create(
+        name=f"苏州相城基准{n}号建筑劳务有限公司", credit_code=code, district=default_district(),
+        contact_name="王五", contact_phone=make_mobile(n),
+    )
+    user = User(username=code, role=Role.ENTERPRISE, enterprise=enterprise, display_name="王五", phone=make_mobile(n))
+    user.set_unusable_password()
+    user.save()
+    return user, declare(filing=complete_basic_info(enterprise, actor=user), actor=user)
+"""
+
+# The demo enterprise's 基本信息: every field filled, the 3 required attachments uploaded, declared
+# and approved — the state most records live in, and the one that has a sheet to print.
+SETUP_DEMO_BASIC_INFO = (
+    SEED_HELPERS
+    + f"""
+reviewer = User.objects.get(username={REVIEWER_USERNAME!r})
+owner = User.objects.get(username={ENTERPRISE_USERNAME!r})
+submission = declare(filing=complete_basic_info(owner.enterprise, actor=owner), actor=owner)
+print(f"BENCH demo_sheet={{approve(submission=submission, actor=reviewer).pk}}")
+"""
+)
+
+SETUP_REVIEW_QUEUE = (
+    SEED_HELPERS
+    + f"""
+for n in range({REVIEW_QUEUE}):
+    declared_enterprise(n)
+"""
+)
+
+SETUP_FRESH_SHEETS = (
+    SEED_HELPERS
+    + f"""
+reviewer = User.objects.get(username={REVIEWER_USERNAME!r})
+pages = []
+for n in range({REVIEW_QUEUE}, {REVIEW_QUEUE + FRESH_SHEETS} + int(os.environ["BENCH_WORKERS"])):
+    user, submission = declared_enterprise(n)
+    pages.append({{"user": user.username, "sheet": approve(submission=submission, actor=reviewer).pk}})
+print("BENCH fresh_sheets=" + json.dumps(pages))
+"""
+)
 
 # The first target is the floor every other one is compared with: it goes through gunicorn and
 # the whole middleware stack but touches neither the database nor a template, so a page's ratio to
@@ -65,6 +141,33 @@ TARGETS: list[Target] = [
     Target("healthz (floor)", "/healthz", auth=False, marker="ok"),
     Target("login page", "/accounts/login/", auth=False, marker="用户登录"),
     Target("enterprise home", "/", auth=True, marker="苏州相城鑫达建筑劳务有限公司"),
+    Target(
+        "enterprise basic info",
+        "/enterprise/basic-info/",
+        auth=True,
+        marker="<h2>基本信息归集</h2>",
+        setup=SETUP_DEMO_BASIC_INFO,
+    ),
+    Target(
+        "review queue",
+        "/review/",
+        auth=True,
+        user=REVIEWER_USERNAME,
+        # The count checks the queue really holds the seeded submissions.
+        marker=f"<h2>待审核（{REVIEW_QUEUE}）</h2>",
+        setup=SETUP_REVIEW_QUEUE,
+    ),
+    Target(
+        "sheet PDF (first render)",
+        "/print/{sheet}/",
+        auth=True,
+        user="{user}",
+        marker=b"%PDF-",
+        marker_at_start=True,
+        each="fresh_sheets",
+        setup=SETUP_FRESH_SHEETS,
+    ),
+    Target("sheet PDF (cached)", "/print/{demo_sheet}/", auth=True, marker=b"%PDF-", marker_at_start=True),
 ]
 
 
@@ -212,7 +315,8 @@ def fetch(conn: http.client.HTTPConnection, path: str, headers: dict[str, str]) 
     return resp.status, body
 
 
-def client(port: int, path: str, headers: dict[str, str], marker: bytes, budget: Budget, stats: ClientStats) -> None:
+def client(port: int, path: str, headers: dict[str, str], target: Target, budget: Budget, stats: ClientStats) -> None:
+    marker = target.marker_bytes
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
         while budget.take():
@@ -226,7 +330,7 @@ def client(port: int, path: str, headers: dict[str, str], marker: bytes, budget:
             elapsed = time.perf_counter() - started
             if status != 200:
                 stats.errors[f"HTTP {status}"] += 1
-            elif marker not in body:
+            elif not (body.startswith(marker) if target.marker_at_start else marker in body):
                 stats.errors["marker missing"] += 1
             else:
                 stats.latencies.append(elapsed)
@@ -261,13 +365,13 @@ class Result:
 
 
 def load(
-    port: int, path: str, headers: list[dict[str, str]], marker: str, requests: int, seconds: float
+    port: int, path: str, headers: list[dict[str, str]], target: Target, requests: int, seconds: float
 ) -> tuple[list[ClientStats], float, bool]:
     """`requests` GETs from len(headers) concurrent clients, client i sending headers[i]."""
     budget = Budget(requests, seconds)
     stats = [ClientStats() for _ in headers]
     threads = [
-        threading.Thread(target=client, args=(port, path, h, marker.encode(), budget, s), daemon=True)
+        threading.Thread(target=client, args=(port, path, h, target, budget, s), daemon=True)
         for h, s in zip(headers, stats, strict=True)
     ]
     started = time.perf_counter()
@@ -278,21 +382,25 @@ def load(
     return stats, time.perf_counter() - started, budget.timed_out
 
 
-def measure(target: Target, path: str, port: int, sessions: list[str], args: argparse.Namespace) -> Result:
+def request_headers(target: Target, session: str | None) -> dict[str, str]:
     # The session cookie is Secure in production and this is plain HTTP, so a cookie jar would
     # rightly withhold it; sending the header ourselves keeps the production settings untouched.
+    return {"Host": "127.0.0.1", **({"Cookie": f"sessionid={session}"} if target.auth and session else {})}
+
+
+def measure(
+    target: Target, path: str, user: str, port: int, sessions: dict[str, list[str]], args: argparse.Namespace
+) -> Result:
     # One session per client: SESSION_SAVE_EVERY_REQUEST writes the row on every request, and
     # real users do not share one.
-    headers = [
-        {"Host": "127.0.0.1", **({"Cookie": f"sessionid={sessions[i]}"} if target.auth else {})}
-        for i in range(args.concurrency)
-    ]
+    keys = sessions.get(user, [])
+    headers = [request_headers(target, keys[i] if target.auth else None) for i in range(args.concurrency)]
     # Warm-up: fills each worker's persistent DB connection, template cache and lazy imports.
-    warm, _, _ = load(port, path, headers, target.marker, args.warmup, args.max_seconds)
+    warm, _, _ = load(port, path, headers, target, args.warmup, args.max_seconds)
     warm_errors = sum((s.errors for s in warm), Counter())
     if warm_errors and not any(s.latencies for s in warm):
         print(f"  every warm-up request failed: {dict(warm_errors)}", flush=True)
-    stats, wall, timed_out = load(port, path, headers, target.marker, args.requests, args.max_seconds)
+    stats, wall, timed_out = load(port, path, headers, target, args.requests, args.max_seconds)
     return Result(
         target=target,
         path=path,
@@ -300,6 +408,49 @@ def measure(target: Target, path: str, port: int, sessions: list[str], args: arg
         latencies=[x for s in stats for x in s.latencies],
         errors=sum((s.errors for s in stats), Counter()),
         wall=wall,
+        timed_out=timed_out,
+    )
+
+
+def measure_each(
+    target: Target, pages: list[tuple[str, str]], port: int, sessions: dict[str, list[str]], args: argparse.Namespace
+) -> Result:
+    """One request to each (path, user) page: see Target.each."""
+    warm_pages, pages = pages[: args.workers], pages[args.workers :]
+    # Concurrent, so that each sync worker (busy with one request at a time) takes one of them.
+    warm = [ClientStats() for _ in warm_pages]
+    threads = [
+        threading.Thread(
+            target=client,
+            args=(port, path, request_headers(target, sessions[user][0]), target, Budget(1, args.max_seconds), s),
+            daemon=True,
+        )
+        for (path, user), s in zip(warm_pages, warm, strict=True)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    warm_errors = sum((s.errors for s in warm), Counter())
+    if warm_errors:
+        print(f"  warm-up errors: {dict(warm_errors)}", flush=True)
+    stats = ClientStats()
+    deadline = time.perf_counter() + args.max_seconds
+    timed_out = False
+    started = time.perf_counter()
+    for path, user in pages:
+        budget = Budget(1, deadline - time.perf_counter())
+        client(port, path, request_headers(target, sessions[user][0]), target, budget, stats)
+        if budget.timed_out:
+            timed_out = True
+            break
+    return Result(
+        target=target,
+        path=target.path,
+        requests=len(pages),
+        latencies=stats.latencies,
+        errors=stats.errors,
+        wall=time.perf_counter() - started,
         timed_out=timed_out,
     )
 
@@ -401,27 +552,28 @@ SESSION_SNIPPET = """
 from importlib import import_module
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
-user = get_user_model().objects.get(username={username!r})
 store = import_module(settings.SESSION_ENGINE).SessionStore
-for i in range({count}):
-    s = store()
-    s[SESSION_KEY] = user._meta.pk.value_to_string(user)
-    s[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-    s[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    s.create()
-    print(f"BENCH session{{i}}={{s.session_key}}")
+for username, count in {wanted!r}:
+    user = get_user_model().objects.get(username=username)
+    for i in range(count):
+        s = store()
+        s[SESSION_KEY] = user._meta.pk.value_to_string(user)
+        s[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        s[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        s.create()
+        print(f"BENCH session:{{username}}:{{i}}={{s.session_key}}")
 """
 
 
-def create_sessions(prod_env: dict[str, str], count: int) -> list[str]:
-    """Logged-in session keys for the demo enterprise, written straight into the session store.
+def create_sessions(prod_env: dict[str, str], wanted: dict[str, int]) -> dict[str, list[str]]:
+    """`wanted[username]` logged-in session keys per user, written straight into the session store.
 
     A real login needs the image captcha, which production settings rightly cannot bypass, so the
     session gets the keys django.contrib.auth.login would set. It runs under the server's settings
     and environment because its SECRET_KEY signs both the session data and the auth hash.
     """
-    values = django_snippet(prod_env, SESSION_SNIPPET.format(username=ENTERPRISE_USERNAME, count=count))
-    return [values[f"session{i}"] for i in range(count)]
+    values = django_snippet(prod_env, SESSION_SNIPPET.format(wanted=sorted(wanted.items())))
+    return {user: [values[f"session:{user}:{i}"] for i in range(count)] for user, count in wanted.items()}
 
 
 def start_gunicorn(
@@ -491,12 +643,21 @@ def main() -> int:
         "DATABASE_URL": f"{args.pg.rstrip('/')}/{args.database}",
         "LAOWU_DATA_DIR": str(tmp),  # static files, uploads, SMS outbox: nothing lands in var/
     }
-    for name in ("REDIS_URL", "LAOWU_CAPTCHA_TEST_MODE", "DEBUG", "LAOWU_PRIVATE_MEDIA_ROOT", "LAOWU_SMS_OUTBOX"):
+    for name in (
+        "REDIS_URL",
+        "LAOWU_CAPTCHA_TEST_MODE",
+        "DEBUG",
+        "LAOWU_PRIVATE_MEDIA_ROOT",
+        "LAOWU_STORAGE_BACKEND",
+        "LAOWU_STORAGE_OPTIONS",
+        "LAOWU_SMS_OUTBOX",
+    ):
         # Sessions must stay in the DB backend create_sessions writes to, and a developer's shell
-        # settings must neither break production settings nor point writes outside the temp dir.
+        # settings must neither break production settings nor point writes outside the temp dir:
+        # seeding (local settings) and gunicorn (production ones) share the uploads in LAOWU_DATA_DIR.
         base_env.pop(name, None)
     # Demo data is refused under production settings on purpose; it is created under local ones.
-    local_env = {**base_env, "DJANGO_SETTINGS_MODULE": "laowu.settings.local"}
+    local_env = {**base_env, "DJANGO_SETTINGS_MODULE": "laowu.settings.local", "BENCH_WORKERS": str(args.workers)}
     prod_env = {
         **base_env,
         "DJANGO_SETTINGS_MODULE": "laowu.settings.production",
@@ -515,17 +676,35 @@ def main() -> int:
         values: dict[str, str] = {}
         for target in TARGETS:
             if target.setup:
+                print(f"setup for {target.name}", flush=True)
                 values.update(django_snippet(local_env, target.setup))
-        paths = [t.path.format_map(values) for t in TARGETS]
-        session_keys = create_sessions(prod_env, args.concurrency)
+        # Per target: the (path, user) of each page it requests; one page unless `each`.
+        pages = [
+            [
+                (t.path.format_map({**values, **item}), t.user.format_map({**values, **item}))
+                for item in (json.loads(values[t.each]) if t.each else [{}])
+            ]
+            for t in TARGETS
+        ]
+        wanted: Counter[str] = Counter()
+        for t, target_pages in zip(TARGETS, pages, strict=True):
+            if t.auth:
+                for _, user in target_pages:
+                    wanted[user] = max(wanted[user], 1 if t.each else args.concurrency)
+        session_keys = create_sessions(prod_env, dict(wanted))
         manage(prod_env, "collectstatic", "--noinput")
 
         server, port, server_kind = start_gunicorn(prod_env, args, log_path)
         wait_healthy(server, port)
         results = []
-        for target, path in zip(TARGETS, paths, strict=True):
-            print(f"measuring {target.name} ({path}) …", flush=True)
-            results.append(measure(target, path, port, session_keys, args))
+        for target, target_pages in zip(TARGETS, pages, strict=True):
+            if target.each:
+                print(f"measuring {target.name} ({target.path}, {len(target_pages)} pages) …", flush=True)
+                results.append(measure_each(target, target_pages, port, session_keys, args))
+            else:
+                path, user = target_pages[0]
+                print(f"measuring {target.name} ({path}) …", flush=True)
+                results.append(measure(target, path, user, port, session_keys, args))
 
         rows = table(results)
         timed_out = any(r.timed_out for r in results)

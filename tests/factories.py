@@ -152,3 +152,56 @@ def complete_basic_info(enterprise: Any, *, actor: Any) -> Any:
             )
             add_attachment(filing=info, kind=kind.code, upload=upload, actor=actor)
     return info
+
+
+class CatalogueFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "contracts.CatalogueContract"
+
+    project_code = factory.Sequence(lambda n: f"3205072026{n:06d}")
+    project_name = factory.Sequence(lambda n: f"相城区测试{n}号地块住宅项目")
+    project_location = "苏州市相城区元和街道"
+    builder = "苏州相城城市建设投资有限公司"
+    general_contractor = "中建八局第三建设有限公司"
+    contract_no = factory.Sequence(lambda n: f"LWFB-2026-{n:05d}")
+    subcontractor = factory.LazyAttribute(lambda o: "测试劳务公司")
+    subcontractor_credit_code = factory.LazyFunction(lambda: make_credit_code(1))
+    amount = "1280.5000"
+    signed_date = "2026-03-01"
+    planned_start = "2026-03-15"
+    planned_end = "2027-06-30"
+
+
+def approved_person(model: Any, user: Any, reviewer: Any, *, id_number: str, name: str) -> Any:
+    """An approved, active 安全员 or 劳资专管员 (the enterprise's basic info must be approved)."""
+    import datetime as dt
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from laowu.documents.services import add_attachment
+    from laowu.review import services
+
+    fields = {
+        "enterprise": user.enterprise,
+        "name": name,
+        "gender": "男",
+        "id_number": id_number,
+        "mobile": "13912345678",
+        "issue_date": dt.date(2023, 1, 1),
+        "issuer": "江苏省住房和城乡建设厅",
+        "education": "大专",
+        "consent_confirmed_at": dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+    }
+    if model.FILING_TYPE == "safety_officer":
+        fields.update(
+            cert_no="苏建安C3(2023)0000001", cert_category="C3", valid_until=dt.date.today() + dt.timedelta(days=365)
+        )
+    else:
+        fields.update(cert_no="LZ2023-0001")
+    person = model.objects.create(**fields)
+    for kind in person.ATTACHMENT_KINDS:
+        if kind.required:
+            upload = SimpleUploadedFile(f"{kind.label}.pdf", make_pdf_bytes(f"{model.__name__}{person.pk}{kind.code}"))
+            add_attachment(filing=person, kind=kind.code, upload=upload, actor=user)
+    services.approve(submission=services.declare(filing=person, actor=user), actor=reviewer)
+    return model.objects.get(pk=person.pk)

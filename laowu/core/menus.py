@@ -39,7 +39,7 @@ MENUS: dict[str, tuple[Group, ...]] = {
                 Item("劳资专管员归集", "personnel:list", ("wage",)),
             ),
         ),
-        Group("项目信息管理", (Item("项目信息归集", "workspace:projects"),)),
+        Group("项目信息管理", (Item("项目信息归集", "contracts:list"),)),
         Group("账号设置", (Item("修改密码", "accounts:password_change"),)),
     ),
     R: (
@@ -50,6 +50,7 @@ MENUS: dict[str, tuple[Group, ...]] = {
                 Item("企业列表", "review:enterprise_list"),
                 Item("安全员", "personnel:committee_list", ("safety",)),
                 Item("劳资专管员", "personnel:committee_list", ("wage",)),
+                Item("项目信息", "contracts:committee_list"),
             ),
         ),
         Group(
@@ -72,6 +73,7 @@ MENUS: dict[str, tuple[Group, ...]] = {
                 Item("企业列表", "review:enterprise_list"),
                 Item("安全员", "personnel:committee_list", ("safety",)),
                 Item("劳资专管员", "personnel:committee_list", ("wage",)),
+                Item("项目信息", "contracts:committee_list"),
                 Item("统计分析", "workspace:statistics"),
             ),
         ),

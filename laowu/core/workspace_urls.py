@@ -11,7 +11,6 @@ app_name = "workspace"
 E, R, S = Role.ENTERPRISE, Role.REVIEWER, Role.SUPERVISOR
 
 urlpatterns = [
-    path("enterprise/projects/", under_construction("项目信息归集", E), name="projects"),
     path("committee/bad-behaviour/", under_construction("不良行为公示", R), name="bad_behaviour"),
     path("committee/inspections/", under_construction("现场检查", R), name="inspections"),
     path("committee/awards/", under_construction("评优创先", R), name="awards"),

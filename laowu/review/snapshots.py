@@ -7,6 +7,7 @@ with the values), so an old submission reads the same after the model's fields c
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from django.db import models
@@ -27,6 +28,8 @@ def _display(field: models.Field, value: Any, filing: Filing) -> str:
 
 
 def _json_value(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, models.Model):

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "laowu.documents",
     "laowu.review",
     "laowu.personnel",
+    "laowu.contracts",
 ]
 
 MIDDLEWARE = [
@@ -162,6 +163,11 @@ LAOWU_COMPANY_INFO_PROVIDER = env.str("LAOWU_COMPANY_INFO_PROVIDER", default="of
 LAOWU_TIANYANCHA_TOKEN = env.str("LAOWU_TIANYANCHA_TOKEN", default="")
 LAOWU_TIANYANCHA_BASE_URL = env.str("LAOWU_TIANYANCHA_BASE_URL", default="http://open.api.tianyancha.com")
 LAOWU_PROVIDER_TIMEOUT = env.float("LAOWU_PROVIDER_TIMEOUT", default=5.0)
+
+# 省合同归集系统's JSON export, pulled by `manage.py pull_provincial_contracts`; empty URL = not configured.
+LAOWU_CATALOGUE_PULL_URL = env.str("LAOWU_CATALOGUE_PULL_URL", default="")
+LAOWU_CATALOGUE_PULL_TOKEN = env.str("LAOWU_CATALOGUE_PULL_TOKEN", default="")
+LAOWU_CATALOGUE_PULL_TIMEOUT = env.float("LAOWU_CATALOGUE_PULL_TIMEOUT", default=10.0)
 
 LAOWU_SMS_BACKEND = env.str("LAOWU_SMS_BACKEND", default="file")
 LAOWU_SMS_OUTBOX = Path(env.str("LAOWU_SMS_OUTBOX", default=str(DATA_DIR / "sms-outbox.jsonl")))

@@ -22,7 +22,7 @@ ROLE_PAGES = {
     "accounts:lockouts": {Role.SECADMIN},
     "audit:event_list": {Role.AUDITADMIN},
     "enterprises:basic_info": {Role.ENTERPRISE},
-    "workspace:projects": {Role.ENTERPRISE},
+    "contracts:list": {Role.ENTERPRISE},
     "review:queue": {Role.REVIEWER, Role.SUPERVISOR},
     "review:enterprise_list": {Role.REVIEWER, Role.SUPERVISOR},
 }
@@ -61,7 +61,10 @@ def test_enterprise_menu_matches_manual(as_user: Any, enterprise_a: Any) -> None
         "项目信息归集",
     ):
         assert label in page
-    assert "建设中" in as_user(enterprise_a).get(reverse("workspace:projects")).content.decode()
+
+
+def test_pages_of_later_issues_say_under_construction(as_user: Any, reviewer: Any) -> None:
+    assert "建设中" in as_user(reviewer).get(reverse("workspace:notices")).content.decode()
 
 
 def test_admin_homes(as_user: Any, sysadmin: Any, secadmin: Any, auditadmin: Any, reviewer: Any) -> None:

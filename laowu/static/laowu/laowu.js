@@ -32,6 +32,65 @@
     }
   }
 
+  // Dialogs: a link with data-dialog opens its page's fragment (partial=1) in a modal;
+  // searches and page links inside stay in the modal. Without JS the link is a page.
+  function withPartial(url) { return url + (url.indexOf('?') >= 0 ? '&' : '?') + 'partial=1'; }
+  function openDialog(title, url) {
+    var overlay = document.createElement('div');
+    overlay.className = 'dialog-overlay';
+    overlay.innerHTML = '<div class="dialog" role="dialog" aria-modal="true"><div class="dialog-head"><span class="dialog-title"></span><button type="button" class="dialog-close" aria-label="关闭">×</button></div><div class="dialog-body">加载中…</div></div>';
+    overlay.getElementsByTagName('span')[0].appendChild(document.createTextNode(title));
+    document.body.appendChild(overlay);
+    var body = overlay.getElementsByTagName('div')[2];
+    function close() { if (overlay.parentNode) { overlay.parentNode.removeChild(overlay); } }
+    on(overlay.getElementsByTagName('button')[0], 'click', close);
+    on(overlay, 'click', function (e) { if ((e.target || e.srcElement) === overlay) { close(); } });
+    function load(u) {
+      var xhr = new XMLHttpRequest();
+      xhr.open('GET', withPartial(u), true);
+      xhr.setRequestHeader('X-Requested-With', 'XMLHttpRequest');
+      xhr.onreadystatechange = function () {
+        if (xhr.readyState !== 4) { return; }
+        if (xhr.status !== 200) { window.location.href = u; return; }
+        body.innerHTML = xhr.responseText;
+        var searchForms = body.getElementsByTagName('form');
+        for (var f = 0; f < searchForms.length; f++) {
+          if ((searchForms[f].getAttribute('method') || 'get').toLowerCase() === 'get') {
+            (function (form) {
+              on(form, 'submit', function (e) {
+                if (e.preventDefault) { e.preventDefault(); } e.returnValue = false;
+                var parts = [], els = form.elements;
+                for (var k = 0; k < els.length; k++) { if (els[k].name) { parts.push(encodeURIComponent(els[k].name) + '=' + encodeURIComponent(els[k].value)); } }
+                load(form.getAttribute('action') + '?' + parts.join('&'));
+              });
+            })(searchForms[f]);
+          }
+        }
+        var links = body.getElementsByTagName('a');
+        for (var l = 0; l < links.length; l++) {
+          (function (a) {
+            var href = a.getAttribute('href') || '';
+            if (href.charAt(0) === '?') {
+              on(a, 'click', function (e) { if (e.preventDefault) { e.preventDefault(); } e.returnValue = false; load(u.split('?')[0] + href); });
+            }
+          })(links[l]);
+        }
+        var q = body.getElementsByTagName('input');
+        for (var m2 = 0; m2 < q.length; m2++) { if (q[m2].type === 'text') { q[m2].focus(); break; } }
+      };
+      xhr.send(null);
+    }
+    load(url);
+  }
+  var dialogLinks = document.getElementsByTagName('a');
+  for (var d = 0; d < dialogLinks.length; d++) {
+    if (dialogLinks[d].getAttribute('data-dialog')) {
+      (function (a) {
+        on(a, 'click', function (e) { if (e.preventDefault) { e.preventDefault(); } e.returnValue = false; openDialog(a.getAttribute('data-dialog'), a.getAttribute('href')); });
+      })(dialogLinks[d]);
+    }
+  }
+
   // Captcha refresh without reloading the page (the link reloads the page when JS is off).
   function refreshCaptcha(box) {
     var link = box.getElementsByTagName('a')[0];

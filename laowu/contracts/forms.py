@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.db.models import Q
+
+from laowu.core.forms import ChineseFormMixin
+from laowu.core.validators import validate_phone
+from laowu.personnel.models import SafetyOfficer, WageManager
+from laowu.review.models import State
+
+from .models import ProjectFiling
+
+OWN_FIELDS = ("site_manager", "site_manager_phone", "safety_officer", "wage_manager", "planned_workers")
+
+
+def _approved_people(model: type[Any], enterprise_id: int) -> Any:
+    return model.objects.filter(enterprise_id=enterprise_id, approved_submission__isnull=False).exclude(
+        state=State.DEREGISTERED
+    )
+
+
+class ProjectForm(ChineseFormMixin, forms.ModelForm):
+    class Meta:
+        model = ProjectFiling
+        fields = list(OWN_FIELDS)
+
+    def __init__(self, *args: Any, enterprise_id: int, editable: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        current = self.instance
+        # Only approved, active people; the current choice stays listed so a later 注销 is visible.
+        for name, model in (("safety_officer", SafetyOfficer), ("wage_manager", WageManager)):
+            qs = _approved_people(model, enterprise_id)
+            chosen = getattr(current, f"{name}_id", None)
+            if chosen:
+                qs = model.objects.filter(Q(pk__in=qs.values("pk")) | Q(pk=chosen))
+            self.fields[name].queryset = qs.order_by("name")
+            self.fields[name].empty_label = "请选择"
+            self.fields[name].label_from_instance = lambda p: f"{p.name}（{p.cert_no or '无证书编号'}）"
+        for field in self.fields.values():
+            field.required = False
+            field.widget.attrs["class"] = "input"
+            if not editable:
+                field.disabled = True
+        self.fields["planned_workers"].error_messages["invalid"] = "请输入整数。"
+        self.fields["planned_workers"].widget.attrs["min"] = "0"
+
+    def clean_site_manager_phone(self) -> str:
+        value = (self.cleaned_data.get("site_manager_phone") or "").strip()
+        validate_phone(value)
+        return value
+
+    def _post_clean(self) -> None:
+        # Written by the workflow service under its row lock, not by construct_instance.
+        pass
+
+
+class ProjectSearchForm(forms.Form):
+    q = forms.CharField(
+        label="项目名称/合同编号",
+        required=False,
+        widget=forms.TextInput(attrs={"class": "input", "placeholder": "项目名称或合同编号"}),
+    )
+    state = forms.ChoiceField(
+        label="状态",
+        required=False,
+        choices=[("", "全部状态"), *State.choices],
+        widget=forms.Select(attrs={"class": "input"}),
+    )
+    signed_from = forms.DateField(
+        label="签订日期自", required=False, widget=forms.DateInput(attrs={"class": "input", "type": "date"})
+    )
+    signed_to = forms.DateField(
+        label="至", required=False, widget=forms.DateInput(attrs={"class": "input", "type": "date"})
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if cleaned.get("signed_from") and cleaned.get("signed_to") and cleaned["signed_from"] > cleaned["signed_to"]:
+            self.add_error("signed_to", "截止日期不能早于起始日期。")
+        return cleaned

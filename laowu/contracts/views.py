@@ -1,0 +1,187 @@
+"""项目信息归集 (manual §6.1) and the committee's list of all project filings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from laowu.accounts.models import Role
+from laowu.accounts.permissions import role_required
+from laowu.audit.services import Action, record
+from laowu.core.exports import xlsx_response
+from laowu.core.pagination import paginate
+from laowu.review import services as workflow
+from laowu.review.permissions import access_own_filing, filings_in_scope
+from laowu.review.selectors import history
+from laowu.review.views import filing_page_context
+
+from .forms import ProjectForm, ProjectSearchForm
+from .models import CATALOGUE_COLUMNS, ProjectFiling, available_catalogue
+from .services import select_contract
+
+PICKER_PAGE_SIZE = 10
+
+
+def _search(request: HttpRequest, qs: QuerySet[ProjectFiling]) -> tuple[ProjectSearchForm, QuerySet[ProjectFiling]]:
+    form = ProjectSearchForm(request.GET or None)
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        if data["q"]:
+            qs = qs.filter(Q(project_name__icontains=data["q"]) | Q(contract_no__icontains=data["q"]))
+        if data["state"]:
+            qs = qs.filter(state=data["state"])
+        if data["signed_from"]:
+            qs = qs.filter(signed_date__gte=data["signed_from"])
+        if data["signed_to"]:
+            qs = qs.filter(signed_date__lte=data["signed_to"])
+    return form, qs
+
+
+@role_required(Role.ENTERPRISE)
+def project_list(request: HttpRequest) -> HttpResponse:
+    """Step 1: the enterprise's filed contracts, with the search bar."""
+    form, qs = _search(request, filings_in_scope(request.user, ProjectFiling).order_by("-signed_date", "-id"))
+    page, query = paginate(request, qs)
+    return render(request, "contracts/list.html", {"form": form, "page": page, "query": query})
+
+
+@role_required(Role.ENTERPRISE)
+def project_new(request: HttpRequest) -> HttpResponse:
+    """Step 2 (新增): the edit page before a contract is chosen: 选择项目 comes first."""
+    return render(request, "contracts/edit.html", {"filing": None, "columns": CATALOGUE_COLUMNS})
+
+
+@role_required(Role.ENTERPRISE)
+def picker(request: HttpRequest) -> HttpResponse:
+    """选择项目: the enterprise's own, not yet filed catalogue contracts, searchable.
+
+    With JavaScript the fragment (partial=1) fills a dialog; without, it is a page."""
+    enterprise = request.user.enterprise  # type: ignore[union-attr]
+    q = request.GET.get("q", "").strip()
+    qs = available_catalogue(enterprise.credit_code).order_by("-signed_date", "-id")
+    if q:
+        qs = qs.filter(
+            Q(project_name__icontains=q)
+            | Q(contract_no__icontains=q)
+            | Q(project_code__icontains=q)
+            | Q(builder__icontains=q)
+        )
+    page, query = paginate(request, qs, per_page=PICKER_PAGE_SIZE)
+    context = {"page": page, "query": query, "q": q, "filing_id": request.GET.get("filing", "")}
+    template = "contracts/_picker_table.html" if request.GET.get("partial") == "1" else "contracts/picker.html"
+    return render(request, template, context)
+
+
+@require_POST
+@role_required(Role.ENTERPRISE)
+def project_select(request: HttpRequest) -> HttpResponse:
+    filing = None
+    if request.POST.get("filing"):
+        filing = access_own_filing(request.user, ProjectFiling, request.POST["filing"])
+    try:
+        filing = select_contract(
+            enterprise=request.user.enterprise,  # type: ignore[union-attr]
+            catalogue_id=request.POST.get("catalogue"),
+            filing=filing,
+            actor=request.user,
+            request=request,
+        )
+    except (ValidationError, workflow.WorkflowError) as exc:
+        messages.error(request, exc.message if isinstance(exc, workflow.WorkflowError) else " ".join(exc.messages))
+        return redirect("contracts:new")
+    messages.success(request, "已选择项目。请补充现场负责人等信息并上传劳务分包合同，然后点击“提交”。")
+    return redirect(filing.get_absolute_url())
+
+
+@role_required(Role.ENTERPRISE)
+def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    filing = access_own_filing(request.user, ProjectFiling, pk)
+    form = ProjectForm(
+        request.POST or None, instance=filing, enterprise_id=filing.enterprise_id, editable=filing.is_editable
+    )
+    if request.method == "POST":
+        if not filing.is_editable:
+            messages.error(request, f"当前状态为“{filing.state_label}”，不能修改。")
+            return redirect(filing.get_absolute_url())
+        if form.is_valid():
+            try:
+                workflow.save_fields(filing=filing, data=form.cleaned_data, actor=request.user, request=request)
+            except workflow.WorkflowError as exc:
+                messages.error(request, exc.message)
+                return redirect(filing.get_absolute_url())
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, "已保存。附件上传完整后，请点击“提交”。")
+                return redirect(filing.get_absolute_url())
+    return render(
+        request,
+        "contracts/edit.html",
+        {
+            **filing_page_context(filing),
+            "form": form,
+            "columns": [(label, getattr(filing, name)) for name, label in CATALOGUE_COLUMNS],
+            "problems": workflow.declare_problems(filing) if filing.is_editable else [],
+            "history": history(filing),
+            "can_delete": filing.approved_submission_id is None and filing.is_editable,
+        },
+    )
+
+
+@require_POST
+@role_required(Role.ENTERPRISE)
+def project_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    filing = access_own_filing(request.user, ProjectFiling, pk)
+    try:
+        workflow.delete_filing(filing=filing, actor=request.user, request=request)
+    except workflow.WorkflowError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"已删除项目“{filing.project_name}”，该合同可重新选择。")
+    return redirect("contracts:list")
+
+
+# ---------------------------------------------------------------- committee
+
+
+@role_required(Role.REVIEWER, Role.SUPERVISOR)
+def committee_list(request: HttpRequest) -> HttpResponse:
+    qs = filings_in_scope(request.user, ProjectFiling).select_related("enterprise").order_by("-signed_date", "-id")
+    form, qs = _search(request, qs)
+    page, query = paginate(request, qs)
+    return render(request, "contracts/committee_list.html", {"form": form, "page": page, "query": query})
+
+
+@role_required(Role.REVIEWER, Role.SUPERVISOR)
+def committee_export(request: HttpRequest) -> HttpResponse:
+    qs = filings_in_scope(request.user, ProjectFiling).select_related("enterprise", "safety_officer", "wage_manager")
+    _, qs = _search(request, qs.order_by("-signed_date", "-id"))
+    headers = [label for _, label in CATALOGUE_COLUMNS] + [
+        "现场负责人",
+        "安全员",
+        "劳资专管员",
+        "计划用工人数",
+        "状态",
+        "申报企业",
+    ]
+
+    def rows() -> Any:
+        for f in qs.iterator(chunk_size=2000):
+            yield [
+                *(str(getattr(f, name)) if getattr(f, name) is not None else "" for name, _ in CATALOGUE_COLUMNS),
+                f.site_manager,
+                f.safety_officer.name if f.safety_officer else "",
+                f.wage_manager.name if f.wage_manager else "",
+                f.planned_workers,
+                f.state_label,
+                f.enterprise.name,
+            ]
+
+    record(action=Action.EXPORT, request=request, detail={"list": "project"})
+    return xlsx_response(filename="项目信息列表.xlsx", title="项目信息", headers=headers, rows=rows())

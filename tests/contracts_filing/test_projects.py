@@ -1,0 +1,187 @@
+"""项目信息归集: the picker, selection, filing, review and 打印PDF."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from pypdf import PdfReader
+
+from laowu.contracts.models import ProjectFiling
+from laowu.documents.services import add_attachment
+from laowu.review import services
+from laowu.review.models import State
+from tests.factories import CatalogueFactory, approved_person, make_pdf_bytes
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def catalogue(enterprise_a: Any, enterprise_b: Any) -> dict[str, Any]:
+    code_a, code_b = enterprise_a.enterprise.credit_code, enterprise_b.enterprise.credit_code
+    own = [
+        CatalogueFactory(subcontractor_credit_code=code_a, subcontractor=enterprise_a.enterprise.name) for _ in range(3)
+    ]
+    other = CatalogueFactory(subcontractor_credit_code=code_b, project_name="别家企业的项目")
+    return {"own": own, "other": other}
+
+
+def select(client: Any, catalogue_id: int) -> Any:
+    return client.post(reverse("contracts:select"), {"catalogue": catalogue_id})
+
+
+def test_picker_offers_only_own_unfiled_contracts(catalogue: dict[str, Any], as_user: Any, enterprise_a: Any) -> None:
+    c = as_user(enterprise_a)
+    page = c.get(reverse("contracts:picker")).content.decode()
+    for contract in catalogue["own"]:
+        assert contract.contract_no in page
+    assert "别家企业的项目" not in page
+    # Search inside the picker, and the JS dialog's fragment.
+    first = catalogue["own"][0]
+    fragment = c.get(reverse("contracts:picker"), {"q": first.contract_no, "partial": "1"}).content.decode()
+    assert first.contract_no in fragment and catalogue["own"][1].contract_no not in fragment
+    assert "<html" not in fragment
+    # Once selected, it is no longer offered.
+    select(c, first.pk)
+    assert first.contract_no not in c.get(reverse("contracts:picker")).content.decode()
+
+
+def test_forged_selection_is_refused(
+    catalogue: dict[str, Any], as_user: Any, enterprise_a: Any, enterprise_b: Any
+) -> None:
+    assert select(as_user(enterprise_a), catalogue["other"].pk).status_code == 404
+    assert select(as_user(enterprise_a), 999999).status_code == 404
+    assert not ProjectFiling.objects.exists()
+    # A contract is filed once: B can't take A's even by forging its id.
+    select(as_user(enterprise_a), catalogue["own"][0].pk)
+    assert select(as_user(enterprise_b), catalogue["own"][0].pk).status_code == 404
+    assert ProjectFiling.objects.count() == 1
+
+
+def test_selection_copies_catalogue_fields_read_only(
+    catalogue: dict[str, Any], as_user: Any, enterprise_a: Any
+) -> None:
+    c = as_user(enterprise_a)
+    contract = catalogue["own"][0]
+    resp = select(c, contract.pk)
+    filing = ProjectFiling.objects.get()
+    assert resp["Location"] == filing.get_absolute_url()
+    assert filing.contract_no == contract.contract_no and filing.project_name == contract.project_name
+    # Posting a catalogue field through the edit form changes nothing.
+    c.post(
+        filing.get_absolute_url(), {"site_manager": "刘工", "site_manager_phone": "13911112222", "project_name": "篡改"}
+    )
+    filing.refresh_from_db()
+    assert filing.project_name == contract.project_name and filing.site_manager == "刘工"
+
+
+def test_only_approved_active_people_can_be_assigned(
+    catalogue: dict[str, Any], as_user: Any, enterprise_a: Any
+) -> None:
+    from laowu.personnel.models import SafetyOfficer
+
+    draft = SafetyOfficer.objects.create(
+        enterprise=enterprise_a.enterprise,
+        name="草稿人",
+        id_number="11010519491231002X",
+        consent_confirmed_at="2026-01-01T00:00:00Z",
+    )
+    c = as_user(enterprise_a)
+    select(c, catalogue["own"][0].pk)
+    filing = ProjectFiling.objects.get()
+    page = c.get(filing.get_absolute_url()).content.decode()
+    assert "草稿人" not in page
+    resp = c.post(filing.get_absolute_url(), {"safety_officer": draft.pk})
+    assert resp.status_code == 200 and "有效" in resp.content.decode()
+    filing.refresh_from_db()
+    assert filing.safety_officer_id is None
+
+
+def test_project_workflow_review_and_print(
+    catalogue: dict[str, Any], filing_in_state: Any, as_user: Any, enterprise_a: Any, reviewer: Any
+) -> None:
+    from laowu.personnel.models import SafetyOfficer, WageManager
+
+    filing_in_state(State.APPROVED)  # the enterprise's basic information
+    officer = approved_person(SafetyOfficer, enterprise_a, reviewer, id_number="11010519491231002X", name="孙安")
+    manager = approved_person(WageManager, enterprise_a, reviewer, id_number="110101199003074477", name="钱劳")
+    c = as_user(enterprise_a)
+    select(c, catalogue["own"][0].pk)
+    filing = ProjectFiling.objects.get()
+    c.post(
+        filing.get_absolute_url(),
+        {
+            "site_manager": "刘建华",
+            "site_manager_phone": "13911112222",
+            "planned_workers": "120",
+            "safety_officer": officer.pk,
+            "wage_manager": manager.pk,
+        },
+    )
+    filing.refresh_from_db()
+    add_attachment(
+        filing=filing,
+        kind="subcontract",
+        upload=SimpleUploadedFile("劳务分包合同.pdf", make_pdf_bytes("sub")),
+        actor=enterprise_a,
+    )
+    c.post(reverse("review:owner_action", args=["project", filing.pk, "declare"]))
+    filing.refresh_from_db()
+    assert filing.state == State.DECLARED
+    queue = as_user(reviewer).get(reverse("review:queue"), {"type": "project"}).content.decode()
+    assert filing.project_name in queue
+    services.approve(submission=filing.pending_submission, actor=reviewer)
+    filing.refresh_from_db()
+    listing = c.get(reverse("contracts:list")).content.decode()
+    print_url = reverse("documents:print", args=[filing.approved_submission_id])
+    assert "打印PDF" in listing and print_url in listing
+    pdf = c.get(print_url).content
+    text = "".join("".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(pdf)).pages)
+    assert "项目信息表" in text and filing.contract_no in text and filing.project_name in text
+    verify = c.get(reverse("documents:verify", args=[filing.approved_submission.verify_token])).content.decode()
+    assert "有效" in verify and "刘*华" in verify
+
+
+def test_list_search(catalogue: dict[str, Any], as_user: Any, enterprise_a: Any) -> None:
+    c = as_user(enterprise_a)
+    for contract in catalogue["own"]:
+        select(c, contract.pk)
+    url = reverse("contracts:list")
+    target = catalogue["own"][1]
+    page = c.get(url, {"q": target.contract_no}).content.decode()
+    assert target.project_name in page and catalogue["own"][0].project_name not in page
+    assert "共 3 条" in c.get(url, {"state": "draft"}).content.decode()
+    assert "暂无项目信息" in c.get(url, {"signed_from": "2030-01-01"}).content.decode()
+    assert (
+        "截止日期不能早于起始日期"
+        in c.get(url, {"signed_from": "2026-05-01", "signed_to": "2026-01-01"}).content.decode()
+    )
+
+
+def test_other_enterprise_gets_404(
+    catalogue: dict[str, Any], as_user: Any, enterprise_a: Any, enterprise_b: Any
+) -> None:
+    select(as_user(enterprise_a), catalogue["own"][0].pk)
+    filing = ProjectFiling.objects.get()
+    b = as_user(enterprise_b)
+    assert b.get(filing.get_absolute_url()).status_code == 404
+    assert b.post(reverse("contracts:delete", args=[filing.pk])).status_code == 404
+    assert (
+        b.post(reverse("contracts:select"), {"catalogue": catalogue["own"][1].pk, "filing": filing.pk}).status_code
+        == 404
+    )
+    assert ProjectFiling.objects.filter(pk=filing.pk).exists()
+
+
+def test_committee_list_and_export(catalogue: dict[str, Any], as_user: Any, enterprise_a: Any, supervisor: Any) -> None:
+    import openpyxl
+
+    select(as_user(enterprise_a), catalogue["own"][0].pk)
+    c = as_user(supervisor)
+    assert catalogue["own"][0].project_name in c.get(reverse("contracts:committee_list")).content.decode()
+    wb = openpyxl.load_workbook(io.BytesIO(c.get(reverse("contracts:committee_export")).content))
+    rows = list(wb.active.iter_rows(values_only=True))
+    assert rows[0][0] == "项目编号" and rows[1][5] == catalogue["own"][0].contract_no

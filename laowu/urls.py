@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("laowu.documents.urls")),
     path("", include("laowu.personnel.urls")),
     path("", include("laowu.contracts.urls")),
+    path("review/catalogue/", include("laowu.contracts.catalogue_urls")),
     path("w/", include("laowu.core.workspace_urls")),
     path("captcha/", include("captcha.urls")),
     # The manual's addresses, kept for people who bookmarked them.

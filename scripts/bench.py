@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from math import ceil, isnan
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import psycopg
 from psycopg import sql
@@ -63,6 +63,9 @@ class Target:
     that is requested exactly once. The first BENCH_WORKERS pages are requested concurrently and
     not measured (they pay each worker's one-off costs, such as loading fonts), then the rest one
     at a time on an otherwise idle server.
+
+    `requests` lowers the measured requests of a slow page below --requests (which still applies
+    when smaller), so that the whole run stays within a few minutes.
     """
 
     name: str
@@ -73,6 +76,7 @@ class Target:
     user: str = ENTERPRISE_USERNAME
     marker_at_start: bool = False
     each: str | None = None
+    requests: int | None = None
 
     @property
     def marker_bytes(self) -> bytes:
@@ -134,6 +138,232 @@ print("BENCH fresh_sheets=" + json.dumps(pages))
 """
 )
 
+PEOPLE = 10_000  # rows in each of the 安全员 and 劳资专管员 tables, spread over the enterprises
+PEOPLE_DEMO = 300  # of them the demo enterprise's: its lists paginate (20 a page)
+PEOPLE_ENTERPRISES = 150  # other enterprises holding the rest
+PEOPLE_SEARCH = "王"  # committee search: the commonest surname, ~1 in 8 of the seeded names
+CATALOGUE = 100_000  # 省合同归集 contracts in the catalogue
+CATALOGUE_DEMO = 500  # of them subcontracted to the demo enterprise: what its picker offers
+PROJECTS_DEMO = 200  # the demo enterprise's project filings, straight from its catalogue contracts
+PICKER_SEARCH = "住宅"  # picker search: matches ~1 in 8 project names
+# Measured requests of the list pages over that volume (not --requests: at 30-100 req/s, 2000 each
+# would take the default run past 6 minutes on 2 cores).
+LIST_REQUESTS = 1000
+
+
+def constants(**values: object) -> str:
+    """Snippet lines binding names to this file's values (keeps the snippets plain strings, no {{ }})."""
+    return "".join(f"{name} = {value!r}\n" for name, value in values.items())
+
+
+# Benchmark volume, bulk-created: the list pages only read these rows, so they are built straight
+# in the states the workflow leaves them in (approved/declared rows without their Submission, the
+# list pages never follow it) — going through the services for 20,000 people would take minutes.
+# Every 身份证号 is valid and unique, active people hold their PersonClaim, as the app would have it.
+SETUP_PEOPLE = (
+    constants(
+        ENTERPRISE=ENTERPRISE_USERNAME,
+        REVIEWER=REVIEWER_USERNAME,
+        PEOPLE=PEOPLE,
+        PEOPLE_DEMO=PEOPLE_DEMO,
+        PEOPLE_ENTERPRISES=PEOPLE_ENTERPRISES,
+        PEOPLE_SEARCH=PEOPLE_SEARCH,
+    )
+    + """
+import datetime as dt, random
+from django.utils import timezone
+from laowu.accounts.models import User
+from laowu.accounts.services import default_district
+from laowu.core.validators import id_number_check_char
+from laowu.enterprises.models import Enterprise
+from laowu.personnel.models import PersonClaim, SafetyOfficer, WageManager
+from laowu.personnel.selectors import person_list
+from laowu.review.models import State
+from tests.factories import make_credit_code
+
+rng = random.Random(2026)
+demo = Enterprise.objects.get(credit_code=ENTERPRISE)
+district = default_district()
+others = Enterprise.objects.bulk_create(
+    Enterprise(
+        name=f"苏州相城人员基准{n}号建筑劳务有限公司", credit_code=make_credit_code(100_000 + n),
+        district=district, contact_name="赵六", contact_phone=f"135{n:08d}",
+    )
+    for n in range(PEOPLE_ENTERPRISES)
+)
+SURNAMES = dict(zip("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐", (
+    71, 70, 67, 54, 45, 31, 21, 20, 19, 19, 16, 15, 14, 13, 13, 11, 11, 10, 10, 9, 8, 7, 7, 6, 6)))
+GIVEN = "建国华明军平志伟强磊洋勇杰涛超斌鹏辉刚健峰兵文红霞芳敏静丽燕娟秀英玲海林春"
+REGIONS = ("320507", "320505", "320581", "320585", "341222", "342201", "412726", "511623", "362430", "371326")
+STATES = {State.APPROVED: 70, State.DECLARED: 8, State.DRAFT: 7, State.REJECTED: 5, State.DEREGISTERED: 10}
+EDUCATION = ("初中及以下", "高中/中专", "大专", "本科", "研究生")
+used = set()
+
+def id_number():
+    while True:
+        birth = dt.date(1962, 1, 1) + dt.timedelta(days=rng.randrange(38 * 365))
+        first17 = f"{rng.choice(REGIONS)}{birth:%Y%m%d}{rng.randrange(1000):03d}"
+        if first17 not in used:
+            used.add(first17)
+            return first17 + id_number_check_char(first17)
+
+def person(model, n, enterprise):
+    number = id_number()
+    state = rng.choices(list(STATES), weights=list(STATES.values()))[0]
+    year = rng.randrange(2016, 2026)
+    issued = dt.date(year, 1, 1) + dt.timedelta(days=rng.randrange(360))
+    fields = dict(
+        enterprise=enterprise, state=state, revision=0 if state == State.DRAFT else rng.choice((1, 1, 1, 2, 3)),
+        last_reject_reason="证书扫描件不清晰，请重新上传。" if state == State.REJECTED else "",
+        name=rng.choices(list(SURNAMES), weights=list(SURNAMES.values()))[0]
+        + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2, 2)))),
+        gender="男" if int(number[16]) % 2 else "女", id_number=number,
+        mobile=f"1{rng.choice('35789')}{rng.randrange(10**9):09d}", issue_date=issued,
+        education=rng.choice(EDUCATION), consent_confirmed_at=timezone.now() - dt.timedelta(days=rng.randrange(900)),
+    )
+    if model is SafetyOfficer:
+        category = rng.choice(("C1", "C2", "C3", "C3"))
+        fields.update(
+            cert_no=f"苏建安{category}({year}){n:07d}", cert_category=category,
+            valid_until=issued + dt.timedelta(days=3 * 365), issuer="江苏省住房和城乡建设厅",
+        )
+    else:
+        fields.update(cert_no=f"LZ{year}-{n:06d}", issuer="苏州市相城区人力资源和社会保障局")
+    return model(**fields)
+
+claims = []
+for model in (SafetyOfficer, WageManager):
+    rows = [person(model, n, demo if n < PEOPLE_DEMO else rng.choice(others)) for n in range(PEOPLE)]
+    model.objects.bulk_create(rows, batch_size=2000)
+    claims += [
+        PersonClaim(id_number=p.id_number, enterprise=p.enterprise)
+        for p in rows if p.state in (State.APPROVED, State.DECLARED)
+    ]
+PersonClaim.objects.bulk_create(claims, batch_size=2000)
+# The measured pages must list rows, not an empty table that also carries the marker.
+reviewer = User.objects.get(username=REVIEWER)
+found = person_list(user=reviewer, model=SafetyOfficer, q=PEOPLE_SEARCH).count()
+assert found > 20, found
+print(f"people: {2 * PEOPLE} seeded, the committee search finds {found} 安全员")
+"""
+)
+
+# 100,000 catalogue contracts (as an import of the province's export would leave them) and the demo
+# enterprise's 200 project filings, bulk-created like the people above.
+SETUP_PROJECTS = (
+    constants(
+        ENTERPRISE=ENTERPRISE_USERNAME,
+        CATALOGUE=CATALOGUE,
+        CATALOGUE_DEMO=CATALOGUE_DEMO,
+        PROJECTS_DEMO=PROJECTS_DEMO,
+    )
+    + """
+import datetime as dt, random
+from decimal import Decimal
+from django.utils import timezone
+from laowu.contracts.models import CATALOGUE_FIELDS, CatalogueContract, ProjectFiling
+from laowu.enterprises.models import Enterprise
+from laowu.review.models import State
+from tests.factories import make_credit_code
+
+rng = random.Random(2027)
+demo = Enterprise.objects.get(credit_code=ENTERPRISE)
+today = timezone.localdate()
+TOWNS = (
+    "元和街道", "黄桥街道", "北河泾街道", "太平街道", "北桥街道", "漕湖街道", "渭塘镇", "黄埭镇", "望亭镇", "阳澄湖镇",
+)
+KINDS = ("住宅", "商业综合体", "安置房", "学校", "厂房", "道路改造", "医院", "办公楼")
+BUILDERS = (
+    "苏州相城城市建设投资有限公司", "苏州市相城区教育局", "苏州高铁新城建设发展有限公司", "苏州阳澄湖旅游发展有限公司",
+    "苏州相城经济技术开发区管委会", "苏州市相城区人民医院", "苏州漕湖置业有限公司", "苏州望亭发展集团有限公司",
+)
+CONTRACTORS = (
+    "中建八局第三建设有限公司", "中亿丰建设集团股份有限公司", "苏州第一建筑集团有限公司",
+    "江苏南通三建集团股份有限公司", "中铁十局集团有限公司", "苏州金螳螂建筑装饰股份有限公司",
+    "江苏省苏中建设集团股份有限公司", "中国建筑第二工程局有限公司",
+)
+SUBCONTRACTORS = [(f"苏州基准{k}号劳务有限公司", make_credit_code(200_000 + k)) for k in range(3000)]
+demo_rows = set(rng.sample(range(CATALOGUE), CATALOGUE_DEMO))
+
+def contract(n):
+    signed = today - dt.timedelta(days=rng.randrange(7 * 365))
+    start = signed + dt.timedelta(days=rng.randrange(7, 60))
+    name, code = (demo.name, demo.credit_code) if n in demo_rows else rng.choice(SUBCONTRACTORS)
+    return CatalogueContract(
+        project_code=f"320507{signed.year}{n:07d}",
+        project_name=f"相城区{rng.choice(TOWNS)}{rng.randrange(1, 80)}号地块{rng.choice(KINDS)}项目",
+        project_location=f"苏州市相城区{rng.choice(TOWNS)}",
+        builder=rng.choice(BUILDERS), general_contractor=rng.choice(CONTRACTORS),
+        contract_no=f"LWFB-{signed.year}-{n:06d}", subcontractor=name, subcontractor_credit_code=code,
+        amount=Decimal(rng.randrange(500_000, 50_000_000)).scaleb(-4),
+        signed_date=signed, planned_start=start, planned_end=start + dt.timedelta(days=rng.randrange(180, 900)),
+    )
+
+for chunk in range(0, CATALOGUE, 10_000):
+    rows = [contract(n) for n in range(chunk, min(chunk + 10_000, CATALOGUE))]
+    CatalogueContract.objects.bulk_create(rows, batch_size=2000)
+STATES = {State.APPROVED: 60, State.DECLARED: 15, State.DRAFT: 15, State.REJECTED: 10}
+own = list(CatalogueContract.objects.filter(subcontractor_credit_code=demo.credit_code).order_by("pk"))
+filings = []
+for c in rng.sample(own, PROJECTS_DEMO):
+    state = rng.choices(list(STATES), weights=list(STATES.values()))[0]
+    filings.append(ProjectFiling(
+        enterprise=demo, catalogue=c, state=state, revision=0 if state == State.DRAFT else 1,
+        last_reject_reason="劳务分包合同缺少签字页。" if state == State.REJECTED else "",
+        site_manager=rng.choice(("刘建华", "陈志强", "周海林", "吴国平")), site_manager_phone="13911112222",
+        planned_workers=rng.randrange(20, 400), **{name: getattr(c, name) for name in CATALOGUE_FIELDS},
+    ))
+ProjectFiling.objects.bulk_create(filings)
+"""
+)
+
+# Project sheets to print: like the 基本信息 sheets above, through the real workflow — the approved
+# 安全员/劳资专管员 they name, a contract chosen in the picker, the 劳务分包合同 uploaded, declared, approved.
+SETUP_PROJECT_SHEETS = (
+    SEED_HELPERS
+    + constants(
+        ENTERPRISE=ENTERPRISE_USERNAME,
+        REVIEWER=REVIEWER_USERNAME,
+        PICKER_SEARCH=PICKER_SEARCH,
+        FRESH_SHEETS=FRESH_SHEETS,
+    )
+    + """
+from django.core.files.uploadedfile import SimpleUploadedFile
+from laowu.contracts.models import available_catalogue
+from laowu.contracts.services import select_contract
+from laowu.contracts.views import PICKER_PAGE_SIZE
+from laowu.documents.services import add_attachment
+from laowu.personnel.models import SafetyOfficer, WageManager
+from laowu.review.services import save_fields
+from tests.factories import approved_person, make_pdf_bytes
+
+reviewer = User.objects.get(username=REVIEWER)
+owner = User.objects.get(username=ENTERPRISE)
+# 身份证号 from a region the bulk-created people don't use, so no claim collides.
+officer = approved_person(SafetyOfficer, owner, reviewer, id_number="11010519491231002X", name="孙安")
+manager = approved_person(WageManager, owner, reviewer, id_number="110101199003074477", name="钱劳")
+
+def approved_project(contract):
+    filing = select_contract(enterprise=owner.enterprise, catalogue_id=contract.pk, actor=owner)
+    data = dict(
+        site_manager="刘建华", site_manager_phone="13911112222", planned_workers=120,
+        safety_officer=officer, wage_manager=manager,
+    )
+    filing = save_fields(filing=filing, data=data, actor=owner)
+    upload = SimpleUploadedFile("劳务分包合同.pdf", make_pdf_bytes(f"subcontract-{filing.pk}"), "application/pdf")
+    add_attachment(filing=filing, kind="subcontract", upload=upload, actor=owner)
+    return approve(submission=declare(filing=filing, actor=owner), actor=reviewer).pk
+
+offered = available_catalogue(owner.enterprise.credit_code)
+contracts = list(offered.order_by("pk")[: FRESH_SHEETS + int(os.environ["BENCH_WORKERS"]) + 1])
+print(f"BENCH project_sheet={approved_project(contracts.pop())}")
+print("BENCH fresh_project_sheets=" + json.dumps([{"sheet": approved_project(c)} for c in contracts]))
+found = offered.filter(project_name__contains=PICKER_SEARCH).count()
+assert found > PICKER_PAGE_SIZE, found
+print(f"picker: {offered.count()} contracts offered, the search finds {found}")
+"""
+)
+
 # The first target is the floor every other one is compared with: it goes through gunicorn and
 # the whole middleware stack but touches neither the database nor a template, so a page's ratio to
 # it is what the page itself costs.
@@ -168,6 +398,63 @@ TARGETS: list[Target] = [
         setup=SETUP_FRESH_SHEETS,
     ),
     Target("sheet PDF (cached)", "/print/{demo_sheet}/", auth=True, marker=b"%PDF-", marker_at_start=True),
+    Target(
+        "safety officers",
+        "/enterprise/personnel/safety/",
+        auth=True,
+        marker="<h2>安全员归集</h2>",
+        setup=SETUP_PEOPLE,
+        requests=LIST_REQUESTS,
+    ),
+    Target(
+        "wage managers",
+        "/enterprise/personnel/wage/",
+        auth=True,
+        marker="<h2>劳资专管员归集</h2>",
+        requests=LIST_REQUESTS,
+    ),
+    Target(
+        "committee safety officers",
+        "/review/personnel/safety/",
+        auth=True,
+        user=REVIEWER_USERNAME,
+        marker="<h2>安全员（全部企业）</h2>",
+        requests=LIST_REQUESTS,
+    ),
+    Target(
+        "committee safety search",
+        f"/review/personnel/safety/?q={quote(PEOPLE_SEARCH)}",
+        auth=True,
+        user=REVIEWER_USERNAME,
+        marker="<h2>安全员（全部企业）</h2>",
+        requests=LIST_REQUESTS,
+    ),
+    Target(
+        "projects",
+        "/enterprise/projects/",
+        auth=True,
+        marker="<h2>项目信息归集</h2>",
+        setup=SETUP_PROJECTS,
+        requests=LIST_REQUESTS,
+    ),
+    Target(
+        "project picker search",
+        f"/enterprise/projects/picker/?q={quote(PICKER_SEARCH)}&partial=1",
+        auth=True,
+        # The button, not just 选择: the empty picker says 没有可选择的合同.
+        marker=">选择</button>",
+        requests=LIST_REQUESTS,
+    ),
+    Target(
+        "project sheet PDF (first render)",
+        "/print/{sheet}/",
+        auth=True,
+        marker=b"%PDF-",
+        marker_at_start=True,
+        each="fresh_project_sheets",
+        setup=SETUP_PROJECT_SHEETS,
+    ),
+    Target("project sheet PDF (cached)", "/print/{project_sheet}/", auth=True, marker=b"%PDF-", marker_at_start=True),
 ]
 
 
@@ -226,6 +513,18 @@ def admin_connect(pg_url: str) -> psycopg.Connection:
 def drop_database(admin: psycopg.Connection, name: str) -> None:
     # FORCE: a killed run may leave gunicorn's or the shell's connections behind.
     admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def analyze(pg_url: str, database: str) -> None:
+    """VACUUM ANALYZE the seeded database, as autovacuum keeps a production one.
+
+    Bulk-created rows have no planner statistics yet: the plans would be guessed from empty tables,
+    and could change mid-run when autovacuum comes round.
+    """
+    parts = urlsplit(pg_url)
+    kwargs = {"host": parts.hostname, "port": parts.port or 5432, "user": parts.username or "postgres"}
+    with psycopg.connect(dbname=database, autocommit=True, **kwargs) as conn:
+        conn.execute("VACUUM ANALYZE")
 
 
 def free_port() -> int:
@@ -400,11 +699,12 @@ def measure(
     warm_errors = sum((s.errors for s in warm), Counter())
     if warm_errors and not any(s.latencies for s in warm):
         print(f"  every warm-up request failed: {dict(warm_errors)}", flush=True)
-    stats, wall, timed_out = load(port, path, headers, target, args.requests, args.max_seconds)
+    requests = min(args.requests, target.requests or args.requests)
+    stats, wall, timed_out = load(port, path, headers, target, requests, args.max_seconds)
     return Result(
         target=target,
         path=path,
-        requests=args.requests,
+        requests=requests,
         latencies=[x for s in stats for x in s.latencies],
         errors=sum((s.errors for s in stats), Counter()),
         wall=wall,
@@ -613,7 +913,7 @@ def append_report(
         f"PostgreSQL {pg_version.split()[0]}",
         f"- server: {server_kind}, production settings, DB sessions",
         f"- client: {args.concurrency} concurrent clients (Python threads on the same machine), "
-        f"{args.requests} requests per target after {args.warmup} warm-up",
+        f"{args.requests} requests per target (or fewer: see `ok`) after {args.warmup} warm-up",
         "",
         markdown_table(rows),
     ]
@@ -678,6 +978,7 @@ def main() -> int:
             if target.setup:
                 print(f"setup for {target.name}", flush=True)
                 values.update(django_snippet(local_env, target.setup))
+        analyze(args.pg, args.database)
         # Per target: the (path, user) of each page it requests; one page unless `each`.
         pages = [
             [
@@ -713,7 +1014,7 @@ def main() -> int:
             if r.errors:
                 print(f"errors on {r.path}: {dict(r.errors)}")
         if timed_out:
-            print(f"* stopped by the {args.max_seconds:g}s time limit before {args.requests} requests")
+            print(f"* stopped by the {args.max_seconds:g}s time limit before all their requests")
         append_report(args.output, rows, args, server_kind, pg_version, timed_out)
         print(f"\nappended to {args.output}")
         failed = any(r.error_count for r in results)

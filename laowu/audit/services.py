@@ -39,6 +39,7 @@ class Action(models.TextChoices):
     EXPORT = "export", "导出"
     ATTACHMENT_UPLOAD = "attachment.upload", "上传附件"
     ATTACHMENT_DELETE = "attachment.delete", "删除附件"
+    CATALOGUE_IMPORT = "catalogue.import", "导入省合同归集数据"
 
 
 def record(

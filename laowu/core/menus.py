@@ -51,6 +51,7 @@ MENUS: dict[str, tuple[Group, ...]] = {
                 Item("安全员", "personnel:committee_list", ("safety",)),
                 Item("劳资专管员", "personnel:committee_list", ("wage",)),
                 Item("项目信息", "contracts:committee_list"),
+                Item("合同归集导入", "catalogue:upload"),
             ),
         ),
         Group(

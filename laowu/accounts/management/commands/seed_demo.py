@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from laowu.accounts.models import Role, User
@@ -43,6 +44,7 @@ class Command(BaseCommand):
                 create_staff_account(
                     username=username, role=role, display_name=name, phone=phone, password=DEMO_PASSWORD
                 )
+        call_command("seed_demo_catalogue")
         rows = [(company.credit_code, "企业用户", company.name)] + [(u, Role(r).label, n) for u, r, n, _ in STAFF]
         self.stdout.write(f"演示账号（密码均为 {DEMO_PASSWORD}；仅限本地演示）：")
         for username, role, name in rows:

@@ -2,11 +2,13 @@ from __future__ import annotations
 
 from django import forms
 
+from laowu.core.forms import DateRangeMixin
+
 from .models import Result
 from .services import Action
 
 
-class AuditSearchForm(forms.Form):
+class AuditSearchForm(DateRangeMixin, forms.Form):
     username = forms.CharField(label="账号", required=False, widget=forms.TextInput(attrs={"class": "input"}))
     action = forms.ChoiceField(
         label="操作",
@@ -27,9 +29,3 @@ class AuditSearchForm(forms.Form):
     date_to = forms.DateField(
         label="截止日期", required=False, widget=forms.DateInput(attrs={"class": "input", "type": "date"})
     )
-
-    def clean(self) -> dict:
-        cleaned = super().clean()
-        if cleaned.get("date_from") and cleaned.get("date_to") and cleaned["date_from"] > cleaned["date_to"]:
-            self.add_error("date_to", "截止日期不能早于起始日期。")
-        return cleaned

@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 from django.db.models import Q
 
-from laowu.core.forms import ChineseFormMixin
+from laowu.core.forms import ChineseFormMixin, DateRangeMixin
 from laowu.core.validators import validate_phone
 from laowu.personnel.models import SafetyOfficer, WageManager
 from laowu.review.models import State
@@ -56,7 +56,9 @@ class ProjectForm(ChineseFormMixin, forms.ModelForm):
         pass
 
 
-class ProjectSearchForm(forms.Form):
+class ProjectSearchForm(DateRangeMixin, forms.Form):
+    date_range = ("signed_from", "signed_to")
+
     q = forms.CharField(
         label="项目名称/合同编号",
         required=False,
@@ -74,9 +76,3 @@ class ProjectSearchForm(forms.Form):
     signed_to = forms.DateField(
         label="至", required=False, widget=forms.DateInput(attrs={"class": "input", "type": "date"})
     )
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
-        if cleaned.get("signed_from") and cleaned.get("signed_to") and cleaned["signed_from"] > cleaned["signed_to"]:
-            self.add_error("signed_to", "截止日期不能早于起始日期。")
-        return cleaned

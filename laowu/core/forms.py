@@ -15,3 +15,16 @@ class ChineseFormMixin:
             if "required" not in getattr(field, "_laowu_custom_messages", ()):
                 verb = "选择" if isinstance(field, forms.ChoiceField) else "填写"
                 field.error_messages["required"] = f"请{verb}{field.label}。"
+
+
+class DateRangeMixin:
+    """A search form's "from ≤ to" check; subclasses name their two date fields."""
+
+    date_range: tuple[str, str] = ("date_from", "date_to")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()  # type: ignore[misc]
+        start, end = self.date_range
+        if cleaned.get(start) and cleaned.get(end) and cleaned[start] > cleaned[end]:
+            self.add_error(end, "截止日期不能早于起始日期。")  # type: ignore[attr-defined]
+        return cleaned

@@ -1,10 +1,8 @@
 from __future__ import annotations
 
-from typing import Any
-
 from django import forms
 
-from laowu.core.forms import ChineseFormMixin
+from laowu.core.forms import ChineseFormMixin, DateRangeMixin
 
 from .models import SubmissionStatus
 
@@ -17,7 +15,7 @@ class RejectForm(ChineseFormMixin, forms.Form):
     )
 
 
-class QueueFilterForm(forms.Form):
+class QueueFilterForm(DateRangeMixin, forms.Form):
     q = forms.CharField(
         label="关键字",
         required=False,
@@ -35,9 +33,3 @@ class QueueFilterForm(forms.Form):
     date_to = forms.DateField(
         label="至", required=False, widget=forms.DateInput(attrs={"class": "input", "type": "date"})
     )
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
-        if cleaned.get("date_from") and cleaned.get("date_to") and cleaned["date_from"] > cleaned["date_to"]:
-            self.add_error("date_to", "截止日期不能早于起始日期。")
-        return cleaned

@@ -10,10 +10,12 @@
     (function (form) {
       var text = form.getAttribute('data-confirm');
       if (text) { on(form, 'submit', function (e) { if (!window.confirm(text)) { if (e.preventDefault) { e.preventDefault(); } e.returnValue = false; } }); }
-      // A double click must not submit twice.
-      on(form, 'submit', function () {
-        var buttons = form.getElementsByTagName('button');
-        setTimeout(function () { for (var j = 0; j < buttons.length; j++) { buttons[j].disabled = true; } }, 0);
+      // A double click must not submit twice. The second submit is cancelled rather than the
+      // buttons disabled: disabling the submitter can cancel a submission already under way.
+      on(form, 'submit', function (e) {
+        if (e.defaultPrevented || e.returnValue === false) { return; }
+        if (form.getAttribute('data-submitted')) { if (e.preventDefault) { e.preventDefault(); } e.returnValue = false; return; }
+        if ((form.getAttribute('method') || 'get').toLowerCase() === 'post') { form.setAttribute('data-submitted', '1'); }
       });
     })(forms[i]);
   }

@@ -61,13 +61,13 @@ def pending_counts(*, user: Any) -> dict[str, int]:
     return {code: by_ct.get(ContentType.objects.get_for_model(m).pk, 0) for code, m in filing_models().items()}
 
 
-def history(filing: Filing) -> QuerySet[Submission]:
-    ct = ContentType.objects.get_for_model(filing)
-    return (
-        Submission.objects.filter(filing_type=ct, filing_id=filing.pk)
-        .select_related("declared_by", "decided_by")
-        .order_by("-revision")
-    )
+def history(of: Filing | Submission) -> QuerySet[Submission]:
+    """Every revision of one filing, newest first; given a submission, that of its filing."""
+    if isinstance(of, Submission):
+        where = {"filing_type_id": of.filing_type_id, "filing_id": of.filing_id}
+    else:
+        where = {"filing_type": ContentType.objects.get_for_model(of), "filing_id": of.pk}
+    return Submission.objects.filter(**where).select_related("declared_by", "decided_by").order_by("-revision")
 
 
 def previous_approved(submission: Submission) -> Submission | None:

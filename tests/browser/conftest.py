@@ -67,3 +67,12 @@ def snap(page: Any, name: str) -> None:
     page.screenshot(path=str(SCREENS / f"{name}.png"), full_page=True)
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= VIEWPORT["width"], f"{name}: page is {width}px wide, needs horizontal scrolling at 1366×768"
+
+
+def approve_open_submission(page: Any) -> None:
+    """Reviewer's 通过 on the submission page just opened: wait until it has loaded, as a
+    reader would, then confirm and expect the success message."""
+    expect(page.locator("h2", has_text="审核记录")).to_be_visible()
+    page.wait_for_load_state()
+    page.click("button:has-text('通过')")
+    expect(page.locator(".msg-success", has_text="已审核通过")).to_be_visible()

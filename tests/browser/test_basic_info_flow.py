@@ -14,7 +14,7 @@ from PIL import Image
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from tests.browser.conftest import new_page, snap
+from tests.browser.conftest import approve_open_submission, new_page, snap
 from tests.factories import EnterpriseUserFactory, StaffFactory, make_pdf_bytes
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -139,8 +139,10 @@ def test_manual_4_1(live_server: Any, browser: Any, js_enabled: bool, tmp_path: 
     login(page, base, "shenhe")
     page.click(".sidebar >> text=待审核")
     page.locator("tr", has_text=ent.name).locator("a", has_text="审核").click()
-    page.click("button:has-text('通过')")
-    expect(page.locator(".msg-success", has_text="已审核通过")).to_be_visible()
+    # The reviewer reads the changes before deciding (and the page has finished loading).
+    expect(page.locator("h2", has_text="与已通过")).to_have_count(0)  # never approved before
+    expect(page.locator("td", has_text="第2版")).to_be_visible()  # the rejected revision is in 审核记录
+    approve_open_submission(page)
     logout(page)
 
     # 第5步: 打印 gives the 企业基本情况表 whose QR code leads to the verification page.

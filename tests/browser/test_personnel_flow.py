@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from laowu.review import services
-from tests.browser.conftest import new_page, snap
+from tests.browser.conftest import approve_open_submission, new_page, snap
 from tests.browser.test_basic_info_flow import PASSWORD, accept_dialogs, login, logout, upload
 from tests.factories import EnterpriseUserFactory, StaffFactory, complete_basic_info, make_pdf_bytes
 
@@ -92,8 +92,7 @@ def test_manual_5(live_server: Any, browser: Any, js_enabled: bool, tmp_path: Pa
         page.click(".sidebar >> text=待审核")
         page.locator("tr", has_text="周" + label[:1]).locator("a", has_text="审核").click()
         expect(page.locator("td", has_text=ids[label])).to_be_visible()  # reviewers see it in full
-        page.click("button:has-text('通过')")
-        expect(page.locator(".msg-success", has_text="已审核通过")).to_be_visible()
+        approve_open_submission(page)
         logout(page)
 
         login(page, base, owner.username)

@@ -15,7 +15,7 @@ from pypdf import PdfReader
 
 from laowu.personnel.models import SafetyOfficer, WageManager
 from laowu.review import services
-from tests.browser.conftest import new_page, snap
+from tests.browser.conftest import approve_open_submission, new_page, snap
 from tests.browser.test_basic_info_flow import PASSWORD, accept_dialogs, login, logout, upload
 from tests.factories import (
     CatalogueFactory,
@@ -92,8 +92,7 @@ def test_manual_6_1(live_server: Any, browser: Any, js_enabled: bool, tmp_path: 
     login(page, base, "shenhe")
     page.click(".sidebar >> text=待审核")
     page.locator("tr", has_text="阳澄湖生态休闲旅游度假区游客中心").locator("a", has_text="审核").click()
-    page.click("button:has-text('通过')")
-    expect(page.locator(".msg-success", has_text="已审核通过")).to_be_visible()
+    approve_open_submission(page)
     logout(page)
 
     # 第4步: 打印PDF from the list.

@@ -11,7 +11,7 @@ urlpatterns = [
     path("", include("laowu.personnel.urls")),
     path("", include("laowu.contracts.urls")),
     path("review/catalogue/", include("laowu.contracts.catalogue_urls")),
-    path("w/", include("laowu.core.workspace_urls")),
+    path("", include("laowu.supervision.urls")),
     path("captcha/", include("captcha.urls")),
     # The manual's addresses, kept for people who bookmarked them.
     path("Home/Login", RedirectView.as_view(pattern_name="accounts:login", permanent=True)),

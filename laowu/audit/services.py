@@ -40,6 +40,27 @@ class Action(models.TextChoices):
     ATTACHMENT_UPLOAD = "attachment.upload", "上传附件"
     ATTACHMENT_DELETE = "attachment.delete", "删除附件"
     CATALOGUE_IMPORT = "catalogue.import", "导入省合同归集数据"
+    # Committee supervision (laowu.supervision).
+    BAD_BEHAVIOUR_SAVE = "bad_behaviour.save", "保存不良行为记录"
+    BAD_BEHAVIOUR_DELETE = "bad_behaviour.delete", "删除不良行为记录草稿"
+    BAD_BEHAVIOUR_PUBLISH = "bad_behaviour.publish", "发布不良行为公示"
+    BAD_BEHAVIOUR_REVOKE = "bad_behaviour.revoke", "撤销不良行为记录"
+    REMOVAL_SAVE = "removal.save", "保存提前移出申请"
+    REMOVAL_SUBMIT = "removal.submit", "提交提前移出申请"
+    REMOVAL_DECIDE = "removal.decide", "审核提前移出申请"
+    INSPECTION_SAVE = "inspection.save", "保存现场检查"
+    INSPECTION_DELETE = "inspection.delete", "删除现场检查草稿"
+    INSPECTION_ISSUE = "inspection.issue", "发出检查结果/整改通知"
+    RECTIFICATION_SAVE = "rectification.save", "保存整改回复"
+    RECTIFICATION_SUBMIT = "rectification.submit", "提交整改回复"
+    RECTIFICATION_REVIEW = "rectification.review", "整改复查"
+    AWARD_SAVE = "award.save", "保存评优推荐"
+    AWARD_DECIDE = "award.decide", "评优结果"
+    CREDIT_RULES_SAVE = "credit_rules.save", "修改信用评分规则"
+    NOTICE_SAVE = "notice.save", "保存通知公告"
+    NOTICE_PUBLISH = "notice.publish", "发布/撤下通知公告"
+    NOTICE_DELETE = "notice.delete", "删除通知公告"
+    EXPIRY_REMIND = "expiry.remind", "发送证照到期提醒"
 
 
 def record(

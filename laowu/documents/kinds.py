@@ -8,3 +8,5 @@ class AttachmentKind:
     code: str
     label: str
     required: bool = False
+    # Photos (JPEG/PNG, judged by content) are accepted besides PDF.
+    images: bool = False

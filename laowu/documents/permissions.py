@@ -7,28 +7,37 @@ from typing import Any
 from django.http import Http404
 
 from laowu.review.models import Submission, SubmissionStatus
-from laowu.review.permissions import access_submission, filings_in_scope, is_enterprise_user
+from laowu.review.permissions import access_submission
 
 from .models import Attachment, Blob
+from .registry import attachable, attachable_for_model
 
 
-def access_attachment(user: Any, pk: Any) -> Attachment:
-    """A live record's attachment: the owner's, or one a committee user's district covers."""
+def access_attachment(user: Any, pk: Any, *, for_edit: bool = False) -> Attachment:
+    """A live record's attachment that the user may open (or, for_edit, delete)."""
     try:
         attachment = Attachment.objects.select_related("blob", "filing_type").get(pk=pk)
     except (Attachment.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
     model = attachment.filing_type.model_class()
-    if model is None or not filings_in_scope(user, model).filter(pk=attachment.filing_id).exists():
+    kind = attachable_for_model(model) if model is not None else None
+    if kind is None:
+        raise Http404
+    scope = kind.editable if for_edit else kind.viewable
+    if not scope(user).filter(pk=attachment.filing_id).exists():
         raise Http404
     return attachment
 
 
-def access_own_attachment(user: Any, pk: Any) -> Attachment:
-    attachment = access_attachment(user, pk)
-    if not is_enterprise_user(user):
+def access_attachable_for_edit(user: Any, code: str, pk: Any) -> Any:
+    """The record the user may upload to: missing, unknown and forbidden all answer 404."""
+    kind = attachable(code)
+    if kind is None:
         raise Http404
-    return attachment
+    try:
+        return kind.editable(user).get(pk=pk)
+    except (kind.model.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
 
 
 def access_submission_file(user: Any, submission_pk: Any, sha256: str) -> tuple[Submission, Blob, dict[str, Any]]:

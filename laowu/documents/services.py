@@ -19,30 +19,36 @@ from django.db import transaction
 from django.http import HttpRequest
 
 from laowu.audit.services import Action, record
-from laowu.review.models import Filing, State
+from laowu.review.models import State
 
 from .kinds import AttachmentKind
 from .models import Attachment
 from .storage import store_blob
-from .validation import InvalidAttachment, max_attachment_bytes, too_large, validate_pdf
+from .validation import InvalidAttachment, max_attachment_bytes, too_large, validate_pdf, validate_pdf_or_image
+
+# Anything with ATTACHMENT_KINDS, is_editable, state_label, an `attachments` relation and
+# get_absolute_url(): the filings, and the supervision records registered in registry.py.
+Attachable = Any
 
 ORIGINAL_NAME_MAX = 200
 DEFAULT_NAME = "附件.pdf"
 
 
-def _not_editable(filing: Filing) -> ValidationError:
-    hint = {State.DECLARED: "如需修改，请先撤回。", State.APPROVED: "如需修改，请点击“变更”。"}.get(filing.state, "")
+def _not_editable(filing: Attachable) -> ValidationError:
+    hint = {State.DECLARED: "如需修改，请先撤回。", State.APPROVED: "如需修改，请点击“变更”。"}.get(
+        getattr(filing, "state", ""), ""
+    )
     return ValidationError(f"当前状态不能修改附件（{filing.state_label}）。{hint}", code="not_editable")
 
 
-def _kind(filing: Filing, code: str) -> AttachmentKind:
+def _kind(filing: Attachable, code: str) -> AttachmentKind:
     for kind in filing.ATTACHMENT_KINDS:
         if kind.code == code:
             return kind
     raise ValidationError("附件类型不正确，请刷新页面后重新上传。", code="invalid_kind")
 
 
-def _lock(filing: Filing) -> Filing:
+def _lock(filing: Attachable) -> Attachable:
     return type(filing).objects.select_for_update().get(pk=filing.pk)
 
 
@@ -79,9 +85,9 @@ def _read_upload(upload: UploadedFile, limit: int) -> bytes:
 
 
 def add_attachment(
-    *, filing: Filing, kind: str, upload: UploadedFile, actor: Any, request: HttpRequest | None = None
+    *, filing: Attachable, kind: str, upload: UploadedFile, actor: Any, request: HttpRequest | None = None
 ) -> Attachment:
-    """上传: add a validated PDF to one of the filing's attachment slots.
+    """上传: add a validated PDF (or, where the kind allows, a photo) to one attachment slot.
 
     Uploading the same file to the same slot again returns the existing attachment.
     On refusal (ValidationError) nothing is stored: no file, no Blob, no Attachment.
@@ -89,11 +95,15 @@ def add_attachment(
     # Everything that can refuse runs before any byte is written.
     if not filing.is_editable:
         raise _not_editable(filing)
-    _kind(filing, kind)
+    slot = _kind(filing, kind)
     limit = max_attachment_bytes()
+    content_type = "application/pdf"
     try:
         data = _read_upload(upload, limit)
-        validate_pdf(data, max_bytes=limit)
+        if slot.images:
+            content_type = validate_pdf_or_image(data, max_bytes=limit)
+        else:
+            validate_pdf(data, max_bytes=limit)
     except InvalidAttachment as exc:
         raise ValidationError(exc.message, code=exc.code) from exc
     name = clean_original_name(upload.name or "")
@@ -101,7 +111,7 @@ def add_attachment(
         locked = _lock(filing)
         if not locked.is_editable:
             raise _not_editable(locked)
-        blob = store_blob(data)
+        blob = store_blob(data, content_type=content_type)
         attachment, created = Attachment.objects.get_or_create(
             filing_type=ContentType.objects.get_for_model(locked),
             filing_id=locked.pk,
@@ -128,7 +138,7 @@ def remove_attachment(*, attachment: Attachment, actor: Any, request: HttpReques
     be attached elsewhere.
     """
     model = attachment.filing_type.model_class()
-    assert model is not None and issubclass(model, Filing)
+    assert model is not None
     with transaction.atomic(durable=True):
         locked = model.objects.select_for_update().get(pk=attachment.filing_id)
         if not locked.is_editable:
@@ -151,7 +161,7 @@ def remove_attachment(*, attachment: Attachment, actor: Any, request: HttpReques
         )
 
 
-def attachments_by_kind(filing: Filing) -> list[dict[str, Any]]:
+def attachments_by_kind(filing: Attachable) -> list[dict[str, Any]]:
     """Each attachment kind of the filing, in declared order, with its files.
 
     Each item: code, label, required, missing (required and empty), and attachments: a
@@ -166,6 +176,7 @@ def attachments_by_kind(filing: Filing) -> list[dict[str, Any]]:
                 "size": a.blob.size,
                 "sha256": a.blob_id,
                 "uploaded_at": a.uploaded_at,
+                "is_image": a.blob.content_type.startswith("image/"),
             }
         )
     groups = []
@@ -176,6 +187,7 @@ def attachments_by_kind(filing: Filing) -> list[dict[str, Any]]:
                 "code": kind.code,
                 "label": kind.label,
                 "required": kind.required,
+                "images": kind.images,
                 "missing": kind.required and not files,
                 "attachments": files,
             }
@@ -183,6 +195,6 @@ def attachments_by_kind(filing: Filing) -> list[dict[str, Any]]:
     return groups
 
 
-def missing_required_kinds(filing: Filing) -> list[AttachmentKind]:
+def missing_required_kinds(filing: Attachable) -> list[AttachmentKind]:
     present = set(filing.attachments.values_list("kind", flat=True).distinct())
     return [k for k in filing.ATTACHMENT_KINDS if k.required and k.code not in present]

@@ -280,3 +280,51 @@ def _check_dictionary(d: dict[str, Any]) -> None:
         or d.get("/Subtype") == "/FileAttachment"
     ):
         raise InvalidAttachment(MSG_EMBEDDED, code="embedded_file")
+
+
+# ---------------------------------------------------------------- photos (JPEG / PNG)
+
+JPEG_MAGIC = b"\xff\xd8\xff"
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+# A site photo from any phone camera is well under this; far more is a decompression bomb.
+MAX_IMAGE_PIXELS = 50_000_000
+MSG_NOT_PDF_OR_IMAGE = "只能上传PDF文件或JPEG、PNG格式的照片。该文件不是其中任何一种（仅修改扩展名无效），请重新选择。"
+MSG_IMAGE_DAMAGED = "照片已损坏或不完整，无法打开，请重新拍摄或导出后上传。"
+MSG_IMAGE_TOO_BIG = "照片像素过大（超过5000万像素），请缩小后重新上传。"
+
+
+def validate_pdf_or_image(data: bytes, *, max_bytes: int | None = None) -> str:
+    """Validate a PDF or a JPEG/PNG photo by content; returns the content type to serve it as."""
+    limit = max_attachment_bytes() if max_bytes is None else max_bytes
+    if not data:
+        raise InvalidAttachment(MSG_EMPTY, code="empty")
+    if len(data) > limit:
+        raise too_large(len(data), limit)
+    if data.startswith(PDF_MAGIC):
+        validate_pdf(data, max_bytes=limit)
+        return "application/pdf"
+    if data.startswith(JPEG_MAGIC):
+        expected = "JPEG"
+    elif data.startswith(PNG_MAGIC):
+        expected = "PNG"
+    else:
+        raise InvalidAttachment(MSG_NOT_PDF_OR_IMAGE, code="not_pdf_or_image")
+    from PIL import Image
+
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            if img.format != expected:
+                raise InvalidAttachment(MSG_NOT_PDF_OR_IMAGE, code="not_pdf_or_image")
+            width, height = img.size
+            if width * height > MAX_IMAGE_PIXELS:
+                raise InvalidAttachment(MSG_IMAGE_TOO_BIG, code="image_too_big")
+            img.verify()
+        # verify() checks structure only; decoding the pixels finds truncated data.
+        with Image.open(io.BytesIO(data)) as img:
+            img.load()
+    except InvalidAttachment:
+        raise
+    except Exception as exc:
+        log.info("image refused as damaged: %s: %s", type(exc).__name__, exc)
+        raise InvalidAttachment(MSG_IMAGE_DAMAGED, code="image_damaged") from exc
+    return "image/jpeg" if expected == "JPEG" else "image/png"

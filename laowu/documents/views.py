@@ -14,17 +14,17 @@ from laowu.accounts.permissions import role_required
 from laowu.core.http import client_ip
 from laowu.core.ratelimit import allow
 from laowu.review.models import Submission
-from laowu.review.permissions import access_own_filing
-from laowu.review.registry import filing_model
 from laowu.review.services import WorkflowError
 
 from .models import VerificationScan
-from .permissions import access_attachment, access_own_attachment, access_printable, access_submission_file
+from .permissions import access_attachable_for_edit, access_attachment, access_printable, access_submission_file
 from .services import add_attachment, remove_attachment
 from .sheets import sheet_pdf, verification
 from .storage import open_blob
 
 ALL_ROLES = (Role.ENTERPRISE, Role.REVIEWER, Role.SUPERVISOR)
+# Enterprises attach to their filings and replies; reviewers to supervision records.
+UPLOAD_ROLES = (Role.ENTERPRISE, Role.REVIEWER)
 
 
 def _back(request: HttpRequest, default: str) -> str:
@@ -46,18 +46,29 @@ def pdf_response(data: bytes, filename: str, *, frameable: bool = False) -> Http
     return response
 
 
-@require_POST
-@role_required(Role.ENTERPRISE)
-def upload(request: HttpRequest, filing_type: str, pk: int) -> HttpResponse:
-    """上传: one attachment into one kind's slot of a filing the enterprise owns."""
-    model = filing_model(filing_type)
-    if model is None:
+def file_response(data: bytes, filename: str, content_type: str) -> HttpResponse:
+    """An attachment inline: PDFs as above, photos as images (nosniff, no framing by others)."""
+    if content_type == "application/pdf":
+        return pdf_response(data, filename, frameable=True)
+    if content_type not in ("image/jpeg", "image/png"):
         raise Http404
-    filing = access_own_filing(request.user, model, pk)
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(filename)}"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'self'"
+    return response
+
+
+@require_POST
+@role_required(*UPLOAD_ROLES)
+def upload(request: HttpRequest, filing_type: str, pk: int) -> HttpResponse:
+    """上传: one attachment into one kind's slot of a record the user may change."""
+    filing = access_attachable_for_edit(request.user, filing_type, pk)
     back = _back(request, filing.get_absolute_url())
     upload_file = request.FILES.get("file")
     if upload_file is None:
-        messages.error(request, "请先点击“选择”选择要上传的PDF文件。")
+        messages.error(request, "请先点击“选择”选择要上传的文件。")
         return redirect(back)
     try:
         attachment = add_attachment(
@@ -72,9 +83,9 @@ def upload(request: HttpRequest, filing_type: str, pk: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(Role.ENTERPRISE)
+@role_required(*UPLOAD_ROLES)
 def attachment_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    attachment = access_own_attachment(request.user, pk)
+    attachment = access_attachment(request.user, pk, for_edit=True)
     filing = attachment.filing
     try:
         remove_attachment(attachment=attachment, actor=request.user, request=request)
@@ -88,7 +99,7 @@ def attachment_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(*ALL_ROLES)
 def attachment(request: HttpRequest, pk: int) -> HttpResponse:
     item = access_attachment(request.user, pk)
-    return pdf_response(open_blob(item.blob), item.original_name, frameable=True)
+    return file_response(open_blob(item.blob), item.original_name, item.blob.content_type)
 
 
 @role_required(*ALL_ROLES)

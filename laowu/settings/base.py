@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "laowu.review",
     "laowu.personnel",
     "laowu.contracts",
+    "laowu.supervision",
 ]
 
 MIDDLEWARE = [

@@ -63,10 +63,6 @@ def test_enterprise_menu_matches_manual(as_user: Any, enterprise_a: Any) -> None
         assert label in page
 
 
-def test_pages_of_later_issues_say_under_construction(as_user: Any, reviewer: Any) -> None:
-    assert "建设中" in as_user(reviewer).get(reverse("workspace:notices")).content.decode()
-
-
 def test_admin_homes(as_user: Any, sysadmin: Any, secadmin: Any, auditadmin: Any, reviewer: Any) -> None:
     assert as_user(sysadmin).get("/")["Location"] == reverse("accounts:user_list")
     assert as_user(secadmin).get("/")["Location"] == reverse("accounts:lockouts")

@@ -287,6 +287,7 @@ def test_attachments_by_kind(info: BasicInfo, owner: Any) -> None:
             "size": lic.blob.size,
             "sha256": lic.blob_id,
             "uploaded_at": lic.uploaded_at,
+            "is_image": False,
         }
     ]
     assert all(g["attachments"] == [] for g in groups[1:])

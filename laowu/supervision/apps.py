@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+
+
+class SupervisionConfig(AppConfig):
+    name = "laowu.supervision"
+    label = "supervision"
+    verbose_name = "行业监管"
+
+    def ready(self) -> None:
+        # Supervision records take attachments through the one attachment mechanism.
+        from laowu.documents.registry import register_attachable
+
+        from . import models, permissions
+
+        for model in models.ATTACHABLE_MODELS:
+            register_attachable(model, viewable=permissions.viewable(model), editable=permissions.editable(model))

@@ -1,0 +1,74 @@
+"""Who may see and change supervision records — the one place for it.
+
+Committee users see the records of their own district(s); reviewers change them and
+supervisors only read. An enterprise sees only its own records, and never the
+committee's drafts. Missing and forbidden both answer 404 (Http404).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django.db.models import Model, QuerySet
+from django.http import Http404
+
+from laowu.review.permissions import can_review, is_committee, is_enterprise_user
+
+from . import models as m
+
+M = TypeVar("M", bound=Model)
+
+# Records the committee writes (enterprises see them once issued) and those the enterprise writes.
+COMMITTEE_WRITTEN = (m.BadBehaviour, m.Inspection, m.Award)
+ENTERPRISE_WRITTEN = (m.RemovalApplication, m.Rectification)
+_HIDDEN_FROM_ENTERPRISE: dict[type[Model], dict[str, Any]] = {
+    m.BadBehaviour: {"status": m.BadBehaviourStatus.DRAFT},
+    m.Inspection: {"status": m.InspectionStatus.DRAFT},
+    m.Award: {"status": m.AwardStatus.WITHDRAWN},
+}
+
+
+def can_manage(user: Any) -> bool:
+    """Record, publish, inspect, nominate, decide, edit the rules: reviewers only."""
+    return can_review(user)
+
+
+def in_scope(user: Any, model: type[M]) -> QuerySet[M]:
+    qs = model._default_manager.all()
+    if is_committee(user):
+        return qs.filter(enterprise__district__in=user.districts.all())
+    if is_enterprise_user(user):
+        qs = qs.filter(enterprise_id=user.enterprise_id)
+        hidden = _HIDDEN_FROM_ENTERPRISE.get(model)
+        return qs.exclude(**hidden) if hidden else qs
+    return qs.none()
+
+
+def access(user: Any, model: type[M], pk: Any) -> M:
+    try:
+        return in_scope(user, model).select_related("enterprise").get(pk=pk)
+    except (model.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def access_for_change(user: Any, model: type[M], pk: Any) -> M:
+    """A record the user may change: reviewers for committee records, the owner for replies."""
+    if not editable(model)(user).filter(pk=pk).exists():
+        raise Http404
+    return access(user, model, pk)
+
+
+def viewable(model: type[M]) -> Callable[[Any], QuerySet[M]]:
+    return lambda user: in_scope(user, model)
+
+
+def editable(model: type[M]) -> Callable[[Any], QuerySet[M]]:
+    def scope(user: Any) -> QuerySet[M]:
+        if model in COMMITTEE_WRITTEN and can_manage(user):
+            return in_scope(user, model)
+        if model in ENTERPRISE_WRITTEN and is_enterprise_user(user):
+            return in_scope(user, model)
+        return model._default_manager.none()
+
+    return scope

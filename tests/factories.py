@@ -17,6 +17,17 @@ def make_credit_code(n: int) -> str:
     return first17 + credit_code_check_char(first17)
 
 
+_id_serial = iter(range(1, 10**6))
+
+
+def make_id_number() -> str:
+    """A valid 身份证号 (GB 11643 check character), different on each call."""
+    from laowu.core.validators import id_number_check_char
+
+    first17 = f"32050719850101{next(_id_serial) % 1000:03d}"
+    return first17 + id_number_check_char(first17)
+
+
 def make_mobile(n: int) -> str:
     return f"137{n:08d}"
 
@@ -205,3 +216,50 @@ def approved_person(model: Any, user: Any, reviewer: Any, *, id_number: str, nam
             add_attachment(filing=person, kind=kind.code, upload=upload, actor=user)
     services.approve(submission=services.declare(filing=person, actor=user), actor=reviewer)
     return model.objects.get(pk=person.pk)
+
+
+def approved_project(user: Any, reviewer: Any, **catalogue_fields: Any) -> Any:
+    """An approved 项目信息归集 of the user's enterprise, through the real workflow.
+
+    Approves the enterprise's 基本信息 first if it is not yet approved.
+    """
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from laowu.contracts.models import ProjectFiling
+    from laowu.contracts.services import select_contract
+    from laowu.documents.services import add_attachment
+    from laowu.enterprises.models import BasicInfo
+    from laowu.review import services
+    from laowu.review.models import State
+
+    enterprise = user.enterprise
+    info = BasicInfo.objects.filter(enterprise=enterprise).first()
+    if info is None or info.state != State.APPROVED:
+        info = complete_basic_info(enterprise, actor=user)
+        services.approve(submission=services.declare(filing=info, actor=user), actor=reviewer)
+    contract = CatalogueFactory(
+        subcontractor=enterprise.name, subcontractor_credit_code=enterprise.credit_code, **catalogue_fields
+    )
+    from laowu.personnel.models import SafetyOfficer, WageManager
+
+    people = {}
+    for model, name in ((SafetyOfficer, "孙安"), (WageManager, "钱劳")):
+        person = model.objects.filter(enterprise=enterprise, state=State.APPROVED).first()
+        people[model] = person or approved_person(model, user, reviewer, id_number=make_id_number(), name=name)
+    filing = select_contract(enterprise=enterprise, catalogue_id=contract.pk, actor=user)
+    data = {
+        "site_manager": "刘建华",
+        "site_manager_phone": "13911112222",
+        "planned_workers": 80,
+        "safety_officer": people[SafetyOfficer],
+        "wage_manager": people[WageManager],
+    }
+    filing = services.save_fields(filing=filing, data=data, actor=user)
+    add_attachment(
+        filing=filing,
+        kind="subcontract",
+        upload=SimpleUploadedFile("劳务分包合同.pdf", make_pdf_bytes(f"sub-{contract.pk}"), "application/pdf"),
+        actor=user,
+    )
+    services.approve(submission=services.declare(filing=filing, actor=user), actor=reviewer)
+    return ProjectFiling.objects.get(pk=filing.pk)

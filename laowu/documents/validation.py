@@ -324,6 +324,8 @@ def validate_pdf_or_image(data: bytes, *, max_bytes: int | None = None) -> str:
             img.load()
     except InvalidAttachment:
         raise
+    except Image.DecompressionBombError as exc:
+        raise InvalidAttachment(MSG_IMAGE_TOO_BIG, code="image_too_big") from exc
     except Exception as exc:
         log.info("image refused as damaged: %s: %s", type(exc).__name__, exc)
         raise InvalidAttachment(MSG_IMAGE_DAMAGED, code="image_damaged") from exc

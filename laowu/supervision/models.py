@@ -397,11 +397,17 @@ class Award(models.Model):
         verbose_name = "评优创先推荐"
         ordering = ["-year", "-created_at", "-id"]
         constraints = [
+            # One nomination per award and year for an enterprise, and for each of its projects.
             models.UniqueConstraint(
-                fields=["year", "title", "enterprise", "project"],
-                name="award_unique_nomination",
-                nulls_distinct=False,
-            )
+                fields=["year", "title", "enterprise"],
+                condition=Q(project__isnull=True),
+                name="award_unique_enterprise_nomination",
+            ),
+            models.UniqueConstraint(
+                fields=["year", "title", "project"],
+                condition=Q(project__isnull=False),
+                name="award_unique_project_nomination",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -45,7 +45,12 @@ class Command(BaseCommand):
                     username=username, role=role, display_name=name, phone=phone, password=DEMO_PASSWORD
                 )
         call_command("seed_demo_catalogue")
-        rows = [(company.credit_code, "企业用户", company.name)] + [(u, Role(r).label, n) for u, r, n, _ in STAFF]
+        call_command("seed_demo_supervision")
+        second = offline_companies()[1]
+        rows = [
+            (company.credit_code, "企业用户", company.name),
+            (second.credit_code, "企业用户", f"{second.name}（各项信息已审核通过，可接受现场检查）"),
+        ] + [(u, Role(r).label, n) for u, r, n, _ in STAFF]
         self.stdout.write(f"演示账号（密码均为 {DEMO_PASSWORD}；仅限本地演示）：")
         for username, role, name in rows:
             self.stdout.write(f"  {role:<6}  {username:<20}  {name}")

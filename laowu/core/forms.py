@@ -28,3 +28,13 @@ class DateRangeMixin:
         if cleaned.get(start) and cleaned.get(end) and cleaned[start] > cleaned[end]:
             self.add_error(end, "截止日期不能早于起始日期。")  # type: ignore[attr-defined]
         return cleaned
+
+
+def optional_choice(label: str, choices: Any, *, all_label: str = "全部") -> forms.ChoiceField:
+    """A search bar's select whose empty first choice means "any"."""
+    return forms.ChoiceField(
+        label=label,
+        required=False,
+        choices=[("", all_label), *choices],
+        widget=forms.Select(attrs={"class": "input"}),
+    )

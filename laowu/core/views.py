@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from laowu.accounts.models import Role
-from laowu.accounts.permissions import role_required
+from laowu.review.permissions import enterprises_in_scope
+from laowu.supervision import messaging, notices, reminders
 
 # Where each role lands after login; enterprise and committee users get a home page.
 ROLE_HOME = {
@@ -26,15 +29,26 @@ def home(request: HttpRequest) -> HttpResponse:
     if user.role in ROLE_HOME:  # type: ignore[union-attr]
         return redirect(ROLE_HOME[user.role])  # type: ignore[union-attr]
     if user.role == Role.ENTERPRISE:  # type: ignore[union-attr]
-        return render(request, "core/enterprise_home.html", {"enterprise": user.enterprise})  # type: ignore[union-attr]
-    return render(request, "core/committee_home.html")
+        return render(request, "core/enterprise_home.html", _enterprise_home_context(user))
+    return render(request, "core/committee_home.html", _committee_home_context(user))
 
 
-def under_construction(title: str, *roles: str):
-    """A menu page whose feature lands in a later issue: says so instead of a 404."""
+def _expiry_counts(user: Any) -> dict[str, int]:
+    items = reminders.expiring_items(enterprises=enterprises_in_scope(user))
+    expired = sum(1 for i in items if i.expired)
+    return {"expiring_count": len(items) - expired, "expired_count": expired}
 
-    @role_required(*roles)
-    def view(request: HttpRequest) -> HttpResponse:
-        return render(request, "core/under_construction.html", {"title": title})
 
-    return view
+def _enterprise_home_context(user: Any) -> dict[str, Any]:
+    enterprise_id = user.enterprise_id
+    return {
+        "enterprise": user.enterprise,
+        "notices": notices.latest_notices(notices.HOME_LATEST),
+        "unread_count": messaging.unread_messages(enterprise_id).count(),
+        "latest_messages": messaging.latest_messages(enterprise_id),
+        **_expiry_counts(user),
+    }
+
+
+def _committee_home_context(user: Any) -> dict[str, Any]:
+    return {"notices": notices.latest_notices(notices.HOME_LATEST), **_expiry_counts(user)}

@@ -1,19 +1,24 @@
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from laowu.accounts.models import Role
 from laowu.accounts.permissions import role_required
 from laowu.audit.services import Action, record
+from laowu.core.exports import xlsx_response
 from laowu.core.pagination import paginate
-from laowu.core.validators import MASKS
+from laowu.core.validators import MASKS, mask_mobile
+from laowu.enterprises.models import Enterprise
 
 from . import selectors, services
 from .forms import QueueFilterForm, RejectForm
@@ -25,7 +30,7 @@ from .permissions import (
     can_see_personal_data,
     enterprises_in_scope,
 )
-from .registry import filing_model
+from .registry import filing_model, filing_models
 from .snapshots import diff
 
 
@@ -73,8 +78,8 @@ def owner_action(request: HttpRequest, filing_type: str, pk: int, action: str) -
     return redirect(filing.get_absolute_url())
 
 
-@role_required(Role.REVIEWER, Role.SUPERVISOR)
-def queue(request: HttpRequest) -> HttpResponse:
+def _queue_search(request: HttpRequest) -> tuple[QueueFilterForm, str, str, QuerySet[Submission]]:
+    """The queue's filters, shared by the list and its export: (form, status, filing type, submissions)."""
     form = QueueFilterForm(request.GET or None, initial={"status": SubmissionStatus.PENDING})
     filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
     status = filters.get("status", SubmissionStatus.PENDING) if form.is_bound else SubmissionStatus.PENDING
@@ -87,6 +92,12 @@ def queue(request: HttpRequest) -> HttpResponse:
         date_from=filters.get("date_from"),
         date_to=filters.get("date_to"),
     )
+    return form, status, filing_type, qs
+
+
+@role_required(Role.REVIEWER, Role.SUPERVISOR)
+def queue(request: HttpRequest) -> HttpResponse:
+    form, status, filing_type, qs = _queue_search(request)
     page, query = paginate(request, qs)
     counts = selectors.pending_counts(user=request.user)
     tabs = [
@@ -106,6 +117,58 @@ def queue(request: HttpRequest) -> HttpResponse:
             "status": status,
         },
     )
+
+
+@role_required(Role.REVIEWER, Role.SUPERVISOR)
+def queue_export(request: HttpRequest) -> HttpResponse:
+    """The queue as filtered on screen, every page of it."""
+    form, status, filing_type, qs = _queue_search(request)
+    labels = dict(selectors.filing_type_choices())
+    by_ct = {ContentType.objects.get_for_model(model).pk: model.FILING_LABEL for model in filing_models().values()}
+    headers = [
+        "类型",
+        "申报名称",
+        "企业名称",
+        "统一社会信用代码",
+        "版本",
+        "申报时间",
+        "状态",
+        "审核时间",
+        "审核人",
+        "退回原因",
+    ]
+
+    def rows() -> Any:
+        for s in qs.select_related("decided_by").iterator(chunk_size=2000):
+            yield [
+                by_ct.get(s.filing_type_id, s.snapshot.get("label", "")),
+                s.title,
+                s.enterprise.name,
+                s.enterprise.credit_code,
+                s.revision,
+                _local(s.declared_at),
+                s.get_status_display(),
+                _local(s.decided_at),
+                str(s.decided_by) if s.decided_by else "",
+                s.reason,
+            ]
+
+    record(
+        action=Action.EXPORT,
+        request=request,
+        detail={
+            "list": "review_queue",
+            "status": status,
+            "type": filing_type,
+            "q": form.cleaned_data.get("q", "") if form.is_bound and form.is_valid() else "",
+        },
+    )
+    title = f"{labels.get(filing_type, '')}{SubmissionStatus(status).label if status else '全部申报'}"
+    return xlsx_response(filename=f"{title}列表.xlsx", title=title, headers=headers, rows=rows())
+
+
+def _local(value: dt.datetime | None) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
 def masked_snapshot(request: HttpRequest, submission: Submission) -> dict[str, Any]:
@@ -180,18 +243,85 @@ def decide(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
     return _render_submission(request, submission, form, status=400)
 
 
-@role_required(Role.REVIEWER, Role.SUPERVISOR)
-def enterprise_list(request: HttpRequest) -> HttpResponse:
+def _enterprise_search(request: HttpRequest) -> tuple[str, QuerySet[Enterprise]]:
     q = request.GET.get("q", "").strip()
     qs = enterprises_in_scope(request.user).select_related("district").order_by("-created_at", "-id")
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(credit_code__icontains=q.upper()) | Q(contact_name__icontains=q))
+    return q, qs
+
+
+@role_required(Role.REVIEWER, Role.SUPERVISOR)
+def enterprise_list(request: HttpRequest) -> HttpResponse:
+    q, qs = _enterprise_search(request)
     page, query = paginate(request, qs)
     from laowu.enterprises.models import BasicInfo
 
     infos = {b.enterprise_id: b for b in BasicInfo.objects.filter(enterprise__in=[e.pk for e in page.object_list])}
     rows = [{"enterprise": e, "info": infos.get(e.pk)} for e in page.object_list]
     return render(request, "review/enterprise_list.html", {"page": page, "query": query, "q": q, "rows": rows})
+
+
+@role_required(Role.REVIEWER, Role.SUPERVISOR)
+def enterprise_export(request: HttpRequest) -> HttpResponse:
+    """The enterprise list as searched, with the key fields of each one's 基本信息."""
+    from laowu.enterprises.models import BasicInfo
+
+    q, qs = _enterprise_search(request)
+    full = can_see_personal_data(request.user)
+    # One query for the whole list's 基本信息, not one per enterprise.
+    infos = {
+        b.enterprise_id: b
+        for b in BasicInfo.objects.filter(enterprise__in=qs.values("pk")).only(
+            "enterprise_id",
+            "state",
+            "legal_representative",
+            "qualification_no",
+            "qualification_valid_until",
+            "safety_license_no",
+            "safety_license_valid_until",
+        )
+    }
+    headers = [
+        "企业名称",
+        "统一社会信用代码",
+        "行政区划",
+        "联系人",
+        "联系人手机号码",
+        "天眼查核验",
+        "基本信息状态",
+        "法定代表人",
+        "施工劳务资质证书编号",
+        "资质有效期至",
+        "安全生产许可证编号",
+        "安全生产许可证有效期至",
+        "注册时间",
+    ]
+
+    def day(value: dt.date | None) -> str:
+        return value.isoformat() if value else ""
+
+    def rows() -> Any:
+        for e in qs.iterator(chunk_size=2000):
+            info = infos.get(e.pk)
+            yield [
+                e.name,
+                e.credit_code,
+                str(e.district),
+                e.contact_name,
+                e.contact_phone if full else mask_mobile(e.contact_phone),
+                "已核验" if e.provider_confirmed else "未核验",
+                info.state_label if info else "未填报",
+                info.legal_representative if info else "",
+                info.qualification_no if info else "",
+                day(info.qualification_valid_until) if info else "",
+                info.safety_license_no if info else "",
+                day(info.safety_license_valid_until) if info else "",
+                _local(e.created_at),
+            ]
+
+    record(action=Action.EXPORT, request=request, detail={"list": "enterprise", "full_personal_data": full, "q": q})
+    return xlsx_response(filename="企业列表.xlsx", title="企业列表", headers=headers, rows=rows())
 
 
 @role_required(Role.REVIEWER, Role.SUPERVISOR)

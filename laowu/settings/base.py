@@ -176,12 +176,17 @@ LAOWU_SMS_ALIYUN_ACCESS_KEY_ID = env.str("LAOWU_SMS_ALIYUN_ACCESS_KEY_ID", defau
 LAOWU_SMS_ALIYUN_ACCESS_KEY_SECRET = env.str("LAOWU_SMS_ALIYUN_ACCESS_KEY_SECRET", default="")
 LAOWU_SMS_ALIYUN_SIGN_NAME = env.str("LAOWU_SMS_ALIYUN_SIGN_NAME", default="")
 LAOWU_SMS_ALIYUN_TEMPLATE_CODE = env.str("LAOWU_SMS_ALIYUN_TEMPLATE_CODE", default="")
+# 证照到期提醒 go through a notice template:
+# 您单位的${cert}（${holder}）有效期至${date}，${status}，请及时办理延续并在平台更新信息。
+LAOWU_SMS_ALIYUN_NOTICE_TEMPLATE_CODE = env.str("LAOWU_SMS_ALIYUN_NOTICE_TEMPLATE_CODE", default="")
 LAOWU_SMS_ALIYUN_ENDPOINT = env.str("LAOWU_SMS_ALIYUN_ENDPOINT", default="https://dysmsapi.aliyuncs.com/")
 LAOWU_SMS_TENCENT_SECRET_ID = env.str("LAOWU_SMS_TENCENT_SECRET_ID", default="")
 LAOWU_SMS_TENCENT_SECRET_KEY = env.str("LAOWU_SMS_TENCENT_SECRET_KEY", default="")
 LAOWU_SMS_TENCENT_APP_ID = env.str("LAOWU_SMS_TENCENT_APP_ID", default="")
 LAOWU_SMS_TENCENT_SIGN_NAME = env.str("LAOWU_SMS_TENCENT_SIGN_NAME", default="")
 LAOWU_SMS_TENCENT_TEMPLATE_ID = env.str("LAOWU_SMS_TENCENT_TEMPLATE_ID", default="")
+# The same notice template on 腾讯云, its variables in that order: {1} 证照 {2} 持有人 {3} 日期 {4} 状态.
+LAOWU_SMS_TENCENT_NOTICE_TEMPLATE_ID = env.str("LAOWU_SMS_TENCENT_NOTICE_TEMPLATE_ID", default="")
 LAOWU_SMS_TENCENT_REGION = env.str("LAOWU_SMS_TENCENT_REGION", default="ap-guangzhou")
 LAOWU_SMS_TENCENT_ENDPOINT = env.str("LAOWU_SMS_TENCENT_ENDPOINT", default="https://sms.tencentcloudapi.com/")
 LAOWU_SMS_TIMEOUT = env.float("LAOWU_SMS_TIMEOUT", default=5.0)

@@ -20,3 +20,12 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    import os
+
+    # A file rather than :memory: — the live server's threads then each open their own
+    # connection, as in production, instead of sharing one, which SQLite answers with
+    # "database table is locked" when the browser sends two requests at once.
+    LAOWU_DATA_DIR_FOR_TESTS.mkdir(parents=True, exist_ok=True)
+    DATABASES["default"]["TEST"] = {"NAME": str(LAOWU_DATA_DIR_FOR_TESTS / f"test-{os.getpid()}.sqlite3")}  # noqa: F405

@@ -263,6 +263,12 @@ class Inspection(models.Model):
     class Meta:
         verbose_name = "现场检查"
         ordering = ["-inspected_on", "-id"]
+        constraints = [
+            # 整改通知书编号 are handed out in sequence; the database refuses a number twice.
+            models.UniqueConstraint(
+                fields=["notice_no"], condition=~Q(notice_no=""), name="inspection_notice_no_unique"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.inspected_on} {self.project}"

@@ -27,6 +27,11 @@ _HIDDEN_FROM_ENTERPRISE: dict[type[Model], dict[str, Any]] = {
     m.Inspection: {"status": m.InspectionStatus.DRAFT},
     m.Award: {"status": m.AwardStatus.WITHDRAWN},
 }
+# An enterprise's reply or application is its own until it submits it.
+_HIDDEN_FROM_COMMITTEE: dict[type[Model], dict[str, Any]] = {
+    m.RemovalApplication: {"status": m.RemovalStatus.DRAFT},
+    m.Rectification: {"status": m.RectificationStatus.DRAFT},
+}
 
 
 def can_manage(user: Any) -> bool:
@@ -37,7 +42,9 @@ def can_manage(user: Any) -> bool:
 def in_scope(user: Any, model: type[M]) -> QuerySet[M]:
     qs = model._default_manager.all()
     if is_committee(user):
-        return qs.filter(enterprise__district__in=user.districts.all())
+        qs = qs.filter(enterprise__district__in=user.districts.all())
+        hidden = _HIDDEN_FROM_COMMITTEE.get(model)
+        return qs.exclude(**hidden) if hidden else qs
     if is_enterprise_user(user):
         qs = qs.filter(enterprise_id=user.enterprise_id)
         hidden = _HIDDEN_FROM_ENTERPRISE.get(model)

@@ -36,7 +36,14 @@ from laowu.integrations.sms.backends import (
     verification_text,
 )
 
-from .fake_servers import AliyunSmsFake, FakeResponse, TencentSmsFake, closed_port_url
+from .fake_servers import (
+    AliyunSmsFake,
+    FakeResponse,
+    RecordedRequest,
+    TencentSmsFake,
+    closed_port_url,
+    pop_signature,
+)
 
 PHONE = "13800138000"
 EXPECTED_TEXT = "【相城区劳务自管自律平台】您的验证码为123456，5分钟内有效。如非本人操作，请忽略本短信。"
@@ -564,3 +571,231 @@ def test_get_sms_backend_reads_settings_at_call_time(settings, tmp_path: Path) -
     get_sms_backend().send_code(phone=PHONE, code="222222", purpose="login")
     assert json.loads((tmp_path / "a.jsonl").read_text(encoding="utf-8"))["code"] == "111111"
     assert json.loads((tmp_path / "b.jsonl").read_text(encoding="utf-8"))["code"] == "222222"
+
+
+# --------------------------------------------------------------------------- notifications (证照到期提醒)
+
+NOTICE_PARAMS = {
+    "cert": "资质证书",
+    "holder": "苏州测试建筑劳务有限公司",
+    "date": "2027-01-05",
+    "status": "还有30天到期",
+}
+NOTICE_TEXT = (
+    "【相城区劳务自管自律平台】您单位的资质证书（苏州测试建筑劳务有限公司）有效期至2027-01-05，"
+    "还有30天到期，请及时办理延续并在平台更新信息。"
+)
+
+
+class AliyunNoticeFake(AliyunSmsFake):
+    """The same dysms endpoint with a notice template approved as well (variables by name).
+
+    Requests for the code template go to the parent; notice requests are checked here the
+    way Aliyun checks them, with the fake's own signature code.
+    """
+
+    notice_template_code = "SMS_465000002"
+    notice_variables = ("cert", "holder", "date", "status")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.notices: list[tuple[str, dict[str, str]]] = []
+
+    def handle(self, request: RecordedRequest) -> FakeResponse:
+        params = dict(urllib.parse.parse_qsl(request.raw_query, keep_blank_values=True))
+        if params.get("TemplateCode") != self.notice_template_code:
+            return super().handle(request)
+        if params.get("AccessKeyId") != self.access_key_id:
+            return self._error("InvalidAccessKeyId.NotFound", "Specified access key is not found.", 404)
+        if params.get("Action") != "SendSms" or params.get("Version") != "2017-05-25":
+            return self._error("InvalidAction.NotFound", "Specified api is not found.", 404)
+        sent_at = dt.datetime.strptime(params.get("Timestamp", ""), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
+        if abs((dt.datetime.now(dt.UTC) - sent_at).total_seconds()) > self.max_skew_seconds:
+            return self._error("InvalidTimeStamp.Expired", "Specified time stamp or date value is expired.")
+        if not hmac.compare_digest(
+            pop_signature(params, self.access_key_secret, request.method), params.get("Signature", "")
+        ):
+            return self._error("SignatureDoesNotMatch", "Specified signature is not matched with our calculation.")
+        if params.get("SignName") != self.sign_name:
+            return self._error("isv.SMS_SIGNATURE_ILLEGAL", "该账号下找不到对应签名", 200)
+        variables = json.loads(params.get("TemplateParam") or "null")
+        if (
+            not isinstance(variables, dict)
+            or set(variables) != set(self.notice_variables)
+            or not all(isinstance(v, str) and 0 < len(v) <= 35 for v in variables.values())
+        ):
+            return self._error("isv.INVALID_JSON_PARAM", "JSON参数不合法，只接受字符串值", 200)
+        if not re.match(r"^1[3-9]\d{9}$", params.get("PhoneNumbers", "")):
+            return self._error("isv.MOBILE_NUMBER_ILLEGAL", "非法手机号", 200)
+        with self._lock:
+            self.notices.append((params["PhoneNumbers"], variables))
+        return FakeResponse.json({"Code": "OK", "Message": "OK", "BizId": "1^0", "RequestId": str(uuid.uuid4())})
+
+
+class TencentNoticeFake(TencentSmsFake):
+    """The same Tencent endpoint with a notice template of four positional variables."""
+
+    notice_template_id = "2000002"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.notices: list[tuple[str, list[str]]] = []
+
+    def handle(self, request: RecordedRequest) -> FakeResponse:
+        try:
+            body = request.json()
+        except ValueError:
+            body = {}
+        if body.get("TemplateId") != self.notice_template_id:
+            return super().handle(request)
+        refused = self._check_auth(request)  # the parent's TC3 signature check
+        if refused is not None:
+            return refused
+        if body.get("SmsSdkAppId") != self.sdk_app_id:
+            return self._error("InvalidParameterValue.SdkAppIdNotExist", "SdkAppId does not exist.")
+        if body.get("SignName") != self.sign_name:
+            return self._error("FailedOperation.SignatureIncorrectOrUnapproved", "签名未审批或格式错误。")
+        params = body.get("TemplateParamSet")
+        if not isinstance(params, list) or len(params) != 4 or not all(isinstance(p, str) for p in params):
+            return self._error("InvalidParameterValue.TemplateParameterFormatError", "模板参数格式错误。")
+        [phone] = body.get("PhoneNumberSet") or [""]
+        # Like Tencent, a refused number is a per-number status, not a request error.
+        ok = phone.startswith("+86") and bool(re.match(r"^1[3-9]\d{9}$", phone[3:]))
+        code = "Ok" if ok else "InvalidParameterValue.IncorrectPhoneNumber"
+        if ok:
+            with self._lock:
+                self.notices.append((phone, params))
+        status = {"SerialNo": str(uuid.uuid4()), "PhoneNumber": phone, "Code": code, "Message": code}
+        return FakeResponse.json({"Response": {"SendStatusSet": [status], "RequestId": str(uuid.uuid4())}})
+
+
+@pytest.fixture
+def aliyun_notice(settings) -> Iterator[AliyunNoticeFake]:
+    with AliyunNoticeFake() as fake:
+        settings.LAOWU_SMS_BACKEND = "aliyun"
+        settings.LAOWU_SMS_ALIYUN_ACCESS_KEY_ID = fake.access_key_id
+        settings.LAOWU_SMS_ALIYUN_ACCESS_KEY_SECRET = fake.access_key_secret
+        settings.LAOWU_SMS_ALIYUN_SIGN_NAME = fake.sign_name
+        settings.LAOWU_SMS_ALIYUN_TEMPLATE_CODE = fake.template_code
+        settings.LAOWU_SMS_ALIYUN_NOTICE_TEMPLATE_CODE = fake.notice_template_code
+        settings.LAOWU_SMS_ALIYUN_ENDPOINT = fake.url + "/"
+        settings.LAOWU_SMS_TIMEOUT = 5.0
+        yield fake
+
+
+@pytest.fixture
+def tencent_notice(settings) -> Iterator[TencentNoticeFake]:
+    with TencentNoticeFake() as fake:
+        settings.LAOWU_SMS_BACKEND = "tencent"
+        settings.LAOWU_SMS_TENCENT_SECRET_ID = fake.secret_id
+        settings.LAOWU_SMS_TENCENT_SECRET_KEY = fake.secret_key
+        settings.LAOWU_SMS_TENCENT_APP_ID = fake.sdk_app_id
+        settings.LAOWU_SMS_TENCENT_SIGN_NAME = fake.sign_name
+        settings.LAOWU_SMS_TENCENT_TEMPLATE_ID = fake.template_id
+        settings.LAOWU_SMS_TENCENT_NOTICE_TEMPLATE_ID = fake.notice_template_id
+        settings.LAOWU_SMS_TENCENT_REGION = fake.region
+        settings.LAOWU_SMS_TENCENT_ENDPOINT = fake.url + "/"
+        settings.LAOWU_SMS_TIMEOUT = 5.0
+        yield fake
+
+
+def test_file_outbox_writes_the_notice_text(settings, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    outbox = tmp_path / "outbox.jsonl"
+    settings.LAOWU_SMS_BACKEND = "file"
+    settings.LAOWU_SMS_OUTBOX = outbox
+    caplog.set_level(logging.INFO, logger="laowu.sms")
+    backend = get_sms_backend()
+    backend.send_code(phone=PHONE, code="123456", purpose="login")
+    backend.send_notice(phone=PHONE, text=NOTICE_TEXT, template_params=NOTICE_PARAMS)
+
+    code, notice = (json.loads(line) for line in outbox.read_text(encoding="utf-8").splitlines())
+    assert code["code"] == "123456"
+    assert set(notice) == {"time", "phone", "purpose", "text", "params"}
+    assert (notice["phone"], notice["purpose"], notice["text"]) == (PHONE, "notice", NOTICE_TEXT)
+    assert notice["params"] == NOTICE_PARAMS
+    assert dt.datetime.fromisoformat(notice["time"]).tzinfo is not None
+    assert NOTICE_TEXT.encode() in outbox.read_bytes()  # readable, not \\u escapes
+    assert (outbox.stat().st_mode & 0o777) == 0o600
+    assert all(PHONE not in r.getMessage() for r in caplog.records)
+
+
+def test_file_outbox_notice_unwritable_is_a_delivery_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("x")
+    with pytest.raises(SmsDeliveryError):
+        FileOutboxBackend(blocker / "o.jsonl").send_notice(phone=PHONE, text=NOTICE_TEXT, template_params={})
+
+
+def test_console_prints_the_notice(settings, capsys: pytest.CaptureFixture[str]) -> None:
+    settings.LAOWU_SMS_BACKEND = "console"
+    get_sms_backend().send_notice(phone=PHONE, text=NOTICE_TEXT, template_params=NOTICE_PARAMS)
+    out = capsys.readouterr().out
+    assert NOTICE_TEXT in out and PHONE in out
+
+
+def test_aliyun_notice_uses_the_notice_template(aliyun_notice: AliyunNoticeFake) -> None:
+    backend = get_sms_backend()
+    backend.send_notice(phone=PHONE, text=NOTICE_TEXT, template_params=NOTICE_PARAMS)
+    # The code template still works beside it.
+    backend.send_code(phone=PHONE, code="123456", purpose="login")
+
+    assert aliyun_notice.notices == [(PHONE, NOTICE_PARAMS)]
+    assert aliyun_notice.delivered == [(PHONE, "123456")]
+    query = aliyun_notice.requests[0].query
+    assert query["TemplateCode"] == "SMS_465000002"
+    assert json.loads(query["TemplateParam"]) == NOTICE_PARAMS
+    assert query["SignName"] == "相城区劳务自管自律平台" and query["Action"] == "SendSms"
+
+
+def test_aliyun_notice_signature_is_checked(aliyun_notice: AliyunNoticeFake, settings) -> None:
+    settings.LAOWU_SMS_ALIYUN_ACCESS_KEY_SECRET = "not-the-secret"
+    with pytest.raises(SmsDeliveryError, match="SignatureDoesNotMatch"):
+        get_sms_backend().send_notice(phone=PHONE, text=NOTICE_TEXT, template_params=NOTICE_PARAMS)
+    assert aliyun_notice.notices == []
+
+
+def test_aliyun_notice_refused_variables(aliyun_notice: AliyunNoticeFake) -> None:
+    with pytest.raises(SmsDeliveryError, match=r"isv\.INVALID_JSON_PARAM"):
+        get_sms_backend().send_notice(phone=PHONE, text=NOTICE_TEXT, template_params={"cert": "资质证书"})
+
+
+def test_aliyun_notice_template_not_configured(aliyun_notice: AliyunNoticeFake, settings) -> None:
+    settings.LAOWU_SMS_ALIYUN_NOTICE_TEMPLATE_CODE = ""
+    backend = get_sms_backend()
+    with pytest.raises(SmsDeliveryError, match="LAOWU_SMS_ALIYUN_NOTICE_TEMPLATE_CODE"):
+        backend.send_notice(phone=PHONE, text=NOTICE_TEXT, template_params=NOTICE_PARAMS)
+    assert aliyun_notice.requests == []
+    backend.send_code(phone=PHONE, code="123456", purpose="login")  # codes do not need it
+    assert aliyun_notice.delivered == [(PHONE, "123456")]
+
+
+def test_tencent_notice_uses_the_notice_template_in_order(tencent_notice: TencentNoticeFake) -> None:
+    backend = get_sms_backend()
+    backend.send_notice(phone=PHONE, text=NOTICE_TEXT, template_params=NOTICE_PARAMS)
+    backend.send_code(phone=PHONE, code="123456", purpose="login")
+
+    assert tencent_notice.notices == [("+86" + PHONE, list(NOTICE_PARAMS.values()))]
+    assert tencent_notice.delivered == [("+86" + PHONE, ["123456", "5"])]
+    body = tencent_notice.requests[0].json()
+    assert body["TemplateId"] == "2000002"
+    assert body["TemplateParamSet"] == ["资质证书", "苏州测试建筑劳务有限公司", "2027-01-05", "还有30天到期"]
+    assert tencent_notice.requests[0].headers["x-tc-action"] == "SendSms"
+
+
+def test_tencent_notice_signature_is_checked(tencent_notice: TencentNoticeFake, settings) -> None:
+    settings.LAOWU_SMS_TENCENT_SECRET_KEY = "not-the-key"
+    with pytest.raises(SmsDeliveryError, match=r"AuthFailure\.SignatureFailure"):
+        get_sms_backend().send_notice(phone=PHONE, text=NOTICE_TEXT, template_params=NOTICE_PARAMS)
+    assert tencent_notice.notices == []
+
+
+def test_tencent_notice_template_not_configured(tencent_notice: TencentNoticeFake, settings) -> None:
+    settings.LAOWU_SMS_TENCENT_NOTICE_TEMPLATE_ID = ""
+    with pytest.raises(SmsDeliveryError, match="LAOWU_SMS_TENCENT_NOTICE_TEMPLATE_ID"):
+        get_sms_backend().send_notice(phone=PHONE, text=NOTICE_TEXT, template_params=NOTICE_PARAMS)
+    assert tencent_notice.requests == []
+
+
+def test_tencent_notice_incorrect_number(tencent_notice: TencentNoticeFake) -> None:
+    with pytest.raises(SmsDeliveryError, match=r"InvalidParameterValue\.IncorrectPhoneNumber"):
+        get_sms_backend().send_notice(phone="1380013", text=NOTICE_TEXT, template_params=NOTICE_PARAMS)

@@ -1,4 +1,4 @@
-"""Sending verification codes by SMS; the backend is chosen by ``LAOWU_SMS_BACKEND``."""
+"""Sending verification codes and notifications by SMS; the backend is chosen by ``LAOWU_SMS_BACKEND``."""
 
 from __future__ import annotations
 

@@ -35,6 +35,8 @@ from .base import SmsDeliveryError
 logger = logging.getLogger("laowu.sms")
 
 PLATFORM_SIGN = "相城区劳务自管自律平台"
+# The ``purpose`` logged and written to the outbox for a notification (not a code).
+NOTICE_PURPOSE = "notice"
 
 
 def code_ttl_minutes() -> int:
@@ -73,6 +75,21 @@ class FileOutboxBackend:
             "purpose": purpose,
             "text": verification_text(code),
         }
+        self._append(record)
+        logger.info("短信（发件箱）：%s %s 已写入 %s", mask_mobile(phone), purpose, self.path)
+
+    def send_notice(self, *, phone: str, text: str, template_params: Mapping[str, str]) -> None:
+        record = {
+            "time": timezone.localtime(timezone.now()).isoformat(),
+            "phone": phone,
+            "purpose": NOTICE_PURPOSE,
+            "text": text,
+            "params": dict(template_params),
+        }
+        self._append(record)
+        logger.info("短信（发件箱）：%s %s 已写入 %s", mask_mobile(phone), NOTICE_PURPOSE, self.path)
+
+    def _append(self, record: Mapping[str, Any]) -> None:
         line = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -93,7 +110,6 @@ class FileOutboxBackend:
                 os.close(fd)
         except OSError as exc:
             raise SmsDeliveryError(f"无法写入短信发件箱 {self.path}：{exc}") from exc
-        logger.info("短信（发件箱）：%s %s 已写入 %s", mask_mobile(phone), purpose, self.path)
 
 
 class ConsoleBackend:
@@ -112,6 +128,11 @@ class ConsoleBackend:
         text = verification_text(code)
         print(f"[短信] {phone} ({purpose}) {text}", file=stream, flush=True)
         logger.info("短信（控制台）：%s %s 已输出", mask_mobile(phone), purpose)
+
+    def send_notice(self, *, phone: str, text: str, template_params: Mapping[str, str]) -> None:
+        stream = self.stream or sys.stdout
+        print(f"[短信] {phone} ({NOTICE_PURPOSE}) {text}", file=stream, flush=True)
+        logger.info("短信（控制台）：%s %s 已输出", mask_mobile(phone), NOTICE_PURPOSE)
 
 
 # --------------------------------------------------------------------------- 阿里云 dysms
@@ -158,11 +179,13 @@ class AliyunDysmsBackend:
         endpoint: str,
         timeout: float,
         region_id: str = "cn-hangzhou",
+        notice_template_code: str = "",
     ) -> None:
         self.access_key_id = access_key_id
         self._secret = access_key_secret
         self.sign_name = sign_name
         self.template_code = template_code
+        self.notice_template_code = notice_template_code
         self.endpoint = endpoint
         self.timeout = timeout
         self.region_id = region_id
@@ -176,22 +199,29 @@ class AliyunDysmsBackend:
             template_code=settings.LAOWU_SMS_ALIYUN_TEMPLATE_CODE,
             endpoint=settings.LAOWU_SMS_ALIYUN_ENDPOINT,
             timeout=settings.LAOWU_SMS_TIMEOUT,
+            notice_template_code=settings.LAOWU_SMS_ALIYUN_NOTICE_TEMPLATE_CODE,
         )
 
     def __repr__(self) -> str:
         return f"<AliyunDysmsBackend key_id={self.access_key_id!r} endpoint={self.endpoint!r}>"
 
-    def _missing_settings(self) -> list[str]:
+    def _missing_settings(self, template: tuple[str, str]) -> list[str]:
         pairs = [
             ("LAOWU_SMS_ALIYUN_ACCESS_KEY_ID", self.access_key_id),
             ("LAOWU_SMS_ALIYUN_ACCESS_KEY_SECRET", self._secret),
             ("LAOWU_SMS_ALIYUN_SIGN_NAME", self.sign_name),
-            ("LAOWU_SMS_ALIYUN_TEMPLATE_CODE", self.template_code),
+            template,
             ("LAOWU_SMS_ALIYUN_ENDPOINT", self.endpoint),
         ]
         return [name for name, value in pairs if not value]
 
     def build_params(self, *, phone: str, code: str) -> dict[str, str]:
+        return self._params(phone=phone, template_code=self.template_code, template_param={"code": code})
+
+    def build_notice_params(self, *, phone: str, template_params: Mapping[str, str]) -> dict[str, str]:
+        return self._params(phone=phone, template_code=self.notice_template_code, template_param=template_params)
+
+    def _params(self, *, phone: str, template_code: str, template_param: Mapping[str, str]) -> dict[str, str]:
         return {
             "AccessKeyId": self.access_key_id,
             "Action": "SendSms",
@@ -202,8 +232,11 @@ class AliyunDysmsBackend:
             "SignatureMethod": "HMAC-SHA1",
             "SignatureNonce": str(uuid.uuid4()),
             "SignatureVersion": "1.0",
-            "TemplateCode": self.template_code,
-            "TemplateParam": json.dumps({"code": code}, separators=(",", ":")),
+            "TemplateCode": template_code,
+            # Aliyun takes every template variable as a string.
+            "TemplateParam": json.dumps(
+                {k: str(v) for k, v in template_param.items()}, ensure_ascii=False, separators=(",", ":")
+            ),
             "Timestamp": _utcnow().strftime("%Y-%m-%dT%H:%M:%SZ"),
             "Version": ALIYUN_API_VERSION,
         }
@@ -216,11 +249,23 @@ class AliyunDysmsBackend:
         return f"{base}?Signature={signature}&{aliyun_canonical_query(params)}"
 
     def send_code(self, *, phone: str, code: str, purpose: str) -> None:
-        missing = self._missing_settings()
+        self._check_configured(("LAOWU_SMS_ALIYUN_TEMPLATE_CODE", self.template_code))
+        self._deliver(self.build_params(phone=phone, code=code), phone=phone, purpose=purpose)
+
+    def send_notice(self, *, phone: str, text: str, template_params: Mapping[str, str]) -> None:
+        # ``text`` is what the approved notice template renders to; Aliyun fills the template itself.
+        self._check_configured(("LAOWU_SMS_ALIYUN_NOTICE_TEMPLATE_CODE", self.notice_template_code))
+        params = self.build_notice_params(phone=phone, template_params=template_params)
+        self._deliver(params, phone=phone, purpose=NOTICE_PURPOSE)
+
+    def _check_configured(self, template: tuple[str, str]) -> None:
+        missing = self._missing_settings(template)
         if missing:
             logger.error("阿里云短信未配置：缺少 %s", ", ".join(missing))
             raise SmsDeliveryError(f"阿里云短信未配置（缺少 {', '.join(missing)}）")
-        url = self.signed_url(self.build_params(phone=phone, code=code))
+
+    def _deliver(self, params: Mapping[str, str], *, phone: str, purpose: str) -> None:
+        url = self.signed_url(params)
         try:
             resp = requests.get(url, timeout=self.timeout)
         except requests.Timeout as exc:
@@ -345,12 +390,14 @@ class TencentSmsBackend:
         region: str,
         endpoint: str,
         timeout: float,
+        notice_template_id: str = "",
     ) -> None:
         self.secret_id = secret_id
         self._secret_key = secret_key
         self.sdk_app_id = sdk_app_id
         self.sign_name = sign_name
         self.template_id = template_id
+        self.notice_template_id = notice_template_id
         self.region = region
         self.endpoint = endpoint
         self.timeout = timeout
@@ -366,18 +413,19 @@ class TencentSmsBackend:
             region=settings.LAOWU_SMS_TENCENT_REGION,
             endpoint=settings.LAOWU_SMS_TENCENT_ENDPOINT,
             timeout=settings.LAOWU_SMS_TIMEOUT,
+            notice_template_id=settings.LAOWU_SMS_TENCENT_NOTICE_TEMPLATE_ID,
         )
 
     def __repr__(self) -> str:
         return f"<TencentSmsBackend secret_id={self.secret_id!r} endpoint={self.endpoint!r}>"
 
-    def _missing_settings(self) -> list[str]:
+    def _missing_settings(self, template: tuple[str, str]) -> list[str]:
         pairs = [
             ("LAOWU_SMS_TENCENT_SECRET_ID", self.secret_id),
             ("LAOWU_SMS_TENCENT_SECRET_KEY", self._secret_key),
             ("LAOWU_SMS_TENCENT_APP_ID", self.sdk_app_id),
             ("LAOWU_SMS_TENCENT_SIGN_NAME", self.sign_name),
-            ("LAOWU_SMS_TENCENT_TEMPLATE_ID", self.template_id),
+            template,
             ("LAOWU_SMS_TENCENT_REGION", self.region),
             ("LAOWU_SMS_TENCENT_ENDPOINT", self.endpoint),
         ]
@@ -385,12 +433,23 @@ class TencentSmsBackend:
 
     def build_request(self, *, phone: str, code: str) -> tuple[str, dict[str, str], bytes]:
         """URL, headers and the exact body bytes that were signed."""
+        return self._request(phone=phone, template_id=self.template_id, params=[code, str(code_ttl_minutes())])
+
+    def build_notice_request(
+        self, *, phone: str, template_params: Mapping[str, str]
+    ) -> tuple[str, dict[str, str], bytes]:
+        # Tencent's template variables are positional ({1}, {2}, …): the mapping's order is theirs.
+        return self._request(
+            phone=phone, template_id=self.notice_template_id, params=[str(v) for v in template_params.values()]
+        )
+
+    def _request(self, *, phone: str, template_id: str, params: list[str]) -> tuple[str, dict[str, str], bytes]:
         body = {
             "PhoneNumberSet": [f"+86{phone}"],
             "SmsSdkAppId": self.sdk_app_id,
             "SignName": self.sign_name,
-            "TemplateId": self.template_id,
-            "TemplateParamSet": [code, str(code_ttl_minutes())],
+            "TemplateId": template_id,
+            "TemplateParamSet": params,
         }
         payload = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         host = urllib.parse.urlsplit(self.endpoint).netloc
@@ -415,11 +474,23 @@ class TencentSmsBackend:
         return self.endpoint, headers, payload
 
     def send_code(self, *, phone: str, code: str, purpose: str) -> None:
-        missing = self._missing_settings()
+        self._check_configured(("LAOWU_SMS_TENCENT_TEMPLATE_ID", self.template_id))
+        self._deliver(self.build_request(phone=phone, code=code), phone=phone, purpose=purpose)
+
+    def send_notice(self, *, phone: str, text: str, template_params: Mapping[str, str]) -> None:
+        # ``text`` is what the approved notice template renders to; Tencent fills the template itself.
+        self._check_configured(("LAOWU_SMS_TENCENT_NOTICE_TEMPLATE_ID", self.notice_template_id))
+        request = self.build_notice_request(phone=phone, template_params=template_params)
+        self._deliver(request, phone=phone, purpose=NOTICE_PURPOSE)
+
+    def _check_configured(self, template: tuple[str, str]) -> None:
+        missing = self._missing_settings(template)
         if missing:
             logger.error("腾讯云短信未配置：缺少 %s", ", ".join(missing))
             raise SmsDeliveryError(f"腾讯云短信未配置（缺少 {', '.join(missing)}）")
-        url, headers, payload = self.build_request(phone=phone, code=code)
+
+    def _deliver(self, request: tuple[str, dict[str, str], bytes], *, phone: str, purpose: str) -> None:
+        url, headers, payload = request
         try:
             resp = requests.post(url, data=payload, headers=headers, timeout=self.timeout)
         except requests.Timeout as exc:

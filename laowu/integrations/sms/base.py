@@ -1,12 +1,14 @@
 """The SMS backend interface.
 
-Every backend sends one verification code to one mainland mobile number. The
-account code decides *whether* to send (rate limits, unknown numbers); a backend
-only delivers, and raises SmsDeliveryError when the provider refuses or is down.
+Every backend sends to one mainland mobile number: a verification code, or a
+notification (证照到期提醒 and the like) through the provider's notice template. The
+caller decides *whether* to send (rate limits, unknown numbers, once per threshold); a
+backend only delivers, and raises SmsDeliveryError when the provider refuses or is down.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Protocol
 
 
@@ -17,4 +19,13 @@ class SmsDeliveryError(Exception):
 class SmsBackend(Protocol):
     def send_code(self, *, phone: str, code: str, purpose: str) -> None:
         """Deliver ``code`` to ``phone``. ``purpose`` is e.g. ``"password_reset"``."""
+        ...
+
+    def send_notice(self, *, phone: str, text: str, template_params: Mapping[str, str]) -> None:
+        """Deliver a notification to ``phone``.
+
+        ``text`` is the message as the phone shows it (the outbox and console write it);
+        the providers fill their approved notice template from ``template_params`` instead,
+        by name (阿里云) or in the mapping's order (腾讯云 {1}, {2}, …).
+        """
         ...

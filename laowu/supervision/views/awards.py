@@ -1,10 +1,241 @@
+"""评优创先 pages: the committee's yearly lists, nominations and results; read-only for supervisors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import path
+from django.views.decorators.http import require_POST
 
 from laowu.accounts.models import Role
-from laowu.core.views import under_construction
+from laowu.accounts.permissions import role_required
+from laowu.audit.services import Action, record
+from laowu.contracts.models import ProjectFiling
+from laowu.core.exports import xlsx_response
+from laowu.core.pagination import paginate
+from laowu.documents.services import attachments_by_kind
+from laowu.enterprises.models import Enterprise
+from laowu.review.permissions import is_enterprise_user
+
+from .. import awards as services
+from ..forms.awards import AwardDecisionForm, AwardForm, AwardSearchForm, NomineeSearchForm
+from ..models import Award, AwardStatus
+from ..permissions import access, access_for_change, can_manage
 
 E, R, S = Role.ENTERPRISE, Role.REVIEWER, Role.SUPERVISOR
+PICKER_PAGE_SIZE = 10
+
+
+def _search(request: HttpRequest) -> tuple[AwardSearchForm, dict[str, Any]]:
+    data = request.GET.copy()
+    if "year" not in data:
+        data["year"] = str(services.default_year(user=request.user))
+    form = AwardSearchForm(data, years=services.award_years(user=request.user))
+    return form, form.filters()
+
+
+@role_required(R, S)
+def award_list(request: HttpRequest) -> HttpResponse:
+    form, filters = _search(request)
+    page, query = paginate(request, services.award_list(user=request.user, **filters))
+    return render(
+        request,
+        "supervision/awards/list.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query,
+            "year": filters["year"],
+            "can_manage": can_manage(request.user),
+        },
+    )
+
+
+@role_required(R, S)
+def award_export(request: HttpRequest) -> HttpResponse:
+    _, filters = _search(request)
+    qs = services.award_list(user=request.user, **filters).select_related("created_by")
+    headers = ["年度", "奖项", "推荐企业", "统一社会信用代码", "推荐项目", "推荐理由", "推荐时间", "状态", "评定日期"]
+
+    def rows() -> Any:
+        for a in qs.iterator(chunk_size=2000):
+            yield [
+                a.year,
+                a.get_title_display(),
+                a.enterprise.name,
+                a.enterprise.credit_code,
+                a.project.project_name if a.project_id else "",
+                a.reasons,
+                a.created_at.date().isoformat(),
+                a.state_label,
+                a.decided_on.isoformat() if a.decided_on else "",
+            ]
+
+    record(
+        action=Action.EXPORT,
+        request=request,
+        detail={"list": "award", **{k: v for k, v in filters.items() if v}},
+    )
+    year = f"{filters['year']}年度" if filters["year"] else ""
+    return xlsx_response(filename=f"{year}评优创先推荐.xlsx", title="评优创先推荐", headers=headers, rows=rows())
+
+
+def _nominee(request: HttpRequest, params: Any) -> tuple[Enterprise | None, ProjectFiling | None]:
+    """The enterprise or project chosen (by id in the query or the form), within the user's scope."""
+    if params.get("project"):
+        try:
+            project = services.nominable_projects(user=request.user).get(pk=params["project"])
+        except (ProjectFiling.DoesNotExist, ValueError, TypeError):
+            raise Http404 from None
+        return project.enterprise, project
+    if params.get("enterprise"):
+        try:
+            return services.nominable_enterprises(user=request.user).get(pk=params["enterprise"]), None
+        except (Enterprise.DoesNotExist, ValueError, TypeError):
+            raise Http404 from None
+    return None, None
+
+
+@role_required(R)
+def award_new(request: HttpRequest) -> HttpResponse:
+    """推荐: first find the enterprise or project (a plain GET search), then fill the nomination."""
+    params = request.POST if request.method == "POST" else request.GET
+    enterprise, project = _nominee(request, params)
+    if enterprise is None:
+        search = NomineeSearchForm(request.GET)
+        search.is_valid()
+        kind = search.cleaned_data.get("kind") or "enterprise"
+        q = search.cleaned_data.get("q") or ""
+        qs: Any = (
+            services.nominable_projects(user=request.user, q=q)
+            if kind == "project"
+            else services.nominable_enterprises(user=request.user, q=q)
+        )
+        page, query = paginate(request, qs, per_page=PICKER_PAGE_SIZE)
+        return render(
+            request,
+            "supervision/awards/pick.html",
+            {"search": search, "kind": kind, "page": page, "query": query},
+        )
+    form = AwardForm(request.POST or None, for_project=project is not None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            award = services.nominate(
+                enterprise=enterprise,
+                project=project,
+                actor=request.user,
+                request=request,
+                **form.cleaned_data,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "已推荐。请在下方上传推荐材料（PDF）。")
+            return redirect(award.get_absolute_url())
+    return render(
+        request,
+        "supervision/awards/edit.html",
+        {"form": form, "award": None, "enterprise": enterprise, "project": project},
+    )
+
+
+def _detail_context(request: HttpRequest, award: Award, decision_form: AwardDecisionForm | None) -> dict[str, Any]:
+    manage = can_manage(request.user) and award.is_editable
+    return {
+        "award": award,
+        "enterprise_side": is_enterprise_user(request.user),
+        "filing": award,
+        "filing_type": Award.ATTACHABLE_CODE,
+        "attachment_groups": attachments_by_kind(award),
+        "attachments_editable": manage,
+        "can_manage": manage,
+        "decision_form": (decision_form or AwardDecisionForm()) if manage else None,
+    }
+
+
+@role_required(E, R, S)
+def award_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    award = access(request.user, Award, pk)
+    return render(request, "supervision/awards/detail.html", _detail_context(request, award, None))
+
+
+@role_required(R)
+def award_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    award = access_for_change(request.user, Award, pk)
+    if not award.is_editable:
+        messages.error(request, f"该推荐当前为“{award.state_label}”，不能编辑。")
+        return redirect(award.get_absolute_url())
+    initial = {"year": award.year, "title": award.title, "reasons": award.reasons}
+    form = AwardForm(request.POST or None, initial=initial, for_project=award.project_id is not None, year=award.year)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_nomination(award=award, actor=request.user, request=request, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "已保存。")
+            return redirect(award.get_absolute_url())
+    return render(
+        request,
+        "supervision/awards/edit.html",
+        {"form": form, "award": award, "enterprise": award.enterprise, "project": award.project},
+    )
+
+
+@require_POST
+@role_required(R)
+def award_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    award = access_for_change(request.user, Award, pk)
+    try:
+        services.withdraw(award=award, actor=request.user, request=request)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(award.get_absolute_url())
+    messages.success(request, f"已撤回对“{services.subject_label(award)}”的推荐。")
+    return redirect("supervision:award_list")
+
+
+@require_POST
+@role_required(R)
+def award_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    award = access_for_change(request.user, Award, pk)
+    if not award.is_editable:
+        messages.error(request, f"该推荐当前为“{award.state_label}”，不能登记评定结果。请刷新页面后查看。")
+        return redirect(award.get_absolute_url())
+    form = AwardDecisionForm(request.POST)
+    if form.is_valid():
+        try:
+            award = services.decide(
+                award=award,
+                granted=form.cleaned_data["result"] == AwardStatus.GRANTED,
+                decided_on=form.cleaned_data["decided_on"],
+                actor=request.user,
+                request=request,
+            )
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                for field, errors in exc.error_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                messages.error(request, " ".join(exc.messages))
+                return redirect(award.get_absolute_url())
+        else:
+            messages.success(request, f"已登记评定结果：{award.state_label}。已通过站内消息告知企业。")
+            return redirect(award.get_absolute_url())
+    # The detail page again, with the errors beside the fields and the input kept.
+    return render(request, "supervision/awards/detail.html", _detail_context(request, award, form), status=400)
+
 
 urlpatterns = [
-    path("supervision/awards/", under_construction("评优创先", R, S), name="award_list"),
+    path("supervision/awards/", award_list, name="award_list"),
+    path("supervision/awards/export/", award_export, name="award_export"),
+    path("supervision/awards/new/", award_new, name="award_new"),
+    path("supervision/awards/<int:pk>/", award_detail, name="award_detail"),
+    path("supervision/awards/<int:pk>/edit/", award_edit, name="award_edit"),
+    path("supervision/awards/<int:pk>/withdraw/", award_withdraw, name="award_withdraw"),
+    path("supervision/awards/<int:pk>/decide/", award_decide, name="award_decide"),
 ]

@@ -1,12 +1,484 @@
+"""不良行为记录 (committee and enterprise), 提前移出, and the public 不良行为公示 page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import path
+from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from laowu.accounts.models import Role
-from laowu.core.views import under_construction
+from laowu.accounts.permissions import role_required
+from laowu.audit.services import Action, record
+from laowu.core.exports import xlsx_response
+from laowu.core.pagination import paginate
+from laowu.core.validators import mask_id_number
+from laowu.documents.services import attachments_by_kind, missing_required_kinds
+from laowu.enterprises.models import Enterprise
+from laowu.review.permissions import can_see_personal_data, enterprises_in_scope, is_enterprise_user
+
+from .. import bad_behaviour as bb
+from ..forms.bad_behaviour import (
+    BadBehaviourForm,
+    DecideForm,
+    PublicSearchForm,
+    RecordSearchForm,
+    RemovalForm,
+    RemovalSearchForm,
+    RevokeForm,
+)
+from ..models import BadBehaviour, BadBehaviourStatus, RemovalApplication, RemovalStatus
+from ..permissions import access, access_for_change, can_manage
 
 E, R, S = Role.ENTERPRISE, Role.REVIEWER, Role.SUPERVISOR
+PUBLIC_PAGE_SIZE = 15
 
-# Placeholder until built: the URL names the menus use.
+
+def _errors(exc: ValidationError) -> str:
+    return " ".join(exc.messages)
+
+
+def _add_errors(form: Any, exc: ValidationError) -> None:
+    """Field-keyed errors beside their fields; the rest above the form."""
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+# ---------------------------------------------------------------- lists
+
+
+@role_required(E, R, S)
+def record_list(request: HttpRequest) -> HttpResponse:
+    """The committee's records of its districts; for an enterprise, its own published ones."""
+    enterprise = is_enterprise_user(request.user)
+    form = RecordSearchForm(request.GET or None, enterprise=enterprise)
+    page, query = paginate(request, bb.record_list(user=request.user, **form.filters()))
+    context = {"form": form, "page": page, "query": query, "today": timezone.localdate()}
+    if enterprise:
+        return render(request, "supervision/bad_behaviour/enterprise_list.html", context)
+    context.update(
+        tab="records", can_manage=can_manage(request.user), pending=bb.pending_removal_count(user=request.user)
+    )
+    return render(request, "supervision/bad_behaviour/list.html", context)
+
+
+@role_required(R, S)
+def record_export(request: HttpRequest) -> HttpResponse:
+    form = RecordSearchForm(request.GET or None)
+    filters = form.filters()
+    qs = bb.record_list(user=request.user, **filters)
+    headers = [
+        "企业名称",
+        "统一社会信用代码",
+        "当事人员",
+        "身份证号",
+        "等级",
+        "类别",
+        "不良行为事实",
+        "处理依据",
+        "决定书文号",
+        "决定日期",
+        "扣分",
+        "发布单位",
+        "公示开始日期",
+        "公示截止日期",
+        "状态",
+        "提前移出日期",
+        "撤销原因",
+    ]
+
+    def rows() -> Any:
+        for r in qs.iterator(chunk_size=2000):
+            yield [
+                r.enterprise.name,
+                r.enterprise.credit_code,
+                r.person_name,
+                # Exports leave the platform: the ID number is masked for every role.
+                mask_id_number(r.person_id_number),
+                r.get_grade_display(),
+                r.get_category_display(),
+                r.facts,
+                r.legal_basis,
+                r.decision_no,
+                r.decision_date.isoformat(),
+                r.points,
+                r.issuer,
+                r.publicity_start.isoformat(),
+                r.publicity_end.isoformat(),
+                r.display_status_label,
+                r.ended_early_on.isoformat() if r.ended_early_on else "",
+                r.revoke_reason,
+            ]
+
+    record(
+        action=Action.EXPORT,
+        request=request,
+        detail={"list": "bad_behaviour", **{k: str(v) for k, v in filters.items()}},
+    )
+    return xlsx_response(filename="不良行为记录.xlsx", title="不良行为记录", headers=headers, rows=rows())
+
+
+@role_required(R, S)
+def removal_list(request: HttpRequest) -> HttpResponse:
+    """提前移出申请 awaiting the committee (or, chosen, all decided ones)."""
+    form = RemovalSearchForm(request.GET or None)
+    status, q = RemovalStatus.PENDING, ""
+    if form.is_bound and form.is_valid():
+        status = form.cleaned_data["status"] if "status" in request.GET else RemovalStatus.PENDING
+        q = form.cleaned_data["q"]
+    if not form.is_bound:
+        form = RemovalSearchForm(initial={"status": RemovalStatus.PENDING})
+    page, query = paginate(request, bb.removal_list(user=request.user, status=status, q=q))
+    return render(
+        request,
+        "supervision/bad_behaviour/removals.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query,
+            "tab": "removals",
+            "can_manage": can_manage(request.user),
+            "pending": bb.pending_removal_count(user=request.user),
+        },
+    )
+
+
+@role_required(R, S)
+def removal_export(request: HttpRequest) -> HttpResponse:
+    form = RemovalSearchForm(request.GET or None)
+    status, q = RemovalStatus.PENDING, ""
+    if form.is_bound and form.is_valid():
+        status = form.cleaned_data["status"] if "status" in request.GET else RemovalStatus.PENDING
+        q = form.cleaned_data["q"]
+    qs = bb.removal_list(user=request.user, status=status, q=q).select_related("decided_by")
+    headers = [
+        "企业名称",
+        "统一社会信用代码",
+        "决定书文号",
+        "公示开始日期",
+        "最早可移出日期",
+        "整改情况",
+        "提交时间",
+        "状态",
+        "审核人",
+        "审核时间",
+        "审核意见",
+    ]
+
+    def rows() -> Any:
+        for a in qs.iterator(chunk_size=2000):
+            yield [
+                a.enterprise.name,
+                a.enterprise.credit_code,
+                a.record.decision_no,
+                a.record.publicity_start.isoformat(),
+                a.record.earliest_removal.isoformat(),
+                a.rectification,
+                timezone.localtime(a.submitted_at).strftime("%Y-%m-%d %H:%M") if a.submitted_at else "",
+                a.state_label,
+                str(a.decided_by) if a.decided_by else "",
+                timezone.localtime(a.decided_at).strftime("%Y-%m-%d %H:%M") if a.decided_at else "",
+                a.decision_note,
+            ]
+
+    record(action=Action.EXPORT, request=request, detail={"list": "removal", "status": status, "q": q})
+    return xlsx_response(filename="提前移出申请.xlsx", title="提前移出申请", headers=headers, rows=rows())
+
+
+# ---------------------------------------------------------------- 登记 and 编辑
+
+
+@role_required(R)
+def record_new(request: HttpRequest) -> HttpResponse:
+    """Step 1 searches the enterprises in scope (选择 → ?enterprise=<pk>); step 2 is the form."""
+    enterprise_pk = request.GET.get("enterprise")
+    if not enterprise_pk:
+        q = request.GET.get("q", "").strip()
+        qs = enterprises_in_scope(request.user).select_related("district")
+        if q:
+            qs = qs.filter(Q(name__icontains=q) | Q(credit_code__icontains=q.upper()))
+        page, query = paginate(request, qs.order_by("name", "id"))
+        return render(request, "supervision/bad_behaviour/choose.html", {"page": page, "query": query, "q": q})
+    try:
+        enterprise = enterprises_in_scope(request.user).get(pk=enterprise_pk)
+    except (ValueError, TypeError, Enterprise.DoesNotExist):
+        raise Http404 from None
+    form = BadBehaviourForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            rec = bb.create_record(enterprise=enterprise, data=form.cleaned_data, actor=request.user, request=request)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, "已保存为草稿。请上传处理决定书等附件，核对无误后点击“发布”。")
+            return redirect(rec.get_absolute_url())
+    return render(request, "supervision/bad_behaviour/form.html", {"form": form, "enterprise": enterprise, "rec": None})
+
+
+@role_required(R)
+def record_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    rec = access_for_change(request.user, BadBehaviour, pk)
+    if not rec.is_editable:
+        messages.error(request, f"该记录当前为“{rec.display_status_label}”，不能修改。")
+        return redirect(rec.get_absolute_url())
+    form = BadBehaviourForm(request.POST or None, instance=rec)
+    if request.method == "POST" and form.is_valid():
+        try:
+            bb.update_record(rec=rec, data=form.cleaned_data, actor=request.user, request=request)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, "已保存。")
+            return redirect(rec.get_absolute_url())
+    return render(
+        request, "supervision/bad_behaviour/form.html", {"form": form, "enterprise": rec.enterprise, "rec": rec}
+    )
+
+
+@require_POST
+@role_required(R)
+def record_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    rec = access_for_change(request.user, BadBehaviour, pk)
+    try:
+        bb.delete_record(rec=rec, actor=request.user, request=request)
+    except ValidationError as exc:
+        messages.error(request, _errors(exc))
+        return redirect(rec.get_absolute_url())
+    messages.success(request, f"已删除不良行为记录草稿（{rec.decision_no}）。")
+    return redirect("supervision:bad_behaviour_list")
+
+
+@require_POST
+@role_required(R)
+def record_publish(request: HttpRequest, pk: int) -> HttpResponse:
+    rec = access_for_change(request.user, BadBehaviour, pk)
+    try:
+        rec = bb.publish(rec=rec, actor=request.user, request=request)
+    except ValidationError as exc:
+        messages.error(request, "不能发布：" + _errors(exc))
+    else:
+        messages.success(
+            request,
+            f"已发布，公示期{rec.publicity_start:%Y-%m-%d}至{rec.publicity_end:%Y-%m-%d}；已通过站内消息告知企业。",
+        )
+    return redirect(rec.get_absolute_url())
+
+
+@require_POST
+@role_required(R)
+def record_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    rec = access_for_change(request.user, BadBehaviour, pk)
+    form = RevokeForm(request.POST)
+    if form.is_valid():
+        try:
+            bb.revoke(rec=rec, reason=form.cleaned_data["reason"], actor=request.user, request=request)
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                _add_errors(form, exc)
+            else:
+                messages.error(request, _errors(exc))
+                return redirect(rec.get_absolute_url())
+        else:
+            messages.success(request, "已撤销，该记录不再公示；已通过站内消息告知企业。")
+            return redirect(rec.get_absolute_url())
+    return _detail(request, rec, revoke_form=form)
+
+
+# ---------------------------------------------------------------- detail
+
+
+def _detail(request: HttpRequest, rec: BadBehaviour, **forms: Any) -> HttpResponse:
+    user = request.user
+    enterprise_side = is_enterprise_user(user)
+    manage = can_manage(user)
+    removals = list(bb.visible_removals(user=user, rec=rec))
+    open_app = next((a for a in removals if a.status in bb.OPEN_REMOVAL), None)
+    today = timezone.localdate()
+    context: dict[str, Any] = {
+        "rec": rec,
+        "enterprise_side": enterprise_side,
+        "can_manage": manage,
+        "today": today,
+        "full_id": not enterprise_side and can_see_personal_data(user),
+        "filing": rec,
+        "filing_type": BadBehaviour.ATTACHABLE_CODE,
+        "attachment_groups": attachments_by_kind(rec),
+        "attachments_editable": manage and rec.is_editable,
+        "open_app": open_app,
+        "past_apps": [a for a in removals if a is not open_app],
+        "removal_refusal": bb.removal_refusal(rec, today=today),
+        "in_publicity": rec.status == BadBehaviourStatus.PUBLISHED
+        and rec.publicity_start <= today <= rec.publicity_end,
+    }
+    if open_app is not None:
+        context["app_attachment_groups"] = attachments_by_kind(open_app)
+        context["app_attachments_editable"] = enterprise_side and open_app.is_editable
+        if enterprise_side and open_app.is_editable:
+            context["missing_evidence"] = [k.label for k in missing_required_kinds(open_app)]
+    if enterprise_side:
+        if open_app is None:
+            context["removal_form"] = forms.get("removal_form") or RemovalForm()
+        elif open_app.is_editable:
+            context["removal_form"] = forms.get("removal_form") or RemovalForm(
+                initial={"rectification": open_app.rectification}
+            )
+    elif manage:
+        context["revoke_form"] = forms.get("revoke_form") or RevokeForm()
+        context["decide_form"] = forms.get("decide_form") or DecideForm()
+    return render(request, "supervision/bad_behaviour/detail.html", context)
+
+
+@role_required(E, R, S)
+def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    rec = access(request.user, BadBehaviour, pk)
+    if rec.person_id_number and not is_enterprise_user(request.user) and can_see_personal_data(request.user):
+        # The full 身份证号 shows here only; each such view is on record.
+        record(action=Action.PERSONAL_DATA_VIEW, request=request, obj=rec)
+    return _detail(request, rec)
+
+
+# ---------------------------------------------------------------- 提前移出
+
+
+@require_POST
+@role_required(E)
+def removal_new(request: HttpRequest, pk: int) -> HttpResponse:
+    rec = access(request.user, BadBehaviour, pk)
+    form = RemovalForm(request.POST)
+    if form.is_valid():
+        try:
+            bb.create_removal(
+                rec=rec, rectification=form.cleaned_data["rectification"], actor=request.user, request=request
+            )
+        except ValidationError as exc:
+            if not hasattr(exc, "error_dict"):
+                messages.error(request, "不能申请：" + _errors(exc))
+                return redirect(rec.get_absolute_url())
+            _add_errors(form, exc)
+        else:
+            messages.success(request, "已保存申请。请上传整改证明材料，然后点击“提交”。")
+            return redirect(rec.get_absolute_url())
+    return _detail(request, rec, removal_form=form)
+
+
+@require_POST
+@role_required(E)
+def removal_save(request: HttpRequest, pk: int) -> HttpResponse:
+    application = access_for_change(request.user, RemovalApplication, pk)
+    rec = application.record
+    form = RemovalForm(request.POST)
+    if form.is_valid():
+        try:
+            bb.update_removal(
+                application=application,
+                rectification=form.cleaned_data["rectification"],
+                actor=request.user,
+                request=request,
+            )
+        except ValidationError as exc:
+            if not hasattr(exc, "error_dict"):
+                messages.error(request, _errors(exc))
+                return redirect(rec.get_absolute_url())
+            _add_errors(form, exc)
+        else:
+            messages.success(request, "已保存。")
+            return redirect(rec.get_absolute_url())
+    return _detail(request, rec, removal_form=form)
+
+
+@require_POST
+@role_required(E)
+def removal_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    application = access_for_change(request.user, RemovalApplication, pk)
+    try:
+        bb.submit_removal(application=application, actor=request.user, request=request)
+    except ValidationError as exc:
+        messages.error(request, "不能提交：" + _errors(exc))
+    else:
+        messages.success(request, "已提交，等待区劳务专委会审核。")
+    return redirect(application.record.get_absolute_url())
+
+
+@require_POST
+@role_required(R)
+def removal_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    application = access(request.user, RemovalApplication, pk)
+    rec = access_for_change(request.user, BadBehaviour, application.record_id)
+    decision = request.POST.get("decision")
+    if decision not in ("approve", "reject"):
+        messages.error(request, "请选择“同意”或“不同意”。")
+        return redirect(rec.get_absolute_url())
+    form = DecideForm(request.POST)
+    if form.is_valid():
+        try:
+            bb.decide_removal(
+                application=application,
+                approve=decision == "approve",
+                note=form.cleaned_data["note"],
+                actor=request.user,
+                request=request,
+            )
+        except ValidationError as exc:
+            if not hasattr(exc, "error_dict"):
+                messages.error(request, ("不能同意：" if decision == "approve" else "") + _errors(exc))
+                return redirect(rec.get_absolute_url())
+            _add_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                "已同意提前移出，该记录今日起不再公示；已告知企业。"
+                if decision == "approve"
+                else "已作出不同意的决定，并已告知企业。",
+            )
+            return redirect(rec.get_absolute_url())
+    return _detail(request, rec, decide_form=form)
+
+
+# ---------------------------------------------------------------- 不良行为公示 (public)
+
+
+def public_list(request: HttpRequest) -> HttpResponse:
+    """不良行为公示: no login; only what is in publicity today."""
+    form = PublicSearchForm(request.GET or None)
+    page, query = paginate(request, bb.public_list(**form.filters()), per_page=PUBLIC_PAGE_SIZE)
+    return render(
+        request,
+        "supervision/bad_behaviour/public_list.html",
+        {"form": form, "page": page, "query": query, "today": timezone.localdate()},
+    )
+
+
+def public_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    rec = bb.public_record(pk)
+    if rec is None:
+        raise Http404
+    return render(request, "supervision/bad_behaviour/public_detail.html", {"rec": rec, "today": timezone.localdate()})
+
+
 urlpatterns = [
-    path("supervision/bad-behaviour/", under_construction("不良行为记录", E, R, S), name="bad_behaviour_list"),
-    path("gs/", under_construction("不良行为公示"), name="public_bad_behaviour"),
+    path("supervision/bad-behaviour/", record_list, name="bad_behaviour_list"),
+    path("supervision/bad-behaviour/export/", record_export, name="bad_behaviour_export"),
+    path("supervision/bad-behaviour/new/", record_new, name="bad_behaviour_new"),
+    path("supervision/bad-behaviour/<int:pk>/", record_detail, name="bad_behaviour_detail"),
+    path("supervision/bad-behaviour/<int:pk>/edit/", record_edit, name="bad_behaviour_edit"),
+    path("supervision/bad-behaviour/<int:pk>/delete/", record_delete, name="bad_behaviour_delete"),
+    path("supervision/bad-behaviour/<int:pk>/publish/", record_publish, name="bad_behaviour_publish"),
+    path("supervision/bad-behaviour/<int:pk>/revoke/", record_revoke, name="bad_behaviour_revoke"),
+    path("supervision/bad-behaviour/<int:pk>/removal/", removal_new, name="removal_new"),
+    path("supervision/bad-behaviour/removals/", removal_list, name="removal_list"),
+    path("supervision/bad-behaviour/removals/export/", removal_export, name="removal_export"),
+    path("supervision/bad-behaviour/removals/<int:pk>/save/", removal_save, name="removal_save"),
+    path("supervision/bad-behaviour/removals/<int:pk>/submit/", removal_submit, name="removal_submit"),
+    path("supervision/bad-behaviour/removals/<int:pk>/decide/", removal_decide, name="removal_decide"),
+    path("gs/", public_list, name="public_bad_behaviour"),
+    path("gs/<int:pk>/", public_detail, name="public_bad_behaviour_detail"),
 ]

@@ -1,11 +1,168 @@
+"""信用评分 pages: the committee's scored list and detail, the enterprise's own score, the rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import path
 
 from laowu.accounts.models import Role
-from laowu.core.views import under_construction
+from laowu.accounts.permissions import role_required
+from laowu.audit.services import Action, record
+from laowu.core.exports import xlsx_response
+from laowu.core.pagination import paginate
+from laowu.enterprises.models import Enterprise
+from laowu.review.permissions import enterprises_in_scope, is_enterprise_user
+
+from .. import credit
+from ..forms.credit import CreditDateForm, CreditRulesForm, CreditSearchForm
+from ..models import Award, CreditRules
+from ..permissions import can_manage, in_scope
 
 E, R, S = Role.ENTERPRISE, Role.REVIEWER, Role.SUPERVISOR
 
+
+@role_required(R, S)
+def credit_list(request: HttpRequest) -> HttpResponse:
+    form = CreditSearchForm(request.GET)
+    filters = form.filters()
+    rules = CreditRules.current()
+    qs = credit.credit_enterprises(user=request.user, q=filters["q"])
+    if filters["grade"] or filters["order"]:
+        # A grade or a score order needs every score: the whole list is scored, in batches.
+        scored = credit.scored_list(qs, grade=filters["grade"], order=filters["order"], rules=rules)
+        page, query = paginate(request, scored)  # type: ignore[arg-type]
+        rows = list(page.object_list)
+    else:
+        # Only the page's own enterprises are scored: three queries for the page.
+        page, query = paginate(request, qs)
+        scores = credit.credit_scores(page.object_list, rules=rules)
+        rows = [(e, scores[e.pk]) for e in page.object_list]
+    return render(
+        request,
+        "supervision/credit/list.html",
+        {"form": form, "page": page, "rows": rows, "query": query, "rules": rules},
+    )
+
+
+@role_required(R, S)
+def credit_export(request: HttpRequest) -> HttpResponse:
+    form = CreditSearchForm(request.GET)
+    filters = form.filters()
+    rules = CreditRules.current()
+    qs = credit.credit_enterprises(user=request.user, q=filters["q"])
+    scored = (
+        credit.scored_list(qs, grade=filters["grade"], order=filters["order"], rules=rules)
+        if filters["grade"] or filters["order"]
+        else credit.scored_in_batches(qs, rules=rules)
+    )
+    kinds = credit.EventKind
+    headers = [
+        "企业名称",
+        "统一社会信用代码",
+        "行政区划",
+        "信用分",
+        "信用等级",
+        "基础分",
+        "不良行为扣分",
+        "检查不合格扣分",
+        "整改逾期扣分",
+        "获评加分",
+        "计分日期",
+    ]
+
+    def rows() -> Any:
+        for enterprise, score in scored:
+            yield [
+                enterprise.name,
+                enterprise.credit_code,
+                str(enterprise.district),
+                score.score,
+                score.grade_label,
+                score.base,
+                score.points_of(kinds.BAD_BEHAVIOUR),
+                score.points_of(kinds.INSPECTION_FAIL),
+                score.points_of(kinds.OVERDUE),
+                score.points_of(kinds.AWARD),
+                score.on.isoformat(),
+            ]
+
+    record(action=Action.EXPORT, request=request, detail={"list": "credit", **{k: v for k, v in filters.items() if v}})
+    return xlsx_response(filename="企业信用评分.xlsx", title="企业信用评分", headers=headers, rows=rows())
+
+
+def _score_context(enterprise: Enterprise, awards: Any, on: Any = None) -> dict[str, Any]:
+    rules = CreditRules.current()
+    return {
+        "enterprise": enterprise,
+        "score": credit.credit_score(enterprise, on=on, rules=rules),
+        "rules": rules,
+        "awards": awards.select_related("project").order_by("-year", "-id"),
+    }
+
+
+@role_required(E, R, S)
+def credit_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One enterprise's score with the events behind it; an enterprise is sent to its own page."""
+    try:
+        enterprise = enterprises_in_scope(request.user).select_related("district").get(pk=pk)
+    except (Enterprise.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    if is_enterprise_user(request.user):
+        return redirect("supervision:my_credit")
+    date_form = CreditDateForm(request.GET or None)
+    awards = in_scope(request.user, Award).filter(enterprise=enterprise)
+    return render(
+        request,
+        "supervision/credit/detail.html",
+        {**_score_context(enterprise, awards, date_form.date()), "date_form": date_form},
+    )
+
+
+@role_required(E)
+def my_credit(request: HttpRequest) -> HttpResponse:
+    enterprise = request.user.enterprise  # type: ignore[union-attr]
+    awards = in_scope(request.user, Award)
+    return render(request, "supervision/credit/mine.html", _score_context(enterprise, awards))
+
+
+@role_required(R, S)
+def credit_rules(request: HttpRequest) -> HttpResponse:
+    """The scoring rules: reviewers edit them, supervisors read them."""
+    editable = can_manage(request.user)
+    if request.method == "POST" and not editable:
+        raise PermissionDenied("您的角色只能查看信用评分规则。")
+    rules = CreditRules.current()
+    form = CreditRulesForm(request.POST or None, instance=rules, readonly=not editable)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                credit.save_rules(
+                    data={name: form.cleaned_data[name] for name in credit.RULE_FIELDS},
+                    actor=request.user,
+                    request=request,
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, "信用评分规则已保存，所有企业的信用分即时按新规则计算。")
+                return redirect("supervision:credit_rules")
+        messages.error(request, "保存失败，请按提示修改标红的项目。")
+    return render(
+        request,
+        "supervision/credit/rules.html",
+        {"form": form, "rules": rules, "editable": editable},
+    )
+
+
 urlpatterns = [
-    path("supervision/credit/", under_construction("信用评分", R, S), name="credit_list"),
-    path("enterprise/credit/", under_construction("信用评分", E), name="my_credit"),
+    path("supervision/credit/", credit_list, name="credit_list"),
+    path("supervision/credit/export/", credit_export, name="credit_export"),
+    path("supervision/credit/rules/", credit_rules, name="credit_rules"),
+    path("supervision/credit/<int:pk>/", credit_detail, name="credit_detail"),
+    path("enterprise/credit/", my_credit, name="my_credit"),
 ]

@@ -1,12 +1,243 @@
-from django.urls import path
+"""通知公告 (reviewers write, everyone reads the published ones) and the enterprise's 站内消息."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages as flash
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from laowu.accounts.models import Role
-from laowu.core.views import under_construction
+from laowu.accounts.permissions import role_required
+from laowu.audit.services import Action, record
+from laowu.core.exports import xlsx_response
+from laowu.core.pagination import paginate
+
+from .. import messaging, notices
+from ..forms.notices import NoticeForm
+from ..models import Message
+from ..permissions import access
 
 E, R, S = Role.ENTERPRISE, Role.REVIEWER, Role.SUPERVISOR
 
+PUBLIC_LAYOUT = "supervision/notices/public_base.html"
+
+
+def _error_text(exc: ValidationError) -> str:
+    return "；".join(exc.messages)
+
+
+# ---------------------------------------------------------------- reviewers
+
+
+@role_required(R)
+def notice_list(request: HttpRequest) -> HttpResponse:
+    q = request.GET.get("q", "")
+    status = request.GET.get("status", "")
+    page, query = paginate(request, notices.notice_list(q=q, status=status))
+    return render(
+        request,
+        "supervision/notices/list.html",
+        {"page": page, "query": query, "q": q, "status": status, "statuses": notices.STATUS_FILTERS},
+    )
+
+
+@role_required(R)
+def notice_export(request: HttpRequest) -> HttpResponse:
+    qs = notices.notice_list(q=request.GET.get("q", ""), status=request.GET.get("status", ""))
+    rows = (
+        [
+            n.title,
+            "已发布" if n.is_published else "草稿",
+            "是" if n.pinned else "否",
+            timezone.localtime(n.published_at).strftime("%Y-%m-%d %H:%M") if n.published_at else "",
+            str(n.created_by),
+            n.body,
+        ]
+        for n in qs.iterator(chunk_size=500)
+    )
+    record(action=Action.EXPORT, request=request, detail={"list": "notice"})
+    return xlsx_response(
+        filename="通知公告列表.xlsx",
+        title="通知公告",
+        headers=["标题", "状态", "置顶", "发布时间", "创建人", "正文"],
+        rows=rows,
+    )
+
+
+@role_required(R)
+def notice_new(request: HttpRequest) -> HttpResponse:
+    form = NoticeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            notice = notices.create_notice(data=form.cleaned_data, actor=request.user, request=request)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            flash.success(request, "通知公告已保存（未发布）。确认内容无误后请点击“发布”。")
+            return redirect("supervision:notice_edit", pk=notice.pk)
+    return render(request, "supervision/notices/edit.html", {"form": form, "notice": None})
+
+
+@role_required(R)
+def notice_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    notice = notices.get_notice(pk)
+    form = NoticeForm(request.POST or None, instance=notice)
+    if request.method == "POST" and form.is_valid():
+        try:
+            notice = notices.update_notice(notice=notice, data=form.cleaned_data, actor=request.user, request=request)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            flash.success(request, "已保存。" + ("修改已在登录页和通知公告中显示。" if notice.is_published else ""))
+            return redirect("supervision:notice_edit", pk=notice.pk)
+    return render(request, "supervision/notices/edit.html", {"form": form, "notice": notice})
+
+
+def _back(request: HttpRequest, notice_pk: int) -> HttpResponse:
+    # Back to the list the button was pressed on, or to the notice.
+    if request.POST.get("next") == "list":
+        return redirect("supervision:notice_list")
+    return redirect("supervision:notice_edit", pk=notice_pk)
+
+
+@require_POST
+@role_required(R)
+def notice_publish(request: HttpRequest, pk: int) -> HttpResponse:
+    notice = notices.get_notice(pk)
+    try:
+        notices.publish_notice(notice=notice, actor=request.user, request=request)
+    except ValidationError as exc:
+        flash.error(request, _error_text(exc))
+    else:
+        flash.success(request, f"已发布“{notice.title}”，登录页和企业首页将显示该通知。")
+    return _back(request, notice.pk)
+
+
+@require_POST
+@role_required(R)
+def notice_unpublish(request: HttpRequest, pk: int) -> HttpResponse:
+    notice = notices.get_notice(pk)
+    try:
+        notices.unpublish_notice(notice=notice, actor=request.user, request=request)
+    except ValidationError as exc:
+        flash.error(request, _error_text(exc))
+    else:
+        flash.success(request, f"已撤下“{notice.title}”，可修改后重新发布。")
+    return _back(request, notice.pk)
+
+
+@require_POST
+@role_required(R)
+def notice_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    notice = notices.get_notice(pk)
+    try:
+        notices.delete_notice(notice=notice, actor=request.user, request=request)
+    except ValidationError as exc:
+        flash.error(request, _error_text(exc))
+    else:
+        flash.success(request, f"已删除“{notice.title}”。")
+    return redirect("supervision:notice_list")
+
+
+# ---------------------------------------------------------------- public
+
+
+def _public_context(request: HttpRequest) -> dict[str, Any]:
+    # Signed-in users read notices inside their workspace (the enterprise menu links here).
+    return {"layout": "workspace.html" if request.user.is_authenticated else PUBLIC_LAYOUT}
+
+
+def notice_public_list(request: HttpRequest) -> HttpResponse:
+    q = request.GET.get("q", "")
+    page, query = paginate(request, notices.published_notices(q=q))
+    return render(
+        request,
+        "supervision/notices/public_list.html",
+        {**_public_context(request), "page": page, "query": query, "q": q},
+    )
+
+
+def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    notice = notices.public_notice(pk)
+    return render(request, "supervision/notices/detail.html", {**_public_context(request), "notice": notice})
+
+
+# ---------------------------------------------------------------- 站内消息
+
+
+@role_required(E)
+def message_list(request: HttpRequest) -> HttpResponse:
+    enterprise_id = request.user.enterprise_id  # type: ignore[union-attr]
+    q = request.GET.get("q", "")
+    read = request.GET.get("read", "")
+    page, query = paginate(request, messaging.message_list(enterprise_id=enterprise_id, q=q, read=read))
+    return render(
+        request,
+        "supervision/notices/messages.html",
+        {
+            "page": page,
+            "query": query,
+            "q": q,
+            "read": read,
+            "read_filters": messaging.READ_FILTERS,
+            "unread_count": messaging.unread_messages(enterprise_id).count(),
+        },
+    )
+
+
+@role_required(E)
+def message_open(request: HttpRequest, pk: int) -> HttpResponse:
+    """Opening marks it read (like a letter opened), then goes where it points, if on this site."""
+    message = access(request.user, Message, pk)
+    messaging.mark_read(message=message)
+    link = messaging.local_link(message.link)
+    if link:
+        return redirect(link)
+    return render(request, "supervision/notices/message_detail.html", {"message": message})
+
+
+@require_POST
+@role_required(E)
+def message_mark_read(request: HttpRequest, pk: int) -> HttpResponse:
+    message = access(request.user, Message, pk)
+    if messaging.mark_read(message=message):
+        flash.success(request, f"已将“{message.title}”标为已读。")
+    return redirect(_messages_url(request))
+
+
+@require_POST
+@role_required(E)
+def message_mark_all_read(request: HttpRequest) -> HttpResponse:
+    count = messaging.mark_all_read(enterprise_id=request.user.enterprise_id)  # type: ignore[union-attr]
+    flash.success(request, f"已将{count}条未读消息标为已读。" if count else "没有未读消息。")
+    return redirect(_messages_url(request))
+
+
+def _messages_url(request: HttpRequest) -> str:
+    # Stay on the page and filter the user was looking at.
+    query = request.POST.get("query", "")
+    url = reverse("supervision:messages")
+    return f"{url}?{query}" if query and messaging.local_link(f"{url}?{query}") else url
+
+
 urlpatterns = [
-    path("supervision/notices/", under_construction("通知公告", R), name="notice_list"),
-    path("notices/", under_construction("通知公告"), name="notice_public_list"),
-    path("enterprise/messages/", under_construction("站内消息", E), name="messages"),
+    path("supervision/notices/", notice_list, name="notice_list"),
+    path("supervision/notices/new/", notice_new, name="notice_new"),
+    path("supervision/notices/export/", notice_export, name="notice_export"),
+    path("supervision/notices/<int:pk>/", notice_edit, name="notice_edit"),
+    path("supervision/notices/<int:pk>/publish/", notice_publish, name="notice_publish"),
+    path("supervision/notices/<int:pk>/unpublish/", notice_unpublish, name="notice_unpublish"),
+    path("supervision/notices/<int:pk>/delete/", notice_delete, name="notice_delete"),
+    path("notices/", notice_public_list, name="notice_public_list"),
+    path("notices/<int:pk>/", notice_detail, name="notice_detail"),
+    path("enterprise/messages/", message_list, name="messages"),
+    path("enterprise/messages/read-all/", message_mark_all_read, name="message_mark_all_read"),
+    path("enterprise/messages/<int:pk>/", message_open, name="message_open"),
+    path("enterprise/messages/<int:pk>/read/", message_mark_read, name="message_mark_read"),
 ]

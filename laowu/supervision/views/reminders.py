@@ -1,10 +1,124 @@
+"""证照到期提醒: one list for the committee (its districts) and the enterprise (its own)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from django.contrib import messages as flash
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import path
+from django.views.decorators.http import require_POST
 
 from laowu.accounts.models import Role
-from laowu.core.views import under_construction
+from laowu.accounts.permissions import role_required
+from laowu.audit.services import Action, record
+from laowu.core.exports import xlsx_response
+from laowu.core.pagination import paginate
+from laowu.review.permissions import enterprises_in_scope, is_committee
+
+from .. import reminders
+from ..permissions import can_manage
 
 E, R, S = Role.ENTERPRISE, Role.REVIEWER, Role.SUPERVISOR
 
+
+def _filters(request: HttpRequest) -> dict[str, str]:
+    kinds = {k for k, _ in reminders.KINDS}
+    buckets = {b for b, _ in reminders.BUCKETS}
+    kind = request.GET.get("kind", "")
+    bucket = request.GET.get("threshold", "")
+    return {
+        "q": request.GET.get("q", ""),
+        "kind": kind if kind in kinds else "",
+        "bucket": bucket if bucket in buckets else "",
+    }
+
+
+def _reminder_note(sent: list[Any]) -> str:
+    if not sent:
+        return ""
+    last = sent[-1]
+    sms = "短信已发送" if last.sms_sent else (f"短信失败：{last.sms_error}" if last.sms_error else "短信未发送")
+    return f"{last.threshold}天提醒 {last.created_at:%Y-%m-%d}，{sms}"
+
+
+@role_required(E, R, S)
+def expiry_list(request: HttpRequest) -> HttpResponse:
+    filters = _filters(request)
+    items = reminders.expiry_list(user=request.user, **filters)
+    page, query = paginate(request, items)  # type: ignore[arg-type]
+    sent = reminders.reminders_for(page.object_list)
+    rows = [{"item": item, "reminders": sent.get(item.key, [])} for item in page.object_list]
+    committee = is_committee(request.user)
+    return render(
+        request,
+        "supervision/reminders/list.html",
+        {
+            **filters,
+            "page": page,
+            "rows": rows,
+            "query": query,
+            "kinds": reminders.KINDS,
+            "buckets": reminders.BUCKETS,
+            "committee": committee,
+            "can_send": can_manage(request.user),
+        },
+    )
+
+
+@role_required(E, R, S)
+def expiry_export(request: HttpRequest) -> HttpResponse:
+    filters = _filters(request)
+    items = reminders.expiry_list(user=request.user, **filters)
+    sent = reminders.reminders_for(items)
+    committee = is_committee(request.user)
+    headers = ["证照类型", "持有人", "证书编号", "有效期至", "剩余天数", "状态", "提醒档位", "提醒记录"]
+    if committee:
+        headers = ["企业名称", "统一社会信用代码", *headers]
+
+    def rows() -> Iterator[list[Any]]:
+        for item in items:
+            row = [
+                item.label,
+                item.holder,
+                item.number,
+                item.expires_on.isoformat(),
+                item.days_left,
+                item.status_text,
+                "已过期" if item.expired else f"{item.threshold}天",
+                _reminder_note(sent.get(item.key, [])),
+            ]
+            yield [item.enterprise.name, item.enterprise.credit_code, *row] if committee else row
+
+    record(action=Action.EXPORT, request=request, detail={"list": "expiry", **filters, "count": len(items)})
+    return xlsx_response(filename="证照到期提醒.xlsx", title="证照到期提醒", headers=headers, rows=rows())
+
+
+@require_POST
+@role_required(R)
+def expiry_send(request: HttpRequest) -> HttpResponse:
+    """立即发送到期提醒 for the reviewer's districts: the daily run, now (it never repeats a reminder)."""
+    if not can_manage(request.user):
+        flash.error(request, "您无权发送到期提醒。")
+        return redirect("supervision:expiry_list")
+    run = reminders.send_expiry_reminders(
+        enterprises=enterprises_in_scope(request.user), actor=request.user, request=request
+    )
+    if run.reminded:
+        flash.success(request, run.summary())
+    else:
+        flash.info(
+            request, f"检查到{run.checked}项90天内到期（含已过期）的证照，均已按档位提醒过，本次未发送新的提醒。"
+        )
+    if run.sms_failed:
+        flash.warning(request, f"有{run.sms_failed}条短信发送失败，原因见列表“提醒记录”一栏；站内消息已送达。")
+    return redirect("supervision:expiry_list")
+
+
 urlpatterns = [
-    path("supervision/expiry/", under_construction("证照到期提醒", E, R, S), name="expiry_list"),
+    path("supervision/expiry/", expiry_list, name="expiry_list"),
+    path("supervision/expiry/export/", expiry_export, name="expiry_export"),
+    path("supervision/expiry/send/", expiry_send, name="expiry_send"),
 ]

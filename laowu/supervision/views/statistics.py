@@ -1,10 +1,110 @@
+"""统计分析: the committee's dashboard (tables with server-drawn charts) and its Excel workbook."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.urls import path
+from django.utils import timezone
+from django.utils.safestring import SafeString
 
 from laowu.accounts.models import Role
-from laowu.core.views import under_construction
+from laowu.accounts.permissions import role_required
+from laowu.audit.services import Action, record
+from laowu.core.exports import Sheet, workbook_response
 
-E, R, S = Role.ENTERPRISE, Role.REVIEWER, Role.SUPERVISOR
+from .. import statistics
+from ..charts import Series, bar_chart
+from ..forms.statistics import StatisticsFilterForm
+
+R, S = Role.REVIEWER, Role.SUPERVISOR
+
+# Sized for 1366×768: a wide chart leaves room for its table beside it, a half-width one
+# fills half the page with its table below.
+WIDE_CHART = (600, 280)
+HALF_CHART = (470, 240)
+
+
+def chart_for(table: statistics.Table) -> SafeString:
+    width, height = WIDE_CHART if table.wide else HALF_CHART
+    series = [
+        Series(
+            name=table.headers[col],
+            values=[row[col] for row in table.rows],
+            color=table.colors[i] if i < len(table.colors) else "",
+        )
+        for i, col in enumerate(table.chart_columns)
+    ]
+    return bar_chart(
+        title=table.title,
+        categories=[str(row[0]) for row in table.rows],
+        series=series,
+        stacked=table.stacked,
+        width=width,
+        height=height,
+    )
+
+
+def _dashboard(request: HttpRequest) -> tuple[StatisticsFilterForm, statistics.Dashboard]:
+    form = StatisticsFilterForm(request.GET or None)
+    data = statistics.dashboard(user=request.user, period=form.period(), filing_type=form.filing_type())
+    return form, data
+
+
+@role_required(R, S)
+def dashboard(request: HttpRequest) -> HttpResponse:
+    form, data = _dashboard(request)
+    blocks = [{"table": t, "chart": chart_for(t)} for t in data.tables]
+    half = [b for b in blocks if not b["table"].wide]
+    return render(
+        request,
+        "supervision/statistics/dashboard.html",
+        {
+            "form": form,
+            "data": data,
+            "wide_blocks": [b for b in blocks if b["table"].wide],
+            # Half-width panels two to a row, so a taller one never pushes the next out of line.
+            "half_rows": [half[i : i + 2] for i in range(0, len(half), 2)],
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+@role_required(R, S)
+def export(request: HttpRequest) -> HttpResponse:
+    form, data = _dashboard(request)
+    period = data.period
+    sheets: list[Sheet] = [
+        (
+            "概况",
+            ["项目", "数值"],
+            [
+                ["统计期间", period.label],
+                ["归集类型", dict(form.fields["type"].choices).get(data.filing_type, "全部类型")],
+                ["导出时间", timezone.localtime().strftime("%Y-%m-%d %H:%M")],
+                *([label, value] for label, value in data.summary),
+            ],
+        ),
+        *((t.title, t.headers, [*t.all_rows, [], [t.note]]) for t in data.tables),
+    ]
+    record(
+        action=Action.EXPORT,
+        request=request,
+        detail={
+            "list": "statistics",
+            "from": statistics.month_label(period.first),
+            "to": statistics.month_label(period.last),
+            "type": data.filing_type,
+        },
+    )
+    return workbook_response(
+        first_column_width=18,
+        filename=f"统计分析_{statistics.month_label(period.first)}至{statistics.month_label(period.last)}.xlsx",
+        sheets=sheets,
+    )
+
 
 urlpatterns = [
-    path("supervision/statistics/", under_construction("统计分析", R, S), name="statistics"),
+    path("supervision/statistics/", dashboard, name="statistics"),
+    path("supervision/statistics/export/", export, name="statistics_export"),
 ]

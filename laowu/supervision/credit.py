@@ -1,0 +1,400 @@
+"""The enterprise credit score (信用评分): its calculation, the committee's lists, and the rules.
+
+The score is never stored. It is computed from the records as they stand on a date
+(bad-behaviour records in publicity, issued inspections, granted awards) and the one
+`CreditRules` row, so every event that changes it — a record published, revoked or
+expiring, an inspection failed or overdue, an award granted, a rules edit — shows at
+once, and any past date can be scored the same way. `credit_scores` scores a whole
+page of enterprises in three queries; `credit_score` is that for one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+
+from laowu.audit.services import Action, record
+from laowu.enterprises.models import Enterprise
+from laowu.review.permissions import enterprises_in_scope
+
+from .models import (
+    BAD_BEHAVIOUR_CATEGORIES,
+    AwardStatus,
+    BadBehaviour,
+    CreditRules,
+    Grade,
+    Inspection,
+    InspectionStatus,
+)
+from .models import Award as AwardModel
+
+# Enterprises scored per batch when a whole list is needed (export, grade filter, sort).
+BATCH_SIZE = 500
+
+
+class CreditGrade(models.TextChoices):
+    A = "A", "A级（优秀）"
+    B = "B", "B级（良好）"
+    C = "C", "C级（合格）"
+    D = "D", "D级（较差）"
+
+
+class EventKind(models.TextChoices):
+    BAD_BEHAVIOUR = "bad_behaviour", "不良行为"
+    INSPECTION_FAIL = "inspection_fail", "检查不合格"
+    OVERDUE = "overdue", "整改逾期"
+    AWARD = "award", "获评加分"
+
+
+@dataclasses.dataclass(frozen=True)
+class CreditEvent:
+    """One record behind a score: what happened, when, and how many points it moved."""
+
+    date: dt.date
+    kind: str
+    description: str
+    points: int
+    url: str
+
+    @property
+    def kind_label(self) -> str:
+        return EventKind(self.kind).label
+
+    @property
+    def abs_points(self) -> int:
+        return abs(self.points)
+
+
+@dataclasses.dataclass(frozen=True)
+class CreditScore:
+    enterprise_id: int
+    on: dt.date
+    base: int
+    score: int
+    grade: str
+    events: tuple[CreditEvent, ...]
+
+    @property
+    def grade_label(self) -> str:
+        return CreditGrade(self.grade).label
+
+    @property
+    def deductions(self) -> int:
+        """Total points taken off (a positive number)."""
+        return -sum(e.points for e in self.events if e.points < 0)
+
+    @property
+    def additions(self) -> int:
+        return sum(e.points for e in self.events if e.points > 0)
+
+    def points_of(self, kind: str) -> int:
+        return sum(e.points for e in self.events if e.kind == kind)
+
+
+_CATEGORY_LABELS = dict(BAD_BEHAVIOUR_CATEGORIES)
+
+
+def grade_for(score: int, rules: CreditRules) -> str:
+    if score >= rules.grade_a_min:
+        return CreditGrade.A
+    if score >= rules.grade_b_min:
+        return CreditGrade.B
+    if score >= rules.grade_c_min:
+        return CreditGrade.C
+    return CreditGrade.D
+
+
+def grade_deduction(grade: str, rules: CreditRules) -> int:
+    return {Grade.A: rules.grade_a_deduction, Grade.B: rules.grade_b_deduction, Grade.C: rules.grade_c_deduction}[
+        Grade(grade)
+    ]
+
+
+def _ids(enterprises: Iterable[Enterprise | int]) -> list[int]:
+    return [e if isinstance(e, int) else e.pk for e in enterprises]
+
+
+def _bad_behaviour_events(ids: list[int], on: dt.date, rules: CreditRules) -> Iterator[tuple[int, CreditEvent]]:
+    qs = BadBehaviour.objects.in_publicity(on).filter(enterprise_id__in=ids)
+    for b in qs.only("id", "enterprise_id", "grade", "category", "decision_no", "points", "publicity_start"):
+        by_grade = grade_deduction(b.grade, rules)
+        by_points = b.points * rules.per_point
+        detail = f"{Grade(b.grade).label}扣{by_grade}分"
+        if b.points:
+            detail += f"，记录扣分{b.points}分×{rules.per_point}＝{by_points}分"
+        yield (
+            b.enterprise_id,
+            CreditEvent(
+                date=b.publicity_start,
+                kind=EventKind.BAD_BEHAVIOUR,
+                description=(
+                    f"不良行为记录（{_CATEGORY_LABELS.get(b.category, b.category)}，决定书文号{b.decision_no}）"
+                    f"公示中：{detail}"
+                ),
+                points=-(by_grade + by_points),
+                url=b.get_absolute_url(),
+            ),
+        )
+
+
+def _inspection_events(ids: list[int], on: dt.date, rules: CreditRules) -> Iterator[tuple[int, CreditEvent]]:
+    # Counted from the inspection day for `inspection_window_days` days (day 1 is the inspection day).
+    window_start = on - dt.timedelta(days=rules.inspection_window_days)
+    overdue_now = Q(status=InspectionStatus.RECTIFYING, deadline__lt=on)
+    qs = (
+        Inspection.objects.filter(enterprise_id__in=ids, inspected_on__lte=on)
+        .exclude(status=InspectionStatus.DRAFT)
+        # An outstanding overdue notice counts however old the inspection; the rest within the window.
+        .filter(overdue_now | Q(inspected_on__gt=window_start))
+        .filter(overdue_now | Q(total_score__lt=rules.inspection_pass_mark) | Q(replied_late=True))
+        .select_related("project")
+        .only(
+            "id",
+            "enterprise_id",
+            "inspected_on",
+            "total_score",
+            "status",
+            "deadline",
+            "replied_late",
+            "notice_no",
+            "project__project_name",
+        )
+    )
+    for i in qs:
+        in_window = i.inspected_on > window_start
+        project = i.project.project_name
+        if in_window and i.total_score < rules.inspection_pass_mark:
+            yield (
+                i.enterprise_id,
+                CreditEvent(
+                    date=i.inspected_on,
+                    kind=EventKind.INSPECTION_FAIL,
+                    description=(
+                        f"现场检查（{project}）得分{i.total_score}分，低于合格分{rules.inspection_pass_mark}分"
+                    ),
+                    points=-rules.inspection_fail_deduction,
+                    url=i.get_absolute_url(),
+                ),
+            )
+        is_overdue = i.status == InspectionStatus.RECTIFYING and i.deadline is not None and i.deadline < on
+        notice = f"整改通知{i.notice_no}" if i.notice_no else "整改通知"
+        if is_overdue:
+            assert i.deadline is not None
+            yield (
+                i.enterprise_id,
+                CreditEvent(
+                    date=i.deadline,
+                    kind=EventKind.OVERDUE,
+                    description=f"现场检查（{project}）{notice}已超过整改期限{i.deadline:%Y-%m-%d}，尚未提交整改回复",
+                    points=-rules.overdue_deduction,
+                    url=i.get_absolute_url(),
+                ),
+            )
+        elif in_window and i.replied_late:
+            yield (
+                i.enterprise_id,
+                CreditEvent(
+                    date=i.deadline or i.inspected_on,
+                    kind=EventKind.OVERDUE,
+                    description=f"现场检查（{project}）{notice}的整改回复逾期提交",
+                    points=-rules.overdue_deduction,
+                    url=i.get_absolute_url(),
+                ),
+            )
+
+
+def _award_events(ids: list[int], on: dt.date, rules: CreditRules) -> Iterator[tuple[int, CreditEvent]]:
+    # The last `award_window_years` award years, this year included.
+    qs = (
+        AwardModel.objects.filter(
+            enterprise_id__in=ids,
+            status=AwardStatus.GRANTED,
+            year__gt=on.year - rules.award_window_years,
+            year__lte=on.year,
+        )
+        .filter(Q(decided_on__isnull=True) | Q(decided_on__lte=on))
+        .select_related("project")
+        .only("id", "enterprise_id", "year", "title", "decided_on", "project__project_name")
+    )
+    for a in qs:
+        subject = f"（项目：{a.project.project_name}）" if a.project_id else ""
+        yield (
+            a.enterprise_id,
+            CreditEvent(
+                date=a.decided_on or dt.date(a.year, 12, 31),
+                kind=EventKind.AWARD,
+                description=f"获评{a.year}年度“{a.get_title_display()}”{subject}",
+                points=rules.award_addition,
+                url=a.get_absolute_url(),
+            ),
+        )
+
+
+def credit_scores(
+    enterprises: Iterable[Enterprise | int], *, on: dt.date | None = None, rules: CreditRules | None = None
+) -> dict[int, CreditScore]:
+    """Score several enterprises at once: three queries however many (pass a page, or a batch)."""
+    on = on or timezone.localdate()
+    rules = rules or CreditRules.current()
+    ids = _ids(enterprises)
+    events: dict[int, list[CreditEvent]] = {pk: [] for pk in ids}
+    if ids:
+        for source in (_bad_behaviour_events, _inspection_events, _award_events):
+            for enterprise_id, event in source(ids, on, rules):
+                events[enterprise_id].append(event)
+    result = {}
+    for pk, items in events.items():
+        items.sort(key=lambda e: (e.date, e.kind), reverse=True)
+        score = max(0, rules.base_score + sum(e.points for e in items))
+        result[pk] = CreditScore(
+            enterprise_id=pk,
+            on=on,
+            base=rules.base_score,
+            score=score,
+            grade=grade_for(score, rules),
+            events=tuple(items),
+        )
+    return result
+
+
+def credit_score(
+    enterprise: Enterprise | int, on: dt.date | None = None, rules: CreditRules | None = None
+) -> CreditScore:
+    """The enterprise's score, grade and the events behind them as of `on` (default today)."""
+    pk = enterprise if isinstance(enterprise, int) else enterprise.pk
+    return credit_scores([pk], on=on, rules=rules)[pk]
+
+
+# ---------------------------------------------------------------- selectors for the pages
+
+ORDER_CHOICES = (("", "按企业名称"), ("score", "按信用分从低到高"), ("-score", "按信用分从高到低"))
+
+
+def credit_enterprises(*, user: Any, q: str = "") -> QuerySet[Enterprise]:
+    """Enterprises the committee user may score, searched by name or credit code."""
+    qs = enterprises_in_scope(user).select_related("district").order_by("name", "id")
+    q = q.strip()
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(credit_code__icontains=q.upper()))
+    return qs
+
+
+def scored_in_batches(
+    qs: QuerySet[Enterprise], *, on: dt.date | None = None, rules: CreditRules | None = None
+) -> Iterator[tuple[Enterprise, CreditScore]]:
+    """Every enterprise of `qs` with its score, computed BATCH_SIZE at a time."""
+    on = on or timezone.localdate()
+    rules = rules or CreditRules.current()
+    batch: list[Enterprise] = []
+    for enterprise in qs.iterator(chunk_size=BATCH_SIZE):
+        batch.append(enterprise)
+        if len(batch) == BATCH_SIZE:
+            yield from _with_scores(batch, on, rules)
+            batch = []
+    if batch:
+        yield from _with_scores(batch, on, rules)
+
+
+def _with_scores(
+    batch: Sequence[Enterprise], on: dt.date, rules: CreditRules
+) -> Iterator[tuple[Enterprise, CreditScore]]:
+    scores = credit_scores(batch, on=on, rules=rules)
+    for enterprise in batch:
+        yield enterprise, scores[enterprise.pk]
+
+
+def scored_list(
+    qs: QuerySet[Enterprise],
+    *,
+    grade: str = "",
+    order: str = "",
+    on: dt.date | None = None,
+    rules: CreditRules | None = None,
+) -> list[tuple[Enterprise, CreditScore]]:
+    """All enterprises of `qs` scored, kept to one grade and/or sorted by score.
+
+    A grade filter or a score order needs every enterprise's score, so this scores the
+    whole list in batches; without them the page scores only its own rows (`credit_scores`).
+    """
+    rows = [row for row in scored_in_batches(qs, on=on, rules=rules) if not grade or row[1].grade == grade]
+    if order in ("score", "-score"):
+        rows.sort(key=lambda row: (row[1].score, row[0].name), reverse=order == "-score")
+    return rows
+
+
+# ---------------------------------------------------------------- the rules
+
+RULE_FIELDS = (
+    "base_score",
+    "grade_a_deduction",
+    "grade_b_deduction",
+    "grade_c_deduction",
+    "per_point",
+    "inspection_pass_mark",
+    "inspection_fail_deduction",
+    "overdue_deduction",
+    "inspection_window_days",
+    "award_addition",
+    "award_window_years",
+    "grade_a_min",
+    "grade_b_min",
+    "grade_c_min",
+)
+
+
+def check_rules(values: dict[str, int]) -> None:
+    """What the rules must satisfy to grade sensibly; raises field-keyed ValidationErrors."""
+    errors: dict[str, str] = {}
+    for name in RULE_FIELDS:
+        value = values.get(name)
+        if value is None or value < 0:
+            errors[name] = "请填写不小于0的整数。"
+    if errors:
+        raise ValidationError(errors)
+    if values["base_score"] < 1:
+        errors["base_score"] = "基础分应大于0。"
+    if values["inspection_pass_mark"] > 100:
+        errors["inspection_pass_mark"] = "现场检查满分为100分，合格分不能超过100分。"  # noqa: S105 (not a password)
+    if values["inspection_window_days"] < 1:
+        errors["inspection_window_days"] = "计分期限至少为1天。"
+    if values["award_window_years"] < 1:
+        errors["award_window_years"] = "加分年限至少为1年。"
+    if values["grade_a_min"] <= values["grade_b_min"]:
+        errors["grade_a_min"] = "A级最低分应高于B级最低分。"
+    if values["grade_b_min"] <= values["grade_c_min"]:
+        errors["grade_b_min"] = "B级最低分应高于C级最低分。"
+    if values["grade_c_min"] < 1:
+        errors["grade_c_min"] = "C级最低分应大于0，低于该分为D级。"
+    if errors:
+        raise ValidationError(errors)
+
+
+def save_rules(*, data: dict[str, int], actor: Any, request: HttpRequest | None = None) -> CreditRules:
+    """保存 the committee's scoring rules; the audit row keeps each changed value, old → new."""
+    CreditRules.current()  # the row exists before it is locked
+    with transaction.atomic(durable=True):
+        rules = CreditRules.objects.select_for_update().get(pk=1)
+        values = {name: data.get(name, getattr(rules, name)) for name in RULE_FIELDS}
+        check_rules(values)
+        changes = {
+            name: {"old": getattr(rules, name), "new": value}
+            for name, value in values.items()
+            if getattr(rules, name) != value
+        }
+        if not changes:
+            return rules
+        for name, value in values.items():
+            setattr(rules, name, value)
+        rules.updated_by = actor
+        rules.full_clean()
+        rules.save()
+        record(action=Action.CREDIT_RULES_SAVE, request=request, user=actor, obj=rules, detail={"changes": changes})
+    return rules

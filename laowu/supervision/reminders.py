@@ -1,0 +1,422 @@
+"""证照到期提醒: certificates and licences expiring within 90 days, and telling the enterprise.
+
+What is on file is the *approved* revision: a filing in the middle of a 变更 still
+holds the approved dates in its approved submission's snapshot until the new revision
+is approved, so those are read from the snapshot, not from the half-edited record.
+
+The enterprise is told once per threshold (30/60/90 days), at the smallest threshold
+reached: a certificate first seen 25 days before it expires gets one reminder (30), one
+seen at 60 and again at 30 days gets two. `ExpiryReminder`'s unique key is what makes a
+second run, or two runs at once, send nothing twice.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ImproperlyConfigured
+from django.db import IntegrityError, transaction
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+
+from laowu.audit.services import Action, record
+from laowu.enterprises.models import BasicInfo, Enterprise
+from laowu.integrations.sms import SmsBackend, SmsDeliveryError, get_sms_backend
+from laowu.integrations.sms.backends import PLATFORM_SIGN
+from laowu.personnel.models import SafetyOfficer
+from laowu.review.models import Filing, State
+from laowu.review.permissions import enterprises_in_scope
+
+from .messaging import send_message
+from .models import REMINDER_THRESHOLDS, ExpiryReminder
+
+logger = logging.getLogger("laowu.supervision.reminders")
+
+HORIZON_DAYS = max(REMINDER_THRESHOLDS)
+CRON_USERNAME = "定时任务"
+SMS_HOLDER_MAX = 20  # providers cap each template variable's length (阿里云: 35)
+
+KIND_SAFETY = "safety_cert"
+KIND_QUALIFICATION = "qualification"
+KIND_SAFETY_LICENSE = "safety_license"
+KINDS = (
+    (KIND_SAFETY, "安全员证书"),
+    (KIND_QUALIFICATION, "资质证书"),
+    (KIND_SAFETY_LICENSE, "安全生产许可证"),
+)
+BUCKET_EXPIRED = "expired"
+BUCKETS = (
+    (BUCKET_EXPIRED, "已过期"),
+    ("30", "30天内到期"),
+    ("60", "31–60天到期"),
+    ("90", "61–90天到期"),
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class Source:
+    """Where one kind of certificate's expiry date lives."""
+
+    kind: str
+    label: str
+    model: type[Filing]
+    field: str
+    number_field: str
+    holder: Callable[[Filing, Mapping[str, Any]], str]
+    fix_where: str  # the page where the enterprise updates it
+
+    def enterprise_link(self, subject: Filing) -> str:
+        if isinstance(subject, SafetyOfficer):
+            return reverse("personnel:edit", args=[SafetyOfficer.ROLE_URL, subject.pk])
+        return reverse("enterprises:basic_info")
+
+
+SOURCES = (
+    Source(KIND_SAFETY, "安全员证书", SafetyOfficer, "valid_until", "cert_no", lambda f, v: v["name"], "安全员归集"),
+    Source(
+        KIND_QUALIFICATION,
+        "资质证书",
+        BasicInfo,
+        "qualification_valid_until",
+        "qualification_no",
+        lambda f, v: f.enterprise.name,
+        "基本信息归集",
+    ),
+    Source(
+        KIND_SAFETY_LICENSE,
+        "安全生产许可证",
+        BasicInfo,
+        "safety_license_valid_until",
+        "safety_license_no",
+        lambda f, v: f.enterprise.name,
+        "基本信息归集",
+    ),
+)
+
+
+def threshold_for(days_left: int) -> int | None:
+    """The smallest threshold reached, or None when still further off than the largest."""
+    for threshold in sorted(REMINDER_THRESHOLDS):
+        if days_left <= threshold:
+            return threshold
+    return None
+
+
+def status_text(days_left: int) -> str:
+    if days_left > 0:
+        return f"还有{days_left}天到期"
+    if days_left == 0:
+        return "今天到期"
+    return f"已过期{-days_left}天"
+
+
+@dataclasses.dataclass(frozen=True)
+class ExpiryItem:
+    source: Source
+    subject: Filing
+    enterprise: Enterprise
+    holder: str
+    number: str
+    expires_on: dt.date
+    days_left: int
+
+    @property
+    def kind(self) -> str:
+        return self.source.kind
+
+    @property
+    def label(self) -> str:
+        return self.source.label
+
+    @property
+    def field(self) -> str:
+        return self.source.field
+
+    @property
+    def threshold(self) -> int:
+        # Items are only built within the horizon, so a threshold is always reached.
+        return threshold_for(self.days_left) or HORIZON_DAYS
+
+    @property
+    def expired(self) -> bool:
+        return self.days_left < 0
+
+    @property
+    def bucket(self) -> str:
+        return BUCKET_EXPIRED if self.expired else str(self.threshold)
+
+    @property
+    def status_text(self) -> str:
+        return status_text(self.days_left)
+
+    @property
+    def key(self) -> tuple[type[Model], int, str, dt.date]:
+        return (self.source.model, self.subject.pk, self.field, self.expires_on)
+
+    @property
+    def enterprise_link(self) -> str:
+        return self.source.enterprise_link(self.subject)
+
+    @property
+    def committee_link(self) -> str:
+        if isinstance(self.subject, SafetyOfficer) and self.subject.approved_submission_id:
+            return reverse("review:submission", args=[self.subject.approved_submission_id])
+        return reverse("review:enterprise_detail", args=[self.enterprise.pk])
+
+
+# ---------------------------------------------------------------- selectors
+
+
+def _approved_values(filing: Filing) -> dict[str, Any]:
+    """The approved revision's field values, from its snapshot."""
+    snapshot = filing.approved_submission.snapshot if filing.approved_submission else {}
+    return {row["name"]: row.get("value") for row in snapshot.get("fields", []) if "name" in row}
+
+
+def _as_date(value: Any) -> dt.date | None:
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _items_of(source: Source, enterprises: QuerySet[Enterprise] | None, today: dt.date) -> list[ExpiryItem]:
+    horizon = today + dt.timedelta(days=HORIZON_DAYS)
+    # On file = with an approved revision and not deregistered (the filing itself may be in a 变更).
+    on_file = source.model.objects.filter(approved_submission__isnull=False).exclude(state=State.DEREGISTERED)
+    if enterprises is not None:
+        on_file = on_file.filter(enterprise__in=enterprises)
+    rows: list[tuple[Filing, Mapping[str, Any]]] = []
+    approved = on_file.filter(state=State.APPROVED, **{f"{source.field}__lte": horizon}).select_related("enterprise")
+    for filing in approved:
+        rows.append((filing, {name: getattr(filing, name) for name in source.model.SNAPSHOT_FIELDS}))
+    changing = on_file.exclude(state=State.APPROVED).select_related("enterprise", "approved_submission")
+    for filing in changing:
+        rows.append((filing, _approved_values(filing)))
+    items = []
+    for filing, values in rows:
+        expires_on = _as_date(values.get(source.field))
+        if expires_on is None or expires_on > horizon:
+            continue
+        items.append(
+            ExpiryItem(
+                source=source,
+                subject=filing,
+                enterprise=filing.enterprise,
+                holder=str(source.holder(filing, values) or ""),
+                number=str(values.get(source.number_field) or ""),
+                expires_on=expires_on,
+                days_left=(expires_on - today).days,
+            )
+        )
+    return items
+
+
+def expiring_items(
+    *, enterprises: QuerySet[Enterprise] | None = None, today: dt.date | None = None
+) -> list[ExpiryItem]:
+    """Everything on file expiring within 90 days or already expired, most urgent first.
+
+    ``enterprises`` limits the search; None means every enterprise (the daily run).
+    """
+    today = today or timezone.localdate()
+    items = [item for source in SOURCES for item in _items_of(source, enterprises, today)]
+    items.sort(key=lambda i: (i.days_left, i.enterprise.name, i.label, i.holder))
+    return items
+
+
+def expiry_list(
+    *, user: Any, q: str = "", kind: str = "", bucket: str = "", today: dt.date | None = None
+) -> list[ExpiryItem]:
+    """The list page: the committee sees its districts' enterprises, an enterprise its own."""
+    items = expiring_items(enterprises=enterprises_in_scope(user), today=today)
+    q = q.strip().casefold()
+    if q:
+        items = [
+            i
+            for i in items
+            if q in i.enterprise.name.casefold()
+            or q in i.enterprise.credit_code.casefold()
+            or q in i.holder.casefold()
+            or q in i.number.casefold()
+        ]
+    if kind:
+        items = [i for i in items if i.kind == kind]
+    if bucket:
+        items = [i for i in items if i.bucket == bucket]
+    return items
+
+
+def reminders_for(items: Iterable[ExpiryItem]) -> dict[tuple[Any, ...], list[ExpiryReminder]]:
+    """The reminders already sent for these items, by item key, earliest first."""
+    items = list(items)
+    if not items:
+        return {}
+    by_model: dict[type[Model], set[int]] = {}
+    for item in items:
+        by_model.setdefault(item.source.model, set()).add(item.subject.pk)
+    found: dict[tuple[Any, ...], list[ExpiryReminder]] = {}
+    for model, ids in by_model.items():
+        content_type = ContentType.objects.get_for_model(model)
+        for reminder in ExpiryReminder.objects.filter(subject_type=content_type, subject_id__in=ids).order_by(
+            "created_at", "id"
+        ):
+            key = (model, reminder.subject_id, reminder.field, reminder.expires_on)
+            found.setdefault(key, []).append(reminder)
+    return found
+
+
+# ---------------------------------------------------------------- sending
+
+
+@dataclasses.dataclass
+class ReminderRun:
+    checked: int = 0  # items within 90 days
+    reminded: int = 0  # new reminders (each: one message and one SMS attempt)
+    sms_sent: int = 0
+    sms_failed: int = 0
+    reminder_ids: list[int] = dataclasses.field(default_factory=list)
+
+    def summary(self) -> str:
+        return (
+            f"检查到{self.checked}项90天内到期（含已过期）的证照，新发送提醒{self.reminded}条，"
+            f"短信成功{self.sms_sent}条、失败{self.sms_failed}条。"
+        )
+
+
+def sms_params(item: ExpiryItem) -> dict[str, str]:
+    """The notice template's variables, in the order 腾讯云 numbers them."""
+    return {
+        "cert": item.label,
+        "holder": item.holder[:SMS_HOLDER_MAX],
+        "date": item.expires_on.isoformat(),
+        "status": item.status_text,
+    }
+
+
+def sms_text(params: Mapping[str, str]) -> str:
+    """The message as the phone shows it; the providers' notice template says the same."""
+    return (
+        f"【{PLATFORM_SIGN}】您单位的{params['cert']}（{params['holder']}）有效期至{params['date']}，"
+        f"{params['status']}，请及时办理延续并在平台更新信息。"
+    )
+
+
+def _message(item: ExpiryItem) -> tuple[str, str]:
+    title = f"证照到期提醒：{item.holder}的{item.label}{item.status_text}"
+    number = f"（编号：{item.number}）" if item.number else ""
+    body = (
+        f"您单位{item.holder}的{item.label}{number}有效期至{item.expires_on:%Y年%m月%d日}，{item.status_text}。"
+        f"请及时办理延续或换证，并在“{item.source.fix_where}”中更新有效期、上传新证书后重新申报。"
+    )
+    return title, body
+
+
+def _record_reminder(item: ExpiryItem) -> ExpiryReminder | None:
+    """Record the reminder and the 站内消息 together; None when this threshold was already told."""
+    try:
+        with transaction.atomic(durable=True):
+            reminder = ExpiryReminder.objects.create(
+                enterprise=item.enterprise,
+                subject_type=ContentType.objects.get_for_model(item.source.model),
+                subject_id=item.subject.pk,
+                field=item.field,
+                label=item.label,
+                holder=item.holder[:200],
+                expires_on=item.expires_on,
+                threshold=item.threshold,
+            )
+            title, body = _message(item)
+            send_message(enterprise=item.enterprise, title=title, body=body, link=item.enterprise_link)
+    except IntegrityError:
+        # Another run recorded it first (the unique key); it sends the SMS, not us.
+        return None
+    return reminder
+
+
+class _LazyBackend:
+    """The SMS backend, built on first use; a configuration error becomes each SMS's error."""
+
+    def __init__(self) -> None:
+        self._backend: SmsBackend | None = None
+
+    def send(self, *, phone: str, text: str, params: Mapping[str, str]) -> None:
+        if self._backend is None:
+            try:
+                self._backend = get_sms_backend()
+            except ImproperlyConfigured as exc:
+                raise SmsDeliveryError(f"短信通道配置有误：{exc}") from exc
+        self._backend.send_notice(phone=phone, text=text, template_params=params)
+
+
+def _send_sms(item: ExpiryItem, reminder: ExpiryReminder, backend: _LazyBackend) -> bool:
+    # After the reminder committed: a failed SMS leaves the reminder and the message in
+    # place and says why, instead of undoing them.
+    phone = (item.enterprise.contact_phone or "").strip()
+    params = sms_params(item)
+    try:
+        if not phone:
+            raise SmsDeliveryError("企业未登记联系人手机号码")
+        backend.send(phone=phone, text=sms_text(params), params=params)
+    except SmsDeliveryError as exc:
+        logger.warning("证照到期提醒短信发送失败：提醒 %s：%s", reminder.pk, exc)
+        ExpiryReminder.objects.filter(pk=reminder.pk).update(sms_sent=False, sms_error=str(exc)[:200])
+        return False
+    ExpiryReminder.objects.filter(pk=reminder.pk).update(sms_sent=True, sms_error="")
+    return True
+
+
+def send_expiry_reminders(
+    today: dt.date | None = None,
+    *,
+    enterprises: QuerySet[Enterprise] | None = None,
+    actor: Any = None,
+    request: HttpRequest | None = None,
+) -> ReminderRun:
+    """Tell each enterprise of every certificate that reached a new threshold (the daily run).
+
+    ``enterprises`` limits the run (a reviewer's button covers the reviewer's districts);
+    ``actor`` is None for the cron job.
+    """
+    today = today or timezone.localdate()
+    items = expiring_items(enterprises=enterprises, today=today)
+    run = ReminderRun(checked=len(items))
+    told = reminders_for(items)
+    backend = _LazyBackend()
+    for item in items:
+        if any(r.threshold == item.threshold for r in told.get(item.key, ())):
+            continue
+        reminder = _record_reminder(item)
+        if reminder is None:
+            continue
+        run.reminded += 1
+        run.reminder_ids.append(reminder.pk)
+        if _send_sms(item, reminder, backend):
+            run.sms_sent += 1
+        else:
+            run.sms_failed += 1
+    record(
+        action=Action.EXPIRY_REMIND,
+        request=request,
+        user=actor,
+        username="" if actor is not None else CRON_USERNAME,
+        detail={
+            "today": today.isoformat(),
+            "scope": "all" if enterprises is None else "districts",
+            "checked": run.checked,
+            "reminded": run.reminded,
+            "sms_sent": run.sms_sent,
+            "sms_failed": run.sms_failed,
+            "reminders": run.reminder_ids[:500],
+        },
+    )
+    return run

@@ -1,0 +1,386 @@
+"""Read-side figures of the committee's statistics page (统计分析).
+
+Every figure is an aggregate query (GROUP BY, conditional COUNT), never a loop over rows,
+so the page costs the same dozen queries however much data there is. Every query starts
+from the scope helpers, so a committee user counts only the enterprises of their own
+district(s).
+
+Two kinds of figure: *flows* over the chosen period (declarations and decisions per month,
+registrations per month, inspections and awards in the period) and *stocks* as of today
+(filings by state, records in publicity, certificates about to expire).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, Q
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from laowu.core.dates import add_months
+from laowu.enterprises.models import BasicInfo
+from laowu.personnel.models import SafetyOfficer
+from laowu.review.models import State, SubmissionStatus
+from laowu.review.permissions import enterprises_in_scope, filings_in_scope, submissions_in_scope
+from laowu.review.registry import filing_models
+
+from . import models as m
+from .permissions import in_scope
+
+MAX_MONTHS = 36
+DEFAULT_MONTHS = 12
+EXPIRY_BUCKETS = (30, 60, 90)
+# A submission that was approved keeps its decision date when a later change supersedes it or
+# the record is deregistered: all three count as "approved" in the month it was decided.
+APPROVED_DECISIONS = (SubmissionStatus.APPROVED, SubmissionStatus.SUPERSEDED, SubmissionStatus.REVOKED)
+
+
+# ---------------------------------------------------------------- period
+
+
+@dataclasses.dataclass(frozen=True)
+class Period:
+    """Whole calendar months, `first` and `last` being the first days of the first and last month."""
+
+    first: dt.date
+    last: dt.date
+
+    @classmethod
+    def default(cls, today: dt.date | None = None) -> Period:
+        this_month = (today or timezone.localdate()).replace(day=1)
+        return cls(add_months(this_month, 1 - DEFAULT_MONTHS), this_month)
+
+    @property
+    def months(self) -> list[dt.date]:
+        count = (self.last.year - self.first.year) * 12 + self.last.month - self.first.month + 1
+        return [add_months(self.first, i) for i in range(count)]
+
+    @property
+    def end(self) -> dt.date:
+        """The first day after the period."""
+        return add_months(self.last, 1)
+
+    def bounds(self) -> tuple[dt.datetime, dt.datetime]:
+        """[start, end) as aware datetimes at local midnight, for DateTimeField filters."""
+        tz = timezone.get_current_timezone()
+        return (
+            dt.datetime.combine(self.first, dt.time.min, tzinfo=tz),
+            dt.datetime.combine(self.end, dt.time.min, tzinfo=tz),
+        )
+
+    @property
+    def label(self) -> str:
+        return f"{month_label(self.first)} 至 {month_label(self.last)}"
+
+
+def month_label(month: dt.date) -> str:
+    return f"{month.year}-{month.month:02d}"
+
+
+def _month_key(value: dt.datetime | dt.date) -> dt.date:
+    if isinstance(value, dt.datetime):
+        value = timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    return value.replace(day=1)
+
+
+# ---------------------------------------------------------------- figures
+
+
+@dataclasses.dataclass(frozen=True)
+class Table:
+    """One table of the page: shown next to its chart and written as one sheet of the workbook.
+
+    The chart draws `chart_columns` (indexes into each row) against the first column; a
+    `total` row, if any, is shown and exported but not drawn.
+    """
+
+    key: str
+    title: str
+    note: str
+    headers: list[str]
+    rows: list[list[Any]]
+    total: list[Any] | None = None
+    chart_columns: tuple[int, ...] = ()
+    stacked: bool = False
+    colors: tuple[str, ...] = ()
+    wide: bool = True  # full width with the table beside the chart, else half width with it below
+
+    @property
+    def all_rows(self) -> list[list[Any]]:
+        return [*self.rows, self.total] if self.total else list(self.rows)
+
+
+@dataclasses.dataclass(frozen=True)
+class Dashboard:
+    period: Period
+    filing_type: str
+    summary: list[tuple[str, int]]
+    tables: list[Table]
+
+
+STATE_COLORS = {
+    State.DRAFT: "#909399",
+    State.DECLARED: "#1f5fae",
+    State.APPROVED: "#67c23a",
+    State.REJECTED: "#f56c6c",
+    State.DEREGISTERED: "#5b5e66",
+}
+
+
+def _with_total(rows: list[list[Any]], label: str = "合计") -> list[Any]:
+    return [label, *(sum(r[i] for r in rows) for i in range(1, len(rows[0])))] if rows else [label]
+
+
+def filings_by_state(*, user: Any) -> list[list[Any]]:
+    """[label, draft, declared, approved, rejected, deregistered, total] per filing type, as of now."""
+    states = list(State)
+    rows = []
+    for model in filing_models().values():
+        counts = dict(filings_in_scope(user, model).order_by().values_list("state").annotate(n=Count("id")))
+        values = [counts.get(s.value, 0) for s in states]
+        rows.append([model.FILING_LABEL, *values, sum(values)])
+    return rows
+
+
+def submissions_by_month(*, user: Any, period: Period, filing_type: str = "") -> list[list[Any]]:
+    """[month, declared, approved, rejected] for each month of the period: declarations by the month
+    they were made, decisions by the month they were taken."""
+    qs = submissions_in_scope(user).order_by()
+    model = filing_models().get(filing_type)
+    if model is not None:
+        qs = qs.filter(filing_type=ContentType.objects.get_for_model(model))
+    start, end = period.bounds()
+    declared = dict(
+        qs.filter(declared_at__gte=start, declared_at__lt=end)
+        .annotate(month=TruncMonth("declared_at"))
+        .values_list("month")
+        .annotate(n=Count("id"))
+    )
+    decided = (
+        qs.filter(decided_at__gte=start, decided_at__lt=end)
+        .annotate(month=TruncMonth("decided_at"))
+        .values("month")
+        .annotate(
+            approved=Count("id", filter=Q(status__in=APPROVED_DECISIONS)),
+            rejected=Count("id", filter=Q(status=SubmissionStatus.REJECTED)),
+        )
+    )
+    declared_by = {_month_key(k): v for k, v in declared.items()}
+    decided_by = {_month_key(d["month"]): d for d in decided}
+    return [
+        [
+            month_label(month),
+            declared_by.get(month, 0),
+            decided_by.get(month, {}).get("approved", 0),
+            decided_by.get(month, {}).get("rejected", 0),
+        ]
+        for month in period.months
+    ]
+
+
+def enterprises_by_month(*, user: Any, period: Period) -> list[list[Any]]:
+    start, end = period.bounds()
+    counts = (
+        enterprises_in_scope(user)
+        .order_by()
+        .filter(created_at__gte=start, created_at__lt=end)
+        .annotate(month=TruncMonth("created_at"))
+        .values_list("month")
+        .annotate(n=Count("id"))
+    )
+    by_month = {_month_key(k): v for k, v in counts}
+    return [[month_label(month), by_month.get(month, 0)] for month in period.months]
+
+
+def bad_behaviour_by_grade(*, user: Any, today: dt.date) -> list[list[Any]]:
+    """Records in publicity today, per grade (A/B/C)."""
+    counts = dict(
+        in_scope(user, m.BadBehaviour).in_publicity(today).order_by().values_list("grade").annotate(n=Count("id"))
+    )
+    return [[label, counts.get(code, 0)] for code, label in m.Grade.choices]
+
+
+def inspections_by_status(*, user: Any, period: Period, today: dt.date) -> tuple[list[list[Any]], int]:
+    """[status, inspections dated in the period, of which overdue] per status, and the number
+    of overdue 整改通知 whatever their date (an old overdue notice is still overdue)."""
+    overdue = Q(status=m.InspectionStatus.RECTIFYING, deadline__lt=today)
+    in_period = Q(inspected_on__gte=period.first, inspected_on__lt=period.end)
+    counts = {
+        row["status"]: row
+        for row in in_scope(user, m.Inspection)
+        .order_by()
+        .values("status")
+        .annotate(
+            n=Count("id", filter=in_period),
+            overdue=Count("id", filter=in_period & overdue),
+            overdue_all=Count("id", filter=overdue),
+        )
+    }
+    rows = [
+        [label, counts.get(code, {}).get("n", 0), counts.get(code, {}).get("overdue", 0)]
+        for code, label in m.InspectionStatus.choices
+    ]
+    return rows, sum(row["overdue_all"] for row in counts.values())
+
+
+def awards_by_year(*, user: Any, period: Period) -> list[list[Any]]:
+    """[year, nominated, granted, not granted, withdrawn, total] for the years the period touches."""
+    statuses = list(m.AwardStatus)
+    counts: dict[tuple[int, str], int] = {
+        (year, status): n
+        for year, status, n in in_scope(user, m.Award)
+        .order_by()
+        .filter(year__gte=period.first.year, year__lte=period.last.year)
+        .values_list("year", "status")
+        .annotate(n=Count("id"))
+    }
+    rows = []
+    for year in range(period.first.year, period.last.year + 1):
+        values = [counts.get((year, s.value), 0) for s in statuses]
+        rows.append([f"{year}年", *values, sum(values)])
+    return rows
+
+
+def _active() -> Q:
+    """Filings on file: declared, or with a valid approved revision (`Filing.is_active`)."""
+    return Q(state=State.DECLARED) | (Q(approved_submission__isnull=False) & ~Q(state=State.DEREGISTERED))
+
+
+def _expiry_counts(field: str, today: dt.date) -> dict[str, Count]:
+    """Conditional counts of one date field: expired, and within each threshold band."""
+    counts = {"expired": Count("id", filter=Q(**{f"{field}__lt": today}))}
+    lower = today
+    for days in EXPIRY_BUCKETS:
+        upper = today + dt.timedelta(days=days)
+        counts[f"d{days}"] = Count("id", filter=Q(**{f"{field}__gte": lower, f"{field}__lte": upper}))
+        lower = upper + dt.timedelta(days=1)
+    return counts
+
+
+def expiring_certificates(*, user: Any, today: dt.date) -> list[list[Any]]:
+    """[certificate, within 30, 31–60, 61–90 days, already expired] over the filings on file."""
+    bands = ["expired", *(f"d{days}" for days in EXPIRY_BUCKETS)]
+    officers = filings_in_scope(user, SafetyOfficer).filter(_active()).aggregate(**_expiry_counts("valid_until", today))
+    infos = filings_in_scope(user, BasicInfo).filter(_active())
+    both = infos.aggregate(
+        **{f"q_{k}": v for k, v in _expiry_counts("qualification_valid_until", today).items()},
+        **{f"s_{k}": v for k, v in _expiry_counts("safety_license_valid_until", today).items()},
+    )
+    rows = [
+        ["安全员证书", *(officers[b] for b in bands[1:]), officers["expired"]],
+        ["资质证书", *(both[f"q_{b}"] for b in bands[1:]), both["q_expired"]],
+        ["安全生产许可证", *(both[f"s_{b}"] for b in bands[1:]), both["s_expired"]],
+    ]
+    return rows
+
+
+def dashboard(*, user: Any, period: Period, filing_type: str = "", today: dt.date | None = None) -> Dashboard:
+    today = today or timezone.localdate()
+    types = filing_models()
+    if filing_type not in types:
+        filing_type = ""
+    type_label = types[filing_type].FILING_LABEL if filing_type else "全部类型"
+
+    filings = filings_by_state(user=user)
+    pending = sum(row[1 + list(State).index(State.DECLARED)] for row in filings)
+    shown_filings = [r for r in filings if not filing_type or r[0] == type_label]
+    monthly = submissions_by_month(user=user, period=period, filing_type=filing_type)
+    registered = enterprises_by_month(user=user, period=period)
+    grades = bad_behaviour_by_grade(user=user, today=today)
+    inspections, overdue_all = inspections_by_status(user=user, period=period, today=today)
+    awards = awards_by_year(user=user, period=period)
+    expiring = expiring_certificates(user=user, today=today)
+    enterprise_total = enterprises_in_scope(user).count()
+
+    state_labels = [s.label for s in State]
+    first_year, last_year = period.first.year, period.last.year
+    years = f"{first_year}年" if first_year == last_year else f"{first_year}年至{last_year}年"
+    tables = [
+        Table(
+            key="filings",
+            title="信息归集分类统计",
+            note=f"截至 {today:%Y-%m-%d}，按当前状态；{type_label}",
+            headers=["归集类型", *state_labels, "合计"],
+            rows=shown_filings,
+            total=_with_total(shown_filings) if len(shown_filings) > 1 else None,
+            chart_columns=tuple(range(1, len(state_labels) + 1)),
+            stacked=True,
+            colors=tuple(STATE_COLORS[s] for s in State),
+        ),
+        Table(
+            key="submissions",
+            title="每月申报与审核",
+            note=f"{period.label}；{type_label}；申报按申报时间、审核结果按审核时间计",
+            headers=["月份", "申报", "审核通过", "审核退回"],
+            rows=monthly,
+            total=_with_total(monthly),
+            chart_columns=(1, 2, 3),
+            colors=("#1f5fae", "#67c23a", "#f56c6c"),
+        ),
+        Table(
+            key="enterprises",
+            title="每月新注册企业",
+            note=f"{period.label}",
+            headers=["月份", "注册企业数"],
+            rows=registered,
+            total=_with_total(registered),
+            chart_columns=(1,),
+        ),
+        Table(
+            key="bad_behaviour",
+            title="公示中的不良行为记录",
+            note=f"截至 {today:%Y-%m-%d}，按等级",
+            headers=["等级", "记录数"],
+            rows=grades,
+            total=_with_total(grades),
+            chart_columns=(1,),
+            colors=("#f56c6c",),
+            wide=False,
+        ),
+        Table(
+            key="inspections",
+            title="现场检查",
+            note="检查日期在统计期间内，按当前状态；逾期指整改期限已过仍未回复",
+            headers=["状态", "检查次数", "其中逾期"],
+            rows=inspections,
+            total=_with_total(inspections),
+            chart_columns=(1,),
+            wide=False,
+        ),
+        Table(
+            key="awards",
+            title="评优创先",
+            note=f"{years}，按推荐年度",
+            headers=["年度", *(s.label for s in m.AwardStatus), "合计"],
+            rows=awards,
+            total=_with_total(awards) if len(awards) > 1 else None,
+            chart_columns=tuple(range(1, len(m.AwardStatus) + 1)),
+            stacked=True,
+            colors=("#1f5fae", "#67c23a", "#e6a23c", "#909399"),
+            wide=False,
+        ),
+        Table(
+            key="expiry",
+            title="证照到期提醒",
+            note=f"截至 {today:%Y-%m-%d}，在册的企业基本信息与安全员",
+            headers=["证照", "30天内到期", "31至60天", "61至90天", "已过期"],
+            rows=expiring,
+            total=_with_total(expiring),
+            chart_columns=(1, 2, 3, 4),
+            stacked=True,
+            colors=("#f56c6c", "#e6a23c", "#1f5fae", "#5b5e66"),
+            wide=False,
+        ),
+    ]
+    summary = [
+        ("企业总数", enterprise_total),
+        ("待审核申报", pending),
+        ("公示中不良行为", sum(r[1] for r in grades)),
+        ("逾期未整改", overdue_all),
+        ("90天内到期证照", sum(sum(r[1:4]) for r in expiring)),
+    ]
+    return Dashboard(period=period, filing_type=filing_type, summary=summary, tables=tables)

@@ -455,6 +455,24 @@ TARGETS: list[Target] = [
         setup=SETUP_PROJECT_SHEETS,
     ),
     Target("project sheet PDF (cached)", "/print/{project_sheet}/", auth=True, marker=b"%PDF-", marker_at_start=True),
+    # Committee supervision over the same data: aggregate queries and per-page scoring.
+    Target(
+        "statistics dashboard",
+        "/supervision/statistics/",
+        auth=True,
+        user=REVIEWER_USERNAME,
+        marker="<h2>统计分析</h2>",
+        requests=LIST_REQUESTS,
+    ),
+    Target(
+        "credit score list",
+        "/supervision/credit/",
+        auth=True,
+        user=REVIEWER_USERNAME,
+        marker="信用评分",
+        requests=LIST_REQUESTS,
+    ),
+    Target("public 不良行为公示", "/gs/", auth=False, marker="不良行为公示", requests=LIST_REQUESTS),
 ]
 
 

@@ -34,9 +34,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def _expiry_counts(user: Any) -> dict[str, int]:
-    items = reminders.expiring_items(enterprises=enterprises_in_scope(user))
-    expired = sum(1 for i in items if i.expired)
-    return {"expiring_count": len(items) - expired, "expired_count": expired}
+    return reminders.expiry_counts(enterprises=enterprises_in_scope(user))
 
 
 def _enterprise_home_context(user: Any) -> dict[str, Any]:

@@ -313,7 +313,8 @@ def validate_pdf_or_image(data: bytes, *, max_bytes: int | None = None) -> str:
 
     try:
         with Image.open(io.BytesIO(data)) as img:
-            if img.format != expected:
+            # Phones save multi-picture JPEGs (Ultra HDR, MPO); Pillow names those "MPO".
+            if img.format != expected and not (expected == "JPEG" and img.format == "MPO"):
                 raise InvalidAttachment(MSG_NOT_PDF_OR_IMAGE, code="not_pdf_or_image")
             width, height = img.size
             if width * height > MAX_IMAGE_PIXELS:

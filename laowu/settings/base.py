@@ -42,6 +42,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "laowu.core.middleware.SecurityHeadersMiddleware",
+    "laowu.core.middleware.RequestSizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -148,6 +149,8 @@ STORAGES = {
 }
 # Attachments (DESIGN.md §5): PDF only, at most this many bytes each.
 LAOWU_ATTACHMENT_MAX_BYTES = env.int("LAOWU_ATTACHMENT_MAX_BYTES", default=5 * 1024 * 1024)
+# Any request body: room for the 20 MB catalogue upload and its form fields, nothing more.
+LAOWU_MAX_REQUEST_BYTES = env.int("LAOWU_MAX_REQUEST_BYTES", default=21 * 1024 * 1024)
 
 # Captcha: 4 letters, case-insensitive; test mode (never in production) accepts PASSED.
 CAPTCHA_CHALLENGE_FUNCT = "captcha.helpers.random_char_challenge"

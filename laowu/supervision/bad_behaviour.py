@@ -116,7 +116,9 @@ def _refuse(rec: BadBehaviour, action: str) -> ValidationError:
 
 
 def _lock_record(pk: int) -> BadBehaviour:
-    return BadBehaviour.objects.select_for_update().select_related("enterprise").get(pk=pk)
+    # of=self: locking the joined enterprise row too would take locks in another order than
+    # update_record does, and the two could deadlock on PostgreSQL.
+    return BadBehaviour.objects.select_for_update(of=("self",)).select_related("enterprise").get(pk=pk)
 
 
 def _check_record(rec: BadBehaviour) -> None:
@@ -213,8 +215,12 @@ def publish(*, rec: BadBehaviour, actor: Any, request: HttpRequest | None = None
             raise _refuse(locked, "发布")
         _check_record(locked)
         today = timezone.localdate()
-        if locked.publicity_end < today:
-            raise ValidationError({"publicity_end": "公示截止日期已过，不能发布。请先修改公示期限。"})
+        if locked.publicity_start < today:
+            # A start already past would shorten the publicity actually served (6 months at
+            # least) and bring the 3-month early-removal date forward.
+            raise ValidationError(
+                {"publicity_start": "公示开始日期已过：请把公示开始日期改为今天或以后，并相应调整截止日期。"}
+            )
         locked.status = BadBehaviourStatus.PUBLISHED
         locked.published_at = timezone.now()
         locked.save(update_fields=["status", "published_at", "updated_at"])
@@ -254,13 +260,17 @@ def revoke(*, rec: BadBehaviour, reason: str, actor: Any, request: HttpRequest |
         locked.revoke_reason = reason
         locked.revoked_at = now
         locked.save(update_fields=["status", "revoke_reason", "revoked_at", "updated_at"])
-        # An open early-removal application has nothing left to decide.
-        closed = list(
-            RemovalApplication.objects.select_for_update()
-            .filter(record=locked, status__in=OPEN_REMOVAL)
-            .values_list("pk", flat=True)
+        # An open early-removal application has nothing left to decide. A submitted one is
+        # closed on record; an unsent draft is the enterprise's own and simply goes away.
+        open_applications = list(
+            RemovalApplication.objects.select_for_update().filter(record=locked, status__in=OPEN_REMOVAL)
         )
-        RemovalApplication.objects.filter(pk__in=closed).update(
+        ended = bool(open_applications)
+        for application in open_applications:
+            if application.status == RemovalStatus.DRAFT:
+                application.attachments.all().delete()
+                application.delete()
+        RemovalApplication.objects.filter(record=locked, status=RemovalStatus.PENDING).update(
             status=RemovalStatus.REJECTED,
             decided_by=actor,
             decided_at=now,
@@ -269,7 +279,10 @@ def revoke(*, rec: BadBehaviour, reason: str, actor: Any, request: HttpRequest |
         send_message(
             enterprise=locked.enterprise,
             title=f"不良行为记录已撤销（{locked.decision_no}）",
-            body=f"贵单位的不良行为记录（决定书文号：{locked.decision_no}）已撤销，不再公示。撤销原因：{reason}",
+            body=(
+                f"贵单位的不良行为记录（决定书文号：{locked.decision_no}）已撤销，不再公示。撤销原因：{reason}"
+                + ("。贵单位就该记录提出的提前移出申请随之终止。" if ended else "")
+            ),
             link=locked.get_absolute_url(),
         )
         record(
@@ -277,7 +290,7 @@ def revoke(*, rec: BadBehaviour, reason: str, actor: Any, request: HttpRequest |
             request=request,
             user=actor,
             obj=locked,
-            detail={"reason": reason[:500], "closed_removals": closed},
+            detail={"reason": reason[:500], "closed_removals": [a.pk for a in open_applications]},
         )
     return locked
 
@@ -371,6 +384,7 @@ def decide_removal(
             refusal = removal_refusal(rec, today=today)
             if refusal:
                 raise ValidationError(refusal)
+            original_end = rec.publicity_end
             rec.ended_early_on = today
             rec.publicity_end = today - dt.timedelta(days=1)
             rec.save(update_fields=["ended_early_on", "publicity_end", "updated_at"])
@@ -395,7 +409,13 @@ def decide_removal(
             request=request,
             user=actor,
             obj=locked,
-            detail={"record": rec.pk, "approved": approve, "note": note[:500]},
+            # The decided end date is overwritten on approval: keep it here.
+            detail={
+                "record": rec.pk,
+                "approved": approve,
+                "note": note[:500],
+                **({"original_end": original_end.isoformat()} if approve else {}),
+            },
         )
     return locked
 

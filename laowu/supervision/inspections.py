@@ -222,7 +222,9 @@ def _check_content(inspection: Inspection) -> None:
 
 
 def _lock_inspection(inspection: Inspection) -> Inspection:
-    return Inspection.objects.select_for_update().select_related("project", "enterprise").get(pk=inspection.pk)
+    return (
+        Inspection.objects.select_for_update(of=("self",)).select_related("project", "enterprise").get(pk=inspection.pk)
+    )
 
 
 def _refuse(inspection: Inspection, action: str) -> InspectionError:
@@ -236,7 +238,7 @@ def create_inspection(
 ) -> Inspection:
     """保存 (新增): a draft inspection of a filed project; only the committee's reviewers see it."""
     with transaction.atomic(durable=True):
-        locked = ProjectFiling.objects.select_for_update().select_related("enterprise").get(pk=project.pk)
+        locked = ProjectFiling.objects.select_for_update(of=("self",)).select_related("enterprise").get(pk=project.pk)
         if locked.approved_submission_id is None or locked.state == State.DEREGISTERED:
             raise InspectionError("只能检查已审核通过且未注销的项目，请重新选择项目。")
         inspection = Inspection(project=locked, enterprise=locked.enterprise, created_by=actor)
@@ -277,7 +279,10 @@ def update_inspection(
 def delete_inspection(*, inspection: Inspection, actor: Any, request: HttpRequest | None = None) -> None:
     """删除: a draft only; an issued inspection is a record the enterprise has seen."""
     with transaction.atomic(durable=True):
-        locked = _lock_inspection(inspection)
+        try:
+            locked = _lock_inspection(inspection)
+        except Inspection.DoesNotExist:
+            return  # already deleted (a double click): the outcome the user wanted
         if not locked.is_editable:
             raise _refuse(locked, "删除")
         record(
@@ -382,7 +387,7 @@ def issue_inspection(*, inspection: Inspection, actor: Any, request: HttpRequest
 
 def _lock_reply(rectification: Rectification) -> tuple[Inspection, Rectification]:
     """Lock the inspection, then the reply: always this order, so two actions never deadlock."""
-    inspection = Inspection.objects.select_for_update().select_related("project", "enterprise")
+    inspection = Inspection.objects.select_for_update(of=("self",)).select_related("project", "enterprise")
     locked_inspection = inspection.get(pk=rectification.inspection_id)
     locked = Rectification.objects.select_for_update().get(pk=rectification.pk)
     return locked_inspection, locked
@@ -432,7 +437,10 @@ def save_reply(
 def delete_reply(*, rectification: Rectification, actor: Any, request: HttpRequest | None = None) -> None:
     """删除: an unsent reply and its files."""
     with transaction.atomic(durable=True):
-        _, locked = _lock_reply(rectification)
+        try:
+            _, locked = _lock_reply(rectification)
+        except Rectification.DoesNotExist:
+            return  # already deleted (a double click): the outcome the user wanted
         if not locked.is_editable:
             raise InspectionError(f"该整改回复当前为“{locked.state_label}”，不能删除。")
         record(

@@ -63,9 +63,15 @@ class BadBehaviourStatus(models.TextChoices):
 
 class BadBehaviourQuerySet(models.QuerySet["BadBehaviour"]):
     def in_publicity(self, on: dt.date | None = None) -> BadBehaviourQuerySet:
-        """Published and within its period today: what the public list shows and the score counts."""
+        """In publicity on that day (today by default): what the public list shows and the score counts.
+
+        A record revoked since was still in publicity before the day it was revoked, so a
+        score for a past date stays what it was. (An early removal needs no such clause: it
+        moves the end date to the day before the removal.)
+        """
         on = on or timezone.localdate()
-        return self.filter(status=BadBehaviourStatus.PUBLISHED, publicity_start__lte=on, publicity_end__gte=on)
+        live = Q(status=BadBehaviourStatus.PUBLISHED) | Q(status=BadBehaviourStatus.REVOKED, revoked_at__date__gt=on)
+        return self.filter(live, publicity_start__lte=on, publicity_end__gte=on)
 
 
 class BadBehaviour(models.Model):

@@ -21,7 +21,7 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
-from django.db.models import Model, QuerySet
+from django.db.models import Count, Model, Q, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -234,6 +234,48 @@ def expiring_items(
     return items
 
 
+def expiry_bands(
+    *, enterprises: QuerySet[Enterprise] | None = None, today: dt.date | None = None
+) -> list[tuple[Source, dict[str, int]]]:
+    """For each kind of certificate, how many items of `expiring_items` are already expired and
+    how many fall in each threshold band (30: 0–30 days, 60: 31–60, 90: 61–90), counted in the
+    database: the home pages and the dashboard show these, so they must not load the rows.
+    Only filings in a 变更 (few at any time) are read, for their approved dates."""
+    today = today or timezone.localdate()
+    result = []
+    for source in SOURCES:
+        on_file = source.model.objects.filter(approved_submission__isnull=False).exclude(state=State.DEREGISTERED)
+        if enterprises is not None:
+            on_file = on_file.filter(enterprise__in=enterprises)
+        field = source.field
+        bands = {"expired": Count("pk", filter=Q(**{f"{field}__lt": today}))}
+        lower = today
+        for threshold in sorted(REMINDER_THRESHOLDS):
+            upper = today + dt.timedelta(days=threshold)
+            bands[str(threshold)] = Count("pk", filter=Q(**{f"{field}__gte": lower, f"{field}__lte": upper}))
+            lower = upper + dt.timedelta(days=1)
+        counts = on_file.filter(state=State.APPROVED).aggregate(**bands)
+        for filing in on_file.exclude(state=State.APPROVED).select_related("approved_submission"):
+            expires_on = _as_date(_approved_values(filing).get(field))
+            if expires_on is None:
+                continue
+            days_left = (expires_on - today).days
+            band = "expired" if days_left < 0 else threshold_for(days_left)
+            if band is not None:
+                counts[str(band)] += 1
+        result.append((source, counts))
+    return result
+
+
+def expiry_counts(*, enterprises: QuerySet[Enterprise] | None = None, today: dt.date | None = None) -> dict[str, int]:
+    """The two figures of the home pages: expiring within 90 days, and expired."""
+    bands = [counts for _, counts in expiry_bands(enterprises=enterprises, today=today)]
+    return {
+        "expiring_count": sum(c[str(t)] for c in bands for t in REMINDER_THRESHOLDS),
+        "expired_count": sum(c["expired"] for c in bands),
+    }
+
+
 def expiry_list(
     *, user: Any, q: str = "", kind: str = "", bucket: str = "", today: dt.date | None = None
 ) -> list[ExpiryItem]:
@@ -278,18 +320,24 @@ def reminders_for(items: Iterable[ExpiryItem]) -> dict[tuple[Any, ...], list[Exp
 # ---------------------------------------------------------------- sending
 
 
+SMS_RETRYING = "重试发送中"
+
+
 @dataclasses.dataclass
 class ReminderRun:
     checked: int = 0  # items within 90 days
     reminded: int = 0  # new reminders (each: one message and one SMS attempt)
     sms_sent: int = 0
     sms_failed: int = 0
+    sms_retried: int = 0  # SMS of earlier reminders tried again after a failure
     reminder_ids: list[int] = dataclasses.field(default_factory=list)
 
     def summary(self) -> str:
         return (
             f"检查到{self.checked}项90天内到期（含已过期）的证照，新发送提醒{self.reminded}条，"
-            f"短信成功{self.sms_sent}条、失败{self.sms_failed}条。"
+            f"短信成功{self.sms_sent}条、失败{self.sms_failed}条"
+            + (f"（其中重发{self.sms_retried}条）" if self.sms_retried else "")
+            + "。"
         )
 
 
@@ -393,7 +441,21 @@ def send_expiry_reminders(
     told = reminders_for(items)
     backend = _LazyBackend()
     for item in items:
-        if any(r.threshold == item.threshold for r in told.get(item.key, ())):
+        earlier = [r for r in told.get(item.key, ()) if r.threshold == item.threshold]
+        if earlier:
+            # Told on the site already; an SMS that failed is tried again on each run while the
+            # threshold lasts. Claimed with a conditional update, so two runs never both send it.
+            failed = earlier[0]
+            if failed.sms_sent or not failed.sms_error:
+                continue
+            claimed = ExpiryReminder.objects.filter(pk=failed.pk, sms_sent=False, sms_error=failed.sms_error)
+            if not claimed.update(sms_error=SMS_RETRYING):
+                continue
+            run.sms_retried += 1
+            if _send_sms(item, failed, backend):
+                run.sms_sent += 1
+            else:
+                run.sms_failed += 1
             continue
         reminder = _record_reminder(item)
         if reminder is None:
@@ -416,6 +478,7 @@ def send_expiry_reminders(
             "reminded": run.reminded,
             "sms_sent": run.sms_sent,
             "sms_failed": run.sms_failed,
+            "sms_retried": run.sms_retried,
             "reminders": run.reminder_ids[:500],
         },
     )

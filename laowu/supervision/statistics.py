@@ -22,13 +22,12 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from laowu.core.dates import add_months
-from laowu.enterprises.models import BasicInfo
-from laowu.personnel.models import SafetyOfficer
 from laowu.review.models import State, SubmissionStatus
 from laowu.review.permissions import enterprises_in_scope, filings_in_scope, submissions_in_scope
 from laowu.review.registry import filing_models
 
 from . import models as m
+from . import reminders
 from .permissions import in_scope
 
 MAX_MONTHS = 36
@@ -250,32 +249,13 @@ def _active() -> Q:
     return Q(state=State.DECLARED) | (Q(approved_submission__isnull=False) & ~Q(state=State.DEREGISTERED))
 
 
-def _expiry_counts(field: str, today: dt.date) -> dict[str, Count]:
-    """Conditional counts of one date field: expired, and within each threshold band."""
-    counts = {"expired": Count("id", filter=Q(**{f"{field}__lt": today}))}
-    lower = today
-    for days in EXPIRY_BUCKETS:
-        upper = today + dt.timedelta(days=days)
-        counts[f"d{days}"] = Count("id", filter=Q(**{f"{field}__gte": lower, f"{field}__lte": upper}))
-        lower = upper + dt.timedelta(days=1)
-    return counts
-
-
 def expiring_certificates(*, user: Any, today: dt.date) -> list[list[Any]]:
-    """[certificate, within 30, 31–60, 61–90 days, already expired] over the filings on file."""
-    bands = ["expired", *(f"d{days}" for days in EXPIRY_BUCKETS)]
-    officers = filings_in_scope(user, SafetyOfficer).filter(_active()).aggregate(**_expiry_counts("valid_until", today))
-    infos = filings_in_scope(user, BasicInfo).filter(_active())
-    both = infos.aggregate(
-        **{f"q_{k}": v for k, v in _expiry_counts("qualification_valid_until", today).items()},
-        **{f"s_{k}": v for k, v in _expiry_counts("safety_license_valid_until", today).items()},
-    )
-    rows = [
-        ["安全员证书", *(officers[b] for b in bands[1:]), officers["expired"]],
-        ["资质证书", *(both[f"q_{b}"] for b in bands[1:]), both["q_expired"]],
-        ["安全生产许可证", *(both[f"s_{b}"] for b in bands[1:]), both["s_expired"]],
+    """[certificate, within 30, 31–60, 61–90 days, already expired]: what the expiry reminders
+    count (approved revisions on file), so the dashboard and the reminder list agree."""
+    bands = reminders.expiry_bands(enterprises=enterprises_in_scope(user), today=today)
+    return [
+        [source.label, *(counts[str(days)] for days in EXPIRY_BUCKETS), counts["expired"]] for source, counts in bands
     ]
-    return rows
 
 
 def dashboard(*, user: Any, period: Period, filing_type: str = "", today: dt.date | None = None) -> Dashboard:

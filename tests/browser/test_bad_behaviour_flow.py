@@ -31,8 +31,7 @@ def test_publish_apply_and_remove(live_server: Any, browser: Any, js_enabled: bo
     evidence = tmp_path / "整改证明.pdf"
     evidence.write_bytes(make_pdf_bytes("evidence"))
     today = dt.date.today()
-    # Publicity began four months ago, so early removal is already allowed.
-    start = add_months(today, -4)
+    start = today  # publishing needs a start of today or later
     id_number = make_id_number()
 
     page = new_page(browser, js=js_enabled)
@@ -84,6 +83,11 @@ def test_publish_apply_and_remove(live_server: Any, browser: Any, js_enabled: bo
     page.click("a:has-text('查看')")
     expect(page.locator("td", has_text="拖欠农民工工资35万元")).to_be_visible()
     snap(page, f"{tag}-public-detail")
+
+    # Four months on (the dates moved back rather than the server's clock), early removal is allowed.
+    BadBehaviour.objects.filter(pk=rec.pk).update(
+        decision_date=add_months(today, -4), publicity_start=add_months(today, -4), publicity_end=add_months(today, 8)
+    )
 
     # The enterprise applies for early removal with evidence.
     login(page, base, owner.username)

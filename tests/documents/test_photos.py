@@ -74,3 +74,11 @@ def test_photo_only_into_kinds_that_take_photos(filing_in_state: Any, enterprise
         add_attachment(filing=info, kind="other", upload=SimpleUploadedFile("现场.jpg", photo()), actor=enterprise_a)
     assert "PDF" in " ".join(exc.value.messages)
     assert Attachment.objects.count() == before
+
+
+def test_multi_picture_jpeg_from_phones_passes() -> None:
+    """Android Ultra HDR and many cameras write MPO: a JPEG with more pictures behind it."""
+    first, second = Image.new("RGB", (32, 32), (1, 2, 3)), Image.new("RGB", (32, 32), (4, 5, 6))
+    out = io.BytesIO()
+    first.save(out, format="MPO", save_all=True, append_images=[second])
+    assert validate_pdf_or_image(out.getvalue()) == "image/jpeg"

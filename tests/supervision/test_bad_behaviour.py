@@ -273,13 +273,18 @@ def test_draft_edit_delete_and_double_submits(reviewer: Any, enterprise_a: Any, 
         assert c.post(reverse("supervision:bad_behaviour_delete", args=[draft.pk])).status_code == 404
 
 
-def test_publishing_a_record_whose_period_is_over_is_refused(reviewer: Any, enterprise_a: Any) -> None:
+def test_publishing_with_a_start_already_past_is_refused(reviewer: Any, enterprise_a: Any) -> None:
+    """A backdated start would shorten the publicity served and bring early removal forward."""
     with at(START):
         rec = make_record(reviewer, enterprise_a)
-    with at(dt.date(2026, 9, 2)):
+    with at(START + dt.timedelta(days=1)):
         with pytest.raises(ValidationError) as exc:
             bb.publish(rec=rec, actor=reviewer)
-        assert "公示截止日期已过" in str(exc.value)
+        assert "公示开始日期已过" in str(exc.value)
+    with at(dt.date(2026, 9, 2)), pytest.raises(ValidationError):
+        bb.publish(rec=rec, actor=reviewer)
+    rec.refresh_from_db()
+    assert rec.status == BadBehaviourStatus.DRAFT
 
 
 def test_revoke_needs_a_reason_and_tells_the_enterprise(reviewer: Any, enterprise_a: Any, as_user: Any) -> None:

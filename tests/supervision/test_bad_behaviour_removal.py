@@ -225,12 +225,22 @@ def test_removal_permissions(
 
 
 def test_revoking_a_record_closes_its_open_application(reviewer: Any, enterprise_a: Any, as_user: Any) -> None:
+    """A submitted application is closed on record; an unsent draft (the enterprise's own) goes away."""
     rec = publish_record(reviewer, enterprise_a)
+    other = publish_record(reviewer, enterprise_a, decision_no="相劳专〔2026〕9号")
     with at(EARLIEST):
         apply(as_user(enterprise_a), rec)
+        submitted = RemovalApplication.objects.get(record=rec)
+        upload_evidence(as_user(enterprise_a), submitted)
+        bb.submit_removal(application=submitted, actor=enterprise_a)
+        apply(as_user(enterprise_a), other)
+        draft = RemovalApplication.objects.get(record=other)
         bb.revoke(rec=rec, reason="处理决定被撤销", actor=reviewer)
-        application = RemovalApplication.objects.get()
-        assert application.status == RemovalStatus.REJECTED and "已撤销" in application.decision_note
+        bb.revoke(rec=other, reason="登记有误", actor=reviewer)
+        submitted.refresh_from_db()
+        assert submitted.status == RemovalStatus.REJECTED and "已撤销" in submitted.decision_note
+        assert not RemovalApplication.objects.filter(pk=draft.pk).exists()
+        assert "提前移出申请随之终止" in Message.objects.filter(title__contains="相劳专〔2026〕9号").first().body
         resp = apply(as_user(enterprise_a), rec)
         assert "不在公示期内" in resp.content.decode()
 

@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from laowu.audit.models import AuditEvent
 from laowu.audit.services import Action
+from laowu.supervision import bad_behaviour as bb_services
 from laowu.supervision.credit import (
     CreditGrade,
     EventKind,
@@ -316,3 +317,24 @@ def test_save_rules_refuses_bad_values(reviewer: Any, data: dict[str, int], fiel
     assert field in exc.value.message_dict
     assert CreditRules.current().base_score == 100
     assert not AuditEvent.objects.filter(action=Action.CREDIT_RULES_SAVE).exists()
+
+
+def test_score_for_a_past_date_survives_a_later_revocation(reviewer: Any, enterprise_a: Any) -> None:
+    """Through the real services: revoking today does not rewrite what the score was last month."""
+    from tests.supervision.test_bad_behaviour import START, at, make_record
+
+    enterprise = enterprise_a.enterprise
+    with at(START):
+        rec = make_record(reviewer, enterprise_a, publish=True, grade="B", points=0)
+    during = START + dt.timedelta(days=10)
+    with at(START + dt.timedelta(days=40)):
+        before = credit_score(enterprise, on=during).score
+        bb_services.revoke(rec=rec, reason="处理决定被依法撤销", actor=reviewer)
+        assert credit_score(enterprise, on=during).score == before < CreditRules.current().base_score
+        assert credit_score(enterprise).score == CreditRules.current().base_score
+
+
+def test_score_date_has_a_floor(as_user: Any, reviewer: Any, enterprise_a: Any) -> None:
+    url = reverse("supervision:credit_detail", args=[enterprise_a.enterprise.pk])
+    page = as_user(reviewer).get(url, {"on": "0001-01-05"})
+    assert page.status_code == 200 and "计分日期不能早于2000-01-01" in page.content.decode()

@@ -16,6 +16,7 @@ import pytest
 import time_machine
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from laowu.audit.models import AuditEvent
@@ -257,6 +258,14 @@ def test_sms_failure_is_recorded_and_the_run_goes_on(
     assert event.username == reminders.CRON_USERNAME
     assert event.detail["sms_failed"] == 4 and event.detail["reminded"] == 4
 
+    # The next run, with the outbox working again, sends the failed SMS once — and no new message.
+    settings.LAOWU_SMS_OUTBOX = tmp_path / "outbox.jsonl"
+    again = run(before(9))
+    assert (again.reminded, again.sms_retried, again.sms_sent, again.sms_failed) == (0, 4, 4, 0)
+    assert len(outbox(settings.LAOWU_SMS_OUTBOX)) == 4 and Message.objects.count() == 4
+    assert ExpiryReminder.objects.filter(sms_sent=True, sms_error="").count() == 4
+    assert run(before(8)).sms_retried == 0 and len(outbox(settings.LAOWU_SMS_OUTBOX)) == 4
+
 
 def test_no_contact_phone_is_an_sms_error(info: BasicInfo, enterprise_a: Any, _sms_outbox: Path) -> None:
     type(enterprise_a.enterprise).objects.filter(pk=enterprise_a.enterprise_id).update(contact_phone="")
@@ -414,3 +423,28 @@ def test_homes_show_the_counts(as_user: Any, two_districts: dict[str, Any], ente
     assert "有 <strong>3</strong> 项证照将在90天内到期" in home
     committee = as_user(reviewer).get(reverse("core:home")).content.decode()
     assert "有 <strong>4</strong> 项证照将在90天内到期" in committee
+
+
+def test_home_page_counts_match_the_list_without_loading_it(reviewer: Any, enterprise_a: Any) -> None:
+    """The counts the home pages show agree with the list, whatever mix of dates is on file."""
+    from laowu.review.permissions import enterprises_in_scope
+    from laowu.supervision.reminders import expiring_items, expiry_counts
+
+    today = timezone.localdate()
+    for days in (-3650, -1, 0, 29, 61, 90, 91, 400):
+        info = approved_info(EnterpriseUserFactory(password="x"), reviewer)
+        BasicInfo.objects.filter(pk=info.pk).update(
+            qualification_valid_until=today + dt.timedelta(days=days), safety_license_valid_until=FAR
+        )
+    # One in a 变更: its approved date (from the snapshot) counts, not the one being edited.
+    owner = EnterpriseUserFactory(password="x")
+    changing = change_dates(
+        approved_info(owner, reviewer), owner, reviewer, qualification_valid_until=today + dt.timedelta(days=10)
+    )
+    workflow.start_change(filing=changing, actor=owner)
+    workflow.save_fields(filing=changing, data={"qualification_valid_until": FAR}, actor=owner)
+    scope = enterprises_in_scope(reviewer)
+    items = expiring_items(enterprises=scope)
+    expired = sum(1 for i in items if i.expired)
+    assert expiry_counts(enterprises=scope) == {"expiring_count": len(items) - expired, "expired_count": expired}
+    assert expired == 2 and len(items) - expired == 5

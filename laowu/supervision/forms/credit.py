@@ -32,6 +32,10 @@ class CreditSearchForm(forms.Form):
         return {"q": data.get("q", ""), "grade": data.get("grade", ""), "order": data.get("order", "")}
 
 
+# Nothing was recorded before the platform existed; far-off dates only overflow the date arithmetic.
+EARLIEST_SCORE_DATE = dt.date(2000, 1, 1)
+
+
 class CreditDateForm(ChineseFormMixin, forms.Form):
     on = forms.DateField(
         label="计分日期",
@@ -48,6 +52,8 @@ class CreditDateForm(ChineseFormMixin, forms.Form):
         value = self.cleaned_data.get("on")
         if value and value > timezone.localdate():
             raise ValidationError("计分日期不能晚于今天。")
+        if value and value < EARLIEST_SCORE_DATE:
+            raise ValidationError(f"计分日期不能早于{EARLIEST_SCORE_DATE:%Y-%m-%d}。")
         return value
 
     def date(self) -> dt.date:

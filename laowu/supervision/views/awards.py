@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from laowu.accounts.models import Role
@@ -70,7 +71,7 @@ def award_export(request: HttpRequest) -> HttpResponse:
                 a.enterprise.credit_code,
                 a.project.project_name if a.project_id else "",
                 a.reasons,
-                a.created_at.date().isoformat(),
+                timezone.localdate(a.created_at).isoformat(),
                 a.state_label,
                 a.decided_on.isoformat() if a.decided_on else "",
             ]

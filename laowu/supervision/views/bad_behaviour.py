@@ -303,12 +303,17 @@ def _detail(request: HttpRequest, rec: BadBehaviour, **forms: Any) -> HttpRespon
     removals = list(bb.visible_removals(user=user, rec=rec))
     open_app = next((a for a in removals if a.status in bb.OPEN_REMOVAL), None)
     today = timezone.localdate()
+    full_id = not enterprise_side and can_see_personal_data(user)
+    if full_id and rec.person_id_number:
+        # The full 身份证号 shows on this page only (also when it is shown again after a form
+        # error); each such view is on record.
+        record(action=Action.PERSONAL_DATA_VIEW, request=request, obj=rec)
     context: dict[str, Any] = {
         "rec": rec,
         "enterprise_side": enterprise_side,
         "can_manage": manage,
         "today": today,
-        "full_id": not enterprise_side and can_see_personal_data(user),
+        "full_id": full_id,
         "filing": rec,
         "filing_type": BadBehaviour.ATTACHABLE_CODE,
         "attachment_groups": attachments_by_kind(rec),
@@ -339,11 +344,7 @@ def _detail(request: HttpRequest, rec: BadBehaviour, **forms: Any) -> HttpRespon
 
 @role_required(E, R, S)
 def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    rec = access(request.user, BadBehaviour, pk)
-    if rec.person_id_number and not is_enterprise_user(request.user) and can_see_personal_data(request.user):
-        # The full 身份证号 shows here only; each such view is on record.
-        record(action=Action.PERSONAL_DATA_VIEW, request=request, obj=rec)
-    return _detail(request, rec)
+    return _detail(request, access(request.user, BadBehaviour, pk))
 
 
 # ---------------------------------------------------------------- 提前移出

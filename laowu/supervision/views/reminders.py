@@ -9,6 +9,7 @@ from django.contrib import messages as flash
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from laowu.accounts.models import Role
@@ -36,12 +37,14 @@ def _filters(request: HttpRequest) -> dict[str, str]:
     }
 
 
-def _reminder_note(sent: list[Any]) -> str:
+def _reminder_note(sent: list[Any], *, details: bool) -> str:
     if not sent:
         return ""
     last = sent[-1]
-    sms = "短信已发送" if last.sms_sent else (f"短信失败：{last.sms_error}" if last.sms_error else "短信未发送")
-    return f"{last.threshold}天提醒 {last.created_at:%Y-%m-%d}，{sms}"
+    # Why an SMS failed (provider replies, setting names) is for the committee only.
+    failed = f"短信失败：{last.sms_error}" if details else "短信发送失败"
+    sms = "短信已发送" if last.sms_sent else (failed if last.sms_error else "短信未发送")
+    return f"{last.threshold}天提醒 {timezone.localdate(last.created_at):%Y-%m-%d}，{sms}"
 
 
 @role_required(E, R, S)
@@ -88,7 +91,7 @@ def expiry_export(request: HttpRequest) -> HttpResponse:
                 item.days_left,
                 item.status_text,
                 "已过期" if item.expired else f"{item.threshold}天",
-                _reminder_note(sent.get(item.key, [])),
+                _reminder_note(sent.get(item.key, []), details=committee),
             ]
             yield [item.enterprise.name, item.enterprise.credit_code, *row] if committee else row
 

@@ -15,6 +15,7 @@ from laowu.accounts.models import Role
 from laowu.accounts.permissions import role_required
 from laowu.audit.services import Action, record
 from laowu.core.exports import xlsx_response
+from laowu.core.forms import error_text
 from laowu.core.pagination import paginate
 from laowu.review import services as workflow
 from laowu.review.permissions import access_own_filing, filings_in_scope
@@ -93,7 +94,7 @@ def project_select(request: HttpRequest) -> HttpResponse:
             request=request,
         )
     except (ValidationError, workflow.WorkflowError) as exc:
-        messages.error(request, exc.message if isinstance(exc, workflow.WorkflowError) else " ".join(exc.messages))
+        messages.error(request, error_text(exc))
         return redirect("contracts:new")
     messages.success(request, "已选择项目。请补充现场负责人等信息并上传劳务分包合同，然后点击“提交”。")
     return redirect(filing.get_absolute_url())

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 
 
 class ChineseFormMixin:
@@ -38,3 +39,20 @@ def optional_choice(label: str, choices: Any, *, all_label: str = "全部") -> f
         choices=[("", all_label), *choices],
         widget=forms.Select(attrs={"class": "input"}),
     )
+
+
+def error_text(exc: Exception) -> str:
+    """A service's refusal as one line for a message: a ValidationError's messages, or the
+    `message` of a state error (WorkflowError and its kind)."""
+    messages = getattr(exc, "messages", None)
+    return " ".join(messages) if messages is not None else str(getattr(exc, "message", exc))
+
+
+def add_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:
+    """A service's ValidationError on the form: field-keyed errors beside their fields (those
+    the form lacks above it), the rest above the form."""
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from laowu.accounts.models import Role
 from laowu.accounts.permissions import role_required
+from laowu.core.forms import error_text
 from laowu.core.http import client_ip
 from laowu.core.ratelimit import allow
 from laowu.review.models import Submission
@@ -75,7 +76,7 @@ def upload(request: HttpRequest, filing_type: str, pk: int) -> HttpResponse:
             filing=filing, kind=request.POST.get("kind", ""), upload=upload_file, actor=request.user, request=request
         )
     except (ValidationError, WorkflowError) as exc:
-        text = exc.message if isinstance(exc, WorkflowError) else " ".join(exc.messages)
+        text = error_text(exc)
         messages.error(request, f"“{upload_file.name}”上传失败：{text}")
     else:
         messages.success(request, f"“{attachment.original_name}”上传成功。")
@@ -90,7 +91,7 @@ def attachment_delete(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         remove_attachment(attachment=attachment, actor=request.user, request=request)
     except (ValidationError, WorkflowError) as exc:
-        messages.error(request, exc.message if isinstance(exc, WorkflowError) else " ".join(exc.messages))
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, f"已删除附件“{attachment.original_name}”。")
     return redirect(_back(request, filing.get_absolute_url()))

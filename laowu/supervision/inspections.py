@@ -26,6 +26,7 @@ from laowu.contracts.models import ProjectFiling
 from laowu.documents.services import missing_required_kinds
 from laowu.review.models import State
 from laowu.review.permissions import filings_in_scope, is_committee
+from laowu.review.services import WorkflowError
 
 from .messaging import send_message
 from .models import (
@@ -44,12 +45,8 @@ ITEM_FULL_MARKS = {code: full for code, _, full in INSPECTION_ITEMS}
 ITEM_LABELS = {code: label for code, label, _ in INSPECTION_ITEMS}
 
 
-class InspectionError(Exception):
-    """An action refused because of the record's state; the message is shown as is."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+class InspectionError(WorkflowError):
+    """An inspection action refused because of the record's state (shown as is)."""
 
 
 # ---------------------------------------------------------------- selectors

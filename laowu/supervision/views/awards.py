@@ -17,6 +17,7 @@ from laowu.accounts.permissions import role_required
 from laowu.audit.services import Action, record
 from laowu.contracts.models import ProjectFiling
 from laowu.core.exports import xlsx_response
+from laowu.core.forms import add_service_errors, error_text
 from laowu.core.pagination import paginate
 from laowu.documents.services import attachments_by_kind
 from laowu.enterprises.models import Enterprise
@@ -194,7 +195,7 @@ def award_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.withdraw(award=award, actor=request.user, request=request)
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        messages.error(request, error_text(exc))
         return redirect(award.get_absolute_url())
     messages.success(request, f"已撤回对“{services.subject_label(award)}”的推荐。")
     return redirect("supervision:award_list")
@@ -219,10 +220,9 @@ def award_decide(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except ValidationError as exc:
             if hasattr(exc, "error_dict"):
-                for field, errors in exc.error_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
+                add_service_errors(form, exc)
             else:
-                messages.error(request, " ".join(exc.messages))
+                messages.error(request, error_text(exc))
                 return redirect(award.get_absolute_url())
         else:
             messages.success(request, f"已登记评定结果：{award.state_label}。已通过站内消息告知企业。")

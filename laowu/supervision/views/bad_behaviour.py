@@ -17,6 +17,7 @@ from laowu.accounts.models import Role
 from laowu.accounts.permissions import role_required
 from laowu.audit.services import Action, record
 from laowu.core.exports import xlsx_response
+from laowu.core.forms import add_service_errors, error_text
 from laowu.core.pagination import paginate
 from laowu.core.validators import mask_id_number
 from laowu.documents.services import attachments_by_kind, missing_required_kinds
@@ -38,19 +39,6 @@ from ..permissions import access, access_for_change, can_manage
 
 E, R, S = Role.ENTERPRISE, Role.REVIEWER, Role.SUPERVISOR
 PUBLIC_PAGE_SIZE = 15
-
-
-def _errors(exc: ValidationError) -> str:
-    return " ".join(exc.messages)
-
-
-def _add_errors(form: Any, exc: ValidationError) -> None:
-    """Field-keyed errors beside their fields; the rest above the form."""
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 # ---------------------------------------------------------------- lists
@@ -217,7 +205,7 @@ def record_new(request: HttpRequest) -> HttpResponse:
         try:
             rec = bb.create_record(enterprise=enterprise, data=form.cleaned_data, actor=request.user, request=request)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "已保存为草稿。请上传处理决定书等附件，核对无误后点击“发布”。")
             return redirect(rec.get_absolute_url())
@@ -235,7 +223,7 @@ def record_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             bb.update_record(rec=rec, data=form.cleaned_data, actor=request.user, request=request)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "已保存。")
             return redirect(rec.get_absolute_url())
@@ -251,7 +239,7 @@ def record_delete(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         bb.delete_record(rec=rec, actor=request.user, request=request)
     except ValidationError as exc:
-        messages.error(request, _errors(exc))
+        messages.error(request, error_text(exc))
         return redirect(rec.get_absolute_url())
     messages.success(request, f"已删除不良行为记录草稿（{rec.decision_no}）。")
     return redirect("supervision:bad_behaviour_list")
@@ -264,7 +252,7 @@ def record_publish(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         rec = bb.publish(rec=rec, actor=request.user, request=request)
     except ValidationError as exc:
-        messages.error(request, "不能发布：" + _errors(exc))
+        messages.error(request, "不能发布：" + error_text(exc))
     else:
         messages.success(
             request,
@@ -283,9 +271,9 @@ def record_revoke(request: HttpRequest, pk: int) -> HttpResponse:
             bb.revoke(rec=rec, reason=form.cleaned_data["reason"], actor=request.user, request=request)
         except ValidationError as exc:
             if hasattr(exc, "error_dict"):
-                _add_errors(form, exc)
+                add_service_errors(form, exc)
             else:
-                messages.error(request, _errors(exc))
+                messages.error(request, error_text(exc))
                 return redirect(rec.get_absolute_url())
         else:
             messages.success(request, "已撤销，该记录不再公示；已通过站内消息告知企业。")
@@ -362,9 +350,9 @@ def removal_new(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except ValidationError as exc:
             if not hasattr(exc, "error_dict"):
-                messages.error(request, "不能申请：" + _errors(exc))
+                messages.error(request, "不能申请：" + error_text(exc))
                 return redirect(rec.get_absolute_url())
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "已保存申请。请上传整改证明材料，然后点击“提交”。")
             return redirect(rec.get_absolute_url())
@@ -387,9 +375,9 @@ def removal_save(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except ValidationError as exc:
             if not hasattr(exc, "error_dict"):
-                messages.error(request, _errors(exc))
+                messages.error(request, error_text(exc))
                 return redirect(rec.get_absolute_url())
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "已保存。")
             return redirect(rec.get_absolute_url())
@@ -403,7 +391,7 @@ def removal_submit(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         bb.submit_removal(application=application, actor=request.user, request=request)
     except ValidationError as exc:
-        messages.error(request, "不能提交：" + _errors(exc))
+        messages.error(request, "不能提交：" + error_text(exc))
     else:
         messages.success(request, "已提交，等待区劳务专委会审核。")
     return redirect(application.record.get_absolute_url())
@@ -430,9 +418,9 @@ def removal_decide(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except ValidationError as exc:
             if not hasattr(exc, "error_dict"):
-                messages.error(request, ("不能同意：" if decision == "approve" else "") + _errors(exc))
+                messages.error(request, ("不能同意：" if decision == "approve" else "") + error_text(exc))
                 return redirect(rec.get_absolute_url())
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(
                 request,

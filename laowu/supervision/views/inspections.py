@@ -18,6 +18,7 @@ from laowu.accounts.permissions import role_required
 from laowu.audit.services import Action, record
 from laowu.contracts.models import ProjectFiling
 from laowu.core.exports import xlsx_response
+from laowu.core.forms import error_text
 from laowu.core.pagination import paginate
 from laowu.documents.services import attachments_by_kind, missing_required_kinds
 from laowu.review.permissions import is_committee
@@ -29,10 +30,6 @@ from ..permissions import access, access_for_change, can_manage
 
 E, R, S = Role.ENTERPRISE, Role.REVIEWER, Role.SUPERVISOR
 PICKER_PAGE_SIZE = 10
-
-
-def _error_text(exc: ValidationError | svc.InspectionError) -> str:
-    return exc.message if isinstance(exc, svc.InspectionError) else " ".join(exc.messages)
 
 
 def _search(request: HttpRequest) -> tuple[InspectionSearchForm, Any]:
@@ -209,7 +206,7 @@ def inspection_issue(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         issued = svc.issue_inspection(inspection=inspection, actor=request.user, request=request)
     except (ValidationError, svc.InspectionError) as exc:
-        messages.error(request, "暂不能发出：" + _error_text(exc))
+        messages.error(request, "暂不能发出：" + error_text(exc))
     else:
         if issued.status == InspectionStatus.RECTIFYING:
             messages.success(
@@ -314,7 +311,7 @@ def reply_submit(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         submitted = svc.submit_reply(rectification=reply, actor=request.user, request=request)
     except (ValidationError, svc.InspectionError) as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
     else:
         text = f"已提交第{submitted.round}轮整改回复，等待区劳务专委会复查。"
         if submitted.late:

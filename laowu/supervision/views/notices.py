@@ -16,6 +16,7 @@ from laowu.accounts.models import Role
 from laowu.accounts.permissions import role_required
 from laowu.audit.services import Action, record
 from laowu.core.exports import xlsx_response
+from laowu.core.forms import error_text
 from laowu.core.pagination import paginate
 
 from .. import messaging, notices
@@ -26,10 +27,6 @@ from ..permissions import access
 E, R, S = Role.ENTERPRISE, Role.REVIEWER, Role.SUPERVISOR
 
 PUBLIC_LAYOUT = "supervision/notices/public_base.html"
-
-
-def _error_text(exc: ValidationError) -> str:
-    return "；".join(exc.messages)
 
 
 # ---------------------------------------------------------------- reviewers
@@ -113,7 +110,7 @@ def notice_publish(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         notices.publish_notice(notice=notice, actor=request.user, request=request)
     except ValidationError as exc:
-        flash.error(request, _error_text(exc))
+        flash.error(request, error_text(exc))
     else:
         flash.success(request, f"已发布“{notice.title}”，登录页和企业首页将显示该通知。")
     return _back(request, notice.pk)
@@ -126,7 +123,7 @@ def notice_unpublish(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         notices.unpublish_notice(notice=notice, actor=request.user, request=request)
     except ValidationError as exc:
-        flash.error(request, _error_text(exc))
+        flash.error(request, error_text(exc))
     else:
         flash.success(request, f"已撤下“{notice.title}”，可修改后重新发布。")
     return _back(request, notice.pk)
@@ -139,7 +136,7 @@ def notice_delete(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         notices.delete_notice(notice=notice, actor=request.user, request=request)
     except ValidationError as exc:
-        flash.error(request, _error_text(exc))
+        flash.error(request, error_text(exc))
     else:
         flash.success(request, f"已删除“{notice.title}”。")
     return redirect("supervision:notice_list")

@@ -14,7 +14,6 @@ from typing import Any
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 from django.utils import timezone
 
 from laowu.accounts.models import User
@@ -28,6 +27,7 @@ from laowu.personnel.models import SafetyOfficer, WageManager
 from laowu.personnel.services import create_person
 from laowu.review import services as workflow
 from laowu.review.models import Filing, State
+from laowu.supervision import notices
 from laowu.supervision.models import Notice
 
 SECOND_ENTERPRISE_PHONE = "13800000011"
@@ -146,15 +146,10 @@ class Command(BaseCommand):
             self._attach_required(project, owner)
             self._approve(project, owner, reviewer)
         if not Notice.objects.filter(title=NOTICE_TITLE).exists():
-            with transaction.atomic():
-                Notice.objects.create(
-                    title=NOTICE_TITLE,
-                    body=NOTICE_BODY,
-                    pinned=True,
-                    is_published=True,
-                    published_at=timezone.now(),
-                    created_by=reviewer,
-                )
+            notice = notices.create_notice(
+                data={"title": NOTICE_TITLE, "body": NOTICE_BODY, "pinned": True}, actor=reviewer
+            )
+            notices.publish_notice(notice=notice, actor=reviewer)
         self.stdout.write(f"行业监管演示数据：{enterprise.name}（账号 {owner.username}，各项信息均已审核通过）。")
 
     def _attach_required(self, filing: Filing, owner: User) -> None:

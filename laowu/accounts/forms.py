@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from captcha.fields import CaptchaField, CaptchaTextInput
@@ -219,6 +220,9 @@ class StaffCreateForm(ChineseFormMixin, PasswordPairMixin, forms.Form):
         widget=forms.TextInput(attrs=_input()),
     )
     display_name = forms.CharField(label="姓名", max_length=50, widget=forms.TextInput(attrs=_input()))
+    # Every staff role passes the form, so that a forged admin role reaches the service and
+    # is refused there with its reason and an audit row; the select offers only the roles
+    # the page may create (permissions.creatable_roles).
     role = forms.ChoiceField(
         label="角色",
         choices=[(r.value, r.label) for r in Role if r in STAFF_ROLES],
@@ -229,6 +233,11 @@ class StaffCreateForm(ChineseFormMixin, PasswordPairMixin, forms.Form):
         label="初始密码", strip=False, help_text=PASSWORD_HELP, widget=forms.PasswordInput(attrs=_input())
     )
     password2 = forms.CharField(label="确认密码", strip=False, widget=forms.PasswordInput(attrs=_input()))
+
+    def __init__(self, *args: Any, offered_roles: Iterable[str] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        offered = set(offered_roles)
+        self.fields["role"].widget.choices = [(v, label) for v, label in self.fields["role"].choices if v in offered]
 
     def clean_phone(self) -> str:
         value = self.cleaned_data["phone"].strip()

@@ -10,7 +10,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
-from .models import Role
+from .models import ADMIN_ROLES, COMMITTEE_ROLES, STAFF_ROLES, Role
 
 View = Callable[..., HttpResponse]
 
@@ -44,3 +44,50 @@ def can_manage_accounts(user: Any) -> bool:
 
 def can_manage_lockouts(user: Any) -> bool:
     return has_role(user, Role.SECADMIN)
+
+
+# 三员分立: the 系统管理员 manages the platform's working accounts, but not the admin
+# accounts themselves — otherwise one admin could make (or silence) the 审计管理员 who is
+# meant to watch them. Admin accounts are made and switched on/off only on the server
+# console (`manage.py create_staff`, `manage.py set_account_active`), where `actor` is None.
+ADMIN_ROLES_CONSOLE_ONLY = (
+    "三员管理账号（系统管理员、安全管理员、审计管理员）只能由服务器运维人员"
+    "在服务器控制台使用 {command} 命令{verb}，不能在页面上操作。"
+)
+
+
+def creatable_roles(actor: Any) -> frozenset[str]:
+    """The roles `actor` may give a new staff account; None is the server console."""
+    if actor is None:
+        return frozenset(STAFF_ROLES)
+    if has_role(actor, Role.SYSADMIN):
+        return frozenset(COMMITTEE_ROLES)
+    return frozenset()
+
+
+def staff_create_refusal(actor: Any, role: str) -> str | None:
+    """Why `actor` may not create a staff account with `role`, or None if allowed."""
+    if role not in STAFF_ROLES:
+        return "只能创建审核员、监管人员或三员管理账号；企业账号须由企业自行注册。"
+    if role in creatable_roles(actor):
+        return None
+    if role in ADMIN_ROLES:
+        return ADMIN_ROLES_CONSOLE_ONLY.format(command="create_staff", verb="创建")
+    return "您的角色无权创建工作人员账号。"
+
+
+def set_active_refusal(actor: Any, account: Any) -> str | None:
+    """Why `actor` may not enable/disable `account`, or None if allowed."""
+    if actor is None:
+        return None
+    if not has_role(actor, Role.SYSADMIN):
+        return "您的角色无权启用或停用账号。"
+    if account.pk == actor.pk:
+        return "不能停用自己的账号。"
+    if account.role in ADMIN_ROLES:
+        return ADMIN_ROLES_CONSOLE_ONLY.format(command="set_account_active", verb="启用或停用")
+    return None
+
+
+def can_set_account_active(actor: Any, account: Any) -> bool:
+    return set_active_refusal(actor, account) is None

@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 import logging
 import secrets
 from collections.abc import Iterable
+from typing import Any
 
 from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
@@ -30,17 +32,14 @@ from laowu.integrations.company_info import ProviderUnavailable, get_company_inf
 from laowu.integrations.company_info.base import CompanyInfo
 from laowu.integrations.sms import SmsDeliveryError, get_sms_backend
 
-from .models import STAFF_ROLES, District, Role, SmsCode, SmsPurpose, User
+from . import permissions
+from .models import District, Role, SmsCode, SmsPurpose, User
 
 log = logging.getLogger(__name__)
 
 
 class RateLimited(Exception):
     """A request refused by a rate limit; the message is shown to the user as is."""
-
-
-class SmsUnavailable(Exception):
-    pass
 
 
 # ---------------------------------------------------------------- registration
@@ -166,7 +165,9 @@ def request_password_reset_code(*, phone: str, request: HttpRequest | None = Non
     """Send a reset code if the number belongs to an active account.
 
     The caller shows the same reply either way, and the same limits apply to unknown
-    numbers, so nobody can probe which numbers are registered.
+    numbers, so nobody can probe which numbers are registered. A failed delivery is no
+    exception to that: it is logged and audited for the operators, while the caller again
+    gets the same reply (the next page offers 重新获取 after the 60 s wait).
     """
     from laowu.core.http import client_ip
 
@@ -175,6 +176,7 @@ def request_password_reset_code(*, phone: str, request: HttpRequest | None = Non
     ip = client_ip(request)
     purpose = SmsPurpose.PASSWORD_RESET
     with transaction.atomic(durable=True):
+        _serialize_sms_requests(phone=phone, ip=ip)
         last = SmsCode.objects.filter(phone=phone, purpose=purpose).order_by("-created_at").first()
         wait = settings.LAOWU_SMS_RESEND_SECONDS - (now - last.created_at).total_seconds() if last else 0
         if wait > 0:
@@ -222,16 +224,41 @@ def request_password_reset_code(*, phone: str, request: HttpRequest | None = Non
             result=Result.FAILURE,
             detail={"phone": mask_mobile(phone), "error": str(exc)[:200]},
         )
-        raise SmsUnavailable("短信发送失败，请稍后重试。") from exc
+        return
     SmsCode.objects.filter(pk=sms.pk).update(delivered=True)
+
+
+def _serialize_sms_requests(*, phone: str, ip: str | None) -> None:
+    """Make concurrent code requests for one phone (or from one IP) take turns, so the 60 s
+    resend, daily and hourly checks each see the rows the others wrote.
+
+    Locking the phone's existing rows would not do: the first request of the day has none.
+    PostgreSQL gets transaction-scoped advisory locks on the phone and the IP (taken in a
+    fixed order, so two requests never wait on each other crosswise). SQLite needs nothing:
+    its transactions start with BEGIN IMMEDIATE (settings), which already admits one writer
+    at a time.
+    """
+    if connection.vendor != "postgresql":
+        return
+    names = [f"laowu.sms.phone:{phone}", *([f"laowu.sms.ip:{ip}"] if ip else [])]
+    # Sorted by the lock number itself, so even two names sharing a number keep the order.
+    keys = sorted(
+        {int.from_bytes(hashlib.blake2b(n.encode(), digest_size=8).digest(), "big", signed=True) for n in names}
+    )
+    with connection.cursor() as cursor:
+        for key in keys:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
 
 
 def reset_password_with_code(*, phone: str, code: str, new_password: str, request: HttpRequest | None = None) -> User:
     now = timezone.now()
     error: str | None = None
+    password_error: ValidationError | None = None
     user = User.objects.filter(phone=phone, is_active=True).first()
-    if user is not None:
-        validate_password(new_password, user)
+    # Only the rules that are the same for everyone come before the code: the rule that
+    # compares the password with the account (UserAttributeSimilarityValidator) would
+    # answer differently for a registered number, so it waits until the code is proven.
+    validate_password(new_password)
     # The wrong-try counter must be committed even when the attempt fails, so the
     # outcome is decided inside the transaction and raised only after it commits.
     with transaction.atomic(durable=True):
@@ -254,11 +281,18 @@ def reset_password_with_code(*, phone: str, code: str, new_password: str, reques
             sms.save(update_fields=["wrong_tries", "voided"])
         else:
             assert user is not None
-            user.set_password(new_password)
-            user.password_changed_at = now
-            user.save(update_fields=["password", "password_changed_at"])
-            sms.used_at = now
-            sms.save(update_fields=["used_at"])
+            try:
+                validate_password(new_password, user)
+            except ValidationError as exc:
+                # The code stays valid (and untouched) for a second try with another password.
+                password_error = exc
+                error = "新密码不符合要求：" + "".join(exc.messages)
+            else:
+                user.set_password(new_password)
+                user.password_changed_at = now
+                user.save(update_fields=["password", "password_changed_at"])
+                sms.used_at = now
+                sms.save(update_fields=["used_at"])
         record(
             action=Action.PASSWORD_RESET,
             request=request,
@@ -267,6 +301,8 @@ def reset_password_with_code(*, phone: str, code: str, new_password: str, reques
             result=Result.FAILURE if error else Result.SUCCESS,
             detail={"phone": mask_mobile(phone), **({"reason": error} if error else {})},
         )
+    if password_error is not None:
+        raise ValidationError({"new_password1": password_error.messages})
     if error:
         raise ValidationError({"code": error})
     assert user is not None
@@ -289,8 +325,16 @@ def create_staff_account(
     actor: User | None = None,
     request: HttpRequest | None = None,
 ) -> User:
-    if role not in STAFF_ROLES:
-        raise ValidationError({"role": "只能创建审核员、监管人员或三员管理账号；企业账号须由企业自行注册。"})
+    refusal = permissions.staff_create_refusal(actor, role)
+    if refusal is not None:
+        # A refused attempt at an admin account is exactly what the 审计管理员 must see.
+        _record_refusal(
+            action=Action.STAFF_CREATE,
+            request=request,
+            actor=actor,
+            detail={"username": username.strip()[:150], "role": role[:20], "reason": refusal},
+        )
+        raise ValidationError({"role": refusal})
     if phone:
         validate_mobile(phone)
     user = User(username=username.strip(), role=role, display_name=display_name.strip(), phone=phone)
@@ -322,13 +366,51 @@ def create_staff_account(
     return user
 
 
-def set_account_active(*, account: User, active: bool, actor: User, request: HttpRequest | None = None) -> None:
-    if account.pk == actor.pk:
-        raise ValidationError("不能停用自己的账号。")
+def set_account_active(*, account: User, active: bool, actor: User | None, request: HttpRequest | None = None) -> None:
+    """Enable or disable an account. `actor` None is the server console (manage.py)."""
+    refusal = permissions.set_active_refusal(actor, account)
+    if refusal is not None:
+        _record_refusal(
+            action=Action.ACCOUNT_ACTIVE,
+            request=request,
+            actor=actor,
+            obj=account,
+            detail={"active": active, "reason": refusal},
+        )
+        raise ValidationError(refusal)
     with transaction.atomic(durable=True):
         User.objects.filter(pk=account.pk).update(is_active=active)
         account.is_active = active
-        record(action=Action.ACCOUNT_ACTIVE, request=request, user=actor, obj=account, detail={"active": active})
+        record(
+            action=Action.ACCOUNT_ACTIVE,
+            request=request,
+            user=actor,
+            username="manage.py" if actor is None else "",
+            obj=account,
+            detail={"active": active},
+        )
+
+
+def _record_refusal(
+    *,
+    action: str,
+    request: HttpRequest | None,
+    actor: User | None,
+    detail: dict[str, Any],
+    obj: Any = None,
+) -> None:
+    """Audit a refused request in its own transaction: the refusal is raised right after,
+    and the row must outlive it."""
+    with transaction.atomic(durable=True):
+        record(
+            action=action,
+            request=request,
+            user=actor,
+            username="manage.py" if actor is None else "",
+            obj=obj,
+            result=Result.FAILURE,
+            detail=detail,
+        )
 
 
 def unlock(*, username: str | None = None, ip_address: str | None = None, actor: User, request: HttpRequest) -> int:

@@ -13,10 +13,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from laowu.core.forms import add_service_errors
 from laowu.core.http import client_ip
 from laowu.core.pagination import paginate
 
-from . import selectors, services
+from . import permissions, selectors, services
 from .forms import (
     ForgotPasswordForm,
     LoginForm,
@@ -43,6 +44,7 @@ def lockout_response(
     """Shown by django-axes instead of the login result once the account or IP is locked."""
     username = (credentials or {}).get("username") or request.POST.get("username")
     until = selectors.locked_until(username=username, ip_address=client_ip(request))
+    # Only if the failure rows vanished in between (an unlock) is there no time to show.
     until_text = timezone.localtime(until).strftime("%H:%M") if until else "15分钟"
     form = LoginForm(request, initial={"username": username or ""})
     error = f"登录失败次数过多，账号已被锁定，请于 {until_text} 后重试，或通过“忘记密码”重置密码。"
@@ -104,8 +106,6 @@ def password_forgot(request: HttpRequest) -> HttpResponse:
             services.request_password_reset_code(phone=phone, request=request)
         except services.RateLimited as exc:
             form.add_error("phone", str(exc))
-        except services.SmsUnavailable as exc:
-            form.add_error(None, str(exc))
         else:
             request.session[RESET_PHONE_SESSION_KEY] = phone
             return redirect("accounts:password_reset")
@@ -117,8 +117,10 @@ def password_reset(request: HttpRequest) -> HttpResponse:
     phone = request.session.get(RESET_PHONE_SESSION_KEY)
     if not phone:
         return redirect("accounts:password_forgot")
-    user = User.objects.filter(phone=phone, is_active=True).first()
-    form = ResetPasswordForm(request.POST or None, user=user)
+    # No account is passed to the form: its password check must read the same whether or
+    # not the number is registered (the service checks the account-specific rule once the
+    # SMS code has proven the caller holds the phone).
+    form = ResetPasswordForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             services.reset_password_with_code(
@@ -128,7 +130,7 @@ def password_reset(request: HttpRequest) -> HttpResponse:
                 request=request,
             )
         except ValidationError as exc:
-            form.add_error(None, exc)
+            add_service_errors(form, exc)
         else:
             del request.session[RESET_PHONE_SESSION_KEY]
             messages.success(request, "密码已重置，请使用新密码登录。")
@@ -146,6 +148,8 @@ def user_list(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
     role = request.GET.get("role", "")
     page, query = paginate(request, selectors.user_list(q=q, role=role))
+    for account in page.object_list:
+        account.can_toggle = permissions.can_set_account_active(request.user, account)
     return render(
         request,
         "accounts/user_list.html",
@@ -155,7 +159,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
 
 @role_required(Role.SYSADMIN)
 def staff_create(request: HttpRequest) -> HttpResponse:
-    form = StaffCreateForm(request.POST or None)
+    form = StaffCreateForm(request.POST or None, offered_roles=permissions.creatable_roles(request.user))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -196,8 +200,7 @@ def user_set_active(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(Role.SECADMIN)
 def lockouts(request: HttpRequest) -> HttpResponse:
     page, query = paginate(request, selectors.active_lockouts())
-    rows = [{"attempt": a, "until": a.attempt_time + selectors.cooloff()} for a in page.object_list]
-    return render(request, "accounts/lockouts.html", {"page": page, "query": query, "rows": rows})
+    return render(request, "accounts/lockouts.html", {"page": page, "query": query})
 
 
 @require_POST

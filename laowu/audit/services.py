@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import models
+from django.db import models, transaction
 from django.http import HttpRequest
 
 from laowu.core.http import client_ip
@@ -92,3 +92,16 @@ def record(
         result=result,
         detail=detail or {},
     )
+
+
+def record_search(*, request: HttpRequest, filters: dict[str, Any], page: int) -> AuditEvent:
+    """The 审计管理员's own reading of the log is logged too: who looked for what, when.
+
+    Every request of the search page counts (opening it, each filter, each page turned).
+    """
+    with transaction.atomic(durable=True):
+        return record(
+            action=Action.AUDIT_VIEW,
+            request=request,
+            detail={"filters": {k: str(v) for k, v in filters.items() if v}, "page": page},
+        )

@@ -7,8 +7,8 @@ from laowu.accounts.models import Role
 from laowu.accounts.permissions import role_required
 from laowu.core.pagination import paginate
 
-from . import selectors
-from .forms import AuditSearchForm
+from . import selectors, services
+from .forms import AuditSearchForm, object_type_choices
 from .services import Action
 
 
@@ -16,9 +16,13 @@ from .services import Action
 def event_list(request: HttpRequest) -> HttpResponse:
     form = AuditSearchForm(request.GET or None)
     filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
-    page, query = paginate(request, selectors.audit_events(**{k: v for k, v in filters.items() if v}))
-    actions, roles = dict(Action.choices), dict(Role.choices)
+    filters = {k: v for k, v in filters.items() if v}
+    page, query = paginate(request, selectors.audit_events(**filters))
+    # Logged after the read, so the page shows the log as it stood when the search ran.
+    services.record_search(request=request, filters=filters, page=page.number)
+    actions, roles, types = dict(Action.choices), dict(Role.choices), dict(object_type_choices())
     for event in page.object_list:
         event.action_label = actions.get(event.action, event.action)
         event.role_label = roles.get(event.role, event.role)
+        event.object_type_label = types.get(event.object_type, event.object_type)
     return render(request, "audit/event_list.html", {"form": form, "page": page, "query": query})

@@ -128,7 +128,11 @@ class ProjectFiling(Filing):
     class Meta:
         verbose_name = "项目信息"
         ordering = ["-signed_date", "-id"]
-        indexes = [models.Index(fields=["enterprise", "state"]), models.Index(fields=["enterprise", "signed_date"])]
+        indexes = [
+            models.Index(fields=["enterprise", "state"]),
+            models.Index(fields=["enterprise", "signed_date"]),
+            models.Index(fields=["signed_date", "id"], name="project_signed_idx"),
+        ]
         constraints = [
             # A contract is filed once (a deleted, never-approved filing frees it again).
             models.UniqueConstraint(fields=["catalogue"], name="project_filing_catalogue_once"),

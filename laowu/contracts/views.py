@@ -17,6 +17,7 @@ from laowu.audit.services import Action, record
 from laowu.core.exports import xlsx_response
 from laowu.core.forms import error_text
 from laowu.core.pagination import paginate
+from laowu.core.search import search
 from laowu.review import services as workflow
 from laowu.review.permissions import access_own_filing, filings_in_scope
 from laowu.review.selectors import history
@@ -34,7 +35,7 @@ def _search(request: HttpRequest, qs: QuerySet[ProjectFiling]) -> tuple[ProjectS
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
         if data["q"]:
-            qs = qs.filter(Q(project_name__icontains=data["q"]) | Q(contract_no__icontains=data["q"]))
+            qs = search(qs, data["q"], text=("project_name", "contract_no"))
         if data["state"]:
             qs = qs.filter(state=data["state"])
         if data["signed_from"]:

@@ -1,17 +1,33 @@
 from __future__ import annotations
 
+import ipaddress
+
 from django.conf import settings
 from django.http import HttpRequest
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
     """The caller's IP: REMOTE_ADDR, or the right hop of X-Forwarded-For behind a known
-    number of our own proxies (never trust a client-supplied header blindly)."""
+    number of our own proxies (never trust a client-supplied header blindly).
+
+    django-axes calls this too (AXES_CLIENT_IP_CALLABLE), so a lockout, the audit row of the
+    same request and the SMS per-IP limit always name the same address.
+    """
     if request is None:
         return None
-    proxies = getattr(settings, "AXES_IPWARE_PROXY_COUNT", 0) or 0
+    proxies = getattr(settings, "LAOWU_PROXY_COUNT", 0) or 0
     if proxies:
         hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
-        if len(hops) >= proxies:
+        if len(hops) >= proxies and _is_ip(hops[-proxies]):
             return hops[-proxies]
     return request.META.get("REMOTE_ADDR") or None
+
+
+def _is_ip(value: str) -> bool:
+    # A malformed hop (a misconfigured proxy's "unknown") must not reach the IP columns of
+    # the audit log and the lockout records, which would refuse it mid-request.
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return True

@@ -1,17 +1,389 @@
+"""List pagination that costs the same on page 1 and on page 1,000 (issue 7).
+
+`Paginator` counts every matching row and reaches page N with OFFSET, so at province scale
+(a million people) each page scans up to the whole table. Here:
+
+- counts are bounded: at most COUNT_LIMIT rows are counted, beyond that the page says
+  "超过 10000 条";
+- numbered pages use OFFSET only while it stays within OFFSET_LIMIT rows;
+- 下一页 / 上一页 / 末页 are keyset cursors: the sort key of the last (first) row shown, so
+  the next page is `WHERE (updated_at, id) < (…) ORDER BY … LIMIT n` — an index range scan
+  whatever the depth.
+
+The queryset's order_by must end in a unique column (the primary key is appended if it
+does not). Same-direction orderings become one row comparison, which PostgreSQL answers
+from a composite index; mixed directions fall back to the OR-expanded comparison.
+"""
+
 from __future__ import annotations
 
+import base64
+import datetime as dt
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
-from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db.models import F, Field, Model, Q, QuerySet
+from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
+from django.http import HttpRequest, QueryDict
 
 PAGE_SIZE = 20
+COUNT_LIMIT = 10_000
+OFFSET_LIMIT = 10_000
+# The page numbers around the current one that get their own link.
+NUMBER_WINDOW = 3
+CURSOR_PARAMS = ("page", "after", "before", "last")
 
 
-def paginate(request: HttpRequest, qs: QuerySet[Any], per_page: int = PAGE_SIZE) -> tuple[Page, str]:
-    """The requested page (out-of-range numbers clamp) and the query string for page links."""
-    page = Paginator(qs, per_page).get_page(request.GET.get("page"))
+@dataclass
+class Page:
+    object_list: list[Any]
+    number: int
+    per_page: int
+    count: int  # exact up to COUNT_LIMIT
+    count_capped: bool  # more rows than COUNT_LIMIT: `count` is a floor
+    has_next: bool
+    has_previous: bool
+    next_query: str = ""
+    previous_query: str = ""
+    first_query: str = ""
+    last_query: str = ""
+    numbered: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def num_pages(self) -> int | None:
+        if self.count_capped:
+            return None
+        return max(1, -(-self.count // self.per_page))
+
+    @property
+    def start_index(self) -> int:
+        return (self.number - 1) * self.per_page + 1 if self.object_list else 0
+
+    def __iter__(self) -> Any:
+        return iter(self.object_list)
+
+    def __len__(self) -> int:
+        return len(self.object_list)
+
+
+@dataclass(frozen=True)
+class _Key:
+    path: str  # a field path or an annotation name
+    descending: bool
+    field: Field | None
+
+
+def _order_keys(qs: QuerySet[Any]) -> list[_Key] | None:
+    """The ordering as keys, or None when it holds expressions a cursor cannot carry."""
+    ordering = list(qs.query.order_by) or list(qs.model._meta.ordering)
+    keys: list[_Key] = []
+    for item in ordering:
+        if not isinstance(item, str) or item == "?":
+            return None
+        descending = item.startswith("-")
+        path = item.lstrip("-")
+        if path == "pk":
+            path = qs.model._meta.pk.name
+        keys.append(_Key(path, descending, _resolve_field(qs.model, path)))
+    pk_name = qs.model._meta.pk.name
+    if not keys or keys[-1].path != pk_name:
+        # Without a unique last key two rows could share a cursor and one would be skipped.
+        direction = keys[-1].descending if keys else True
+        keys.append(_Key(pk_name, direction, qs.model._meta.pk))
+    return keys
+
+
+def _resolve_field(model: type[Model], path: str) -> Field | None:
+    current: Any = model
+    found: Field | None = None
+    for part in path.split("__"):
+        try:
+            found = current._meta.get_field(part)
+        except (FieldDoesNotExist, AttributeError):
+            return None  # an annotation: its value is read off the row, untyped
+        if found.is_relation and found.related_model is not None:
+            current = found.related_model
+    if found is not None and found.is_relation:
+        return found.target_field  # type: ignore[union-attr, no-any-return]
+    return found
+
+
+def _row_value(row: Any, key: _Key) -> Any:
+    value = row
+    parts = key.path.split("__")
+    for i, part in enumerate(parts):
+        if value is None:
+            return None
+        last = i == len(parts) - 1
+        if last and key.field is not None and key.field.is_relation is False and hasattr(value, f"{part}_id"):
+            part = f"{part}_id"
+        value = getattr(value, part)
+    if isinstance(value, Model):
+        return value.pk
+    return value
+
+
+def _json_default(value: Any) -> Any:
+    # Full precision: DjangoJSONEncoder rounds datetimes to milliseconds, and a cursor a few
+    # microseconds early would skip the rows in between.
+    if isinstance(value, (dt.datetime, dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, (Decimal, uuid.UUID)):
+        return str(value)
+    raise TypeError(f"cannot put {type(value).__name__} in a cursor")
+
+
+def _encode(values: Sequence[Any]) -> str:
+    raw = json.dumps(list(values), default=_json_default, ensure_ascii=False, separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode(token: str, keys: list[_Key]) -> list[Any] | None:
+    """The cursor's values typed by their fields, or None for a malformed or foreign cursor."""
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        values = json.loads(raw)
+    except (ValueError, TypeError):
+        return None
+    if not isinstance(values, list) or len(values) != len(keys):
+        return None
+    typed = []
+    for key, value in zip(keys, values, strict=True):
+        if value is None:
+            return None
+        if key.field is not None:
+            try:
+                value = key.field.to_python(value)
+            except (ValidationError, TypeError, ValueError):
+                return None
+        typed.append(value)
+    return typed
+
+
+def _after(keys: list[_Key], values: list[Any], *, reverse: bool) -> Q:
+    """Rows strictly after `values` in the keys' order (before them with `reverse`)."""
+    directions = {k.descending for k in keys}
+    if len(directions) == 1:
+        descending = directions.pop() != reverse
+        lookup = TupleLessThan if descending else TupleGreaterThan
+        return Q(lookup(Tuple(*(F(k.path) for k in keys)), tuple(values)))
+    # Mixed directions have no single row comparison: (a > x) OR (a = x AND (b < y OR …)).
+    condition = Q()
+    for i in reversed(range(len(keys))):
+        key = keys[i]
+        op = "lt" if key.descending != reverse else "gt"
+        step = Q(**{f"{key.path}__{op}": values[i]})
+        condition = step if i == len(keys) - 1 else step | (Q(**{key.path: values[i]}) & condition)
+    return condition
+
+
+def _reversed(keys: list[_Key]) -> list[str]:
+    return [f"{'' if k.descending else '-'}{k.path}" for k in keys]
+
+
+def _query(params: QueryDict, **values: Any) -> str:
+    q = params.copy()
+    for name, value in values.items():
+        q[name] = str(value)
+    return q.urlencode()
+
+
+def paginate(request: HttpRequest, qs: QuerySet[Any] | list[Any], per_page: int = PAGE_SIZE) -> tuple[Page, str]:
+    """The requested page and the query string without paging parameters (for export links)."""
     params = request.GET.copy()
-    params.pop("page", None)
+    for name in CURSOR_PARAMS:
+        params.pop(name, None)
+    try:
+        number = max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        number = 1
+    if isinstance(qs, list):
+        return _list_page(qs, number, per_page, params), params.urlencode()
+
+    count = qs.order_by()[: COUNT_LIMIT + 1].count()
+    capped = count > COUNT_LIMIT
+    count = min(count, COUNT_LIMIT)
+    keys = _order_keys(qs)
+    if keys is not None:
+        qs = qs.order_by(*(("-" if k.descending else "") + k.path for k in keys))
+
+    after, before = request.GET.get("after"), request.GET.get("before")
+    values = None
+    if keys is not None and (after or before):
+        values = _decode(after or before or "", keys)
+    last_pages = -(-count // per_page) if count else 1
+
+    if keys is not None and values is not None and after:
+        rows = list(qs.filter(_after(keys, values, reverse=False))[: per_page + 1])
+        has_next, rows = len(rows) > per_page, rows[:per_page]
+        has_previous = True
+    elif keys is not None and values is not None and before:
+        rows = list(qs.filter(_after(keys, values, reverse=True)).order_by(*_reversed(keys))[: per_page + 1])
+        has_previous, rows = len(rows) > per_page, rows[:per_page]
+        rows.reverse()
+        has_next = True
+        if not has_previous:
+            number = 1
+    elif keys is not None and request.GET.get("last") and count:
+        # The tail of the list read backwards: as cheap as the first page.
+        tail = count - (last_pages - 1) * per_page if not capped else per_page
+        rows = list(qs.order_by(*_reversed(keys))[: per_page + 1])
+        has_previous = len(rows) > per_page
+        rows = rows[: min(per_page, tail)] if not capped else rows[:per_page]
+        rows.reverse()
+        has_next = False
+        number = last_pages if not capped else max(number, 2)
+    else:
+        # Numbered page: OFFSET, but never deeper than OFFSET_LIMIT rows.
+        max_number = max(1, OFFSET_LIMIT // per_page if capped else min(last_pages, OFFSET_LIMIT // per_page))
+        number = min(number, max_number)
+        start = (number - 1) * per_page
+        rows = list(qs[start : start + per_page + 1])
+        has_next, rows = len(rows) > per_page, rows[:per_page]
+        has_previous = number > 1
+
+    page = Page(rows, number, per_page, count, capped, has_next, has_previous)
+    page.first_query = _query(params, page=1)
+    if keys is not None and rows:
+        first_cursor = _encode([_row_value(rows[0], k) for k in keys])
+        last_cursor = _encode([_row_value(rows[-1], k) for k in keys])
+        if has_next:
+            page.next_query = _query(params, page=number + 1, after=last_cursor)
+        if has_previous:
+            page.previous_query = (
+                page.first_query if number == 2 else _query(params, page=number - 1, before=first_cursor)
+            )
+        if has_next:
+            page.last_query = _query(params, page=last_pages, last=1) if not capped else _query(params, last=1)
+    else:
+        if has_next:
+            page.next_query = _query(params, page=number + 1)
+            page.last_query = _query(params, page=min(last_pages, max(1, OFFSET_LIMIT // per_page)))
+        if has_previous:
+            page.previous_query = _query(params, page=number - 1)
+    if not capped and page.num_pages and page.num_pages > 1:
+        reachable = min(page.num_pages, OFFSET_LIMIT // per_page)
+        low, high = max(1, number - NUMBER_WINDOW), min(reachable, number + NUMBER_WINDOW)
+        page.numbered = [(n, _query(params, page=n)) for n in range(low, high + 1)]
+    return page, params.urlencode()
+
+
+def _list_page(items: list[Any], number: int, per_page: int, params: QueryDict) -> Page:
+    """An already-bounded list held in memory (e.g. a few hundred computed rows)."""
+    count = len(items)
+    last_pages = max(1, -(-count // per_page))
+    number = min(number, last_pages)
+    rows = items[(number - 1) * per_page : number * per_page]
+    page = Page(rows, number, per_page, count, False, number < last_pages, number > 1)
+    page.first_query = _query(params, page=1)
+    if page.has_next:
+        page.next_query = _query(params, page=number + 1)
+        page.last_query = _query(params, page=last_pages)
+    if page.has_previous:
+        page.previous_query = _query(params, page=number - 1)
+    low, high = max(1, number - NUMBER_WINDOW), min(last_pages, number + NUMBER_WINDOW)
+    if last_pages > 1:
+        page.numbered = [(n, _query(params, page=n)) for n in range(low, high + 1)]
+    return page
+
+
+def paginate_segments(
+    request: HttpRequest, segments: Sequence[list[Any] | QuerySet[Any]], per_page: int = PAGE_SIZE
+) -> tuple[Page, str]:
+    """One list made of consecutive parts: in-memory lists (already bounded) and querysets.
+
+    E.g. the credit list by score: the few scored enterprises below the base score, then
+    the many at the base score (a queryset in name order), then those above. The cursor
+    names the part and the position in it (a list index, or a keyset cursor in a
+    queryset), so 下一页 is as cheap at any depth; numbered pages use offsets within
+    OFFSET_LIMIT rows as `paginate` does."""
+    params = request.GET.copy()
+    for name in (*CURSOR_PARAMS, "at"):
+        params.pop(name, None)
+    try:
+        number = max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        number = 1
+    sizes, capped = [], False
+    keys: list[list[_Key] | None] = []
+    parts: list[list[Any] | QuerySet[Any]] = []
+    for part in segments:
+        if isinstance(part, list):
+            sizes.append(len(part))
+            keys.append(None)
+            parts.append(part)
+            continue
+        size = part.order_by()[: COUNT_LIMIT + 1].count()
+        capped = capped or size > COUNT_LIMIT
+        sizes.append(min(size, COUNT_LIMIT))
+        part_keys = _order_keys(part)
+        if part_keys is not None:
+            part = part.order_by(*(("-" if k.descending else "") + k.path for k in part_keys))
+        keys.append(part_keys)
+        parts.append(part)
+    count = min(sum(sizes), COUNT_LIMIT)
+    capped = capped or sum(sizes) > COUNT_LIMIT
+    last_pages = max(1, -(-count // per_page))
+
+    # Where the page starts: (part, list index or queryset offset, keyset values or None).
+    start: tuple[int, int, list[Any] | None] | None = None
+    at = request.GET.get("at", "")
+    if at and "." in at:
+        head, token = at.split(".", 1)
+        if head.isdigit() and int(head) < len(parts):
+            i = int(head)
+            if keys[i] is None and token.isdigit():
+                start = (i, int(token), None)
+            elif keys[i] is not None:
+                values = _decode(token, keys[i])  # type: ignore[arg-type]
+                if values is not None:
+                    start = (i, 0, values)
+    if start is None:
+        number = min(number, max(1, OFFSET_LIMIT // per_page if capped else min(last_pages, OFFSET_LIMIT // per_page)))
+        offset = (number - 1) * per_page
+        i = 0
+        while i < len(parts) - 1 and offset >= sizes[i]:
+            offset -= sizes[i]
+            i += 1
+        start = (i, offset, None)
+
+    rows: list[Any] = []
+    origin: list[int] = []
+    i, offset, values = start
+    while i < len(parts) and len(rows) <= per_page:
+        part, wanted = parts[i], per_page + 1 - len(rows)
+        if isinstance(part, list):
+            taken = part[offset : offset + wanted]
+        elif values is not None and keys[i] is not None:
+            taken = list(part.filter(_after(keys[i], values, reverse=False))[:wanted])  # type: ignore[arg-type]
+        else:
+            taken = list(part[offset : offset + wanted])
+        rows += taken
+        origin += [i] * len(taken)
+        i, offset, values = i + 1, 0, None
+    has_next = len(rows) > per_page
+    rows, origin = rows[:per_page], origin[:per_page]
+    page = Page(rows, number, per_page, count, capped, has_next, number > 1)
+    page.first_query = _query(params, page=1)
+    if has_next and rows:
+        last_part = origin[-1]
+        if keys[last_part] is None:
+            position = start[1] + origin.count(last_part) if last_part == start[0] else origin.count(last_part)
+            page.next_query = _query(params, page=number + 1, at=f"{last_part}.{position}")
+        else:
+            cursor = _encode([_row_value(rows[-1], k) for k in keys[last_part]])  # type: ignore[union-attr]
+            page.next_query = _query(params, page=number + 1, at=f"{last_part}.{cursor}")
+    if number > 1 and number - 1 <= OFFSET_LIMIT // per_page:
+        page.previous_query = _query(params, page=number - 1)
+    if not capped and last_pages > 1:
+        reachable = min(last_pages, OFFSET_LIMIT // per_page)
+        low, high = max(1, number - NUMBER_WINDOW), min(reachable, number + NUMBER_WINDOW)
+        page.numbered = [(n, _query(params, page=n)) for n in range(low, high + 1)]
+        if number < reachable:
+            page.last_query = _query(params, page=reachable)
     return page, params.urlencode()

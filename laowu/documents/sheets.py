@@ -93,7 +93,8 @@ def verification(submission: Submission) -> Verification:
     snapshot = submission.snapshot
     model = filing_model(snapshot["type"])
     rows = {r["name"]: r for r in snapshot["fields"]}
-    masks = model.VERIFY_MASKS if model else {}
+    # Personal data is masked on this public page even where a type forgot to say how.
+    masks = {**model.SENSITIVE_FIELDS, **model.VERIFY_MASKS} if model else {}
     names = (model.VERIFY_FIELDS if model else ()) or tuple(rows)
     fields = []
     for name in names:
@@ -103,7 +104,8 @@ def verification(submission: Submission) -> Verification:
             fields.append((rows[name]["label"], mask(value) if mask and value else value or "—"))
     filing = model.objects.filter(pk=submission.filing_id).first() if model else None
     if submission.status == SubmissionStatus.APPROVED and filing and filing.approved_submission_id == submission.pk:
-        valid, status = True, "有效"
+        # The workflow's word for the state, and what it means for whoever holds the sheet.
+        valid, status = True, "已通过（有效）"
         detail = "本表信息已经区劳务专委会审核通过，现行有效。"
         if filing.changing:
             detail += "企业正在办理信息变更，变更审核通过前本表继续有效。"

@@ -31,7 +31,8 @@ class Enterprise(models.Model):
 
     class Meta:
         verbose_name = "企业"
-        ordering = ["-created_at"]
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["created_at", "id"], name="enterprise_created_idx")]
 
     def __str__(self) -> str:
         return self.name

@@ -12,7 +12,7 @@ from django.utils import timezone
 from laowu.core.validators import validate_id_number, validate_mobile
 from laowu.documents.kinds import AttachmentKind
 from laowu.review.models import Filing, State
-from laowu.review.services import WorkflowError
+from laowu.review.services import WorkflowError, delete_refusal
 
 GENDERS = [("男", "男"), ("女", "女")]
 EDUCATIONS = [
@@ -63,6 +63,8 @@ class Person(Filing):
 
     ROLE_URL: ClassVar[str]  # URL segment of this role's pages
     SENSITIVE_FIELDS = {"id_number": "id", "mobile": "mobile"}
+    # The public verification page names the person only as far as needed to match the sheet.
+    VERIFY_MASKS = {"name": "name", "id_number": "id"}
 
     name = models.CharField("姓名", max_length=30)
     gender = models.CharField("性别", max_length=2, choices=GENDERS, blank=True)
@@ -85,6 +87,19 @@ class Person(Filing):
 
     def get_absolute_url(self) -> str:
         return reverse("personnel:edit", args=[self.ROLE_URL, self.pk])
+
+    def readonly_fields(self) -> frozenset[str]:
+        # Once approved, the 身份证号 is who this record is: its PersonClaim is keyed by it and
+        # released by it at 注销. Changing it in a 变更 would leave the old number's claim locked
+        # forever; a wrong number is corrected by 注销 and a new registration instead.
+        if self.approved_submission_id is not None:
+            return super().readonly_fields() | {"id_number"}
+        return super().readonly_fields()
+
+    @property
+    def deletable(self) -> bool:
+        """删除 is offered (list, confirmation page) exactly when the workflow would do it."""
+        return not delete_refusal(self)
 
     def declare_problems(self) -> list[str]:
         problems = []
@@ -145,6 +160,7 @@ class SafetyOfficer(Person):
         "issuer",
         "education",
     )
+    VERIFY_FIELDS = ("name", "id_number", "cert_no", "cert_category", "valid_until", "issuer")
 
     cert_no = models.CharField("安全生产考核合格证书编号", max_length=40, blank=True)
     cert_category = models.CharField("证书类别", max_length=2, choices=SAFETY_CATEGORIES, blank=True)
@@ -153,7 +169,11 @@ class SafetyOfficer(Person):
 
     class Meta:
         verbose_name = "安全员"
-        indexes = [models.Index(fields=["enterprise", "state"]), models.Index(fields=["id_number"])]
+        indexes = [
+            models.Index(fields=["enterprise", "state"]),
+            models.Index(fields=["id_number"]),
+            models.Index(fields=["updated_at", "id"], name="safety_updated_idx"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["enterprise", "id_number"],
@@ -185,13 +205,18 @@ class WageManager(Person):
         *PERSON_ATTACHMENTS_OPTIONAL,
     )
     SNAPSHOT_FIELDS = ("name", "gender", "id_number", "mobile", "cert_no", "issue_date", "issuer", "education")
+    VERIFY_FIELDS = ("name", "id_number", "cert_no", "issue_date", "issuer")
 
     cert_no = models.CharField("培训合格证书编号", max_length=40, blank=True)
     issuer = models.CharField("发证单位", max_length=100, blank=True)
 
     class Meta:
         verbose_name = "劳资专管员"
-        indexes = [models.Index(fields=["enterprise", "state"]), models.Index(fields=["id_number"])]
+        indexes = [
+            models.Index(fields=["enterprise", "state"]),
+            models.Index(fields=["id_number"]),
+            models.Index(fields=["updated_at", "id"], name="wage_updated_idx"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["enterprise", "id_number"],

@@ -2,8 +2,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
+from laowu.core.search import Related, search
+from laowu.enterprises.models import Enterprise
 from laowu.review.permissions import filings_in_scope
 
 from .models import Person
@@ -11,14 +13,9 @@ from .models import Person
 
 def person_list(*, user: Any, model: type[Person], q: str = "", state: str = "") -> QuerySet[Person]:
     qs = filings_in_scope(user, model).select_related("enterprise").order_by("-updated_at", "-id")
-    q = q.strip()
-    if q:
-        qs = qs.filter(
-            Q(name__icontains=q)
-            | Q(id_number__icontains=q.upper())
-            | Q(cert_no__icontains=q)
-            | Q(enterprise__name__icontains=q)
-        )
+    qs = search(
+        qs, q, text=("name", "cert_no"), codes=("id_number",), related=(Related("enterprise", Enterprise, "name"),)
+    )
     if state:
         qs = qs.filter(state=state)
     return qs

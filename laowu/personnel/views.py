@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from laowu.accounts.models import Role
 from laowu.accounts.permissions import role_required
@@ -91,12 +91,19 @@ def person_edit(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     form = form_class(
         request.POST or None, instance=person, enterprise_id=person.enterprise_id, editable=person.is_editable
     )
+    # Read-only fields (the 身份证号 once approved) are shown disabled, so a forged POST value
+    # is replaced by the stored one; the service skips them as well.
+    readonly = person.readonly_fields()
+    for name in readonly & form.fields.keys():
+        form.fields[name].disabled = True
+    if "id_number" in readonly and person.is_editable:
+        form.fields["id_number"].help_text = "已审核通过的人员不能修改身份证号；如登记有误，请注销后重新登记。"
     if request.method == "POST":
         if not person.is_editable:
             messages.error(request, f"当前状态为“{person.state_label}”，不能修改。")
             return redirect(person.get_absolute_url())
         if form.is_valid():
-            data = {k: v for k, v in form.cleaned_data.items() if k != "consent"}
+            data = {k: v for k, v in form.cleaned_data.items() if k != "consent" and k not in readonly}
             try:
                 update_person(person=person, data=data, actor=request.user, request=request)
             except workflow.WorkflowError as exc:
@@ -120,17 +127,31 @@ def person_edit(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
             "kind": kind,
             "problems": workflow.declare_problems(person) if person.is_editable else [],
             "history": history(person),
-            "can_delete": person.approved_submission_id is None and person.is_editable,
+            "can_delete": person.deletable,
             "can_deregister": person.state == State.APPROVED,
         },
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @role_required(Role.ENTERPRISE)
 def person_delete(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    """删除: GET asks for confirmation (a page without JavaScript, a dialog with it); POST deletes."""
     model = _model(kind)
     person = access_own_filing(request.user, model, pk)
+    if request.method == "GET":
+        # The dialog loads the same view with partial=1 and shows just the question.
+        partial = request.GET.get("partial") == "1"
+        return render(
+            request,
+            "personnel/_delete_confirm.html" if partial else "personnel/delete_confirm.html",
+            {
+                "person": person,
+                "kind": kind,
+                "label": model.FILING_LABEL,
+                "refusal": workflow.delete_refusal(person),
+            },
+        )
     try:
         workflow.delete_filing(filing=person, actor=request.user, request=request)
     except workflow.WorkflowError as exc:

@@ -4,7 +4,9 @@ import datetime as dt
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
+
+from laowu.core.search import Related, search
 
 from .models import Filing, Submission, SubmissionStatus
 from .permissions import submissions_in_scope
@@ -35,9 +37,17 @@ def review_queue(
     if filing_type:
         ct = content_type_for(filing_type)
         qs = qs.filter(filing_type=ct) if ct else qs.none()
-    if q:
-        qs = qs.filter(
-            Q(title__icontains=q) | Q(enterprise__name__icontains=q) | Q(enterprise__credit_code__icontains=q)
+    if q := q.strip():
+        from laowu.enterprises.models import Enterprise  # enterprises builds on review
+
+        qs = search(
+            qs,
+            q,
+            text=("title",),
+            related=(
+                Related("enterprise", Enterprise, "name"),
+                Related("enterprise", Enterprise, "credit_code", code=True),
+            ),
         )
     if date_from:
         qs = qs.filter(declared_at__date__gte=date_from)

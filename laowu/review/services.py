@@ -43,6 +43,7 @@ _STATE_MESSAGES = {
     State.APPROVED: "该信息已审核通过。",
     State.REJECTED: "该信息已被退回。",
     State.DRAFT: "该信息为草稿（未申报或已撤回）。",
+    State.DEREGISTERED: "该信息已注销，记录仅供查阅。",
 }
 
 
@@ -248,14 +249,25 @@ def deregister(*, filing: Filing, actor: Any, request: HttpRequest | None = None
     return locked
 
 
+def delete_refusal(filing: Filing) -> str:
+    """Why 删除 is refused for the filing in its state, or "" when it may be deleted.
+
+    The same rule decides whether pages offer 删除 and whether `delete_filing` does it.
+    """
+    if filing.approved_submission_id is not None:
+        return "已审核通过的信息不能删除，请使用“注销”。"
+    if not filing.is_editable:
+        return f"当前状态为“{filing.state_label}”，不能删除。如需删除，请先撤回。"
+    return ""
+
+
 def delete_filing(*, filing: Filing, actor: Any, request: HttpRequest | None = None) -> None:
     """删除: only a record never approved, and not under review. Its submissions stay as history."""
     with transaction.atomic(durable=True):
         locked = _lock(filing)
-        if locked.approved_submission_id is not None:
-            raise WorkflowError("已审核通过的信息不能删除，请使用“注销”。")
-        if not locked.is_editable:
-            raise WorkflowError(f"当前状态为“{locked.state_label}”，不能删除。如需删除，请先撤回。")
+        refusal = delete_refusal(locked)
+        if refusal:
+            raise WorkflowError(refusal)
         record(action=Action.FILING_DELETE, request=request, user=actor, obj=locked)
         locked.attachments.all().delete()
         locked.on_inactive()

@@ -6,7 +6,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -17,6 +17,7 @@ from laowu.accounts.permissions import role_required
 from laowu.audit.services import Action, record
 from laowu.core.exports import xlsx_response
 from laowu.core.pagination import paginate
+from laowu.core.search import search
 from laowu.core.validators import MASKS, mask_mobile
 from laowu.enterprises.models import Enterprise
 
@@ -187,16 +188,40 @@ def masked_snapshot(request: HttpRequest, submission: Submission) -> dict[str, A
     return snapshot
 
 
+def masked_changes(
+    request: HttpRequest, changes: dict[str, list[dict[str, str]]], *snapshots: dict[str, Any]
+) -> dict[str, list[dict[str, str]]]:
+    """The diff's old and new values under the same rule as `masked_snapshot`.
+
+    The diff is computed on the full values (a change in the masked-out digits is still a
+    change) and masked afterwards; its rows carry only the label, so the mask is found by
+    label in the snapshots compared. The full view is audited by `masked_snapshot`.
+    """
+    if can_see_personal_data(request.user):
+        return changes
+    masks = {row["label"]: row["mask"] for s in snapshots for row in s.get("fields", []) if row.get("mask")}
+    if not masks:
+        return changes
+
+    def hide(label: str, value: str) -> str:
+        return MASKS[masks[label]](value) if label in masks and value else value
+
+    fields = [{**c, "old": hide(c["label"], c["old"]), "new": hide(c["label"], c["new"])} for c in changes["fields"]]
+    return {**changes, "fields": fields}
+
+
 def _render_submission(
     request: HttpRequest, submission: Submission, reject_form: RejectForm, status: int = 200
 ) -> HttpResponse:
     previous = selectors.previous_approved(submission)
     snapshot = masked_snapshot(request, submission)
+    before = previous.snapshot if previous else None
+    changes = diff(before, submission.snapshot)
     context = {
         "submission": submission,
         "snapshot": snapshot,
         "previous": previous,
-        "changes": diff(previous.snapshot if previous else None, submission.snapshot),
+        "changes": masked_changes(request, changes, submission.snapshot, *([before] if before else [])),
         "history": selectors.history(submission),
         "enterprise": submission.enterprise,
         "can_decide": can_review(request.user) and submission.status == SubmissionStatus.PENDING,
@@ -247,7 +272,7 @@ def _enterprise_search(request: HttpRequest) -> tuple[str, QuerySet[Enterprise]]
     q = request.GET.get("q", "").strip()
     qs = enterprises_in_scope(request.user).select_related("district").order_by("-created_at", "-id")
     if q:
-        qs = qs.filter(Q(name__icontains=q) | Q(credit_code__icontains=q.upper()) | Q(contact_name__icontains=q))
+        qs = search(qs, q, text=("name", "contact_name"), codes=("credit_code",))
     return q, qs
 
 

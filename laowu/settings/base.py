@@ -125,7 +125,13 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_LOCKOUT_CALLABLE = "laowu.accounts.views.lockout_response"
-AXES_IPWARE_PROXY_COUNT = env.int("LAOWU_PROXY_COUNT", default=0)
+# How many of our own reverse proxies (nginx, a load balancer) stand in front of the app.
+# 0: the caller is REMOTE_ADDR. N: the caller is the Nth hop from the right of
+# X-Forwarded-For, the one our outermost proxy appended; anything further left was sent by
+# the client and is not trusted. Lockouts, the audit log and the SMS per-IP limit all ask
+# laowu.core.http.client_ip, so they agree on who the caller is.
+LAOWU_PROXY_COUNT = env.int("LAOWU_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "laowu.core.http.client_ip"
 AXES_VERBOSE = False
 
 LANGUAGE_CODE = "zh-hans"
@@ -212,3 +218,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"axes": {"level": "WARNING"}, "weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }
+
+# The statistics dashboard aggregates whole tables: at province scale it is computed at most
+# once per this many seconds per scope and filter, and says when it was computed. 0 = live.
+LAOWU_STATISTICS_CACHE_SECONDS = env.int("LAOWU_STATISTICS_CACHE_SECONDS", default=300)

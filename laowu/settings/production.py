@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.module_loading import import_string
 
 from .base import *  # noqa: F403
 from .base import CAPTCHA_TEST_MODE, PRIVATE_MEDIA_ROOT, env
@@ -27,14 +28,36 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 LAOWU_DEMO_DATA_ALLOWED = False
 
+# Attachments: the private folder on local disk by default; any Django storage class
+# otherwise (e.g. storages.backends.s3.S3Storage for S3-compatible object storage such as
+# 阿里云 OSS or 腾讯云 COS — its package is not in requirements.txt: install it on the
+# server, see README). Checked here so a typo or a missing package stops the start rather
+# than the first upload.
+_FILE_STORAGE = "django.core.files.storage.FileSystemStorage"
+_storage_backend = env.str("LAOWU_STORAGE_BACKEND", default=_FILE_STORAGE)
+try:
+    _storage_options = env.json("LAOWU_STORAGE_OPTIONS", default={})
+except ValueError:
+    _storage_options = None
+if not isinstance(_storage_options, dict):
+    raise ImproperlyConfigured('LAOWU_STORAGE_OPTIONS 必须是 JSON 对象，例如 {"bucket_name": "laowu"}。')
+try:
+    import_string(_storage_backend)
+except ImportError as exc:
+    raise ImproperlyConfigured(
+        f"无法加载附件存储后端 LAOWU_STORAGE_BACKEND={_storage_backend}：{exc}。"
+        "使用 S3 兼容对象存储须先在服务器上安装 django-storages[s3]。"
+    ) from exc
+if not _storage_options and _storage_backend == _FILE_STORAGE:
+    # Only the file system takes a folder; for other backends "location" means something
+    # else (an S3 key prefix), so an absolute local path must not leak into it.
+    _storage_options = {"location": str(PRIVATE_MEDIA_ROOT)}
 STORAGES = {
-    "default": {
-        "BACKEND": env.str("LAOWU_STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage"),
-        "OPTIONS": env.json("LAOWU_STORAGE_OPTIONS", default={}) or {"location": str(PRIVATE_MEDIA_ROOT)},
-    },
+    "default": {"BACKEND": _storage_backend, "OPTIONS": _storage_options},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
+# Redis (the `redis` package is pinned in requirements.txt): the cache and the sessions.
 _redis = env.str("REDIS_URL", default="")
 if _redis:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _redis}}

@@ -29,3 +29,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # "database table is locked" when the browser sends two requests at once.
     LAOWU_DATA_DIR_FOR_TESTS.mkdir(parents=True, exist_ok=True)
     DATABASES["default"]["TEST"] = {"NAME": str(LAOWU_DATA_DIR_FOR_TESTS / f"test-{os.getpid()}.sqlite3")}  # noqa: F405
+
+# Tests change data between two looks at the dashboard; its cache has a test of its own.
+LAOWU_STATISTICS_CACHE_SECONDS = 0

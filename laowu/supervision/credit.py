@@ -122,8 +122,12 @@ def _ids(enterprises: Iterable[Enterprise | int]) -> list[int]:
     return [e if isinstance(e, int) else e.pk for e in enterprises]
 
 
+def _bad_behaviour_qs(on: dt.date, rules: CreditRules) -> QuerySet[BadBehaviour]:
+    return BadBehaviour.objects.in_publicity(on)
+
+
 def _bad_behaviour_events(ids: list[int], on: dt.date, rules: CreditRules) -> Iterator[tuple[int, CreditEvent]]:
-    qs = BadBehaviour.objects.in_publicity(on).filter(enterprise_id__in=ids)
+    qs = _bad_behaviour_qs(on, rules).filter(enterprise_id__in=ids)
     for b in qs.only("id", "enterprise_id", "grade", "category", "decision_no", "points", "publicity_start"):
         by_grade = grade_deduction(b.grade, rules)
         by_points = b.points * rules.per_point
@@ -145,16 +149,24 @@ def _bad_behaviour_events(ids: list[int], on: dt.date, rules: CreditRules) -> It
         )
 
 
-def _inspection_events(ids: list[int], on: dt.date, rules: CreditRules) -> Iterator[tuple[int, CreditEvent]]:
+def _inspection_qs(on: dt.date, rules: CreditRules) -> QuerySet[Inspection]:
     # Counted from the inspection day for `inspection_window_days` days (day 1 is the inspection day).
     window_start = on - dt.timedelta(days=rules.inspection_window_days)
     overdue_now = Q(status=InspectionStatus.RECTIFYING, deadline__lt=on)
-    qs = (
-        Inspection.objects.filter(enterprise_id__in=ids, inspected_on__lte=on)
+    return (
+        Inspection.objects.filter(inspected_on__lte=on)
         .exclude(status=InspectionStatus.DRAFT)
         # An outstanding overdue notice counts however old the inspection; the rest within the window.
         .filter(overdue_now | Q(inspected_on__gt=window_start))
         .filter(overdue_now | Q(total_score__lt=rules.inspection_pass_mark) | Q(replied_late=True))
+    )
+
+
+def _inspection_events(ids: list[int], on: dt.date, rules: CreditRules) -> Iterator[tuple[int, CreditEvent]]:
+    window_start = on - dt.timedelta(days=rules.inspection_window_days)
+    qs = (
+        _inspection_qs(on, rules)
+        .filter(enterprise_id__in=ids)
         .select_related("project")
         .only(
             "id",
@@ -211,16 +223,19 @@ def _inspection_events(ids: list[int], on: dt.date, rules: CreditRules) -> Itera
             )
 
 
-def _award_events(ids: list[int], on: dt.date, rules: CreditRules) -> Iterator[tuple[int, CreditEvent]]:
+def _award_qs(on: dt.date, rules: CreditRules) -> QuerySet[AwardModel]:
     # The last `award_window_years` award years, this year included.
+    return AwardModel.objects.filter(
+        status=AwardStatus.GRANTED,
+        year__gt=on.year - rules.award_window_years,
+        year__lte=on.year,
+    ).filter(Q(decided_on__isnull=True) | Q(decided_on__lte=on))
+
+
+def _award_events(ids: list[int], on: dt.date, rules: CreditRules) -> Iterator[tuple[int, CreditEvent]]:
     qs = (
-        AwardModel.objects.filter(
-            enterprise_id__in=ids,
-            status=AwardStatus.GRANTED,
-            year__gt=on.year - rules.award_window_years,
-            year__lte=on.year,
-        )
-        .filter(Q(decided_on__isnull=True) | Q(decided_on__lte=on))
+        _award_qs(on, rules)
+        .filter(enterprise_id__in=ids)
         .select_related("project")
         .only("id", "enterprise_id", "year", "title", "decided_on", "project__project_name")
     )
@@ -311,6 +326,82 @@ def _with_scores(
         yield enterprise, scores[enterprise.pk]
 
 
+def _moved_scores(qs: QuerySet[Enterprise], on: dt.date, rules: CreditRules) -> dict[int, CreditScore]:
+    """The scores of the enterprises of `qs` that have any event on `on`: every other one
+    has exactly the base score. At province scale these are a few percent of the list, so a
+    grade or a score order costs scoring them, not every enterprise."""
+    scope = qs.order_by().values("pk")
+    ids: set[int] = set()
+    for events in (_bad_behaviour_qs, _inspection_qs, _award_qs):
+        ids.update(events(on, rules).filter(enterprise__in=scope).order_by().values_list("enterprise_id", flat=True))
+    scores: dict[int, CreditScore] = {}
+    batch = sorted(ids)
+    for start in range(0, len(batch), BATCH_SIZE):
+        scores.update(credit_scores(batch[start : start + BATCH_SIZE], on=on, rules=rules))
+    return scores
+
+
+def base_score(enterprise_id: int, on: dt.date, rules: CreditRules) -> CreditScore:
+    return CreditScore(
+        enterprise_id=enterprise_id,
+        on=on,
+        base=rules.base_score,
+        score=rules.base_score,
+        grade=grade_for(rules.base_score, rules),
+        events=(),
+    )
+
+
+def scored_segments(
+    qs: QuerySet[Enterprise],
+    *,
+    grade: str = "",
+    order: str = "",
+    on: dt.date | None = None,
+    rules: CreditRules | None = None,
+) -> list[list[tuple[Enterprise, CreditScore]] | QuerySet[Enterprise]]:
+    """The list kept to one grade and/or sorted by score, as consecutive segments.
+
+    Enterprises with events are scored and held in memory; the others all have the base
+    score, so they stay a queryset ordered by name (whose rows the caller scores per page,
+    with `credit_scores`, which gives them the base score). Ordered by score, the base-score
+    block sits between the lower and the higher scores."""
+    on = on or timezone.localdate()
+    rules = rules or CreditRules.current()
+    moved = _moved_scores(qs, on, rules)
+    base = rules.base_score
+    base_grade = grade_for(base, rules)
+    off_grade = [pk for pk, sc in moved.items() if grade and sc.grade != grade]
+    if order not in ("score", "-score"):
+        if grade and grade != base_grade:
+            rows = [(e, moved[e.pk]) for e in qs.filter(pk__in=[pk for pk in moved if pk not in off_grade])]
+            return [rows]
+        return [qs.exclude(pk__in=off_grade) if off_grade else qs]
+    chosen = {pk: sc for pk, sc in moved.items() if not grade or sc.grade == grade}
+    off_base = [pk for pk, sc in moved.items() if sc.score != base]
+    enterprises = {e.pk: e for e in qs.filter(pk__in=[pk for pk, sc in chosen.items() if sc.score != base])}
+    descending = order == "-score"
+    scored = sorted(
+        ((enterprises[pk], sc) for pk, sc in chosen.items() if pk in enterprises),
+        key=lambda row: (row[1].score, row[0].name, row[0].pk),
+        reverse=descending,
+    )
+    below = [row for row in scored if row[1].score < base]
+    above = [row for row in scored if row[1].score > base]
+    segments: list[list[tuple[Enterprise, CreditScore]] | QuerySet[Enterprise]] = []
+    middle = qs.exclude(pk__in=off_base) if off_base else qs
+    if descending:
+        middle = middle.order_by("-name", "-id")
+    include_middle = not grade or grade == base_grade
+    for part in (above, middle, below) if descending else (below, middle, above):
+        if isinstance(part, list):
+            if part:
+                segments.append(part)
+        elif include_middle:
+            segments.append(part)
+    return segments
+
+
 def scored_list(
     qs: QuerySet[Enterprise],
     *,
@@ -318,16 +409,15 @@ def scored_list(
     order: str = "",
     on: dt.date | None = None,
     rules: CreditRules | None = None,
-) -> list[tuple[Enterprise, CreditScore]]:
-    """All enterprises of `qs` scored, kept to one grade and/or sorted by score.
-
-    A grade filter or a score order needs every enterprise's score, so this scores the
-    whole list in batches; without them the page scores only its own rows (`credit_scores`).
-    """
-    rows = [row for row in scored_in_batches(qs, on=on, rules=rules) if not grade or row[1].grade == grade]
-    if order in ("score", "-score"):
-        rows.sort(key=lambda row: (row[1].score, row[0].name), reverse=order == "-score")
-    return rows
+) -> Iterator[tuple[Enterprise, CreditScore]]:
+    """Every row of `scored_segments`, scored (for the export)."""
+    on = on or timezone.localdate()
+    rules = rules or CreditRules.current()
+    for segment in scored_segments(qs, grade=grade, order=order, on=on, rules=rules):
+        if isinstance(segment, list):
+            yield from segment
+        else:
+            yield from scored_in_batches(segment, on=on, rules=rules)
 
 
 # ---------------------------------------------------------------- the rules

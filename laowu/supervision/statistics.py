@@ -14,16 +14,19 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 from typing import Any
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
 from django.db.models import Count, Q
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from laowu.core.dates import add_months
 from laowu.review.models import State, SubmissionStatus
-from laowu.review.permissions import enterprises_in_scope, filings_in_scope, submissions_in_scope
+from laowu.review.permissions import enterprises_in_scope, filings_in_scope, is_committee, submissions_in_scope
 from laowu.review.registry import filing_models
 
 from . import models as m
@@ -119,6 +122,7 @@ class Dashboard:
     filing_type: str
     summary: list[tuple[str, int]]
     tables: list[Table]
+    computed_at: dt.datetime | None = None
 
 
 STATE_COLORS = {
@@ -364,3 +368,25 @@ def dashboard(*, user: Any, period: Period, filing_type: str = "", today: dt.dat
         ("90天内到期证照", sum(sum(r[1:4]) for r in expiring)),
     ]
     return Dashboard(period=period, filing_type=filing_type, summary=summary, tables=tables)
+
+
+def cached_dashboard(*, user: Any, period: Period, filing_type: str = "") -> Dashboard:
+    """`dashboard`, computed at most once per LAOWU_STATISTICS_CACHE_SECONDS for the same
+    scope (role and districts) and filters: every figure aggregates whole tables, which at
+    province scale takes longer than a page may. The page shows when it was computed."""
+    seconds = settings.LAOWU_STATISTICS_CACHE_SECONDS
+    if seconds <= 0:
+        return dataclasses.replace(
+            dashboard(user=user, period=period, filing_type=filing_type), computed_at=timezone.now()
+        )
+    today = timezone.localdate()
+    districts = sorted(user.districts.values_list("pk", flat=True)) if is_committee(user) else []
+    scope = f"{user.role}|{user.enterprise_id}|{districts}|{period.first}|{period.last}|{filing_type}|{today}"
+    key = "laowu:statistics:" + hashlib.sha256(scope.encode()).hexdigest()
+    data = cache.get(key)
+    if data is None:
+        data = dataclasses.replace(
+            dashboard(user=user, period=period, filing_type=filing_type, today=today), computed_at=timezone.now()
+        )
+        cache.set(key, data, seconds)
+    return data

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,13 @@ def outbox_codes(path: Path) -> list[dict[str, Any]]:
 
 def ask(client: Any, phone: str) -> Any:
     return client.post(FORGOT, {"phone": phone, "captcha_0": "k", "captcha_1": "PASSED"})
+
+
+def comparable(resp: Any, phone: str) -> str:
+    """A step-2 page with what legitimately differs between two callers taken out: the
+    masked number they typed and the CSRF token."""
+    page = resp.content.decode().replace(f"{phone[:3]}****{phone[-4:]}", "<phone>")
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", page)
 
 
 def test_full_reset_flow(client: Any, enterprise_a: Any, _sms_outbox: Path) -> None:
@@ -162,16 +170,50 @@ def test_new_password_must_follow_rules(client: Any, enterprise_a: Any, _sms_out
     assert resp.status_code == 302
 
 
-def test_sms_delivery_failure_is_reported(client: Any, enterprise_a: Any, monkeypatch: Any) -> None:
+def test_sms_delivery_failure_gets_the_same_reply_as_an_unknown_number(enterprise_a: Any, monkeypatch: Any) -> None:
+    # A failing SMS backend must not tell registered numbers apart: only registered numbers
+    # reach the backend, so an error page there would reveal which numbers are registered.
     class Broken:
         def send_code(self, *, phone: str, code: str, purpose: str) -> None:
             raise SmsDeliveryError("isv.BUSINESS_LIMIT_CONTROL")
 
     monkeypatch.setattr("laowu.accounts.services.get_sms_backend", lambda: Broken())
-    resp = ask(client, enterprise_a.phone)
-    assert resp.status_code == 200 and "短信发送失败" in resp.content.decode()
-    assert SmsCode.objects.get().voided is True
+    known_client, unknown_client = Client(REMOTE_ADDR="10.3.3.1"), Client(REMOTE_ADDR="10.3.3.2")
+    known, unknown = ask(known_client, enterprise_a.phone), ask(unknown_client, "13600000001")
+    assert known.status_code == unknown.status_code == 302
+    assert known["Location"] == unknown["Location"] == RESET
+
+    assert comparable(known_client.get(RESET), enterprise_a.phone) == comparable(
+        unknown_client.get(RESET), "13600000001"
+    )
+    # The failure is not lost: the code is void, and the operators see it in the audit log.
+    assert SmsCode.objects.get(phone=enterprise_a.phone).voided is True
+    failed = AuditEvent.objects.get(action="account.sms_code", result="failure")
+    assert failed.user == enterprise_a and "BUSINESS_LIMIT_CONTROL" in failed.detail["error"]
+    # And the same 60 s limit answers both numbers next.
+    assert "秒后" in ask(known_client, enterprise_a.phone).content.decode()
+    assert "秒后" in ask(unknown_client, "13600000001").content.decode()
 
 
 def test_reset_page_without_phone_goes_back_to_step_one(client: Any) -> None:
     assert client.get(RESET)["Location"] == FORGOT
+
+
+def test_step_two_answers_alike_for_registered_and_unknown_numbers(enterprise_a: Any, _sms_outbox: Path) -> None:
+    # A password resembling the account (its credit code) is refused by the similarity rule,
+    # but only once the code is proven: before that, the reply must not depend on whether
+    # the number belongs to that account.
+    similar = enterprise_a.username.lower()[:12] + "@A1"
+    known, unknown = Client(REMOTE_ADDR="10.6.6.1"), Client(REMOTE_ADDR="10.6.6.2")
+    ask(known, enterprise_a.phone)
+    ask(unknown, "13600000002")
+    wrong = {"code": "000000", "new_password1": similar, "new_password2": similar}
+    known_reply = known.post(RESET, wrong)
+    assert "验证码不正确" in known_reply.content.decode()
+    assert comparable(known_reply, enterprise_a.phone) == comparable(unknown.post(RESET, wrong), "13600000002")
+    # With the right code the account's own rule applies, and the code survives for a retry.
+    code = outbox_codes(_sms_outbox)[-1]["code"]
+    resp = known.post(RESET, {"code": code, "new_password1": similar, "new_password2": similar})
+    assert resp.status_code == 200 and "相似" in resp.content.decode()
+    resp = known.post(RESET, {"code": code, "new_password1": "Reset@2026", "new_password2": "Reset@2026"})
+    assert resp.status_code == 302

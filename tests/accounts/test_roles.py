@@ -169,3 +169,66 @@ def test_staff_roles_are_single_valued(db: Any) -> None:
     user = StaffFactory(role=Role.SYSADMIN)
     # One role field: holding two admin roles is unrepresentable.
     assert isinstance(user.role, str) and user.role in Role.values
+
+
+def test_sysadmin_cannot_create_or_disable_admin_roles(
+    as_user: Any, sysadmin: Any, secadmin: Any, auditadmin: Any, reviewer: Any
+) -> None:
+    # 三员分立: the 系统管理员 must not make, nor silence, the admins who watch each other.
+    c = as_user(sysadmin)
+    form_page = c.get(reverse("accounts:staff_create")).content.decode()
+    assert 'value="reviewer"' in form_page and 'value="supervisor"' in form_page
+    for role in ("sysadmin", "secadmin", "auditadmin"):
+        assert f'value="{role}"' not in form_page
+    for role in ("sysadmin", "secadmin", "auditadmin"):
+        resp = c.post(
+            reverse("accounts:staff_create"),
+            {
+                "username": f"my{role}",
+                "display_name": "x",
+                "role": role,
+                "phone": "",
+                "password1": "Staff@2026x",
+                "password2": "Staff@2026x",
+            },
+        )
+        assert resp.status_code == 200
+        assert "只能由服务器运维人员在服务器控制台使用 create_staff 命令创建" in resp.content.decode()
+        assert not User.objects.filter(username=f"my{role}").exists()
+        refused = AuditEvent.objects.get(action="account.staff_create", detail__role=role)
+        assert refused.result == "failure" and refused.user == sysadmin and refused.detail["username"] == f"my{role}"
+
+    other_sysadmin = StaffFactory(role=Role.SYSADMIN, username="sysadmin2")
+    listing = c.get(reverse("accounts:user_list")).content.decode()
+    assert "控制台管理" in listing
+    assert reverse("accounts:user_set_active", args=[auditadmin.pk]) not in listing
+    assert reverse("accounts:user_set_active", args=[reviewer.pk]) in listing
+    for admin in (secadmin, auditadmin, other_sysadmin):
+        resp = c.post(reverse("accounts:user_set_active", args=[admin.pk]), {"active": "0"}, follow=True)
+        assert "只能由服务器运维人员在服务器控制台使用 set_account_active 命令启用或停用" in resp.content.decode()
+        admin.refresh_from_db()
+        assert admin.is_active
+        refused = AuditEvent.objects.get(action="account.set_active", object_id=str(admin.pk))
+        assert refused.result == "failure" and refused.user == sysadmin
+    # Committee accounts stay the 系统管理员's to manage.
+    c.post(reverse("accounts:user_set_active", args=[reviewer.pk]), {"active": "0"})
+    reviewer.refresh_from_db()
+    assert reviewer.is_active is False
+
+
+def test_admin_accounts_are_managed_on_the_console(db: Any, monkeypatch: Any) -> None:
+    monkeypatch.setenv("STAFF_PW", "Staff@2026x")
+    out = StringIO()
+    call_command("create_staff", "shenji2", role="auditadmin", name="审计二", password_env="STAFF_PW", stdout=out)
+    admin = User.objects.get(username="shenji2")
+    assert admin.role == Role.AUDITADMIN
+    call_command("set_account_active", "shenji2", "--disable", stdout=out)
+    admin.refresh_from_db()
+    assert admin.is_active is False and "账号 shenji2 已停用" in out.getvalue()
+    event = AuditEvent.objects.get(action="account.set_active", object_id=str(admin.pk))
+    assert event.username == "manage.py" and event.user is None and event.detail == {"active": False}
+    call_command("set_account_active", "shenji2", "--enable", stdout=out)
+    admin.refresh_from_db()
+    assert admin.is_active
+    with pytest.raises(CommandError, match="不存在"):
+        call_command("set_account_active", "nobody", "--enable")

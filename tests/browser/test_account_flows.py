@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from laowu.accounts.models import User
 from laowu.integrations.company_info.offline import offline_companies
 from tests.browser.conftest import new_page, snap
-from tests.factories import StaffFactory
+from tests.factories import EnterpriseUserFactory, StaffFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -132,3 +132,31 @@ def test_staff_pages_fit_1366(live_server: Any, browser: Any, role: str, path: s
     expect(page.locator(".panel-head h2", has_text=heading)).to_be_visible()
     snap(page, f"staff-{role}{path.replace('/', '-')}")
     page.context.close()
+
+
+def test_password_change_page_fits_1366(live_server: Any, browser: Any, js_enabled: bool) -> None:
+    tag = "js" if js_enabled else "nojs"
+    user = EnterpriseUserFactory(password="Laowu@2026")
+    page = new_page(browser, js=js_enabled)
+    page.goto(live_server.url + "/accounts/login/")
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", "Laowu@2026")
+    fill_captcha(page)
+    page.click("button:has-text('登录')")
+    page.goto(live_server.url + "/accounts/password/change/")
+    expect(page.locator("h2", has_text="修改密码")).to_be_visible()
+    snap(page, f"{tag}-07-password-change")
+    page.fill("#id_old_password", "Laowu@2026")
+    page.fill("#id_new_password1", "Change#2027")
+    page.fill("#id_new_password2", "Change#2028")
+    page.click("button:has-text('保存')")
+    assert page.locator("#id_new_password2_error").inner_text() == "两次输入的密码不一致。"
+    snap(page, f"{tag}-08-password-change-error")
+    page.fill("#id_old_password", "Laowu@2026")
+    page.fill("#id_new_password1", "Change#2027")
+    page.fill("#id_new_password2", "Change#2027")
+    page.click("button:has-text('保存')")
+    expect(page.locator("text=密码修改成功。")).to_be_visible()
+    page.context.close()
+    user.refresh_from_db()
+    assert user.check_password("Change#2027")

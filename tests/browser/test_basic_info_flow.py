@@ -162,7 +162,7 @@ def test_manual_4_1(live_server: Any, browser: Any, js_enabled: bool, tmp_path: 
     assert len(urls) == 1 and urls[0].startswith(base + "/v/")
     public = new_page(browser, js=js_enabled)
     public.goto(urls[0])
-    expect(public.locator(".verify-status", has_text="有效")).to_be_visible()
+    expect(public.locator(".verify-status")).to_have_text("已通过（有效）")
     expect(public.locator("text=" + ent.credit_code)).to_be_visible()
     snap(public, f"{tag}-07-verify")
     public.context.close()

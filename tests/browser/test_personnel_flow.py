@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from laowu.personnel.models import SafetyOfficer
 from laowu.review import services
 from tests.browser.conftest import approve_open_submission, new_page, snap
 from tests.browser.test_basic_info_flow import PASSWORD, accept_dialogs, login, logout, upload
@@ -100,7 +101,45 @@ def test_manual_5(live_server: Any, browser: Any, js_enabled: bool, tmp_path: Pa
         row = page.locator("tr", has_text="周" + label[:1])
         expect(row.locator(".status", has_text="已通过")).to_be_visible()
         # Approved people are deregistered, not deleted.
-        expect(row.locator("button", has_text="删除")).to_have_count(0)
+        expect(row.locator("a, button", has_text="删除")).to_have_count(0)
         expect(row.locator("button", has_text="注销")).to_have_count(1)
         logout(page)
+    page.context.close()
+
+
+def test_delete_draft_person(live_server: Any, browser: Any, js_enabled: bool) -> None:
+    """删除 asks first: in a dialog with JavaScript, on a page of its own without."""
+    tag = "people-delete-js" if js_enabled else "people-delete-nojs"
+    owner = EnterpriseUserFactory(password=PASSWORD)
+    person = SafetyOfficer.objects.create(enterprise=owner.enterprise, name="吴草", id_number="11010519491231002X")
+    page = new_page(browser, js=js_enabled)
+    accept_dialogs(page)
+    login(page, live_server.url, owner.username)
+    page.click(".sidebar >> text=安全员归集")
+    question = "确认删除安全员“吴草”（身份证号 1101**********002X）吗？"
+
+    # First 取消 (or close the dialog): nothing is deleted.
+    page.locator("tr", has_text="吴草").locator("a", has_text="删除").click()
+    if js_enabled:
+        dialog = page.locator(".dialog")
+        expect(dialog).to_contain_text(question)
+        snap(page, f"{tag}-01-confirm")
+        dialog.locator(".dialog-close").click()
+        expect(dialog).to_have_count(0)
+    else:
+        expect(page.locator("h2", has_text="删除安全员")).to_be_visible()
+        expect(page.locator(".delete-confirm")).to_contain_text(question)
+        snap(page, f"{tag}-01-confirm")
+        page.click("a:has-text('取消')")
+        expect(page.locator("h2", has_text="安全员归集")).to_be_visible()
+    assert SafetyOfficer.objects.filter(pk=person.pk).exists()
+
+    # Then confirm: deleted, back on the list with a message.
+    page.locator("tr", has_text="吴草").locator("a", has_text="删除").click()
+    scope = page.locator(".dialog") if js_enabled else page.locator(".delete-confirm")
+    expect(scope).to_contain_text(question)
+    scope.locator("button", has_text="删除").click()
+    expect(page.locator(".msg-success", has_text="已删除安全员“吴草”")).to_be_visible()
+    expect(page.locator("tr", has_text="吴草")).to_have_count(0)
+    assert not SafetyOfficer.objects.filter(pk=person.pk).exists()
     page.context.close()

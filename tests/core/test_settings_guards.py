@@ -62,3 +62,38 @@ def test_production_hashes_with_argon2(hasher: str) -> None:
     from laowu.settings import base
 
     assert base.PASSWORD_HASHERS[0].endswith(hasher)
+
+
+def test_production_with_redis_url_builds_its_cache_client() -> None:
+    # The cache backend imports `redis` only when first used, so `check` alone would not
+    # notice a missing package: build the client (no server is contacted for that).
+    script = (
+        "from django.conf import settings; from django.core.cache import caches;"
+        "cache = caches['default']; client = cache._cache.get_client(write=True);"
+        "print(type(cache).__name__, type(client).__module__, settings.SESSION_ENGINE)"
+    )
+    res = run({"SECRET_KEY": GOOD_KEY, "REDIS_URL": "redis://127.0.0.1:1/0"}, "shell", "--no-imports", "-c", script)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.split() == ["RedisCache", "redis.client", "django.contrib.sessions.backends.cache"]
+
+
+def test_production_refuses_a_storage_backend_it_cannot_load() -> None:
+    res = run({"SECRET_KEY": GOOD_KEY, "LAOWU_STORAGE_BACKEND": "storages.backends.s3.S3Storage"})
+    assert res.returncode != 0 and "LAOWU_STORAGE_BACKEND" in res.stderr and "django-storages" in res.stderr
+    res = run({"SECRET_KEY": GOOD_KEY, "LAOWU_STORAGE_OPTIONS": "not json"})
+    assert res.returncode != 0 and "LAOWU_STORAGE_OPTIONS 必须是 JSON 对象" in res.stderr
+
+
+def test_production_storage_options_reach_the_backend(tmp_path: Path) -> None:
+    script = "from django.core.files.storage import default_storage as s; print(s.location)"
+    res = run({"SECRET_KEY": GOOD_KEY}, "shell", "--no-imports", "-c", script)
+    assert res.returncode == 0 and res.stdout.strip().endswith("/private"), res.stderr
+    options = '{"location": "%s"}' % (tmp_path / "files")
+    res = run({"SECRET_KEY": GOOD_KEY, "LAOWU_STORAGE_OPTIONS": options}, "shell", "--no-imports", "-c", script)
+    assert res.returncode == 0 and res.stdout.strip() == str(tmp_path / "files"), res.stderr
+
+
+def test_proxy_count_comes_from_the_environment() -> None:
+    script = "from django.conf import settings; print(settings.LAOWU_PROXY_COUNT, settings.AXES_CLIENT_IP_CALLABLE)"
+    res = run({"SECRET_KEY": GOOD_KEY, "LAOWU_PROXY_COUNT": "2"}, "shell", "--no-imports", "-c", script)
+    assert res.returncode == 0 and res.stdout.split() == ["2", "laowu.core.http.client_ip"], res.stderr

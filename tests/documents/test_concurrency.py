@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -18,33 +17,12 @@ from laowu.documents.models import Attachment, Blob
 from laowu.documents.services import add_attachment
 from laowu.enterprises.models import BasicInfo
 from laowu.review.models import State
+from tests.concurrency import race
 from tests.documents import pdfs
 from tests.documents.conftest import stored_files
 from tests.factories import EnterpriseUserFactory
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
-
-
-def race(*actions: Callable[[], Any]) -> list[Any]:
-    """Run the actions in threads released together; each thread gets its own connection."""
-    barrier = threading.Barrier(len(actions))
-    results: list[Any] = [None] * len(actions)
-
-    def worker(i: int, action: Callable[[], Any]) -> None:
-        try:
-            barrier.wait()
-            results[i] = action()
-        except Exception as exc:  # the outcome is what the test inspects
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i, a)) for i, a in enumerate(actions)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    return results
 
 
 def upload(data: bytes) -> SimpleUploadedFile:

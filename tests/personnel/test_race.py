@@ -11,8 +11,8 @@ from laowu.documents.services import add_attachment
 from laowu.personnel.models import PersonClaim, SafetyOfficer
 from laowu.review import services
 from laowu.review.models import State
+from tests.concurrency import race
 from tests.factories import EnterpriseUserFactory, StaffFactory, complete_basic_info, make_pdf_bytes
-from tests.review.test_concurrency import race
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
 

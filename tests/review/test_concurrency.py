@@ -2,39 +2,16 @@
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import pytest
-from django.db import connection
 
 from laowu.enterprises.models import BasicInfo
 from laowu.review import services
 from laowu.review.models import State, Submission, SubmissionStatus
+from tests.concurrency import race
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
-
-
-def race(*actions: Any) -> list[Any]:
-    """Run the actions in threads released together; each thread gets its own connection."""
-    barrier = threading.Barrier(len(actions))
-    results: list[Any] = [None] * len(actions)
-
-    def worker(i: int, action: Any) -> None:
-        try:
-            barrier.wait()
-            results[i] = action()
-        except Exception as exc:
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i, a)) for i, a in enumerate(actions)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    return results
 
 
 @pytest.mark.parametrize("repeat", range(5))

@@ -1,76 +1,279 @@
 """Every URL that takes an object id: enterprise B asking for A's object gets 404, exactly
-as for an id that does not exist."""
+as for an id that does not exist; a reviewer of another district likewise for committee pages.
+
+The cases are checked against the URL resolver: a new URL with an object id fails
+`test_every_object_url_is_covered` until it has a case here (or names the test that covers it).
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
-from django.urls import reverse
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls.converters import IntConverter
 
+from laowu.accounts.models import User
 from laowu.documents.models import Attachment
-from laowu.review.models import State
+from laowu.personnel.models import SafetyOfficer, WageManager
+from laowu.review.models import State, Submission
+from tests.factories import DistrictFactory, StaffFactory, approved_person, approved_project, make_id_number
 
 pytestmark = pytest.mark.django_db
 
+MISSING = 999999
+Objects = dict[str, Any]
+Args = Callable[[Objects], list[Any]]
+
+
+@dataclasses.dataclass(frozen=True)
+class Case:
+    name: str  # the URL name
+    method: str  # "get" or "post"
+    args: Args  # A's object
+    missing: Args  # an id that does not exist, same shape
+    b: int  # enterprise B's answer
+    elsewhere: int  # the answer to a reviewer of another district
+    owner: int | None = None  # A's own answer to a GET: the URL really serves the object
+    label: str = ""
+
+    @property
+    def id(self) -> str:
+        return f"{self.name}-{self.method}" + (f"-{self.label}" if self.label else "")
+
+
+# Filing key in `a_objects` → its FILING_TYPE code (what generic URLs take).
+FILINGS = {"info": "basic_info", "safety": "safety_officer", "wage": "wage_manager", "project": "project"}
+PERSON_KINDS = {"safety": "safety", "wage": "wage"}
+
+
+def _filing_cases() -> Iterator[Case]:
+    for key, code in FILINGS.items():
+
+        def att(o: Objects, key: str = key) -> list[Any]:
+            return [o[key + ":att"].pk]
+
+        def sub(o: Objects, key: str = key) -> list[Any]:
+            return [o[key].approved_submission_id]
+
+        def pk(o: Objects, key: str = key, code: str = code) -> list[Any]:
+            return [code, o[key].pk]
+
+        yield Case("documents:attachment", "get", att, lambda o: [MISSING], 404, 404, owner=200, label=key)
+        yield Case("documents:attachment_delete", "post", att, lambda o: [MISSING], 404, 404, label=key)
+        yield Case("documents:upload", "post", pk, lambda o, c=code: [c, MISSING], 404, 404, label=key)
+        yield Case(
+            "documents:submission_file",
+            "get",
+            lambda o, key=key: [*sub(o, key), o[key + ":sha"]],
+            lambda o, key=key: [MISSING, o[key + ":sha"]],
+            404,
+            404,
+            owner=200,
+            label=key,
+        )
+        yield Case("documents:print", "get", sub, lambda o: [MISSING], 404, 404, owner=200, label=key)
+        # Committee pages: an enterprise role is refused outright; another district's reviewer
+        # is told "not found".
+        yield Case("review:submission", "get", sub, lambda o: [MISSING], 403, 404, label=key)
+        for decision in ("approve", "reject"):
+            yield Case(
+                "review:decide",
+                "post",
+                lambda o, key=key, d=decision: [*sub(o, key), d],
+                lambda o, d=decision: [MISSING, d],
+                403,
+                404,
+                label=f"{key}-{decision}",
+            )
+        for action in ("declare", "withdraw", "change"):
+            yield Case(
+                "review:owner_action",
+                "post",
+                lambda o, key=key, a=action: [*pk(o, key), a],
+                lambda o, c=code, a=action: [c, MISSING, a],
+                404,
+                403,
+                label=f"{key}-{action}",
+            )
+
+
+def _personnel_cases() -> Iterator[Case]:
+    for key, kind in PERSON_KINDS.items():
+
+        def pk(o: Objects, key: str = key, kind: str = kind) -> list[Any]:
+            return [kind, o[key].pk]
+
+        def missing(o: Objects, kind: str = kind) -> list[Any]:
+            return [kind, MISSING]
+
+        yield Case("personnel:edit", "get", pk, missing, 404, 403, owner=200, label=key)
+        yield Case("personnel:edit", "post", pk, missing, 404, 403, label=key)
+        yield Case("personnel:delete", "get", pk, missing, 404, 403, owner=200, label=key)
+        yield Case("personnel:delete", "post", pk, missing, 404, 403, label=key)
+        yield Case("personnel:deregister", "post", pk, missing, 404, 403, label=key)
+
+
+def _other_cases() -> Iterator[Case]:
+    yield Case("contracts:edit", "get", lambda o: [o["project"].pk], lambda o: [MISSING], 404, 403, owner=200)
+    yield Case("contracts:delete", "post", lambda o: [o["project"].pk], lambda o: [MISSING], 404, 403)
+    yield Case("review:enterprise_detail", "get", lambda o: [o["info"].enterprise_id], lambda o: [MISSING], 403, 404)
+    # The system administrator's page: nobody else reaches it, for any account id.
+    yield Case("accounts:user_set_active", "post", lambda o: [o["owner"].pk], lambda o: [MISSING], 403, 403)
+
+
+CASES = [*_filing_cases(), *_personnel_cases(), *_other_cases()]
+
+# Object URLs whose access rules are tested with their own app: "file::test" under tests/ →
+# the URL names (namespace supervision) it covers.
+COVERED_BY = {
+    "supervision/test_bad_behaviour.py::test_enterprises_never_see_others_records_or_drafts": (
+        "bad_behaviour_detail",
+        "bad_behaviour_publish",
+    ),
+    "supervision/test_bad_behaviour.py::test_supervisor_reads_but_changes_nothing": (
+        "bad_behaviour_edit",
+        "bad_behaviour_delete",
+    ),
+    "supervision/test_bad_behaviour.py::test_reviewer_of_another_district_sees_nothing": ("bad_behaviour_revoke",),
+    "supervision/test_bad_behaviour.py::test_public_page_filters_and_hides_revoked": ("public_bad_behaviour_detail",),
+    "supervision/test_bad_behaviour_removal.py::test_removal_permissions": (
+        "removal_new",
+        "removal_save",
+        "removal_submit",
+        "removal_decide",
+    ),
+    "supervision/test_inspections_views.py::test_reviewer_of_another_district_gets_404": (
+        "inspection_create",
+        "inspection_edit",
+        "inspection_delete",
+        "inspection_issue",
+        "rectification_review",
+    ),
+    "supervision/test_inspections_views.py::test_other_enterprise_gets_404_everywhere": (
+        "inspection_detail",
+        "inspection_reply_save",
+        "rectification_submit",
+        "rectification_delete",
+    ),
+    "supervision/test_awards.py::test_enterprise_sees_its_own_awards_only": ("award_detail",),
+    "supervision/test_awards.py::test_supervisor_reads_but_cannot_change": ("award_edit", "award_decide"),
+    "supervision/test_awards.py::test_reviewer_of_another_district_cannot_touch_it": ("award_withdraw",),
+    "supervision/test_credit_views.py::test_enterprise_sees_only_its_own_score": ("credit_detail",),
+    "supervision/test_notices.py::test_supervisor_and_enterprise_cannot_manage_notices": (
+        "notice_edit",
+        "notice_publish",
+        "notice_unpublish",
+        "notice_delete",
+    ),
+    "supervision/test_notices.py::test_only_published_notices_show_on_login_page_home_and_public_pages": (
+        "notice_detail",
+    ),
+    "supervision/test_notices.py::test_messages_are_the_enterprises_own": ("message_open", "message_mark_read"),
+}
+COVERED_ELSEWHERE = {f"supervision:{name}": where for where, names in COVERED_BY.items() for name in names}
+
+
+def _object_url_names() -> set[str]:
+    """Every named URL with an integer path parameter (an object id), namespaced."""
+
+    def walk(patterns: list[Any], namespace: list[str]) -> Iterator[str]:
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                yield from walk(p.url_patterns, [*namespace, p.namespace] if p.namespace else namespace)
+            elif isinstance(p, URLPattern) and p.name:
+                converters = getattr(p.pattern, "converters", {})
+                if any(isinstance(c, IntConverter) for c in converters.values()):
+                    yield ":".join([*namespace, p.name])
+
+    return set(walk(get_resolver().url_patterns, []))
+
+
+def test_every_object_url_is_covered() -> None:
+    names = _object_url_names()
+    assert "documents:attachment" in names and "personnel:edit" in names  # the walk works
+    unmapped = names - {c.name for c in CASES} - set(COVERED_ELSEWHERE)
+    assert not unmapped, f"URLs with an object id but no permission case: {sorted(unmapped)}"
+    stale = ({c.name for c in CASES} | set(COVERED_ELSEWHERE)) - names
+    assert not stale, f"cases for URLs that no longer exist: {sorted(stale)}"
+    tests = Path(__file__).resolve().parents[1]
+    for name, where in COVERED_ELSEWHERE.items():
+        path, test = where.split("::")
+        source = (tests / path).read_text(encoding="utf-8")
+        assert re.search(rf"^def {test}\(", source, re.M), f"{name}: tests/{where} does not exist"
+
 
 @pytest.fixture
-def a_objects(filing_in_state: Any) -> dict[str, Any]:
+def a_objects(filing_in_state: Any, enterprise_a: Any, reviewer: Any) -> Objects:
+    """Enterprise A's approved 基本信息, 安全员, 劳资专管员 and 项目, each with an attachment."""
     info = filing_in_state(State.APPROVED)
-    sub = info.approved_submission
-    att = Attachment.objects.filter(filing_id=info.pk).first()
-    return {"info": info, "sub": sub, "att": att, "sha": sub.snapshot["attachments"][0]["sha256"]}
+    objects: Objects = {"owner": enterprise_a, "info": info}
+    objects["safety"] = approved_person(SafetyOfficer, enterprise_a, reviewer, id_number=make_id_number(), name="孙安")
+    objects["wage"] = approved_person(WageManager, enterprise_a, reviewer, id_number=make_id_number(), name="钱劳")
+    objects["project"] = approved_project(enterprise_a, reviewer)
+    for key in FILINGS:
+        filing = objects[key]
+        objects[key + ":att"] = filing.attachments.first()
+        objects[key + ":sha"] = filing.approved_submission.snapshot["attachments"][0]["sha256"]
+        assert objects[key + ":att"] is not None
+    return objects
 
 
-GETS = [
-    ("documents:attachment", lambda o: [o["att"].pk]),
-    ("documents:submission_file", lambda o: [o["sub"].pk, o["sha"]]),
-    ("documents:print", lambda o: [o["sub"].pk]),
-    ("review:submission", lambda o: [o["sub"].pk]),
-]
-POSTS = [
-    ("documents:attachment_delete", lambda o: [o["att"].pk]),
-    ("documents:upload", lambda o: ["basic_info", o["info"].pk]),
-    ("review:owner_action", lambda o: ["basic_info", o["info"].pk, "change"]),
-]
-MISSING = {
-    "documents:submission_file": lambda o: [999999, o["sha"]],
-    "documents:upload": lambda o: ["basic_info", 999999],
-    "review:owner_action": lambda o: ["basic_info", 999999, "change"],
-}
+def _a_unchanged(objects: Objects) -> None:
+    for key in FILINGS:
+        filing = type(objects[key]).objects.get(pk=objects[key].pk)
+        assert filing.state == State.APPROVED, key
+        assert Attachment.objects.filter(pk=objects[key + ":att"].pk).exists(), key
+        assert Submission.objects.get(pk=filing.approved_submission_id).status == "approved", key
+    assert User.objects.get(pk=objects["owner"].pk).is_active
 
 
-@pytest.mark.parametrize(("name", "args"), GETS + POSTS, ids=[n for n, _ in GETS + POSTS])
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_other_enterprise_gets_404_like_missing(
-    name: str, args: Any, a_objects: dict[str, Any], as_user: Any, enterprise_a: Any, enterprise_b: Any
+    case: Case, a_objects: Objects, as_user: Any, enterprise_a: Any, enterprise_b: Any
 ) -> None:
-    client_b = as_user(enterprise_b)
-    method = client_b.post if (name, args) in POSTS else client_b.get
-    url = reverse(name, args=args(a_objects))
-    resp = method(url)
-    # Committee pages refuse enterprise roles outright; everything else is "not found".
-    expected = 403 if name == "review:submission" else 404
-    assert resp.status_code == expected, (url, resp.status_code)
-    missing_args = MISSING.get(name, lambda o: [999999])(a_objects)
-    assert method(reverse(name, args=missing_args)).status_code == expected
-    # The owner reaches it.
-    if method == client_b.get and name != "review:submission":
-        assert as_user(enterprise_a).get(url).status_code == 200
-    # Nothing of A's changed.
-    assert Attachment.objects.filter(pk=a_objects["att"].pk).exists()
-    a_objects["info"].refresh_from_db()
-    assert a_objects["info"].state == State.APPROVED
+    elsewhere = StaffFactory(
+        role="reviewer", username="rev-wz", districts=[DistrictFactory(code="320506", name="吴中区")]
+    )
+    url = reverse(case.name, args=case.args(a_objects))
+    missing_url = reverse(case.name, args=case.missing(a_objects))
+    data = {"reason": "越权", "active": "0", "name": "篡改", "kind": "other"}
+    for who, client, expected in (
+        ("B", as_user(enterprise_b), case.b),
+        ("elsewhere", as_user(elsewhere), case.elsewhere),
+    ):
+        resp = getattr(client, case.method)(url, data)
+        assert resp.status_code == expected, (who, url, resp.status_code)
+        # The same answer as for an object that does not exist: nothing to learn from it.
+        assert getattr(client, case.method)(missing_url, data).status_code == expected, (who, missing_url)
+    if case.owner is not None:
+        assert as_user(enterprise_a).get(url).status_code == case.owner
+    _a_unchanged(a_objects)
 
 
-def test_wrong_sha_in_submission_is_404(a_objects: dict[str, Any], as_user: Any, enterprise_a: Any) -> None:
-    url = reverse("documents:submission_file", args=[a_objects["sub"].pk, "0" * 64])
+def test_wrong_person_kind_is_404(a_objects: Objects, as_user: Any) -> None:
+    # A's 安全员 addressed as a 劳资专管员: not found, even for the owner.
+    owner = as_user(a_objects["owner"])
+    safety = SafetyOfficer.objects.create(
+        enterprise=a_objects["owner"].enterprise, name="周安", id_number=make_id_number()
+    )
+    assert not WageManager.objects.filter(pk=safety.pk).exists()
+    assert owner.get(reverse("personnel:edit", args=["safety", safety.pk])).status_code == 200
+    assert owner.get(reverse("personnel:edit", args=["wage", safety.pk])).status_code == 404
+    assert owner.get(reverse("personnel:edit", args=["nobody", safety.pk])).status_code == 404
+
+
+def test_wrong_sha_in_submission_is_404(a_objects: Objects, as_user: Any, enterprise_a: Any) -> None:
+    url = reverse("documents:submission_file", args=[a_objects["info"].approved_submission_id, "0" * 64])
     assert as_user(enterprise_a).get(url).status_code == 404
 
 
-def test_attachment_served_privately_inline(
-    a_objects: dict[str, Any], as_user: Any, enterprise_a: Any, client: Any
-) -> None:
-    url = reverse("documents:attachment", args=[a_objects["att"].pk])
+def test_attachment_served_privately_inline(a_objects: Objects, as_user: Any, enterprise_a: Any, client: Any) -> None:
+    url = reverse("documents:attachment", args=[a_objects["info:att"].pk])
     assert client.get(url).status_code == 302  # anonymous → login
     resp = as_user(enterprise_a).get(url)
     assert resp["Content-Type"] == "application/pdf"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
+import lxml.html
 import pikepdf
 import pytest
 import zxingcpp
@@ -14,8 +15,10 @@ from PIL import Image
 from pypdf import PdfReader
 
 from laowu.documents.models import RenderedPdf, VerificationScan
+from laowu.personnel.models import SafetyOfficer
 from laowu.review import services
 from laowu.review.models import State
+from tests.factories import approved_person
 
 pytestmark = pytest.mark.django_db
 
@@ -40,6 +43,12 @@ def fonts_embedded(pdf_bytes: bytes) -> bool:
                     if not any(k in desc for k in ("/FontFile", "/FontFile2", "/FontFile3")):
                         return False
     return True
+
+
+def verify_status(page: str) -> str:
+    """The verification page's status word, as the person scanning reads it."""
+    [status] = lxml.html.fromstring(page).xpath("//div[contains(concat(' ', @class, ' '), ' verify-status ')]")
+    return status.text_content().strip()
 
 
 @pytest.fixture
@@ -67,9 +76,14 @@ def test_print_pdf_text_fonts_qr_and_verify(approved: Any, as_user: Any, enterpr
     assert RenderedPdf.objects.filter(submission=sub).count() == 1
     assert owner.get(reverse("documents:print", args=[sub.pk])).content == pdf
     assert RenderedPdf.objects.filter(submission=sub).count() == 1
-    # The QR's URL, opened by anyone, says 有效 and masks the legal representative.
+    # The QR's URL, opened by anyone, says 已通过（有效） and masks the legal representative.
     public = Client().get(reverse("documents:verify", args=[sub.verify_token])).content.decode()
-    assert "有效" in public and ent.name in public and "张*国" in public and "张建国" not in public
+    assert (
+        verify_status(public) == "已通过（有效）"
+        and ent.name in public
+        and "张*国" in public
+        and "张建国" not in public
+    )
     assert VerificationScan.objects.filter(submission=sub, found=True).count() == 1
 
 
@@ -83,11 +97,11 @@ def test_verify_reports_change_in_progress_then_superseded(approved: Any, enterp
     url = reverse("documents:verify", args=[first.verify_token])
     services.start_change(filing=approved, actor=enterprise_a)
     page = Client().get(url).content.decode()
-    assert "有效" in page and "正在办理信息变更" in page
+    assert verify_status(page) == "已通过（有效）" and "正在办理信息变更" in page
     second = services.declare(filing=approved, actor=enterprise_a)
     services.approve(submission=second, actor=reviewer)
     page = Client().get(url).content.decode()
-    assert "已变更" in page and "已被更新的版本取代" in page
+    assert verify_status(page) == "已变更" and "已被更新的版本取代" in page
 
 
 def test_unknown_token_is_404_and_logged(db: Any) -> None:
@@ -106,3 +120,19 @@ def test_verify_is_rate_limited(settings: Any, approved: Any) -> None:
     assert [client.get(url).status_code for _ in range(4)] == [200, 200, 200, 429]
     assert Client(REMOTE_ADDR="10.3.3.4").get(url).status_code == 200
     cache.clear()
+
+
+def test_verify_says_deregistered_after_a_person_is_deregistered(
+    approved: Any, enterprise_a: Any, reviewer: Any, as_user: Any
+) -> None:
+    person = approved_person(SafetyOfficer, enterprise_a, reviewer, id_number="11010519491231002X", name="孙安")
+    url = reverse("documents:verify", args=[person.approved_submission.verify_token])
+    page = Client().get(url).content.decode()
+    assert verify_status(page) == "已通过（有效）"
+    # Personal data on the public page is masked.
+    assert "1101**********002X" in page and "11010519491231002X" not in page and "13912345678" not in page
+    assert "孙*" in page and "孙安" not in page and "苏建安C3(2023)0000001" in page
+    resp = as_user(enterprise_a).post(reverse("personnel:deregister", args=["safety", person.pk]))
+    assert resp.status_code == 302
+    page = Client().get(url).content.decode()
+    assert verify_status(page) == "已注销" and "本表所载信息已注销" in page and "verify-bad" in page

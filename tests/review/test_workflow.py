@@ -227,3 +227,20 @@ def test_supervisor_reads_but_cannot_decide(filing_in_state: Any, as_user: Any, 
     page = as_user(supervisor).get(reverse("review:submission", args=[info.pending_submission_id])).content.decode()
     assert "申报内容" in page
     assert 'action="' + reverse("review:decide", args=[info.pending_submission_id, "approve"]) not in page
+
+
+def test_review_page_marks_only_provider_confirmed_fields(filing_in_state: Any, as_user: Any, reviewer: Any) -> None:
+    import lxml.html
+
+    info = filing_in_state(S)
+    page = as_user(reviewer).get(reverse("review:submission", args=[info.pending_submission_id])).content.decode()
+    [table] = lxml.html.fromstring(page).xpath("//table[contains(concat(' ', @class, ' '), ' snapshot ')]")
+    rows = {tr.xpath("./th")[0].text_content(): tr.xpath("./td")[0] for tr in table.xpath(".//tr")}
+
+    def tags(label: str) -> list[str]:
+        return [s.text_content() for s in rows[label].xpath(".//span[@class='source-tag']")]
+
+    # 企业名称 came from the provider; 办公地址 the enterprise typed; 营业期限至 the provider left empty.
+    assert tags("企业名称") == ["天眼查"] and tags("法定代表人") == ["天眼查"]
+    assert tags("办公地址") == [] and tags("营业期限至") == []
+    assert rows["企业名称"].text_content().startswith(info.name)

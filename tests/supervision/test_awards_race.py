@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from laowu.supervision import awards as services
 from laowu.supervision.models import Award, AwardStatus, Message
-from tests.review.test_concurrency import race
+from tests.concurrency import race
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
 

@@ -102,7 +102,9 @@ def test_list_page_queries_do_not_grow_with_rows(
     with django_assert_max_num_queries(12):
         page = client.get(LIST)
     assert len(page.context["rows"]) == 20 and all(s.score == 95 for _, s in page.context["rows"])
-    with django_assert_max_num_queries(12):
+    # By score: the enterprises with events (3 queries) scored (3), the base-score block
+    # counted and read by name, and its page scored (3): still the same for any list size.
+    with django_assert_max_num_queries(16):
         assert len(client.get(LIST, {"order": "score"}).context["rows"]) == 20
 
 
@@ -238,3 +240,45 @@ def test_supervisor_reads_the_rules_but_cannot_change_them(as_user: Any, supervi
 
 def test_enterprise_cannot_open_the_rules_page(as_user: Any, enterprise_a: Any) -> None:
     assert as_user(enterprise_a).get(RULES).status_code == 403
+
+
+def test_score_order_and_grade_filter_page_through_every_enterprise(
+    as_user: Any, reviewer: Any, today: dt.date
+) -> None:
+    """Only enterprises with events are scored up front; the base-score block between them
+    is paged by name, and 下一页 crosses from one part to the next without loss or repeat."""
+    district = reviewer.districts.first()
+    plain = [EnterpriseFactory(district=district) for _ in range(23)]
+    lower = [EnterpriseFactory(district=district) for _ in range(3)]
+    higher = [EnterpriseFactory(district=district) for _ in range(2)]
+    for i, e in enumerate(lower):
+        bad_behaviour(
+            e, reviewer, grade="C", points=i, publicity_start=today, publicity_end=today + dt.timedelta(days=200)
+        )
+    for e in higher:
+        award(e, reviewer, year=today.year, decided_on=today)
+    client = as_user(reviewer)
+
+    def walk(params: dict[str, str]) -> list[tuple[str, int]]:
+        seen, query = [], ""
+        while True:
+            response = client.get(f"{LIST}?{query}" if query else LIST, params if not query else None)
+            page = response.context["page"]
+            seen += [(e.name, s.score) for e, s in response.context["rows"]]
+            if not page.has_next:
+                return seen
+            query = page.next_query
+
+    everyone = {e.pk for e in (*plain, *lower, *higher)}
+    ascending = walk({"order": "score"})
+    assert len(ascending) == len(everyone) == len(set(ascending))
+    assert [s for _, s in ascending] == sorted(s for _, s in ascending)
+    base_block = [n for n, s in ascending if s == 100]
+    assert base_block == sorted(base_block)
+    descending = walk({"order": "-score"})
+    assert [s for _, s in descending] == sorted((s for _, s in descending), reverse=True)
+    # Grade A is the base grade here: all but nothing lower than 90.
+    grade_a = walk({"grade": "A"})
+    assert {s for _, s in grade_a} >= {100, 105} and all(s >= 90 for _, s in grade_a)
+    assert len(grade_a) == len(everyone)  # C-grade records take 5 points or so: still A
+    assert walk({"grade": "D"}) == []

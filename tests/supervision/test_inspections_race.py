@@ -10,8 +10,8 @@ import time_machine
 
 from laowu.supervision import inspections as svc
 from laowu.supervision.models import Inspection, InspectionStatus, Rectification, RectificationStatus
+from tests.concurrency import race
 from tests.factories import approved_project
-from tests.review.test_concurrency import race
 from tests.supervision.test_inspections import NOON, inspection_data, photo, upload
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]

@@ -374,3 +374,26 @@ def test_months_are_local_calendar_months(filing_in_state: Any, enterprise_a: An
     t = tables(dashboard(user=reviewer, period=Period(dt.date(2024, 3, 1), dt.date(2024, 4, 1)), today=TODAY))
     assert t["submissions"].rows == [["2024-03", 0, 0, 0], ["2024-04", 1, 0, 0]]
     assert t["enterprises"].rows == [["2024-03", 1], ["2024-04", 0]]
+
+
+def test_dashboard_is_cached_per_scope_and_says_when(
+    dataset: dict[str, Any], as_user: Any, reviewer: Any, settings: Any
+) -> None:
+    """At province scale the figures are computed at most once per cache period per scope."""
+    from django.core.cache import cache
+
+    settings.LAOWU_STATISTICS_CACHE_SECONDS = 300
+    cache.clear()
+    params = {"month_from": "2024-01", "month_to": "2024-12"}
+    url = reverse("supervision:statistics")
+    with at(2024, 7, 1, 9):
+        first = as_user(reviewer).get(url, params).content.decode()
+        assert "统计时间：2024-07-01 09:00（每5分钟更新）" in first
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr("laowu.supervision.statistics.dashboard", lambda **kw: pytest.fail("not cached"))
+            again = as_user(reviewer).get(url, params).content.decode()
+        assert again == first or "统计时间：2024-07-01 09:00" in again
+        # Another district's reviewer has figures of their own.
+        other = as_user(dataset["other_reviewer"]).get(url, params).content.decode()
+        assert "统计时间" in other and other != first
+    cache.clear()

@@ -14,7 +14,7 @@ from laowu.accounts.models import Role
 from laowu.accounts.permissions import role_required
 from laowu.audit.services import Action, record
 from laowu.core.exports import xlsx_response
-from laowu.core.pagination import paginate
+from laowu.core.pagination import paginate, paginate_segments
 from laowu.enterprises.models import Enterprise
 from laowu.review.permissions import enterprises_in_scope, is_enterprise_user
 
@@ -33,10 +33,13 @@ def credit_list(request: HttpRequest) -> HttpResponse:
     rules = CreditRules.current()
     qs = credit.credit_enterprises(user=request.user, q=filters["q"])
     if filters["grade"] or filters["order"]:
-        # A grade or a score order needs every score: the whole list is scored, in batches.
-        scored = credit.scored_list(qs, grade=filters["grade"], order=filters["order"], rules=rules)
-        page, query = paginate(request, scored)  # type: ignore[arg-type]
-        rows = list(page.object_list)
+        # Only enterprises with events can differ from the base score: they are scored,
+        # the rest stay a queryset whose page is scored like the unfiltered list's.
+        segments = credit.scored_segments(qs, grade=filters["grade"], order=filters["order"], rules=rules)
+        page, query = paginate_segments(request, segments)
+        plain = [row for row in page.object_list if isinstance(row, Enterprise)]
+        scores = credit.credit_scores(plain, rules=rules)
+        rows = [row if isinstance(row, tuple) else (row, scores[row.pk]) for row in page.object_list]
     else:
         # Only the page's own enterprises are scored: three queries for the page.
         page, query = paginate(request, qs)
@@ -55,11 +58,7 @@ def credit_export(request: HttpRequest) -> HttpResponse:
     filters = form.filters()
     rules = CreditRules.current()
     qs = credit.credit_enterprises(user=request.user, q=filters["q"])
-    scored = (
-        credit.scored_list(qs, grade=filters["grade"], order=filters["order"], rules=rules)
-        if filters["grade"] or filters["order"]
-        else credit.scored_in_batches(qs, rules=rules)
-    )
+    scored = credit.scored_list(qs, grade=filters["grade"], order=filters["order"], rules=rules)
     kinds = credit.EventKind
     headers = [
         "企业名称",

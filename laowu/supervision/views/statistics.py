@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path
@@ -47,7 +48,7 @@ def chart_for(table: statistics.Table) -> SafeString:
 
 def _dashboard(request: HttpRequest) -> tuple[StatisticsFilterForm, statistics.Dashboard]:
     form = StatisticsFilterForm(request.GET or None)
-    data = statistics.dashboard(user=request.user, period=form.period(), filing_type=form.filing_type())
+    data = statistics.cached_dashboard(user=request.user, period=form.period(), filing_type=form.filing_type())
     return form, data
 
 
@@ -66,6 +67,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             # Half-width panels two to a row, so a taller one never pushes the next out of line.
             "half_rows": [half[i : i + 2] for i in range(0, len(half), 2)],
             "query": request.GET.urlencode(),
+            "cache_minutes": settings.LAOWU_STATISTICS_CACHE_SECONDS // 60,
         },
     )
 

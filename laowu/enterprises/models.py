@@ -77,6 +77,10 @@ class BasicInfo(Filing):
 
     FILING_TYPE = "basic_info"
     FILING_LABEL = "企业基本信息"
+    APPROVED_COPIES = {
+        "qualification_valid_until": "approved_qualification_valid_until",
+        "safety_license_valid_until": "approved_safety_license_valid_until",
+    }
     ATTACHMENT_KINDS = (
         AttachmentKind("business_license", "营业执照", required=True),
         AttachmentKind("qualification", "施工劳务资质证书", required=True),
@@ -128,10 +132,18 @@ class BasicInfo(Filing):
         "安全生产许可证编号", max_length=40, blank=True, validators=[validate_safety_license_no]
     )
     safety_license_valid_until = models.DateField("安全生产许可证有效期至", null=True, blank=True)
+    approved_qualification_valid_until = models.DateField("已通过的资质有效期至", null=True, blank=True, editable=False)
+    approved_safety_license_valid_until = models.DateField(
+        "已通过的安全生产许可证有效期至", null=True, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = "企业基本信息"
         constraints = [models.UniqueConstraint(fields=["enterprise"], name="basic_info_one_per_enterprise")]
+        indexes = [
+            models.Index(fields=["approved_qualification_valid_until", "id"], name="basic_qualification_expiry_idx"),
+            models.Index(fields=["approved_safety_license_valid_until", "id"], name="basic_license_expiry_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.title()

@@ -143,6 +143,7 @@ class SafetyOfficer(Person):
     FILING_TYPE = "safety_officer"
     FILING_LABEL = "安全员"
     ROLE_URL = "safety"
+    APPROVED_COPIES = {"valid_until": "approved_valid_until"}
     ATTACHMENT_KINDS = (
         AttachmentKind("id_card", "身份证", required=True),
         AttachmentKind("safety_cert", "安全生产考核合格证书", required=True),
@@ -165,6 +166,7 @@ class SafetyOfficer(Person):
     cert_no = models.CharField("安全生产考核合格证书编号", max_length=40, blank=True)
     cert_category = models.CharField("证书类别", max_length=2, choices=SAFETY_CATEGORIES, blank=True)
     valid_until = models.DateField("有效期至", null=True, blank=True)
+    approved_valid_until = models.DateField("已通过的有效期至", null=True, blank=True, editable=False)
     issuer = models.CharField("发证机关", max_length=100, blank=True)
 
     class Meta:
@@ -173,6 +175,7 @@ class SafetyOfficer(Person):
             models.Index(fields=["enterprise", "state"]),
             models.Index(fields=["id_number"]),
             models.Index(fields=["updated_at", "id"], name="safety_updated_idx"),
+            models.Index(fields=["approved_valid_until", "id"], name="safety_expiry_idx"),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -109,6 +109,10 @@ class Filing(FSMModelMixin, models.Model):
     # Personal data: field → mask kind ("id", "mobile", "name"), masked for whoever may not
     # see it in full, and audited when shown in full.
     SENSITIVE_FIELDS: ClassVar[dict[str, str]] = {}
+    # Date fields copied at 通过 into `approved_<name>` columns: during a 变更 the approved
+    # value otherwise lives only in the approved snapshot, which no index can reach, and the
+    # expiry list and reminders must filter and sort on it at province scale.
+    APPROVED_COPIES: ClassVar[dict[str, str]] = {}
 
     enterprise = models.ForeignKey(
         "enterprises.Enterprise", verbose_name="企业", on_delete=models.PROTECT, related_name="+"

@@ -184,6 +184,8 @@ def approve(*, submission: Submission, actor: Any, request: HttpRequest | None =
         sub.save()
         filing.approve()
         filing.approved_submission = sub
+        for field, copy in filing.APPROVED_COPIES.items():
+            setattr(filing, copy, getattr(filing, field))
         filing.pending_submission = None
         filing.save()
         record(action=Action.FILING_APPROVE, request=request, user=actor, obj=filing, detail={"submission": sub.pk})

@@ -111,3 +111,21 @@ def diff(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, list[dict
         if key not in new_files
     ]
     return {"fields": fields, "attachments": attachments}
+
+
+def backfill_approved_copies(app_label: str, model_name: str, copies: dict[str, str]) -> Any:
+    """A migration operation filling `Filing.APPROVED_COPIES` columns of existing filings
+    from their approved snapshots (the one place the approved values were kept before)."""
+    from django.db import migrations
+
+    def forwards(apps: Any, schema_editor: Any) -> None:
+        model = apps.get_model(app_label, model_name)
+        submissions = apps.get_model("review", "Submission")
+        filings = model.objects.using(schema_editor.connection.alias).filter(approved_submission__isnull=False)
+        for filing in filings.only("pk", "approved_submission_id").iterator(chunk_size=2000):
+            snapshot = submissions.objects.get(pk=filing.approved_submission_id).snapshot
+            values = {row.get("name"): row.get("value") for row in snapshot.get("fields", [])}
+            updates = {copy: values.get(field) or None for field, copy in copies.items()}
+            model.objects.filter(pk=filing.pk).update(**updates)
+
+    return migrations.RunPython(forwards, migrations.RunPython.noop, elidable=True)

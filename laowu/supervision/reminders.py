@@ -2,7 +2,9 @@
 
 What is on file is the *approved* revision: a filing in the middle of a 变更 still
 holds the approved dates in its approved submission's snapshot until the new revision
-is approved, so those are read from the snapshot, not from the half-edited record.
+is approved. Those dates are also copied at 通过 into indexed `approved_*` columns
+(`Filing.APPROVED_COPIES`), which every list, count and run here filters and sorts on;
+the holder and number shown come from the snapshot, not from the half-edited record.
 
 The enterprise is told once per threshold (30/60/90 days), at the smallest threshold
 reached: a certificate first seen 25 days before it expires gets one reminder (30), one
@@ -21,12 +23,13 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Model, Q, QuerySet
+from django.db.models import Count, Model, Q, QuerySet, Value
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
 from laowu.audit.services import Action, record
+from laowu.core.search import Related, search
 from laowu.enterprises.models import BasicInfo, Enterprise
 from laowu.integrations.sms import SmsBackend, SmsDeliveryError, get_sms_backend
 from laowu.integrations.sms.backends import PLATFORM_SIGN
@@ -71,6 +74,11 @@ class Source:
     number_field: str
     holder: Callable[[Filing, Mapping[str, Any]], str]
     fix_where: str  # the page where the enterprise updates it
+    holder_field: str  # what the list's search matches the holder on
+
+    @property
+    def approved_field(self) -> str:
+        return self.model.APPROVED_COPIES[self.field]
 
     def enterprise_link(self, subject: Filing) -> str:
         if isinstance(subject, SafetyOfficer):
@@ -79,7 +87,9 @@ class Source:
 
 
 SOURCES = (
-    Source(KIND_SAFETY, "安全员证书", SafetyOfficer, "valid_until", "cert_no", lambda f, v: v["name"], "安全员归集"),
+    Source(
+        KIND_SAFETY, "安全员证书", SafetyOfficer, "valid_until", "cert_no", lambda f, v: v["name"], "安全员归集", "name"
+    ),
     Source(
         KIND_QUALIFICATION,
         "资质证书",
@@ -88,6 +98,7 @@ SOURCES = (
         "qualification_no",
         lambda f, v: f.enterprise.name,
         "基本信息归集",
+        "enterprise__name",
     ),
     Source(
         KIND_SAFETY_LICENSE,
@@ -97,6 +108,7 @@ SOURCES = (
         "safety_license_no",
         lambda f, v: f.enterprise.name,
         "基本信息归集",
+        "enterprise__name",
     ),
 )
 
@@ -189,36 +201,63 @@ def _as_date(value: Any) -> dt.date | None:
         return None
 
 
-def _items_of(source: Source, enterprises: QuerySet[Enterprise] | None, today: dt.date) -> list[ExpiryItem]:
-    horizon = today + dt.timedelta(days=HORIZON_DAYS)
-    # On file = with an approved revision and not deregistered (the filing itself may be in a 变更).
-    on_file = source.model.objects.filter(approved_submission__isnull=False).exclude(state=State.DEREGISTERED)
+def _on_file(source: Source, enterprises: QuerySet[Enterprise] | None) -> QuerySet[Filing]:
+    """Filings of the source with an approved revision (possibly in a 变更), not deregistered."""
+    qs = source.model.objects.filter(approved_submission__isnull=False).exclude(state=State.DEREGISTERED)
     if enterprises is not None:
-        on_file = on_file.filter(enterprise__in=enterprises)
-    rows: list[tuple[Filing, Mapping[str, Any]]] = []
-    approved = on_file.filter(state=State.APPROVED, **{f"{source.field}__lte": horizon}).select_related("enterprise")
-    for filing in approved:
-        rows.append((filing, {name: getattr(filing, name) for name in source.model.SNAPSHOT_FIELDS}))
-    changing = on_file.exclude(state=State.APPROVED).select_related("enterprise", "approved_submission")
-    for filing in changing:
-        rows.append((filing, _approved_values(filing)))
-    items = []
-    for filing, values in rows:
-        expires_on = _as_date(values.get(source.field))
-        if expires_on is None or expires_on > horizon:
-            continue
-        items.append(
-            ExpiryItem(
-                source=source,
-                subject=filing,
-                enterprise=filing.enterprise,
-                holder=str(source.holder(filing, values) or ""),
-                number=str(values.get(source.number_field) or ""),
-                expires_on=expires_on,
-                days_left=(expires_on - today).days,
-            )
+        qs = qs.filter(enterprise__in=enterprises.order_by().values("pk"))
+    return qs
+
+
+def _item(source: Source, filing: Filing, today: dt.date) -> ExpiryItem:
+    expires_on = getattr(filing, source.approved_field)
+    if filing.state == State.APPROVED:
+        values = {name: getattr(filing, name) for name in source.model.SNAPSHOT_FIELDS}
+    else:
+        values = _approved_values(filing)
+    return ExpiryItem(
+        source=source,
+        subject=filing,
+        enterprise=filing.enterprise,
+        holder=str(source.holder(filing, values) or ""),
+        number=str(values.get(source.number_field) or ""),
+        expires_on=expires_on,
+        days_left=(expires_on - today).days,
+    )
+
+
+def _expiring(
+    source: Source, enterprises: QuerySet[Enterprise] | None, today: dt.date, *, bucket: str = "", q: str = ""
+) -> QuerySet[Filing]:
+    """The source's filings expiring within the horizon (or in one bucket), most urgent first."""
+    field = source.approved_field
+    qs = _on_file(source, enterprises).filter(**{f"{field}__lte": today + dt.timedelta(days=HORIZON_DAYS)})
+    if bucket == BUCKET_EXPIRED:
+        qs = qs.filter(**{f"{field}__lt": today})
+    elif bucket:
+        lower = 0
+        for threshold in sorted(REMINDER_THRESHOLDS):
+            if str(threshold) == bucket:
+                qs = qs.filter(
+                    **{
+                        f"{field}__gte": today + dt.timedelta(days=lower),
+                        f"{field}__lte": today + dt.timedelta(days=threshold),
+                    }
+                )
+            lower = threshold + 1
+    if q:
+        # Holder and number as they stand (a 变更's edits included): close enough to find it.
+        holder = () if source.holder_field.startswith("enterprise__") else (source.holder_field,)
+        qs = search(
+            qs,
+            q,
+            text=(*holder, source.number_field),
+            related=(
+                Related("enterprise", Enterprise, "name"),
+                Related("enterprise", Enterprise, "credit_code", code=True),
+            ),
         )
-    return items
+    return qs.select_related("enterprise", "approved_submission").order_by(field, "id")
 
 
 def expiring_items(
@@ -229,7 +268,11 @@ def expiring_items(
     ``enterprises`` limits the search; None means every enterprise (the daily run).
     """
     today = today or timezone.localdate()
-    items = [item for source in SOURCES for item in _items_of(source, enterprises, today)]
+    items = [
+        _item(source, filing, today)
+        for source in SOURCES
+        for filing in _expiring(source, enterprises, today).iterator(chunk_size=2000)
+    ]
     items.sort(key=lambda i: (i.days_left, i.enterprise.name, i.label, i.holder))
     return items
 
@@ -239,30 +282,19 @@ def expiry_bands(
 ) -> list[tuple[Source, dict[str, int]]]:
     """For each kind of certificate, how many items of `expiring_items` are already expired and
     how many fall in each threshold band (30: 0–30 days, 60: 31–60, 90: 61–90), counted in the
-    database: the home pages and the dashboard show these, so they must not load the rows.
-    Only filings in a 变更 (few at any time) are read, for their approved dates."""
+    database on the indexed approved dates: the home pages and the dashboard show these."""
     today = today or timezone.localdate()
     result = []
     for source in SOURCES:
-        on_file = source.model.objects.filter(approved_submission__isnull=False).exclude(state=State.DEREGISTERED)
-        if enterprises is not None:
-            on_file = on_file.filter(enterprise__in=enterprises)
-        field = source.field
+        field = source.approved_field
         bands = {"expired": Count("pk", filter=Q(**{f"{field}__lt": today}))}
         lower = today
         for threshold in sorted(REMINDER_THRESHOLDS):
             upper = today + dt.timedelta(days=threshold)
             bands[str(threshold)] = Count("pk", filter=Q(**{f"{field}__gte": lower, f"{field}__lte": upper}))
             lower = upper + dt.timedelta(days=1)
-        counts = on_file.filter(state=State.APPROVED).aggregate(**bands)
-        for filing in on_file.exclude(state=State.APPROVED).select_related("approved_submission"):
-            expires_on = _as_date(_approved_values(filing).get(field))
-            if expires_on is None:
-                continue
-            days_left = (expires_on - today).days
-            band = "expired" if days_left < 0 else threshold_for(days_left)
-            if band is not None:
-                counts[str(band)] += 1
+        horizon = today + dt.timedelta(days=HORIZON_DAYS)
+        counts = _on_file(source, enterprises).filter(**{f"{field}__lte": horizon}).aggregate(**bands)
         result.append((source, counts))
     return result
 
@@ -276,26 +308,34 @@ def expiry_counts(*, enterprises: QuerySet[Enterprise] | None = None, today: dt.
     }
 
 
+def expiry_segments(
+    *, user: Any, q: str = "", kind: str = "", bucket: str = "", today: dt.date | None = None
+) -> list[QuerySet[Filing]]:
+    """The list page, one queryset per kind of certificate (most urgent first within each):
+    the committee sees its districts' enterprises, an enterprise its own. Turn a page's rows
+    into items with `as_items`."""
+    today = today or timezone.localdate()
+    scope = enterprises_in_scope(user)
+    return [
+        _expiring(source, scope, today, bucket=bucket, q=q.strip()).annotate(expiry_kind=Value(source.kind))
+        for source in SOURCES
+        if not kind or source.kind == kind
+    ]
+
+
+def as_items(rows: Iterable[Filing], today: dt.date | None = None) -> list[ExpiryItem]:
+    today = today or timezone.localdate()
+    sources = {source.kind: source for source in SOURCES}
+    return [_item(sources[row.expiry_kind], row, today) for row in rows]  # type: ignore[attr-defined]
+
+
 def expiry_list(
     *, user: Any, q: str = "", kind: str = "", bucket: str = "", today: dt.date | None = None
 ) -> list[ExpiryItem]:
-    """The list page: the committee sees its districts' enterprises, an enterprise its own."""
-    items = expiring_items(enterprises=enterprises_in_scope(user), today=today)
-    q = q.strip().casefold()
-    if q:
-        items = [
-            i
-            for i in items
-            if q in i.enterprise.name.casefold()
-            or q in i.enterprise.credit_code.casefold()
-            or q in i.holder.casefold()
-            or q in i.number.casefold()
-        ]
-    if kind:
-        items = [i for i in items if i.kind == kind]
-    if bucket:
-        items = [i for i in items if i.bucket == bucket]
-    return items
+    """Every item of `expiry_segments`, in the same order (for the export)."""
+    today = today or timezone.localdate()
+    segments = expiry_segments(user=user, q=q, kind=kind, bucket=bucket, today=today)
+    return [item for segment in segments for item in as_items(segment.iterator(chunk_size=2000), today)]
 
 
 def reminders_for(items: Iterable[ExpiryItem]) -> dict[tuple[Any, ...], list[ExpiryReminder]]:

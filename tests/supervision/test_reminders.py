@@ -345,8 +345,14 @@ def test_committee_sees_its_districts_and_enterprises_their_own(
 def test_list_filters_search_and_reminder_column(as_user: Any, two_districts: dict[str, Any], reviewer: Any) -> None:
     client = as_user(reviewer)
     items = reminders.expiry_list(user=reviewer)
-    # Most urgent first: A's three items at 20 days, then B's 资质证书 at 50.
-    assert [i.days_left for i in items] == [20, 20, 20, 50]
+    # By kind of certificate, most urgent first within each: A's three items at 20 days,
+    # B's 资质证书 at 50 after A's.
+    assert [(i.kind, i.days_left) for i in items] == [
+        ("safety_cert", 20),
+        ("qualification", 20),
+        ("qualification", 50),
+        ("safety_license", 20),
+    ]
     assert {i.bucket for i in items} == {"30", "60"}
 
     only_60 = reminders.expiry_list(user=reviewer, bucket="60")
@@ -433,8 +439,12 @@ def test_home_page_counts_match_the_list_without_loading_it(reviewer: Any, enter
     today = timezone.localdate()
     for days in (-3650, -1, 0, 29, 61, 90, 91, 400):
         info = approved_info(EnterpriseUserFactory(password="x"), reviewer)
+        # Both the record and what 通过 copied, as if approved with these dates.
         BasicInfo.objects.filter(pk=info.pk).update(
-            qualification_valid_until=today + dt.timedelta(days=days), safety_license_valid_until=FAR
+            qualification_valid_until=today + dt.timedelta(days=days),
+            approved_qualification_valid_until=today + dt.timedelta(days=days),
+            safety_license_valid_until=FAR,
+            approved_safety_license_valid_until=FAR,
         )
     # One in a 变更: its approved date (from the snapshot) counts, not the one being edited.
     owner = EnterpriseUserFactory(password="x")
@@ -448,3 +458,28 @@ def test_home_page_counts_match_the_list_without_loading_it(reviewer: Any, enter
     expired = sum(1 for i in items if i.expired)
     assert expiry_counts(enterprises=scope) == {"expiring_count": len(items) - expired, "expired_count": expired}
     assert expired == 2 and len(items) - expired == 5
+
+
+def test_approved_dates_are_copied_at_approval_and_backfilled(enterprise_a: Any, reviewer: Any) -> None:
+    """The expiry list filters on `approved_*` columns: 通过 fills them, a 变更 leaves them,
+    and the migration fills them for filings approved before they existed."""
+    from types import SimpleNamespace
+
+    from django.apps import apps
+    from django.db import connection
+
+    from laowu.review.snapshots import backfill_approved_copies
+
+    info = approved_info(enterprise_a, reviewer)
+    approved = info.qualification_valid_until
+    assert info.approved_qualification_valid_until == approved
+    workflow.start_change(filing=info, actor=enterprise_a)
+    workflow.save_fields(
+        filing=BasicInfo.objects.get(pk=info.pk), data={"qualification_valid_until": FAR}, actor=enterprise_a
+    )
+    assert BasicInfo.objects.get(pk=info.pk).approved_qualification_valid_until == approved
+
+    BasicInfo.objects.filter(pk=info.pk).update(approved_qualification_valid_until=None)
+    operation = backfill_approved_copies("enterprises", "basicinfo", BasicInfo.APPROVED_COPIES)
+    operation.code(apps, SimpleNamespace(connection=connection))
+    assert BasicInfo.objects.get(pk=info.pk).approved_qualification_valid_until == approved

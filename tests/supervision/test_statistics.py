@@ -12,6 +12,7 @@ from typing import Any
 import openpyxl
 import pytest
 import time_machine
+from django.db.models import F
 from django.urls import reverse
 
 from laowu.audit.models import AuditEvent
@@ -126,6 +127,10 @@ def dataset(filing_in_state: Any, enterprise_a: Any, reviewer: Any) -> dict[str,
     SafetyOfficer.objects.filter(enterprise=a).update(valid_until=dt.date(2024, 8, 15))
     BasicInfo.objects.filter(enterprise=e1.enterprise).update(safety_license_valid_until=dt.date(2024, 9, 20))
     BasicInfo.objects.filter(pk=info_e2.pk).update(qualification_valid_until=dt.date(2024, 7, 5))
+    # What 通过 would have copied, had these dates been approved through the workflow.
+    for model in (BasicInfo, SafetyOfficer):
+        copies = {copy: F(field) for field, copy in model.APPROVED_COPIES.items()}
+        model.objects.filter(state=State.APPROVED).update(**copies)
     return {"project": project, "other_reviewer": other_reviewer, "wuzhong": wuzhong}
 
 

@@ -16,7 +16,7 @@ from laowu.accounts.models import Role
 from laowu.accounts.permissions import role_required
 from laowu.audit.services import Action, record
 from laowu.core.exports import xlsx_response
-from laowu.core.pagination import paginate
+from laowu.core.pagination import paginate_segments
 from laowu.review.permissions import enterprises_in_scope, is_committee
 
 from .. import reminders
@@ -50,10 +50,10 @@ def _reminder_note(sent: list[Any], *, details: bool) -> str:
 @role_required(E, R, S)
 def expiry_list(request: HttpRequest) -> HttpResponse:
     filters = _filters(request)
-    items = reminders.expiry_list(user=request.user, **filters)
-    page, query = paginate(request, items)  # type: ignore[arg-type]
-    sent = reminders.reminders_for(page.object_list)
-    rows = [{"item": item, "reminders": sent.get(item.key, [])} for item in page.object_list]
+    page, query = paginate_segments(request, reminders.expiry_segments(user=request.user, **filters))
+    items = reminders.as_items(page.object_list)
+    sent = reminders.reminders_for(items)
+    rows = [{"item": item, "reminders": sent.get(item.key, [])} for item in items]
     committee = is_committee(request.user)
     return render(
         request,

@@ -39,6 +39,12 @@ NUMBER_WINDOW = 3
 CURSOR_PARAMS = ("page", "after", "before", "last")
 
 
+def bounded_count(qs: QuerySet[Any], limit: int = COUNT_LIMIT) -> str:
+    """A count for display that reads at most `limit` + 1 rows: "10000+" beyond that."""
+    n = qs.order_by()[: limit + 1].count()
+    return f"{limit}+" if n > limit else str(n)
+
+
 @dataclass
 class Page:
     object_list: list[Any]

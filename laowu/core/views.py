@@ -33,8 +33,8 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "core/committee_home.html", _committee_home_context(user))
 
 
-def _expiry_counts(user: Any) -> dict[str, int]:
-    return reminders.expiry_counts(enterprises=enterprises_in_scope(user))
+def _expiry_counts(user: Any) -> dict[str, int | str]:
+    return reminders.expiry_summary(enterprises=enterprises_in_scope(user))
 
 
 def _enterprise_home_context(user: Any) -> dict[str, Any]:

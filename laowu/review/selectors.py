@@ -4,8 +4,9 @@ import datetime as dt
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet
 
+from laowu.core.pagination import bounded_count
 from laowu.core.search import Related, search
 
 from .models import Filing, Submission, SubmissionStatus
@@ -59,16 +60,16 @@ def review_queue(
     )
 
 
-def pending_counts(*, user: Any) -> dict[str, int]:
-    """Pending submissions per filing type code, for the queue's tabs."""
-    by_ct = dict(
-        submissions_in_scope(user)
-        .filter(status=SubmissionStatus.PENDING)
-        .values_list("filing_type")
-        .annotate(n=Count("id"))
-        .values_list("filing_type", "n")
-    )
-    return {code: by_ct.get(ContentType.objects.get_for_model(m).pk, 0) for code, m in filing_models().items()}
+def pending_counts(*, user: Any) -> dict[str, str]:
+    """Pending submissions per filing type code ("" for all), for the queue's tabs: bounded counts, as a
+    province's queue can hold hundreds of thousands and a tab only needs to say how many."""
+    pending = submissions_in_scope(user).filter(status=SubmissionStatus.PENDING)
+    counts = {
+        code: bounded_count(pending.filter(filing_type=ContentType.objects.get_for_model(m)))
+        for code, m in filing_models().items()
+    }
+    counts[""] = bounded_count(pending)
+    return counts
 
 
 def history(of: Filing | Submission) -> QuerySet[Submission]:

@@ -102,7 +102,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     page, query = paginate(request, qs)
     counts = selectors.pending_counts(user=request.user)
     tabs = [
-        {"code": code, "label": label, "count": counts.get(code, 0), "active": code == filing_type}
+        {"code": code, "label": label, "count": counts.get(code, "0"), "active": code == filing_type}
         for code, label in selectors.filing_type_choices()
     ]
     return render(
@@ -114,7 +114,7 @@ def queue(request: HttpRequest) -> HttpResponse:
             "query": query,
             "tabs": tabs,
             "filing_type": filing_type,
-            "total_pending": sum(counts.values()),
+            "total_pending": counts[""],
             "status": status,
         },
     )

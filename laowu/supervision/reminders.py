@@ -29,6 +29,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from laowu.audit.services import Action, record
+from laowu.core.pagination import COUNT_LIMIT
 from laowu.core.search import Related, search
 from laowu.enterprises.models import BasicInfo, Enterprise
 from laowu.integrations.sms import SmsBackend, SmsDeliveryError, get_sms_backend
@@ -306,6 +307,28 @@ def expiry_counts(*, enterprises: QuerySet[Enterprise] | None = None, today: dt.
         "expiring_count": sum(c[str(t)] for c in bands for t in REMINDER_THRESHOLDS),
         "expired_count": sum(c["expired"] for c in bands),
     }
+
+
+def expiry_summary(*, enterprises: QuerySet[Enterprise], today: dt.date | None = None) -> dict[str, int | str]:
+    """The home pages' two figures, as `expiry_counts` but each count reading at most
+    COUNT_LIMIT rows: a province's committee would otherwise count every expired
+    certificate on each visit. Beyond the limit the figure reads "10000+"."""
+    today = today or timezone.localdate()
+    horizon = today + dt.timedelta(days=HORIZON_DAYS)
+    totals = {"expiring_count": 0, "expired_count": 0}
+    capped = set()
+    for source in SOURCES:
+        field = source.approved_field
+        on_file = _on_file(source, enterprises)
+        for key, where in (
+            ("expired_count", {f"{field}__lt": today}),
+            ("expiring_count", {f"{field}__gte": today, f"{field}__lte": horizon}),
+        ):
+            n = on_file.filter(**where).order_by()[: COUNT_LIMIT + 1].count()
+            totals[key] += n
+            if n > COUNT_LIMIT:
+                capped.add(key)
+    return {key: f"{min(n, COUNT_LIMIT)}+" if key in capped else n for key, n in totals.items()}
 
 
 def expiry_segments(

@@ -434,7 +434,7 @@ def test_homes_show_the_counts(as_user: Any, two_districts: dict[str, Any], ente
 def test_home_page_counts_match_the_list_without_loading_it(reviewer: Any, enterprise_a: Any) -> None:
     """The counts the home pages show agree with the list, whatever mix of dates is on file."""
     from laowu.review.permissions import enterprises_in_scope
-    from laowu.supervision.reminders import expiring_items, expiry_counts
+    from laowu.supervision.reminders import expiring_items, expiry_counts, expiry_summary
 
     today = timezone.localdate()
     for days in (-3650, -1, 0, 29, 61, 90, 91, 400):
@@ -457,6 +457,7 @@ def test_home_page_counts_match_the_list_without_loading_it(reviewer: Any, enter
     items = expiring_items(enterprises=scope)
     expired = sum(1 for i in items if i.expired)
     assert expiry_counts(enterprises=scope) == {"expiring_count": len(items) - expired, "expired_count": expired}
+    assert expiry_summary(enterprises=scope) == expiry_counts(enterprises=scope)
     assert expired == 2 and len(items) - expired == 5
 
 
@@ -483,3 +484,15 @@ def test_approved_dates_are_copied_at_approval_and_backfilled(enterprise_a: Any,
     operation = backfill_approved_copies("enterprises", "basicinfo", BasicInfo.APPROVED_COPIES)
     operation.code(apps, SimpleNamespace(connection=connection))
     assert BasicInfo.objects.get(pk=info.pk).approved_qualification_valid_until == approved
+
+
+def test_home_figures_are_bounded(reviewer: Any, enterprise_a: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from laowu.review.permissions import enterprises_in_scope
+
+    today = timezone.localdate()
+    for days in (-30, -20, -10):
+        info = approved_info(EnterpriseUserFactory(password="x"), reviewer)
+        BasicInfo.objects.filter(pk=info.pk).update(approved_qualification_valid_until=today + dt.timedelta(days=days))
+    monkeypatch.setattr(reminders, "COUNT_LIMIT", 2)
+    summary = reminders.expiry_summary(enterprises=enterprises_in_scope(reviewer))
+    assert summary["expired_count"] == "2+"

@@ -24,7 +24,9 @@ def object_type_choices() -> list[tuple[str, str]]:
 
 
 class AuditSearchForm(DateRangeMixin, forms.Form):
-    username = forms.CharField(label="账号", required=False, widget=forms.TextInput(attrs={"class": "input"}))
+    username = forms.CharField(
+        label="账号", required=False, widget=forms.TextInput(attrs={"class": "input", "placeholder": "账号开头的字符"})
+    )
     role = optional_choice("角色", Role.choices)
     action = optional_choice("操作", Action.choices)
     result = optional_choice("结果", Result.choices)

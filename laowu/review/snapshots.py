@@ -113,6 +113,21 @@ def diff(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, list[dict
     return {"fields": fields, "attachments": attachments}
 
 
+_APPROVED_VALUE = (
+    "(SELECT NULLIF(e->>'value', '')::date FROM review_submission s, jsonb_array_elements(s.snapshot->'fields') e"
+    " WHERE s.id = f.approved_submission_id AND e->>'name' = %s)"
+)
+
+
+def fill_approved_copies_sql(table: str, copies: dict[str, str]) -> tuple[str, list[str]]:
+    """PostgreSQL: one UPDATE setting `Filing.APPROVED_COPIES` columns from the approved
+    snapshots (the migration's backfill, and the scale-data generator's)."""
+    # The table and column names are the models' own, never input.
+    sets = ", ".join(f'"{copy}" = {_APPROVED_VALUE}' for copy in copies.values())
+    sql = f'UPDATE "{table}" f SET {sets} WHERE f.approved_submission_id IS NOT NULL'  # noqa: S608
+    return sql, list(copies)
+
+
 def backfill_approved_copies(app_label: str, model_name: str, copies: dict[str, str]) -> Any:
     """A migration operation filling `Filing.APPROVED_COPIES` columns of existing filings
     from their approved snapshots (the one place the approved values were kept before)."""
@@ -120,6 +135,11 @@ def backfill_approved_copies(app_label: str, model_name: str, copies: dict[str, 
 
     def forwards(apps: Any, schema_editor: Any) -> None:
         model = apps.get_model(app_label, model_name)
+        if schema_editor.connection.vendor == "postgresql":
+            sql, params = fill_approved_copies_sql(model._meta.db_table, copies)
+            with schema_editor.connection.cursor() as cursor:
+                cursor.execute(sql, params)
+            return
         submissions = apps.get_model("review", "Submission")
         filings = model.objects.using(schema_editor.connection.alias).filter(approved_submission__isnull=False)
         for filing in filings.only("pk", "approved_submission_id").iterator(chunk_size=2000):

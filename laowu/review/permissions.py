@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 from django.db.models import QuerySet
 from django.http import Http404
 
-from laowu.accounts.models import COMMITTEE_ROLES, Role
+from laowu.accounts.models import COMMITTEE_ROLES, District, Role
 from laowu.enterprises.models import Enterprise
 
 from .models import Filing, Submission
@@ -37,9 +37,22 @@ def can_see_personal_data(user: Any) -> bool:
     return bool(user.is_authenticated and user.role == Role.REVIEWER)
 
 
+def covers_every_district(user: Any) -> bool:
+    """A committee account over every district (a province-level one) needs no district
+    filter: the filter would be true of every row, yet at province scale it costs a join to
+    the enterprises on every list. Remembered on the user object for the request."""
+    cached = getattr(user, "_laowu_every_district", None)
+    if cached is None:
+        cached = user.districts.exists() and not District.objects.exclude(pk__in=user.districts.values("pk")).exists()
+        user._laowu_every_district = cached
+    return bool(cached)
+
+
 def enterprises_in_scope(user: Any) -> QuerySet[Enterprise]:
     """Enterprises a committee user may see: those of the user's own district(s)."""
     if is_committee(user):
+        if covers_every_district(user):
+            return Enterprise.objects.all()
         return Enterprise.objects.filter(district__in=user.districts.all())
     if is_enterprise_user(user):
         return Enterprise.objects.filter(pk=user.enterprise_id)
@@ -48,6 +61,8 @@ def enterprises_in_scope(user: Any) -> QuerySet[Enterprise]:
 
 def submissions_in_scope(user: Any) -> QuerySet[Submission]:
     if is_committee(user):
+        if covers_every_district(user):
+            return Submission.objects.all()
         return Submission.objects.filter(enterprise__district__in=user.districts.all())
     if is_enterprise_user(user):
         return Submission.objects.filter(enterprise_id=user.enterprise_id)
@@ -58,6 +73,8 @@ def filings_in_scope(user: Any, model: type[F]) -> QuerySet[F]:
     if is_enterprise_user(user):
         return model.objects.filter(enterprise_id=user.enterprise_id)
     if is_committee(user):
+        if covers_every_district(user):
+            return model.objects.all()
         return model.objects.filter(enterprise__district__in=user.districts.all())
     return model.objects.none()
 

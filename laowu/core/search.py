@@ -98,10 +98,14 @@ class AnyOfSubquery(_ColumnCondition):
 
 def contains(column: str, term: str) -> Q:
     """Rows whose `column` contains `term` (case-insensitive), through the bigram index if any."""
-    condition = Q(**{f"{column}__icontains": term})
-    if is_postgresql() and len(term) >= MIN_INDEXED_TERM:
-        condition &= Q(BigramsContain(column, term))
-    return condition
+    if not is_postgresql() or len(term) < MIN_INDEXED_TERM:
+        return Q(**{f"{column}__icontains": term})
+    if len(term) == MIN_INDEXED_TERM:
+        # A two-character term is its own only bigram: containing it is the substring match.
+        # Without the LIKE the planner estimates from the bigram statistics alone, and for a
+        # common term walks the ordering index to the first page instead of sorting every match.
+        return Q(BigramsContain(column, term))
+    return Q(BigramsContain(column, term)) & Q(**{f"{column}__icontains": term})
 
 
 def code_match(column: str, term: str) -> Q:

@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.deps-installed
 
 export DJANGO_SETTINGS_MODULE ?= laowu.settings.local
 
-.PHONY: run test deps system-deps migrate demo lint bench clean
+.PHONY: run test deps system-deps migrate demo lint bench bench-scale clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,9 @@ lint: deps
 
 bench: system-deps deps
 	$(BIN)/python scripts/bench.py
+
+bench-scale: system-deps deps
+	$(BIN)/python scripts/bench_scale.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts

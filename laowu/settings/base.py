@@ -94,7 +94,9 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    # Argon2id with parameters for a 2-core server; it also verifies (and upgrades) hashes
+    # made with Django's default Argon2 parameters, which share the "argon2" prefix.
+    "laowu.accounts.hashers.LaowuArgon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [

@@ -11,7 +11,7 @@ CAPTCHA_TEST_MODE = True
 # Argon2 is the production hasher (checked in tests); MD5 only keeps fixtures fast.
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.MD5PasswordHasher",
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "laowu.accounts.hashers.LaowuArgon2PasswordHasher",
 ]
 LAOWU_DATA_DIR_FOR_TESTS = BASE_DIR / "var" / "test"
 LAOWU_DEMO_DATA_ALLOWED = True

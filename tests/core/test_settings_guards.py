@@ -64,6 +64,28 @@ def test_production_hashes_with_argon2(hasher: str) -> None:
     assert base.PASSWORD_HASHERS[0].endswith(hasher)
 
 
+def test_argon2_parameters_fit_the_server_and_old_hashes_upgrade() -> None:
+    """OWASP's Argon2id setting (19 MiB, t=2, p=1); a hash made with Django's heavier
+    defaults still verifies and is marked for re-hashing at the next login."""
+    import argon2
+    from django.contrib.auth.hashers import Argon2PasswordHasher, check_password, get_hasher, make_password
+
+    from laowu.accounts.hashers import LaowuArgon2PasswordHasher
+
+    encoded = make_password("Laowu@2026", hasher=LaowuArgon2PasswordHasher())
+    params = argon2.extract_parameters(encoded.removeprefix("argon2"))
+    assert (params.memory_cost, params.time_cost, params.parallelism, params.type) == (
+        19 * 1024,
+        2,
+        1,
+        argon2.Type.ID,
+    )
+    old = make_password("Laowu@2026", hasher=Argon2PasswordHasher())
+    assert check_password("Laowu@2026", old)
+    assert isinstance(get_hasher("argon2"), LaowuArgon2PasswordHasher)
+    assert get_hasher("argon2").must_update(old) and not get_hasher("argon2").must_update(encoded)
+
+
 def test_production_with_redis_url_builds_its_cache_client() -> None:
     # The cache backend imports `redis` only when first used, so `check` alone would not
     # notice a missing package: build the client (no server is contacted for that).

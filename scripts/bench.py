@@ -15,10 +15,8 @@ import http.client
 import json
 import os
 import platform
-import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -27,14 +25,32 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
-from math import ceil, isnan
+from math import ceil
 from pathlib import Path
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
-import psycopg
+from benchlib import (
+    ROOT,
+    admin_connect,
+    analyze,
+    bench_envs,
+    cpu_model,
+    create_sessions,
+    django_snippet,
+    drop_database,
+    fetch,
+    git_commit,
+    manage,
+    markdown_table,
+    ms,
+    ratio,
+    start_gunicorn,
+    stop,
+    text_table,
+    wait_healthy,
+)
 from psycopg import sql
 
-ROOT = Path(__file__).resolve().parent.parent
 ENTERPRISE_USERNAME = "91320507MA1XWL000C"  # seed_demo's enterprise (README: demo accounts)
 REVIEWER_USERNAME = "shenhe"  # seed_demo's reviewer
 REVIEW_QUEUE = 200  # other enterprises, each with a 基本信息 declared and waiting for review
@@ -476,111 +492,6 @@ TARGETS: list[Target] = [
 ]
 
 
-# --------------------------------------------------------------------------- server lifecycle
-
-
-def run(cmd: list[str], env: dict[str, str], timeout: float = 600) -> str:
-    """Run a command from the repo root; on failure show its output, which says why."""
-    proc = subprocess.run(  # noqa: S603 - fixed argument lists built in this file
-        cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout, check=False
-    )
-    if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd[:4])} … failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
-    return proc.stdout
-
-
-def manage(env: dict[str, str], *args: str) -> str:
-    return run([sys.executable, "manage.py", *args], env)
-
-
-def django_snippet(env: dict[str, str], code: str) -> dict[str, str]:
-    """Run Python in a Django shell; return its `BENCH key=value` lines as a dict."""
-    out = manage(env, "shell", "--no-startup", "-c", code)
-    values: dict[str, str] = {}
-    for line in out.splitlines():
-        if line.startswith("BENCH ") and "=" in line:
-            key, _, value = line[len("BENCH ") :].partition("=")
-            values.setdefault(key.strip(), value.strip())
-    return values
-
-
-def admin_connect(pg_url: str) -> psycopg.Connection:
-    """Connect to the maintenance database, starting the local cluster once if it is down (as scripts/test.sh)."""
-    parts = urlsplit(pg_url)
-    kwargs = {"host": parts.hostname, "port": parts.port or 5432, "user": parts.username or "postgres"}
-    try:
-        return psycopg.connect(dbname="postgres", autocommit=True, connect_timeout=3, **kwargs)
-    except psycopg.OperationalError:
-        clusters = sorted(os.listdir("/etc/postgresql")) if os.path.isdir("/etc/postgresql") else []
-        if not clusters or not shutil.which("pg_ctlcluster"):
-            raise
-        print("PostgreSQL is down; starting it", file=sys.stderr)
-        subprocess.run(  # noqa: S603
-            ["pg_ctlcluster", "--skip-systemctl-redirect", clusters[-1], "main", "start"],  # noqa: S607
-            check=False,
-        )
-        for _ in range(20):
-            time.sleep(1)
-            try:
-                return psycopg.connect(dbname="postgres", autocommit=True, connect_timeout=3, **kwargs)
-            except psycopg.OperationalError:
-                continue
-        raise
-
-
-def drop_database(admin: psycopg.Connection, name: str) -> None:
-    # FORCE: a killed run may leave gunicorn's or the shell's connections behind.
-    admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-
-
-def analyze(pg_url: str, database: str) -> None:
-    """VACUUM ANALYZE the seeded database, as autovacuum keeps a production one.
-
-    Bulk-created rows have no planner statistics yet: the plans would be guessed from empty tables,
-    and could change mid-run when autovacuum comes round.
-    """
-    parts = urlsplit(pg_url)
-    kwargs = {"host": parts.hostname, "port": parts.port or 5432, "user": parts.username or "postgres"}
-    with psycopg.connect(dbname=database, autocommit=True, **kwargs) as conn:
-        conn.execute("VACUUM ANALYZE")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_healthy(proc: subprocess.Popen[bytes], port: int, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {proc.returncode} before answering /healthz")
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-        try:
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                return
-        except OSError:
-            pass
-        finally:
-            conn.close()
-        time.sleep(0.2)
-    raise RuntimeError(f"gunicorn did not answer /healthz within {timeout:.0f}s")
-
-
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is not None:
-        return
-    proc.terminate()  # graceful: the master stops its workers
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        # The server runs in its own process group, so this reaches its workers and nothing else.
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=5)
-
-
 # --------------------------------------------------------------------------- load generator
 
 
@@ -608,28 +519,6 @@ class Budget:
 class ClientStats:
     latencies: list[float] = field(default_factory=list)  # seconds, successful requests only
     errors: Counter[str] = field(default_factory=Counter)
-
-
-# A keep-alive connection the server already closed fails like this before any byte of answer.
-STALE_CONNECTION = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)
-
-
-def fetch(conn: http.client.HTTPConnection, path: str, headers: dict[str, str]) -> tuple[int, bytes]:
-    reused = conn.sock is not None
-    try:
-        conn.request("GET", path, headers=headers)
-        resp = conn.getresponse()
-    except STALE_CONNECTION:
-        if not reused:
-            raise
-        # Browsers retry an idempotent request once on a fresh connection; so do we.
-        conn.close()
-        conn.request("GET", path, headers=headers)
-        resp = conn.getresponse()
-    body = resp.read()
-    if resp.will_close:  # gunicorn's sync workers answer `Connection: close`
-        conn.close()
-    return resp.status, body
 
 
 def client(port: int, path: str, headers: dict[str, str], target: Target, budget: Budget, stats: ClientStats) -> None:
@@ -776,33 +665,6 @@ def measure_each(
 # --------------------------------------------------------------------------- report
 
 
-def git_commit() -> str:
-    try:
-        head = run(["git", "rev-parse", "--short", "HEAD"], dict(os.environ), timeout=10).strip()
-        dirty = run(["git", "status", "--porcelain", "--untracked-files=no"], dict(os.environ), timeout=10).strip()
-    except (OSError, RuntimeError, subprocess.TimeoutExpired):
-        return "unknown"
-    return f"{head}{' (uncommitted changes)' if dirty else ''}"
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
-
-
-def ms(value: float) -> str:
-    return "—" if isnan(value) else f"{value:.1f}"
-
-
-def ratio(value: float, floor: float) -> str:
-    return "—" if isnan(value) or isnan(floor) or not floor else f"{value / floor:.1f}×"
-
-
 def table(results: list[Result]) -> list[list[str]]:
     floor = results[0]
     rows = [["target", "path", "ok", "errors", "req/s", "p50 ms", "p95 ms", "p99 ms", "p50/floor", "p95/floor"]]
@@ -822,23 +684,6 @@ def table(results: list[Result]) -> list[list[str]]:
             ]
         )
     return rows
-
-
-def text_table(rows: list[list[str]]) -> str:
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    lines = []
-    for n, row in enumerate(rows):
-        cells = [c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))]
-        lines.append("  ".join(cells))
-        if n == 0:
-            lines.append("  ".join("-" * w for w in widths))
-    return "\n".join(lines)
-
-
-def markdown_table(rows: list[list[str]]) -> str:
-    lines = ["| " + " | ".join(rows[0]) + " |", "|" + "|".join(["---", "---"] + ["---:"] * (len(rows[0]) - 2)) + "|"]
-    lines += ["| " + " | ".join(row) + " |" for row in rows[1:]]
-    return "\n".join(lines)
 
 
 # --------------------------------------------------------------------------- main
@@ -864,60 +709,6 @@ def parse_args() -> argparse.Namespace:
     if min(args.requests, args.concurrency, args.workers, args.threads) < 1 or args.warmup < 0:
         p.error("counts must be positive")
     return args
-
-
-SESSION_SNIPPET = """
-from importlib import import_module
-from django.conf import settings
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
-store = import_module(settings.SESSION_ENGINE).SessionStore
-for username, count in {wanted!r}:
-    user = get_user_model().objects.get(username=username)
-    for i in range(count):
-        s = store()
-        s[SESSION_KEY] = user._meta.pk.value_to_string(user)
-        s[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-        s[HASH_SESSION_KEY] = user.get_session_auth_hash()
-        s.create()
-        print(f"BENCH session:{{username}}:{{i}}={{s.session_key}}")
-"""
-
-
-def create_sessions(prod_env: dict[str, str], wanted: dict[str, int]) -> dict[str, list[str]]:
-    """`wanted[username]` logged-in session keys per user, written straight into the session store.
-
-    A real login needs the image captcha, which production settings rightly cannot bypass, so the
-    session gets the keys django.contrib.auth.login would set. It runs under the server's settings
-    and environment because its SECRET_KEY signs both the session data and the auth hash.
-    """
-    values = django_snippet(prod_env, SESSION_SNIPPET.format(wanted=sorted(wanted.items())))
-    return {user: [values[f"session:{user}:{i}"] for i in range(count)] for user, count in wanted.items()}
-
-
-def start_gunicorn(
-    prod_env: dict[str, str], args: argparse.Namespace, log_path: Path
-) -> tuple[subprocess.Popen[bytes], int, str]:
-    # Sync workers by default. Measured on this 2-core machine (docs/benchmarks/README.md), gthread
-    # workers gave about the same throughput on the logged-in page and ~40% worse p95/p99: the pages
-    # are short and CPU-bound (template rendering, a few sub-millisecond queries on a local DB), so
-    # threads mostly add GIL contention. Sync workers don't keep connections alive; neither does
-    # a reverse proxy talking to gunicorn in production, so a new connection per request is realistic.
-    # 2×cores workers (gunicorn's own advice) keep both cores busy while a worker waits on PostgreSQL.
-    port = free_port()
-    worker_args = ["--worker-class", "gthread", "--threads", str(args.threads)] if args.threads > 1 else []
-    cmd = [sys.executable, "-m", "gunicorn", "laowu.wsgi:application", "--bind", f"127.0.0.1:{port}"]
-    cmd += ["--workers", str(args.workers), *worker_args, "--error-logfile", str(log_path)]
-    # The control socket would sit at one fixed path in $HOME, shared with any other gunicorn.
-    cmd += ["--no-control-socket"]
-    kind = f"gunicorn, {args.workers} " + (
-        f"gthread workers × {args.threads} threads" if args.threads > 1 else "sync workers"
-    )
-    print(f"starting {kind} on 127.0.0.1:{port}", flush=True)
-    # Own process group, so that stop() can reach the workers should the master not stop them.
-    server = subprocess.Popen(  # noqa: S603
-        cmd, cwd=ROOT, env=prod_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
-    )
-    return server, port, kind
 
 
 def append_report(
@@ -954,34 +745,9 @@ def main() -> int:
     admin = admin_connect(args.pg)
     pg_version = admin.execute("SHOW server_version").fetchone()[0]  # type: ignore[index]
     tmp = Path(tempfile.mkdtemp(prefix="laowu-bench-"))
-    base_env = {
-        **os.environ,
-        # Generated per run; it lives only in this process and its children's environments.
-        "SECRET_KEY": secrets.token_urlsafe(48),  # 64 characters
-        "DATABASE_URL": f"{args.pg.rstrip('/')}/{args.database}",
-        "LAOWU_DATA_DIR": str(tmp),  # static files, uploads, SMS outbox: nothing lands in var/
-    }
-    for name in (
-        "REDIS_URL",
-        "LAOWU_CAPTCHA_TEST_MODE",
-        "DEBUG",
-        "LAOWU_PRIVATE_MEDIA_ROOT",
-        "LAOWU_STORAGE_BACKEND",
-        "LAOWU_STORAGE_OPTIONS",
-        "LAOWU_SMS_OUTBOX",
-    ):
-        # Sessions must stay in the DB backend create_sessions writes to, and a developer's shell
-        # settings must neither break production settings nor point writes outside the temp dir:
-        # seeding (local settings) and gunicorn (production ones) share the uploads in LAOWU_DATA_DIR.
-        base_env.pop(name, None)
-    # Demo data is refused under production settings on purpose; it is created under local ones.
-    local_env = {**base_env, "DJANGO_SETTINGS_MODULE": "laowu.settings.local", "BENCH_WORKERS": str(args.workers)}
-    prod_env = {
-        **base_env,
-        "DJANGO_SETTINGS_MODULE": "laowu.settings.production",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "0",
-    }
+    # Static files, uploads, SMS outbox: nothing lands in var/. Seeding (local settings) and gunicorn
+    # (production ones) share the uploads in that one directory.
+    local_env, prod_env = bench_envs(f"{args.pg.rstrip('/')}/{args.database}", tmp, BENCH_WORKERS=str(args.workers))
     server: subprocess.Popen[bytes] | None = None
     log_path = tmp / "gunicorn.log"
     failed = True

@@ -199,15 +199,26 @@ def _query(params: QueryDict, **values: Any) -> str:
     return q.urlencode()
 
 
-def paginate(request: HttpRequest, qs: QuerySet[Any] | list[Any], per_page: int = PAGE_SIZE) -> tuple[Page, str]:
-    """The requested page and the query string without paging parameters (for export links)."""
+def _request_page(request: HttpRequest) -> tuple[QueryDict, int]:
+    """The query string without paging parameters, and the page number asked for (1 if none)."""
     params = request.GET.copy()
-    for name in CURSOR_PARAMS:
+    for name in (*CURSOR_PARAMS, "at"):
         params.pop(name, None)
     try:
-        number = max(1, int(request.GET.get("page", "1")))
+        return params, max(1, int(request.GET.get("page", "1")))
     except ValueError:
-        number = 1
+        return params, 1
+
+
+def _numbered(params: QueryDict, number: int, reachable: int) -> list[tuple[int, str]]:
+    """Links to the page numbers around the current one, up to the last reachable page."""
+    low, high = max(1, number - NUMBER_WINDOW), min(reachable, number + NUMBER_WINDOW)
+    return [(n, _query(params, page=n)) for n in range(low, high + 1)]
+
+
+def paginate(request: HttpRequest, qs: QuerySet[Any] | list[Any], per_page: int = PAGE_SIZE) -> tuple[Page, str]:
+    """The requested page and the query string without paging parameters (for export links)."""
+    params, number = _request_page(request)
     if isinstance(qs, list):
         return _list_page(qs, number, per_page, params), params.urlencode()
 
@@ -273,9 +284,7 @@ def paginate(request: HttpRequest, qs: QuerySet[Any] | list[Any], per_page: int 
         if has_previous:
             page.previous_query = _query(params, page=number - 1)
     if not capped and page.num_pages and page.num_pages > 1:
-        reachable = min(page.num_pages, OFFSET_LIMIT // per_page)
-        low, high = max(1, number - NUMBER_WINDOW), min(reachable, number + NUMBER_WINDOW)
-        page.numbered = [(n, _query(params, page=n)) for n in range(low, high + 1)]
+        page.numbered = _numbered(params, number, min(page.num_pages, OFFSET_LIMIT // per_page))
     return page, params.urlencode()
 
 
@@ -292,9 +301,8 @@ def _list_page(items: list[Any], number: int, per_page: int, params: QueryDict) 
         page.last_query = _query(params, page=last_pages)
     if page.has_previous:
         page.previous_query = _query(params, page=number - 1)
-    low, high = max(1, number - NUMBER_WINDOW), min(last_pages, number + NUMBER_WINDOW)
     if last_pages > 1:
-        page.numbered = [(n, _query(params, page=n)) for n in range(low, high + 1)]
+        page.numbered = _numbered(params, number, last_pages)
     return page
 
 
@@ -308,13 +316,7 @@ def paginate_segments(
     names the part and the position in it (a list index, or a keyset cursor in a
     queryset), so 下一页 is as cheap at any depth; numbered pages use offsets within
     OFFSET_LIMIT rows as `paginate` does."""
-    params = request.GET.copy()
-    for name in (*CURSOR_PARAMS, "at"):
-        params.pop(name, None)
-    try:
-        number = max(1, int(request.GET.get("page", "1")))
-    except ValueError:
-        number = 1
+    params, number = _request_page(request)
     sizes, capped = [], False
     keys: list[list[_Key] | None] = []
     parts: list[list[Any] | QuerySet[Any]] = []
@@ -388,8 +390,7 @@ def paginate_segments(
         page.previous_query = _query(params, page=number - 1)
     if not capped and last_pages > 1:
         reachable = min(last_pages, OFFSET_LIMIT // per_page)
-        low, high = max(1, number - NUMBER_WINDOW), min(reachable, number + NUMBER_WINDOW)
-        page.numbered = [(n, _query(params, page=n)) for n in range(low, high + 1)]
+        page.numbered = _numbered(params, number, reachable)
         if number < reachable:
             page.last_query = _query(params, page=reachable)
     return page, params.urlencode()

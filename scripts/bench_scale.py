@@ -53,6 +53,7 @@ from typing import Any
 from urllib.parse import quote, urlencode, urljoin, urlsplit
 
 import psycopg
+import redis
 from benchlib import (
     ROOT,
     admin_connect,
@@ -1183,6 +1184,11 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="laowu-bench-scale-"))
     database_url = f"{args.pg.rstrip('/')}/{args.database}"
     local_env, prod_env = bench_envs(database_url, data_dir)
+    if args.redis:
+        # DESIGN.md's deployment: Redis holds the cache and the sessions. Emptied first, so that
+        # no figure is served from an earlier run's cache.
+        redis.Redis.from_url(args.redis).flushdb()
+        prod_env["REDIS_URL"] = args.redis
     server: subprocess.Popen[bytes] | None = None
     log_path = tmp / "gunicorn.log"
     failed = True
@@ -1809,7 +1815,9 @@ class Report:
             f"{sizes['people']:,} people, {sizes['contracts']:,} contracts; {gen}",
             "- rows (planner estimates): " + ", ".join(f"{k} {v:,}" for k, v in sorted(d.get("tables", {}).items())),
             *([f"- **warning:** {d['warning']}"] if d.get("warning") else []),
-            f"- server: {self.server_kind}, production settings, DB sessions, on the same machine as the driver",
+            f"- server: {self.server_kind}, production settings, "
+            + ("cache and sessions in Redis" if a.redis else "DB sessions, per-process cache")
+            + ", on the same machine as the driver",
             f"- load: {a.users} simulated users ({self.n_enterprise} enterprise users, {self.n_committee} reviewers "
             f"and supervisors), think time {a.think:g} s (uniform 0.5–1.5×), {a.warmup:g} s of warm-up, then "
             f"{self.window:.0f} s measured; {a.login_rate:g} logins/s; "
@@ -2014,6 +2022,12 @@ def parse_args() -> argparse.Namespace:
         "--pg",
         default=os.environ.get("LAOWU_BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432"),
         help="PostgreSQL server URL, no database (default postgres://postgres@127.0.0.1:5432)",
+    )
+    p.add_argument(
+        "--redis",
+        default=os.environ.get("LAOWU_BENCH_REDIS_URL", "redis://127.0.0.1:6379/13"),
+        help="Redis for the server's cache and sessions, emptied first (default redis://127.0.0.1:6379/13; '' for "
+        "DB sessions and a per-process cache)",
     )
     p.add_argument("--output-dir", type=Path, default=ROOT / "docs" / "benchmarks", help="where the report goes")
     args = p.parse_args()

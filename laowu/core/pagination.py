@@ -29,7 +29,10 @@ from typing import Any
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db.models import F, Field, Model, Q, QuerySet
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
+from django.db.models.sql.where import WhereNode
 from django.http import HttpRequest, QueryDict
+
+from .search import is_search, search_estimate
 
 PAGE_SIZE = 20
 COUNT_LIMIT = 10_000
@@ -54,6 +57,7 @@ class Page:
     count_capped: bool  # more rows than COUNT_LIMIT: `count` is a floor
     has_next: bool
     has_previous: bool
+    approximate: bool = False  # `count` is a search's estimate, not counted
     next_query: str = ""
     previous_query: str = ""
     first_query: str = ""
@@ -199,6 +203,30 @@ def _query(params: QueryDict, **values: Any) -> str:
     return q.urlencode()
 
 
+def _fetch(qs: QuerySet[Any], start: int, stop: int) -> list[Any]:
+    """The rows `qs[start:stop]`. A search's page is read in two steps: the page's ids in the
+    list's order, without the joins the rows need, then those rows. Otherwise every match
+    the search reads (up to thousands) would be joined to its enterprise before the sort
+    keeps 21 of them."""
+    if not is_search(qs):
+        return list(qs[start:stop])
+    ids = list(qs.values_list("pk", flat=True)[start:stop])
+    if not ids:
+        return []
+    rows = qs.order_by()
+    rows.query.where = WhereNode()  # the search is done: the ids say which rows
+    by_id = {row.pk: row for row in rows.filter(pk__in=ids)}
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
+def _round_estimate(n: int) -> int:
+    """An estimate to two significant digits: 62,191 is shown as 约 62000."""
+    if n < 100:
+        return max(n, 1)
+    scale = 10 ** (len(str(n)) - 2)
+    return round(n / scale) * scale
+
+
 def _request_page(request: HttpRequest) -> tuple[QueryDict, int]:
     """The query string without paging parameters, and the page number asked for (1 if none)."""
     params = request.GET.copy()
@@ -222,25 +250,37 @@ def paginate(request: HttpRequest, qs: QuerySet[Any] | list[Any], per_page: int 
     if isinstance(qs, list):
         return _list_page(qs, number, per_page, params), params.urlencode()
 
-    count = qs.order_by()[: COUNT_LIMIT + 1].count()
-    capped = count > COUNT_LIMIT
-    count = min(count, COUNT_LIMIT)
     keys = _order_keys(qs)
     if keys is not None:
         qs = qs.order_by(*(("-" if k.descending else "") + k.path for k in keys))
-
     after, before = request.GET.get("after"), request.GET.get("before")
     values = None
     if keys is not None and (after or before):
         values = _decode(after or before or "", keys)
+
+    # Page 1 is read first: when it is the only page its length is the count, and the count
+    # query (as long again for a search's matches) is not needed.
+    first_rows = _fetch(qs, 0, per_page + 1) if number == 1 and values is None and not request.GET.get("last") else None
+    estimate = search_estimate(qs)
+    approximate = False
+    if first_rows is not None and len(first_rows) <= per_page:
+        count, capped = len(first_rows), False
+    elif estimate is not None:
+        # A common search term walked in the list's order: counting its matches would read them
+        # all, so the page says about how many there are and offers no numbered pages.
+        count, capped, approximate = _round_estimate(estimate), True, True
+    else:
+        count = qs.order_by()[: COUNT_LIMIT + 1].count()
+        capped = count > COUNT_LIMIT
+        count = min(count, COUNT_LIMIT)
     last_pages = -(-count // per_page) if count else 1
 
     if keys is not None and values is not None and after:
-        rows = list(qs.filter(_after(keys, values, reverse=False))[: per_page + 1])
+        rows = _fetch(qs.filter(_after(keys, values, reverse=False)), 0, per_page + 1)
         has_next, rows = len(rows) > per_page, rows[:per_page]
         has_previous = True
     elif keys is not None and values is not None and before:
-        rows = list(qs.filter(_after(keys, values, reverse=True)).order_by(*_reversed(keys))[: per_page + 1])
+        rows = _fetch(qs.filter(_after(keys, values, reverse=True)).order_by(*_reversed(keys)), 0, per_page + 1)
         has_previous, rows = len(rows) > per_page, rows[:per_page]
         rows.reverse()
         has_next = True
@@ -249,7 +289,7 @@ def paginate(request: HttpRequest, qs: QuerySet[Any] | list[Any], per_page: int 
     elif keys is not None and request.GET.get("last") and count:
         # The tail of the list read backwards: as cheap as the first page.
         tail = count - (last_pages - 1) * per_page if not capped else per_page
-        rows = list(qs.order_by(*_reversed(keys))[: per_page + 1])
+        rows = _fetch(qs.order_by(*_reversed(keys)), 0, per_page + 1)
         has_previous = len(rows) > per_page
         rows = rows[: min(per_page, tail)] if not capped else rows[:per_page]
         rows.reverse()
@@ -258,13 +298,13 @@ def paginate(request: HttpRequest, qs: QuerySet[Any] | list[Any], per_page: int 
     else:
         # Numbered page: OFFSET, but never deeper than OFFSET_LIMIT rows.
         max_number = max(1, OFFSET_LIMIT // per_page if capped else min(last_pages, OFFSET_LIMIT // per_page))
-        number = min(number, max_number)
+        number = 1 if approximate else min(number, max_number)
         start = (number - 1) * per_page
-        rows = list(qs[start : start + per_page + 1])
+        rows = first_rows if number == 1 and first_rows is not None else _fetch(qs, start, start + per_page + 1)
         has_next, rows = len(rows) > per_page, rows[:per_page]
         has_previous = number > 1
 
-    page = Page(rows, number, per_page, count, capped, has_next, has_previous)
+    page = Page(rows, number, per_page, count, capped, has_next, has_previous, approximate=approximate)
     page.first_query = _query(params, page=1)
     if keys is not None and rows:
         first_cursor = _encode([_row_value(rows[0], k) for k in keys])

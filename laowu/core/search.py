@@ -19,10 +19,26 @@ PostgreSQL answers with the foreign key's index after evaluating the subquery on
 Codes (统一社会信用代码, 身份证号) are matched by their start or their end (`LIKE 'term%'`
 on the column and on its reverse), which pattern B-tree indexes answer; their digits would
 make bigram lists too long to be useful.
+
+Choosing the plan. A list page wants the first 21 matches in the list's order. Two plans can
+give them: read every match through the indexes and sort them (cost ∝ matches), or walk the
+list's ordering index and test each row until 21 match (cost ∝ rows / matches × 21). Each is
+fast where the other is slow: a rare name through the walk reads the whole table, a common
+word through the indexes sorts tens of thousands of rows. The planner cannot choose well by
+itself: it multiplies the bigrams' frequencies as if independent, and does not know that the
+exact LIKE recheck keeps almost every candidate. So `search` estimates the matches itself from
+the bigram index's own statistics (ANALYZE's most common elements, kept with a high
+statistics target; a term matches at most as often as its rarest bigram) and writes the
+condition for one plan only: through the indexes below √(rows × page), else as plain
+conditions the walk tests row by row, with the estimate kept on the queryset so that
+pagination shows "约 N 条" instead of counting.
 """
 
 from __future__ import annotations
 
+import json
+import math
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,6 +65,18 @@ END
 $$
 """
 MIN_INDEXED_TERM = 2
+# ANALYZE keeps up to 10 × this many most common bigrams per index, with their frequencies; a
+# bigram missing from the list is rarer than the least common one kept.
+BIGRAM_STATISTICS_TARGET = 2000
+# Query attributes (copied with the query on every clone): that it is a search, and a walk
+# search's estimate of its matches.
+SEARCH_ATTR = "laowu_search"
+ESTIMATE_ATTR = "laowu_search_estimate"
+# Rows a page reads: its 20 and the one that says whether there is a next page.
+PAGE_ROWS = 21
+GRAM_STATS_SECONDS = 600.0
+# A list this small (one enterprise's) is read through its own index and each row tested.
+WALK_MIN_ROWS = 10_000
 
 
 def is_postgresql() -> bool:
@@ -71,8 +99,10 @@ class _ColumnCondition(Expression):
         (self.column,) = exprs
 
 
-class BigramsContain(_ColumnCondition):
-    """`laowu_bigrams(col) @> laowu_bigrams(term)`: the index half of a substring match."""
+class _TermCondition(_ColumnCondition):
+    """`template` filled with the column's SQL; the term is its one parameter."""
+
+    template = ""
 
     def __init__(self, column: Any, term: str) -> None:
         super().__init__(column)
@@ -80,7 +110,22 @@ class BigramsContain(_ColumnCondition):
 
     def as_sql(self, compiler: SQLCompiler, connection: Any) -> tuple[str, list[Any]]:
         sql, params = compiler.compile(self.column)
-        return f"laowu_bigrams({sql}) @> laowu_bigrams(%s::text)", [*params, self.term]
+        return self.template.format(column=sql), [*params, self.term]
+
+
+class BigramsContain(_TermCondition):
+    """`laowu_bigrams(col) @> laowu_bigrams(term)`: the index half of a substring match."""
+
+    template = "laowu_bigrams({column}) @> laowu_bigrams(%s::text)"
+
+
+class Contains(_TermCondition):
+    """`strpos(upper(col), upper(term)) > 0`: the substring test of a walk. Unlike LIKE, which the
+    planner guesses matches 0.5% of rows (and then sorts the whole table instead of walking
+    it), a comparison of a function's result is taken to hold for a third of them: a walk
+    search is written only for a term estimated to be common (and `strpos` needs no escaping)."""
+
+    template = "strpos(upper({column}::text), upper(%s::text)) > 0"
 
 
 class AnyOfSubquery(_ColumnCondition):
@@ -106,6 +151,107 @@ def contains(column: str, term: str) -> Q:
         # common term walks the ordering index to the first page instead of sorting every match.
         return Q(BigramsContain(column, term))
     return Q(BigramsContain(column, term)) & Q(**{f"{column}__icontains": term})
+
+
+def bigrams(term: str) -> set[str]:
+    low = term.lower()
+    return {low[i : i + 2] for i in range(len(low) - 1)}
+
+
+def _is_code_term(term: str) -> bool:
+    """Codes are ASCII letters and digits: a Chinese term cannot match one."""
+    return term.isascii() and term.replace("-", "").isalnum()
+
+
+@dataclass(frozen=True)
+class _GramStats:
+    freqs: dict[str, float]
+    # The frequency assumed for a bigram not in `freqs`. When ANALYZE kept as many bigrams as it
+    # may, a missing one can be almost as common as the least common kept; when it kept fewer,
+    # every bigram seen often enough was kept, and a missing one is about one row of its sample.
+    missing: float
+
+
+# (database, what, table, column) -> (value, when read): statistics change only at ANALYZE.
+_catalog_cache: dict[tuple[str, ...], tuple[Any, float]] = {}
+
+
+def _cached(key: tuple[str, ...], load: Any) -> Any:
+    full = (str(connection.settings_dict["NAME"]), *key)
+    hit = _catalog_cache.get(full)
+    if hit is not None and time.monotonic() - hit[1] < GRAM_STATS_SECONDS:
+        return hit[0]
+    value = load()
+    _catalog_cache[full] = (value, time.monotonic())
+    return value
+
+
+def _stats(table: str, column: str) -> _GramStats | None:
+    """The bigram index's element statistics from pg_stats (cached per process); None when the
+    index has not been analyzed yet."""
+
+    def load() -> _GramStats | None:
+        index = f"{table}_{column}_bigram"
+        with connection.cursor() as cur:
+            cur.execute(
+                "SELECT s.most_common_elems::text::text[], s.most_common_elem_freqs,"
+                " coalesce(nullif(a.attstattarget, -1), current_setting('default_statistics_target')::int)"
+                " FROM pg_stats s JOIN pg_attribute a ON a.attrelid = to_regclass(s.tablename) AND a.attnum = 1"
+                " WHERE s.schemaname = current_schema() AND s.tablename = %s",
+                [index],
+            )
+            row = cur.fetchone()
+        if row is None or not row[0] or not row[1]:
+            return None
+        elems, freqs, target = row
+        # most_common_elem_freqs ends with the least and greatest frequency and the null fraction.
+        least = float(freqs[len(elems)])
+        full = len(elems) >= 10 * target  # ANALYZE keeps at most 10 × the statistics target
+        missing = least / 2 if full else min(least / 2, 1 / (300 * target))  # it samples 300 × target rows
+        return _GramStats(dict(zip(elems, freqs[: len(elems)], strict=True)), missing)
+
+    return _cached(("bigrams", table, column), load)  # type: ignore[no-any-return]
+
+
+def _reltuples(model: type[Model]) -> float:
+    """The table's row count as of its last ANALYZE (cached per process); 0 if never analyzed."""
+    table = model._meta.db_table
+
+    def load() -> float:
+        with connection.cursor() as cur:
+            cur.execute("SELECT reltuples FROM pg_class WHERE oid = to_regclass(%s)", [table])
+            row = cur.fetchone()
+        return max(float(row[0]), 0.0) if row and row[0] else 0.0
+
+    return _cached(("rows", table), load)  # type: ignore[no-any-return]
+
+
+def _text_estimate(model: type[Model], column: str, term: str) -> float | None:
+    """The rows of `model` whose `column` contains `term`, estimated; None without statistics.
+
+    Words are far from independent bigrams (湖花 is mostly followed by 园), so a Chinese term
+    matches about as often as its rarest bigram. Codes are the opposite: every digit pair is
+    common, and a run of them is much rarer than any one; for them the estimate is between the
+    rarest bigram and all bigrams taken as independent (their geometric mean)."""
+    stats = _stats(model._meta.db_table, model._meta.get_field(column).column)
+    if stats is None:
+        return None
+    freqs = [stats.freqs.get(gram, stats.missing) for gram in bigrams(term)]
+    share = min(freqs)
+    if term.isascii() and len(freqs) > 1:
+        share = math.sqrt(share * math.prod(freqs))
+    return share * _reltuples(model)
+
+
+def _planner_rows(qs: QuerySet[Any]) -> float:
+    """The planner's row estimate for `qs` (B-tree prefix ranges are estimated well from histograms)."""
+    sql, params = qs.order_by().values("pk").query.sql_with_params()
+    with connection.cursor() as cur:
+        cur.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        plan = cur.fetchone()[0]
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return float(plan[0]["Plan"]["Plan Rows"])
 
 
 def code_match(column: str, term: str) -> Q:
@@ -135,28 +281,110 @@ def search(
 ) -> QuerySet[Any]:
     """`qs` narrowed to rows where any of the columns matches `term`.
 
-    `text` columns match anywhere (bigram-indexed on PostgreSQL), `codes` from their start,
-    and `related` columns through their own model's index."""
+    `text` columns match anywhere (bigram-indexed on PostgreSQL), `codes` from their start or
+    end, and `related` columns through their own model's index. On PostgreSQL the condition is
+    written for the plan that suits the term (module docstring)."""
     term = term.strip()
     if not term:
         return qs
+    if not is_postgresql():
+        return qs.filter(_row_condition(term, text, codes, related))
+    if not _is_code_term(term):
+        codes, related = (), tuple(r for r in related if not r.code)
+    if len(term) < MIN_INDEXED_TERM:
+        # A one-character term has no bigram: the related table would be read whole (all of a
+        # province's enterprises) to match it. It matches the row's own columns.
+        return qs.filter(_row_condition(term, text, codes, ()))
+    scope = _planner_rows(qs)  # e.g. one enterprise's people, or a province's
+    if scope <= WALK_MIN_ROWS:
+        # Found through the scope's own index (the enterprise's rows) and tested one by one.
+        return qs.filter(_row_condition(term, text, codes, related))
+    share = _match_share(qs.model, term, text, codes, related)
+    if share is not None and share * scope > math.sqrt(scope * PAGE_ROWS):
+        walked = qs.filter(_row_condition(term, text, codes, related, walk=True))
+        setattr(walked.query, SEARCH_ATTR, True)
+        setattr(walked.query, ESTIMATE_ATTR, int(share * scope))
+        return walked
+    # Every match read through the indexes, then sorted: written as `pk = ANY(ARRAY(…))`, which
+    # the planner cannot turn into a walk of the ordering index testing each row (a rare term
+    # would be tested against the whole table, the bigram function called on every row).
+    matching = qs.model._default_manager.filter(_indexed_condition(term, text, codes, related)).order_by()
+    found = qs.filter(AnyOfSubquery("pk", matching.values("pk")))
+    setattr(found.query, SEARCH_ATTR, True)
+    return found
+
+
+def is_search(qs: QuerySet[Any]) -> bool:
+    """Whether `qs` went through `search` over many rows on PostgreSQL (pagination reads its
+    pages in two steps)."""
+    return bool(getattr(qs.query, SEARCH_ATTR, False))
+
+
+def search_estimate(qs: QuerySet[Any]) -> int | None:
+    """The estimated matches of a search answered by walking the list's order (None otherwise):
+    counting them would read as many rows as the walk avoids."""
+    return getattr(qs.query, ESTIMATE_ATTR, None)
+
+
+def _row_condition(
+    term: str, text: tuple[str, ...], codes: tuple[str, ...], related: tuple[Related, ...], *, walk: bool = False
+) -> Q:
+    """The match tested row by row: SQLite, one enterprise's rows, and PostgreSQL's walk of a
+    common term (`walk`, written with `Contains`)."""
+
+    def anywhere(path: str) -> Q:
+        return Q(Contains(path, term)) if walk else Q(**{f"{path}__icontains": term})
+
+    condition = Q()
+    for column in text:
+        condition |= anywhere(column)
+    for column in codes:
+        condition |= code_match(column, term)
+    for rel in related:
+        path = f"{rel.fk}__{rel.column}"
+        condition |= code_match(path, term) if rel.code else anywhere(path)
+    return condition
+
+
+def _indexed_condition(term: str, text: tuple[str, ...], codes: tuple[str, ...], related: tuple[Related, ...]) -> Q:
+    """The match as an OR of indexed arms, each read through its index (a rare term)."""
     condition = Q()
     for column in text:
         condition |= contains(column, term)
     for column in codes:
         condition |= code_match(column, term)
     for rel in related:
-        if is_postgresql() and len(term) < MIN_INDEXED_TERM:
-            # A one-character term has no bigram: the related table would be read whole
-            # (all of a province's enterprises) to match it. It matches the row's own columns.
-            continue
         inner = code_match(rel.column, term) if rel.code else contains(rel.column, term)
-        if is_postgresql():
-            ids = rel.model._default_manager.filter(inner).order_by().values("pk")
-            condition |= Q(AnyOfSubquery(f"{rel.fk}_id", ids))
+        ids = rel.model._default_manager.filter(inner).order_by().values("pk")
+        condition |= Q(AnyOfSubquery(f"{rel.fk}_id", ids))
+    return condition
+
+
+def _match_share(
+    model: type[Model], term: str, text: tuple[str, ...], codes: tuple[str, ...], related: tuple[Related, ...]
+) -> float | None:
+    """The estimated share of the table's rows matching any arm, or None without statistics."""
+    rows = _reltuples(model)
+    if rows <= 0:
+        return None
+    matches = 0.0
+    for column in text:
+        found = _text_estimate(model, column, term)
+        if found is None:
+            return None
+        matches += found
+    if codes:
+        matches += _planner_rows(model._default_manager.filter(_row_condition(term, (), codes, ())))
+    for rel in related:
+        if rel.code:
+            rel_matches = _planner_rows(rel.model._default_manager.filter(code_match(rel.column, term)))
+        elif (found := _text_estimate(rel.model, rel.column, term)) is not None:
+            rel_matches = found
         else:
-            condition |= Q(**{f"{rel.fk}__in": rel.model._default_manager.filter(inner).values("pk")})
-    return qs.filter(condition)
+            return None
+        # Each matching related row (an enterprise) brings its share of this table's rows.
+        matches += rel_matches / max(_reltuples(rel.model), 1.0) * rows
+    return min(matches / rows, 1.0)
 
 
 def bigram_index_sql(table: str, column: str) -> str:

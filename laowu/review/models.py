@@ -74,7 +74,10 @@ class Submission(models.Model):
         ]
         indexes = [
             models.Index(fields=["filing_type", "filing_id"]),
-            models.Index(fields=["status", "filing_type", "declared_at"]),
+            # The queue's orders, (declared_at, id) both ways, with and without a type tab: each
+            # page is a walk of one of these, at any depth, instead of a sort of the whole status.
+            models.Index(fields=["status", "filing_type", "declared_at", "id"], name="submission_queue_type_idx"),
+            models.Index(fields=["status", "declared_at", "id"], name="submission_queue_idx"),
         ]
 
     def __str__(self) -> str:

@@ -3,14 +3,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
 from django.db.models import QuerySet
 
 from laowu.core.pagination import bounded_count
 from laowu.core.search import Related, search
 
 from .models import Filing, Submission, SubmissionStatus
-from .permissions import submissions_in_scope
+from .permissions import covers_every_district, submissions_in_scope
 from .registry import filing_models
 
 
@@ -62,13 +64,21 @@ def review_queue(
 
 def pending_counts(*, user: Any) -> dict[str, str]:
     """Pending submissions per filing type code ("" for all), for the queue's tabs: bounded counts, as a
-    province's queue can hold hundreds of thousands and a tab only needs to say how many."""
+    province's queue can hold hundreds of thousands and a tab only needs to say how many. Kept for
+    PENDING_COUNTS_SECONDS per scope: six counts of up to 10,000 rows on every queue page would
+    cost more than the page itself, and the list below them is always current."""
+    districts = [] if covers_every_district(user) else sorted(user.districts.values_list("pk", flat=True))
+    key = f"laowu:pending-counts:{user.role}:{user.enterprise_id}:{districts}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
     pending = submissions_in_scope(user).filter(status=SubmissionStatus.PENDING)
     counts = {
         code: bounded_count(pending.filter(filing_type=ContentType.objects.get_for_model(m)))
         for code, m in filing_models().items()
     }
     counts[""] = bounded_count(pending)
+    cache.set(key, counts, settings.LAOWU_PENDING_COUNTS_SECONDS)
     return counts
 
 

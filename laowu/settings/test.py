@@ -32,3 +32,4 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
 
 # Tests change data between two looks at the dashboard; its cache has a test of its own.
 LAOWU_STATISTICS_CACHE_SECONDS = 0
+LAOWU_PENDING_COUNTS_SECONDS = 0

@@ -15,11 +15,15 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import logging
+import threading
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
+from django.db import connections
 from django.db.models import Count, Q
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
@@ -36,6 +40,10 @@ from .permissions import in_scope
 MAX_MONTHS = 36
 DEFAULT_MONTHS = 12
 EXPIRY_BUCKETS = (30, 60, 90)
+# Figures older than the refresh period are shown (and refreshed) for up to a day.
+KEEP_SECONDS = 24 * 3600
+
+logger = logging.getLogger(__name__)
 # A submission that was approved keeps its decision date when a later change supersedes it or
 # the record is deregistered: all three count as "approved" in the month it was decided.
 APPROVED_DECISIONS = (SubmissionStatus.APPROVED, SubmissionStatus.SUPERSEDED, SubmissionStatus.REVOKED)
@@ -371,9 +379,11 @@ def dashboard(*, user: Any, period: Period, filing_type: str = "", today: dt.dat
 
 
 def cached_dashboard(*, user: Any, period: Period, filing_type: str = "") -> Dashboard:
-    """`dashboard`, computed at most once per LAOWU_STATISTICS_CACHE_SECONDS for the same
-    scope (role and districts) and filters: every figure aggregates whole tables, which at
-    province scale takes longer than a page may. The page shows when it was computed."""
+    """`dashboard`, computed at most once per LAOWU_STATISTICS_CACHE_SECONDS for the same scope
+    (role and districts) and filters: every figure aggregates whole tables, which at province
+    scale takes seconds. Once the figures are older than that they are still shown while one
+    request's thread computes the new ones, so only the very first request of a day waits. The
+    page shows when they were computed."""
     seconds = settings.LAOWU_STATISTICS_CACHE_SECONDS
     if seconds <= 0:
         return dataclasses.replace(
@@ -383,10 +393,33 @@ def cached_dashboard(*, user: Any, period: Period, filing_type: str = "") -> Das
     districts = sorted(user.districts.values_list("pk", flat=True)) if is_committee(user) else []
     scope = f"{user.role}|{user.enterprise_id}|{districts}|{period.first}|{period.last}|{filing_type}|{today}"
     key = "laowu:statistics:" + hashlib.sha256(scope.encode()).hexdigest()
-    data = cache.get(key)
-    if data is None:
+
+    def compute() -> Dashboard:
         data = dataclasses.replace(
             dashboard(user=user, period=period, filing_type=filing_type, today=today), computed_at=timezone.now()
         )
-        cache.set(key, data, seconds)
-    return data
+        cache.set(key, data, KEEP_SECONDS)
+        return data
+
+    data = cache.get(key)
+    if data is None:
+        return compute()
+    stale = data.computed_at is None or (timezone.now() - data.computed_at).total_seconds() >= seconds
+    # One refresh at a time per scope: the lock lasts as long as fresh figures do.
+    if stale and cache.add(key + ":refresh", 1, seconds):
+        in_background(compute)
+    return data  # type: ignore[no-any-return]
+
+
+def in_background(task: Callable[[], Any]) -> None:
+    """Run `task` in a daemon thread with its own database connection, closed when it ends."""
+
+    def run() -> None:
+        try:
+            task()
+        except Exception:
+            logger.exception("statistics refresh failed")
+        finally:
+            connections.close_all()
+
+    threading.Thread(target=run, name="laowu-statistics-refresh", daemon=True).start()

@@ -402,3 +402,32 @@ def test_dashboard_is_cached_per_scope_and_says_when(
         other = as_user(dataset["other_reviewer"]).get(url, params).content.decode()
         assert "统计时间" in other and other != first
     cache.clear()
+
+
+def test_stale_figures_are_shown_while_one_refresh_runs(
+    dataset: dict[str, Any], as_user: Any, reviewer: Any, settings: Any, monkeypatch: Any
+) -> None:
+    """Past the refresh period the page still answers from the cache, and starts exactly one
+    background refresh per scope; the next request shows the refreshed figures."""
+    from django.core.cache import cache
+
+    settings.LAOWU_STATISTICS_CACHE_SECONDS = 300
+    cache.clear()
+    started: list[Any] = []
+    monkeypatch.setattr("laowu.supervision.statistics.in_background", started.append)
+    params = {"month_from": "2024-01", "month_to": "2024-12"}
+    url = reverse("supervision:statistics")
+    with at(2024, 7, 1, 9):
+        assert "统计时间：2024-07-01 09:00" in as_user(reviewer).get(url, params).content.decode()
+    assert started == []
+    with at(2024, 7, 1, 9, 10):
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr("laowu.supervision.statistics.dashboard", lambda **kw: pytest.fail("computed in the request"))
+            stale = as_user(reviewer).get(url, params).content.decode()
+            again = as_user(reviewer).get(url, params).content.decode()
+        assert "统计时间：2024-07-01 09:00" in stale and "统计时间：2024-07-01 09:00" in again
+        assert len(started) == 1  # the second request found the refresh under way
+        started[0]()  # the background thread's work
+        fresh = as_user(reviewer).get(url, params).content.decode()
+    assert "统计时间：2024-07-01 09:10" in fresh
+    cache.clear()

@@ -1,0 +1,137 @@
+"""laowu.core.search: whichever plan a term gets, the rows are those of a plain match.
+
+On PostgreSQL a search over a big list is written for one of two plans (module docstring):
+through the bigram indexes for a rare term, or as a walk of the list's order for a common
+one. Both, and the plain form used for small lists and SQLite, must find exactly the rows
+whose name or contact contains the term (or whose credit code starts or ends with it)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.template.loader import render_to_string
+from django.test.utils import CaptureQueriesContext
+
+from laowu.core import pagination
+from laowu.core import search as search_module
+from laowu.core.pagination import paginate
+from laowu.core.search import is_search, search, search_estimate
+from laowu.enterprises.models import Enterprise
+from tests.core.test_pagination import get
+from tests.factories import EnterpriseFactory
+
+pytestmark = pytest.mark.django_db
+
+NAMES = ["苏州建筑劳务有限公司", "相城坤龙劳务有限公司", "吴中建设工程有限公司", "元和建筑安装队", "HT-2024-020 施工队"]
+CONTACTS = ["王坤龙", "李建筑", "张三", "ab-020"]
+TERMS = ["建筑", "劳务有", "坤龙", "020", "-020", "建", "有限公司", "不存在的词"]
+
+
+@pytest.fixture
+def enterprises() -> list[Enterprise]:
+    search_module._catalog_cache.clear()
+    rows = [
+        EnterpriseFactory(name=f"{NAMES[i % len(NAMES)]}{i}", contact_name=CONTACTS[i % len(CONTACTS)])
+        for i in range(45)
+    ]
+    yield rows
+    search_module._catalog_cache.clear()
+
+
+def expected(rows: list[Enterprise], term: str) -> set[int]:
+    low = term.lower()
+    found = {e.pk for e in rows if low in e.name.lower() or low in e.contact_name.lower()}
+    if term.isascii() and term.isalnum():
+        found |= {e.pk for e in rows if e.credit_code.startswith(term.upper()) or e.credit_code.endswith(term.upper())}
+    return found
+
+
+def find(term: str) -> Any:
+    qs = Enterprise.objects.order_by("-created_at", "-id")
+    return search(qs, term, text=("name", "contact_name"), codes=("credit_code",))
+
+
+def follow(qs: Any, per_page: int = 4) -> list[int]:
+    """Every id shown following 下一页 from page 1."""
+    ids: list[int] = []
+    request = get()
+    while True:
+        page, _ = paginate(request, qs, per_page=per_page)
+        ids += [e.pk for e in page.object_list]
+        if not page.has_next:
+            return ids
+        request = get(page.next_query)
+
+
+def force(monkeypatch: pytest.MonkeyPatch, share: float) -> None:
+    """Treat the 45 rows as a big list whose matches are `share` of it."""
+    monkeypatch.setattr(search_module, "WALK_MIN_ROWS", 0)
+    monkeypatch.setattr(search_module, "_match_share", lambda *args, **kwargs: share)
+
+
+def test_small_lists_match_plainly(enterprises: list[Enterprise]) -> None:
+    ordered = list(Enterprise.objects.order_by("-created_at", "-id").values_list("pk", flat=True))
+    for term in TERMS:
+        qs = find(term)
+        assert set(qs.values_list("pk", flat=True)) == expected(enterprises, term), term
+        assert not is_search(qs) and search_estimate(qs) is None
+        assert follow(qs) == [pk for pk in ordered if pk in expected(enterprises, term)], term
+
+
+@pytest.mark.postgres_only
+@pytest.mark.parametrize("share", [0.0, 1.0], ids=["indexed", "walk"])
+def test_both_plans_find_the_same_rows_in_the_same_order(
+    enterprises: list[Enterprise], monkeypatch: pytest.MonkeyPatch, share: float
+) -> None:
+    force(monkeypatch, share)
+    ordered = list(Enterprise.objects.order_by("-created_at", "-id").values_list("pk", flat=True))
+    for term in TERMS:
+        qs = find(term)
+        want = expected(enterprises, term)
+        assert set(qs.values_list("pk", flat=True)) == want, term
+        if len(term) >= 2:
+            assert is_search(qs)
+            assert (search_estimate(qs) is not None) == (share == 1.0)
+        assert follow(qs) == [pk for pk in ordered if pk in want], term
+
+
+@pytest.mark.postgres_only
+def test_indexed_plan_reads_matches_through_the_bigram_index(
+    enterprises: list[Enterprise], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    force(monkeypatch, 0.0)
+    sql = str(find("坤龙").query)
+    assert "= ANY(ARRAY(SELECT" in sql and "laowu_bigrams" in sql and "strpos" not in sql
+
+
+@pytest.mark.postgres_only
+def test_walk_plan_is_not_counted_and_says_about_how_many(
+    enterprises: list[Enterprise], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    force(monkeypatch, 1.0)
+    qs = find("劳务有")
+    assert "strpos(" in str(qs.query) and "laowu_bigrams" not in str(qs.query)
+    with CaptureQueriesContext(connection) as ctx:
+        page, _ = paginate(get({"page": "3"}), qs, per_page=4)
+    assert not any("COUNT(" in q["sql"].upper() for q in ctx.captured_queries)
+    # The estimate (the planner's rows for the list × share 1.0), no numbered pages, and page 1
+    # whatever number was asked: reaching page 3 by OFFSET would walk as far as counting does.
+    assert page.approximate and page.count == pagination._round_estimate(search_estimate(qs))
+    assert page.number == 1 and page.numbered == []
+    assert page.has_next and page.next_query and page.last_query
+    shown = render_to_string("includes/pagination.html", {"page": page})
+    assert f"约 {page.count} 条，第 1 页" in shown and "下一页" in shown and "共 " not in shown
+
+
+@pytest.mark.postgres_only
+def test_estimates_come_from_the_bigram_statistics(enterprises: list[Enterprise]) -> None:
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE enterprises_enterprise")
+    common = search_module._text_estimate(Enterprise, "name", "有限公司")  # in 3 of 5 names: 27 rows
+    rare = search_module._text_estimate(Enterprise, "name", "坤龙")  # 1 in 5
+    absent = search_module._text_estimate(Enterprise, "name", "不存在")
+    assert common is not None and rare is not None and absent is not None
+    assert common > rare > absent
+    assert 20 <= common <= 35 and 5 <= rare <= 15 and absent < 2

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from laowu.core.validators import validate_id_number, validate_mobile
 from laowu.documents.kinds import AttachmentKind
-from laowu.review.models import Filing, State
+from laowu.review.models import ON_FILE, Filing, State
 from laowu.review.services import WorkflowError, delete_refusal
 
 GENDERS = [("男", "男"), ("女", "女")]
@@ -175,7 +175,7 @@ class SafetyOfficer(Person):
             models.Index(fields=["enterprise", "state"]),
             models.Index(fields=["id_number"]),
             models.Index(fields=["updated_at", "id"], name="safety_updated_idx"),
-            models.Index(fields=["approved_valid_until", "id"], name="safety_expiry_idx"),
+            models.Index(fields=["approved_valid_until", "id"], name="safety_expiry_idx", condition=ON_FILE),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -28,6 +28,10 @@ class State(models.TextChoices):
 
 
 EDITABLE_STATES = (State.DRAFT, State.REJECTED)
+# On file: a filing with an approved revision (possibly now in a 变更), not deregistered. The
+# expiry reminders filter on it, and partial indexes over the approved expiry dates carry it
+# as their condition, so that their counts are index-only.
+ON_FILE = models.Q(approved_submission__isnull=False) & ~models.Q(state=State.DEREGISTERED)
 
 
 class SubmissionStatus(models.TextChoices):

@@ -35,7 +35,7 @@ from laowu.enterprises.models import BasicInfo, Enterprise
 from laowu.integrations.sms import SmsBackend, SmsDeliveryError, get_sms_backend
 from laowu.integrations.sms.backends import PLATFORM_SIGN
 from laowu.personnel.models import SafetyOfficer
-from laowu.review.models import Filing, State
+from laowu.review.models import ON_FILE, Filing, State
 from laowu.review.permissions import enterprises_in_scope
 
 from .messaging import send_message
@@ -204,8 +204,10 @@ def _as_date(value: Any) -> dt.date | None:
 
 def _on_file(source: Source, enterprises: QuerySet[Enterprise] | None) -> QuerySet[Filing]:
     """Filings of the source with an approved revision (possibly in a 变更), not deregistered."""
-    qs = source.model.objects.filter(approved_submission__isnull=False).exclude(state=State.DEREGISTERED)
-    if enterprises is not None:
+    qs = source.model.objects.filter(ON_FILE)
+    # All enterprises (a reviewer of every district) is no filter at all: joined, it would make
+    # the counts read each row instead of only the expiry index.
+    if enterprises is not None and enterprises.query.where:
         qs = qs.filter(enterprise__in=enterprises.order_by().values("pk"))
     return qs
 

@@ -23,7 +23,7 @@ from django.urls import reverse
 
 from laowu.accounts.models import User
 from laowu.contracts.models import ProjectFiling
-from laowu.core import pagination
+from laowu.core import pagination, search
 from laowu.enterprises.models import Enterprise
 from laowu.personnel.models import SafetyOfficer, WageManager
 from laowu.review.models import Submission
@@ -124,7 +124,11 @@ def sample_term(value: str, length: int) -> str:
     return value[1 : 1 + length] if len(value) > length + 1 else value[:length]
 
 
-def test_committee_lists_and_searches_use_their_indexes(dataset: None) -> None:
+def test_committee_lists_and_searches_use_their_indexes(dataset: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The lists here are small; searched as a province's are, each term gets the plan its
+    # bigram statistics choose (through the indexes, or walking the list's order).
+    monkeypatch.setattr(search, "WALK_MIN_ROWS", 0)
+    search._catalog_cache.clear()
     reviewer = login(User.objects.get(username="scale_shenhe01"))
     person = SafetyOfficer.objects.order_by("id")[5]
     wage = WageManager.objects.order_by("id")[5]
@@ -147,10 +151,23 @@ def test_committee_lists_and_searches_use_their_indexes(dataset: None) -> None:
         ("review:enterprise_list", [], {"q": enterprise.credit_code[-6:]}),
         ("review:queue", [], {}),
         ("review:queue", [], {"q": sample_term(submission.title, 2)}),
+        ("review:queue", [], {"status": "approved"}),
+        ("review:queue", [], {"type": "safetyofficer"}),
+        ("core:home", [], {}),
+        ("supervision:expiry_list", [], {}),
+        ("supervision:credit_list", [], {}),
+        ("supervision:bad_behaviour_list", [], {}),
+        ("supervision:award_list", [], {}),
     ]
     failures = []
     for name, args, params in cases:
         failures += check_page(reviewer, reverse(name, args=args), params)
+    # Both plans for every search, whatever the statistics say of this small data.
+    for share in (0.0, 1.0):
+        monkeypatch.setattr(search, "_match_share", lambda *a, share=share, **k: share)
+        for name, args, params in cases:
+            if params.get("q"):
+                failures += [f"[share {share}] {f}" for f in check_page(reviewer, reverse(name, args=args), params)]
     assert not failures, "\n".join(failures)
 
 

@@ -27,12 +27,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
-from django.db.models import F, Field, Model, Q, QuerySet
+from django.db.models import F, Field, Model, OrderBy, Q, QuerySet
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
+from django.db.models.functions import Coalesce
 from django.db.models.sql.where import WhereNode
 from django.http import HttpRequest, QueryDict
 
-from .search import is_search, search_estimate
+from .search import search_estimate, search_plan
 
 PAGE_SIZE = 20
 COUNT_LIMIT = 10_000
@@ -205,18 +206,31 @@ def _query(params: QueryDict, **values: Any) -> str:
 
 def _fetch(qs: QuerySet[Any], start: int, stop: int) -> list[Any]:
     """The rows `qs[start:stop]`. A search's page is read in two steps: the page's ids in the
-    list's order, without the joins the rows need, then those rows. Otherwise every match
-    the search reads (up to thousands) would be joined to its enterprise before the sort
-    keeps 21 of them."""
-    if not is_search(qs):
+    list's order, without the joins the rows need, then those rows (otherwise every match the
+    search reads, up to thousands, would be joined to its enterprise before the sort keeps
+    21). For a search through the indexes the ids are ordered by `COALESCE(key, key)`, the
+    same order, which no index provides: the planner reads the matches and sorts them, as
+    `search` chose, rather than walking the list's order testing every row."""
+    plan = search_plan(qs)
+    if plan is None:
         return list(qs[start:stop])
-    ids = list(qs.values_list("pk", flat=True)[start:stop])
+    ids_qs = qs
+    if plan == "indexed":
+        ids_qs = qs.order_by(*(_unindexed(item) for item in qs.query.order_by))
+    ids = list(ids_qs.values_list("pk", flat=True)[start:stop])
     if not ids:
         return []
     rows = qs.order_by()
     rows.query.where = WhereNode()  # the search is done: the ids say which rows
     by_id = {row.pk: row for row in rows.filter(pk__in=ids)}
     return [by_id[pk] for pk in ids if pk in by_id]
+
+
+def _unindexed(item: Any) -> Any:
+    if not isinstance(item, str):
+        return item
+    path = item.lstrip("-")
+    return OrderBy(Coalesce(F(path), F(path)), descending=item.startswith("-"))
 
 
 def _round_estimate(n: int) -> int:

@@ -65,6 +65,8 @@ END
 $$
 """
 MIN_INDEXED_TERM = 2
+# At most this many of a term's bigrams are looked up in the index (the rarest; `contains`).
+LOOKED_UP_GRAMS = 3
 # ANALYZE keeps up to 10 × this many most common bigrams per index, with their frequencies; a
 # bigram missing from the list is rarer than the least common one kept.
 BIGRAM_STATISTICS_TARGET = 2000
@@ -104,7 +106,7 @@ class _TermCondition(_ColumnCondition):
 
     template = ""
 
-    def __init__(self, column: Any, term: str) -> None:
+    def __init__(self, column: Any, term: str | list[str]) -> None:
         super().__init__(column)
         self.term = term
 
@@ -114,9 +116,12 @@ class _TermCondition(_ColumnCondition):
 
 
 class BigramsContain(_TermCondition):
-    """`laowu_bigrams(col) @> laowu_bigrams(term)`: the index half of a substring match."""
+    """`laowu_bigrams(col) @> ARRAY[grams]`: the index half of a substring match."""
 
-    template = "laowu_bigrams({column}) @> laowu_bigrams(%s::text)"
+    template = "laowu_bigrams({column}) @> %s::text[]"
+
+    def __init__(self, column: Any, grams: list[str]) -> None:
+        super().__init__(column, grams)  # type: ignore[arg-type]
 
 
 class Contains(_TermCondition):
@@ -141,16 +146,25 @@ class AnyOfSubquery(_ColumnCondition):
         return f"{sql} = ANY(ARRAY({sub_sql}))", [*params, *sub_params]
 
 
-def contains(column: str, term: str) -> Q:
-    """Rows whose `column` contains `term` (case-insensitive), through the bigram index if any."""
+def contains(column: str, term: str, model: type[Model] | None = None) -> Q:
+    """Rows whose `column` contains `term` (case-insensitive), through the bigram index if any.
+
+    A term of three or more characters is looked up by its rarest bigrams only (by `model`'s
+    statistics, when given): GIN reads every looked-up bigram's whole list of rows, and a
+    common one (公司, 花园) costs more to read than the few extra rows it would rule out,
+    which the exact LIKE rechecks anyway."""
     if not is_postgresql() or len(term) < MIN_INDEXED_TERM:
         return Q(**{f"{column}__icontains": term})
+    grams = sorted(bigrams(term))
     if len(term) == MIN_INDEXED_TERM:
         # A two-character term is its own only bigram: containing it is the substring match.
-        # Without the LIKE the planner estimates from the bigram statistics alone, and for a
-        # common term walks the ordering index to the first page instead of sorting every match.
-        return Q(BigramsContain(column, term))
-    return Q(BigramsContain(column, term)) & Q(**{f"{column}__icontains": term})
+        return Q(BigramsContain(column, grams))
+    stats = _stats(model._meta.db_table, model._meta.get_field(column).column) if model is not None else None
+    if stats is not None:
+        by_rarity = sorted(grams, key=lambda g: (stats.freqs.get(g, stats.missing), g))
+        rarest = stats.freqs.get(by_rarity[0], stats.missing)
+        grams = [g for g in by_rarity[:LOOKED_UP_GRAMS] if stats.freqs.get(g, stats.missing) <= 4 * rarest]
+    return Q(BigramsContain(column, grams)) & Q(**{f"{column}__icontains": term})
 
 
 def bigrams(term: str) -> set[str]:
@@ -226,21 +240,24 @@ def _reltuples(model: type[Model]) -> float:
     return _cached(("rows", table), load)  # type: ignore[no-any-return]
 
 
-def _text_estimate(model: type[Model], column: str, term: str) -> float | None:
-    """The rows of `model` whose `column` contains `term`, estimated; None without statistics.
+def _text_estimate(model: type[Model], column: str, term: str) -> tuple[float, float] | None:
+    """The rows of `model` whose `column` contains `term`, estimated, and the fewest the
+    statistics suggest; None without statistics.
 
     Words are far from independent bigrams (湖花 is mostly followed by 园), so a Chinese term
     matches about as often as its rarest bigram. Codes are the opposite: every digit pair is
     common, and a run of them is much rarer than any one; for them the estimate is between the
-    rarest bigram and all bigrams taken as independent (their geometric mean)."""
+    rarest bigram and all bigrams taken as independent (their geometric mean). Taken as
+    independent, the bigrams give the low figure."""
     stats = _stats(model._meta.db_table, model._meta.get_field(column).column)
     if stats is None:
         return None
     freqs = [stats.freqs.get(gram, stats.missing) for gram in bigrams(term)]
-    share = min(freqs)
+    share, low = min(freqs), math.prod(freqs)
     if term.isascii() and len(freqs) > 1:
-        share = math.sqrt(share * math.prod(freqs))
-    return share * _reltuples(model)
+        share = math.sqrt(share * low)
+    rows = _reltuples(model)
+    return share * rows, low * rows
 
 
 def _planner_rows(qs: QuerySet[Any]) -> float:
@@ -299,25 +316,46 @@ def search(
     if scope <= WALK_MIN_ROWS:
         # Found through the scope's own index (the enterprise's rows) and tested one by one.
         return qs.filter(_row_condition(term, text, codes, related))
-    share = _match_share(qs.model, term, text, codes, related)
-    if share is not None and share * scope > math.sqrt(scope * PAGE_ROWS):
+    threshold = math.sqrt(scope * PAGE_ROWS)  # where the two plans cost about the same
+    estimate = _match_share(qs.model, term, text, codes, related)
+    # Common by its rarest bigram. If its bigrams taken as independent say rare (花台区水: each
+    # pair is common, the four together are not), the indexes count it, up to the threshold:
+    # cheap when rare, and a walk of a rare term would read the whole table.
+    if (
+        estimate is not None
+        and estimate[0] * scope > threshold
+        and (estimate[1] * scope > threshold or _indexed_count(qs.model, term, text, codes, related, threshold))
+    ):
         walked = qs.filter(_row_condition(term, text, codes, related, walk=True))
-        setattr(walked.query, SEARCH_ATTR, True)
-        setattr(walked.query, ESTIMATE_ATTR, int(share * scope))
+        setattr(walked.query, SEARCH_ATTR, "walk")
+        setattr(walked.query, ESTIMATE_ATTR, int(estimate[0] * scope))
         return walked
-    # Every match read through the indexes, then sorted: written as `pk = ANY(ARRAY(…))`, which
-    # the planner cannot turn into a walk of the ordering index testing each row (a rare term
-    # would be tested against the whole table, the bigram function called on every row).
-    matching = qs.model._default_manager.filter(_indexed_condition(term, text, codes, related)).order_by()
-    found = qs.filter(AnyOfSubquery("pk", matching.values("pk")))
-    setattr(found.query, SEARCH_ATTR, True)
+    # Every match read through the indexes, then sorted. Pagination orders the page's ids by
+    # expressions no index provides (`search_plan` "indexed"): otherwise the planner may walk the
+    # ordering index testing each row, and a rare term would be tested against the whole table.
+    found = qs.filter(_indexed_condition(qs.model, term, text, codes, related))
+    setattr(found.query, SEARCH_ATTR, "indexed")
     return found
 
 
-def is_search(qs: QuerySet[Any]) -> bool:
-    """Whether `qs` went through `search` over many rows on PostgreSQL (pagination reads its
-    pages in two steps)."""
-    return bool(getattr(qs.query, SEARCH_ATTR, False))
+def search_plan(qs: QuerySet[Any]) -> str | None:
+    """ "indexed" or "walk" for a queryset `search` narrowed on PostgreSQL over many rows, else None:
+    pagination reads such a page's ids first, ordered so that the plan stays the chosen one."""
+    plan = getattr(qs.query, SEARCH_ATTR, None)
+    return plan if plan in ("indexed", "walk") else None
+
+
+def _indexed_count(
+    model: type[Model],
+    term: str,
+    text: tuple[str, ...],
+    codes: tuple[str, ...],
+    related: tuple[Related, ...],
+    upto: float,
+) -> bool:
+    """Whether more than `upto` rows of the whole table match, counted through the indexes."""
+    matching = model._default_manager.filter(_indexed_condition(model, term, text, codes, related)).order_by()
+    return matching[: int(upto) + 1].count() > upto
 
 
 def search_estimate(qs: QuerySet[Any]) -> int | None:
@@ -346,15 +384,17 @@ def _row_condition(
     return condition
 
 
-def _indexed_condition(term: str, text: tuple[str, ...], codes: tuple[str, ...], related: tuple[Related, ...]) -> Q:
+def _indexed_condition(
+    model: type[Model], term: str, text: tuple[str, ...], codes: tuple[str, ...], related: tuple[Related, ...]
+) -> Q:
     """The match as an OR of indexed arms, each read through its index (a rare term)."""
     condition = Q()
     for column in text:
-        condition |= contains(column, term)
+        condition |= contains(column, term, model)
     for column in codes:
         condition |= code_match(column, term)
     for rel in related:
-        inner = code_match(rel.column, term) if rel.code else contains(rel.column, term)
+        inner = code_match(rel.column, term) if rel.code else contains(rel.column, term, rel.model)
         ids = rel.model._default_manager.filter(inner).order_by().values("pk")
         condition |= Q(AnyOfSubquery(f"{rel.fk}_id", ids))
     return condition
@@ -362,29 +402,31 @@ def _indexed_condition(term: str, text: tuple[str, ...], codes: tuple[str, ...],
 
 def _match_share(
     model: type[Model], term: str, text: tuple[str, ...], codes: tuple[str, ...], related: tuple[Related, ...]
-) -> float | None:
-    """The estimated share of the table's rows matching any arm, or None without statistics."""
+) -> tuple[float, float] | None:
+    """The estimated share of the table's rows matching any arm and the lowest share the
+    statistics allow, or None without statistics."""
     rows = _reltuples(model)
     if rows <= 0:
         return None
-    matches = 0.0
+    matches = low = 0.0
     for column in text:
         found = _text_estimate(model, column, term)
         if found is None:
             return None
-        matches += found
+        matches, low = matches + found[0], low + found[1]
     if codes:
-        matches += _planner_rows(model._default_manager.filter(_row_condition(term, (), codes, ())))
+        planned = _planner_rows(model._default_manager.filter(_row_condition(term, (), codes, ())))
+        matches, low = matches + planned, low + planned
     for rel in related:
         if rel.code:
-            rel_matches = _planner_rows(rel.model._default_manager.filter(code_match(rel.column, term)))
-        elif (found := _text_estimate(rel.model, rel.column, term)) is not None:
-            rel_matches = found
-        else:
+            planned = _planner_rows(rel.model._default_manager.filter(code_match(rel.column, term)))
+            found = (planned, planned)
+        elif (found := _text_estimate(rel.model, rel.column, term)) is None:
             return None
         # Each matching related row (an enterprise) brings its share of this table's rows.
-        matches += rel_matches / max(_reltuples(rel.model), 1.0) * rows
-    return min(matches / rows, 1.0)
+        per_row = rows / max(_reltuples(rel.model), 1.0)
+        matches, low = matches + found[0] * per_row, low + found[1] * per_row
+    return min(matches / rows, 1.0), min(low / rows, 1.0)
 
 
 def bigram_index_sql(table: str, column: str) -> str:

@@ -164,7 +164,7 @@ def test_committee_lists_and_searches_use_their_indexes(dataset: None, monkeypat
         failures += check_page(reviewer, reverse(name, args=args), params)
     # Both plans for every search, whatever the statistics say of this small data.
     for share in (0.0, 1.0):
-        monkeypatch.setattr(search, "_match_share", lambda *a, share=share, **k: share)
+        monkeypatch.setattr(search, "_match_share", lambda *a, share=share, **k: (share, share))
         for name, args, params in cases:
             if params.get("q"):
                 failures += [f"[share {share}] {f}" for f in check_page(reviewer, reverse(name, args=args), params)]

@@ -27,11 +27,15 @@ fast where the other is slow: a rare name through the walk reads the whole table
 word through the indexes sorts tens of thousands of rows. The planner cannot choose well by
 itself: it multiplies the bigrams' frequencies as if independent, and does not know that the
 exact LIKE recheck keeps almost every candidate. So `search` estimates the matches itself from
-the bigram index's own statistics (ANALYZE's most common elements, kept with a high
-statistics target; a term matches at most as often as its rarest bigram) and writes the
-condition for one plan only: through the indexes below √(rows × page), else as plain
-conditions the walk tests row by row, with the estimate kept on the queryset so that
-pagination shows "约 N 条" instead of counting.
+the bigram index's own statistics (ANALYZE's most common elements: with the default
+statistics target every bigram in more than about 0.1% of the rows is listed, well below
+where the plans cross) and writes the condition for one plan only. Below √(rows × 21) matches
+the condition is the indexed one and pagination orders the page's ids by COALESCE(key, key),
+which no index provides, so the planner reads the matches and sorts them. Above, the
+condition is a plain substring test (`Contains`) the walk applies row by row, and the
+estimate stays on the queryset so that pagination shows "约 N 条" instead of counting. A
+term common by its rarest bigram but rare by all of them taken as independent (花台区水) is
+counted through the indexes up to the threshold first.
 """
 
 from __future__ import annotations
@@ -67,9 +71,6 @@ $$
 MIN_INDEXED_TERM = 2
 # At most this many of a term's bigrams are looked up in the index (the rarest; `contains`).
 LOOKED_UP_GRAMS = 3
-# ANALYZE keeps up to 10 × this many most common bigrams per index, with their frequencies; a
-# bigram missing from the list is rarer than the least common one kept.
-BIGRAM_STATISTICS_TARGET = 2000
 # Query attributes (copied with the query on every clone): that it is a search, and a walk
 # search's estimate of its matches.
 SEARCH_ATTR = "laowu_search"
@@ -320,11 +321,16 @@ def search(
     estimate = _match_share(qs.model, term, text, codes, related)
     # Common by its rarest bigram. If its bigrams taken as independent say rare (花台区水: each
     # pair is common, the four together are not), the indexes count it, up to the threshold:
-    # cheap when rare, and a walk of a rare term would read the whole table.
+    # cheap when rare, and a walk of a rare term would read the whole table. Not a code (311L):
+    # its digit pairs' lists are each most of the table, and its estimate already blends both.
     if (
         estimate is not None
         and estimate[0] * scope > threshold
-        and (estimate[1] * scope > threshold or _indexed_count(qs.model, term, text, codes, related, threshold))
+        and (
+            estimate[1] * scope > threshold
+            or term.isascii()
+            or _indexed_count(qs.model, term, text, codes, related, threshold)
+        )
     ):
         walked = qs.filter(_row_condition(term, text, codes, related, walk=True))
         setattr(walked.query, SEARCH_ATTR, "walk")

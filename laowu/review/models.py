@@ -61,7 +61,7 @@ class Submission(models.Model):
         "状态", max_length=12, choices=SubmissionStatus.choices, default=SubmissionStatus.PENDING, db_index=True
     )
     declared_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    declared_at = models.DateTimeField("申报时间", db_index=True)
+    declared_at = models.DateTimeField("申报时间")
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -82,6 +82,9 @@ class Submission(models.Model):
             # page is a walk of one of these, at any depth, instead of a sort of the whole status.
             models.Index(fields=["status", "filing_type", "declared_at", "id"], name="submission_queue_type_idx"),
             models.Index(fields=["status", "declared_at", "id"], name="submission_queue_idx"),
+            # 全部 (every status), with and without a type.
+            models.Index(fields=["filing_type", "declared_at", "id"], name="submission_type_declared_idx"),
+            models.Index(fields=["declared_at", "id"], name="submission_declared_idx"),
         ]
 
     def __str__(self) -> str:

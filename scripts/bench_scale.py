@@ -948,7 +948,12 @@ def inprocess_main(job_path: str, out_path: str) -> None:
 
     job = json.loads(Path(job_path).read_text())
     dsn = os.environ["DATABASE_URL"]
-    raw = psycopg.connect(dsn.replace("postgres://", "postgresql://", 1))
+    from django.conf import settings
+
+    # The app's own session settings (random_page_cost, no parallel workers: laowu.settings.base),
+    # so that replayed and EXPLAINed statements are planned as the app's are.
+    options = settings.DATABASES["default"].get("OPTIONS", {}).get("options", "")
+    raw = psycopg.connect(dsn.replace("postgres://", "postgresql://", 1), options=options)
     users = get_user_model().objects
     clients: dict[str, Client] = {}
 

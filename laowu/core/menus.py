@@ -121,9 +121,11 @@ MENUS: dict[str, tuple[Group, ...]] = {
 def menu_for(user: Any, current_path: str) -> list[dict[str, Any]]:
     groups = []
     for group in MENUS.get(getattr(user, "role", ""), ()):
-        items = []
-        for item in group.items:
-            url = reverse(item.url_name, args=item.args)
-            items.append({"label": item.label, "url": url, "active": current_path.startswith(url)})
+        items = [{"label": i.label, "url": reverse(i.url_name, args=i.args), "active": False} for i in group.items]
         groups.append({"label": group.label, "items": items})
+    # Only the longest matching entry is the current one: 待审核 (/review/) is a prefix of
+    # 安全员 (/review/personnel/safety/), and one page is one place in the menu.
+    matching = [item for group in groups for item in group["items"] if current_path.startswith(item["url"])]
+    if matching:
+        max(matching, key=lambda item: len(item["url"]))["active"] = True
     return groups

@@ -131,7 +131,12 @@ class ProjectFiling(Filing):
         indexes = [
             models.Index(fields=["enterprise", "state"]),
             models.Index(fields=["enterprise", "signed_date"]),
-            models.Index(fields=["signed_date", "id"], name="project_signed_idx"),
+            # Covering (PostgreSQL): a search walking the committee list's order for a common term
+            # or a contract number tests each row's name and number in the index itself, without
+            # a heap read per row (about 3x faster per row; SQLite builds it without the INCLUDE).
+            models.Index(
+                fields=["signed_date", "id"], include=["project_name", "contract_no"], name="project_signed_cover"
+            ),
         ]
         constraints = [
             # A contract is filed once (a deleted, never-approved filing frees it again).

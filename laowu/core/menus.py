@@ -7,9 +7,10 @@ on each view is the enforcement, this module only decides what is shown.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from typing import Any
 
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 
 from laowu.accounts.models import Role
 
@@ -118,11 +119,22 @@ MENUS: dict[str, tuple[Group, ...]] = {
 }
 
 
+@functools.lru_cache(maxsize=64)
+def _linked(role: str, prefix: str, urlconf: str | None) -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]:
+    """The role's menu with its links: fixed for a URL configuration and script prefix, so the
+    twenty-odd `reverse` calls are made once per process instead of on every page."""
+    return tuple(
+        (group.label, tuple((i.label, reverse(i.url_name, args=i.args, urlconf=urlconf)) for i in group.items))
+        for group in MENUS.get(role, ())
+    )
+
+
 def menu_for(user: Any, current_path: str) -> list[dict[str, Any]]:
-    groups = []
-    for group in MENUS.get(getattr(user, "role", ""), ()):
-        items = [{"label": i.label, "url": reverse(i.url_name, args=i.args), "active": False} for i in group.items]
-        groups.append({"label": group.label, "items": items})
+    linked = _linked(getattr(user, "role", ""), get_script_prefix(), get_urlconf())
+    groups = [
+        {"label": label, "items": [{"label": text, "url": url, "active": False} for text, url in items]}
+        for label, items in linked
+    ]
     # Only the longest matching entry is the current one: 待审核 (/review/) is a prefix of
     # 安全员 (/review/personnel/safety/), and one page is one place in the menu.
     matching = [item for group in groups for item in group["items"] if current_path.startswith(item["url"])]

@@ -60,5 +60,5 @@ STORAGES = {
 # Redis (the `redis` package is pinned in requirements.txt): the cache and the sessions.
 _redis = env.str("REDIS_URL", default="")
 if _redis:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _redis}}
+    CACHES = {"default": {"BACKEND": "laowu.core.cache.RedisCache", "LOCATION": _redis}}
     SESSION_ENGINE = "django.contrib.sessions.backends.cache"

@@ -142,3 +142,24 @@ def test_estimates_come_from_the_bigram_statistics(enterprises: list[Enterprise]
     assert 5 <= rare <= 15 and absent < 2  # 1 in 5 names; in none
     # Taken as independent, 有限/限公/公司 would be far rarer than they are: the low figure.
     assert common_low < common / 2 and rare_low == rare
+
+
+@pytest.mark.postgres_only
+@pytest.mark.parametrize(("term", "plan"), [("花园劳务", "walk"), ("花台区水", "indexed")])
+def test_an_uncertain_term_is_decided_by_the_first_rows_of_the_walk(
+    monkeypatch: pytest.MonkeyPatch, term: str, plan: str
+) -> None:
+    """Common by its rarest bigram, rare by all of them as independent: a phrase whose pairs
+    always go together (花园劳务 here) walks; pairs that are common apart but never together
+    (花台区水: every row has 花台 or 区水, none the whole term) are read through the indexes."""
+    search_module._catalog_cache.clear()
+    names = [f"相城花园劳务{i}" for i in range(36)] + [f"花台{i}区水务" for i in range(9)]
+    rows = [EnterpriseFactory(name=name, contact_name="张三") for name in names]
+    monkeypatch.setattr(search_module, "WALK_MIN_ROWS", 0)
+    monkeypatch.setattr(search_module, "_match_share", lambda *args, **kwargs: (1.0, 0.0))
+    qs = find(term)
+    assert search_plan(qs) == plan
+    ordered = list(Enterprise.objects.order_by("-created_at", "-id").values_list("pk", flat=True))
+    want = expected(rows, term)
+    assert follow(qs) == [pk for pk in ordered if pk in want]
+    assert len(want) == (36 if plan == "walk" else 0)

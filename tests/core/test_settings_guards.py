@@ -92,11 +92,19 @@ def test_production_with_redis_url_builds_its_cache_client() -> None:
     script = (
         "from django.conf import settings; from django.core.cache import caches;"
         "cache = caches['default']; client = cache._cache.get_client(write=True);"
-        "print(type(cache).__name__, type(client).__module__, settings.SESSION_ENGINE)"
+        "print(type(cache).__module__, type(client).__module__, settings.SESSION_ENGINE,"
+        " client is cache._cache.get_client(), client is cache._cache.get_client(write=True))"
     )
     res = run({"SECRET_KEY": GOOD_KEY, "REDIS_URL": "redis://127.0.0.1:1/0"}, "shell", "--no-imports", "-c", script)
     assert res.returncode == 0, res.stderr
-    assert res.stdout.split() == ["RedisCache", "redis.client", "django.contrib.sessions.backends.cache"]
+    # One client per connection pool, not one per cache call (laowu.core.cache).
+    assert res.stdout.split() == [
+        "laowu.core.cache",
+        "redis.client",
+        "django.contrib.sessions.backends.cache",
+        "True",
+        "True",
+    ]
 
 
 def test_production_refuses_a_storage_backend_it_cannot_load() -> None:

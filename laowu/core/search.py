@@ -330,16 +330,13 @@ def search(
     # pair is common, the four together are not), the first rows of the walk decide. Not a code
     # (311L): its digit pairs' lists are each most of the table, so reading its matches through
     # the indexes is never cheap, and its estimate already blends both.
+    walk_condition = _row_condition(term, text, codes, related, walk=True)
     if (
         estimate is not None
         and estimate[0] * scope > threshold
-        and (
-            estimate[1] * scope > threshold
-            or term.isascii()
-            or _walk_is_dense(qs, _row_condition(term, text, codes, related, walk=True), scope)
-        )
+        and (estimate[1] * scope > threshold or term.isascii() or _walk_is_dense(qs, walk_condition, scope))
     ):
-        walked = qs.filter(_row_condition(term, text, codes, related, walk=True))
+        walked = qs.filter(walk_condition)
         setattr(walked.query, SEARCH_ATTR, "walk")
         setattr(walked.query, ESTIMATE_ATTR, int(estimate[0] * scope))
         return walked

@@ -3,9 +3,6 @@
 from django.db import migrations, models
 
 
-# The covering index is built before the old one goes, so the list is never without one.
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("contracts", "0002_scale_indexes"),
@@ -14,6 +11,7 @@ class Migration(migrations.Migration):
         ("review", "0004_all_status_indexes"),
     ]
 
+    # The covering index is built before the old one goes, so the list is never without one.
     operations = [
         migrations.AddIndex(
             model_name="projectfiling",

@@ -632,7 +632,12 @@ class VirtualUser:
         self.follow(f"委员会: {label} 下一页", body, path, marker, self.rng.choice((0, 1, 2, 3, 5, 10)))
 
     def statistics(self) -> None:
-        self.get("委员会: 统计分析", "/supervision/statistics/", "<h2>统计分析</h2>")
+        kind = "委员会: 统计分析"
+        body = self.get(kind, "/supervision/statistics/", "<h2>统计分析</h2>")
+        if body is not None and "统计数据正在生成".encode() in body:
+            # Figures not computed yet (the page reloads itself): a kind of its own, so that the
+            # page's figures are those of the dashboard.
+            self.rec.samples[f"{kind}（正在生成）"].append(self.rec.samples[kind].pop())
 
     def credit(self) -> None:
         self.get("委员会: 信用评分", "/supervision/credit/", "企业信用评分")

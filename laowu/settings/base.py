@@ -242,5 +242,8 @@ LOGGING = {
 # The statistics dashboard aggregates whole tables: at province scale it is computed at most
 # once per this many seconds per scope and filter, and says when it was computed. 0 = live.
 LAOWU_STATISTICS_CACHE_SECONDS = env.int("LAOWU_STATISTICS_CACHE_SECONDS", default=300)
+# With nothing cached yet, a request waits this long for the figures before the page says they
+# are being prepared and reloads itself.
+LAOWU_STATISTICS_WAIT_SECONDS = env.float("LAOWU_STATISTICS_WAIT_SECONDS", default=1.0)
 # The 待审核 tabs' counts (the list itself is always read live).
 LAOWU_PENDING_COUNTS_SECONDS = env.int("LAOWU_PENDING_COUNTS_SECONDS", default=30)

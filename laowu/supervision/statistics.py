@@ -17,8 +17,9 @@ import datetime as dt
 import hashlib
 import logging
 import threading
+import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, overload
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -40,8 +41,13 @@ from .permissions import in_scope
 MAX_MONTHS = 36
 DEFAULT_MONTHS = 12
 EXPIRY_BUCKETS = (30, 60, 90)
-# Figures older than the refresh period are shown (and refreshed) for up to a day.
-KEEP_SECONDS = 24 * 3600
+# Figures older than the refresh period are shown (and refreshed) for up to two days, so the
+# first request of a morning is answered with the evening's figures.
+KEEP_SECONDS = 2 * 24 * 3600
+# A computation holds its scope's lock at most this long (a worker killed mid-way frees it).
+COMPUTE_LOCK_SECONDS = 600
+RETRY_SECONDS = 60
+WAIT_POLL_SECONDS = 0.05
 
 logger = logging.getLogger(__name__)
 # A submission that was approved keeps its decision date when a later change supersedes it or
@@ -378,37 +384,69 @@ def dashboard(*, user: Any, period: Period, filing_type: str = "", today: dt.dat
     return Dashboard(period=period, filing_type=filing_type, summary=summary, tables=tables)
 
 
-def cached_dashboard(*, user: Any, period: Period, filing_type: str = "") -> Dashboard:
+@overload
+def cached_dashboard(*, user: Any, period: Period, filing_type: str = "", wait: None = None) -> Dashboard: ...
+@overload
+def cached_dashboard(*, user: Any, period: Period, filing_type: str = "", wait: float) -> Dashboard | None: ...
+def cached_dashboard(
+    *, user: Any, period: Period, filing_type: str = "", wait: float | None = None
+) -> Dashboard | None:
     """`dashboard`, computed at most once per LAOWU_STATISTICS_CACHE_SECONDS for the same scope
     (role and districts) and filters: every figure aggregates whole tables, which at province
-    scale takes seconds. Once the figures are older than that they are still shown while one
-    request's thread computes the new ones, so only the very first request of a day waits. The
-    page shows when they were computed."""
+    scale takes seconds. The page shows when they were computed.
+
+    Figures older than that, or computed on an earlier day, are still shown while one thread
+    computes new ones. With none cached, one request starts the computation and the others
+    join it: each waits up to `wait` seconds and gets None if the figures are not ready by
+    then (the page then says they are being prepared), so no request is held for the whole
+    computation and concurrent first requests never compute the same figures twice.
+    `wait=None` waits as long as it takes (the Excel download)."""
     seconds = settings.LAOWU_STATISTICS_CACHE_SECONDS
     if seconds <= 0:
         return dataclasses.replace(
             dashboard(user=user, period=period, filing_type=filing_type), computed_at=timezone.now()
         )
-    today = timezone.localdate()
     districts = sorted(user.districts.values_list("pk", flat=True)) if is_committee(user) else []
-    scope = f"{user.role}|{user.enterprise_id}|{districts}|{period.first}|{period.last}|{filing_type}|{today}"
+    # Not the date: at the first request of a day yesterday's figures are shown, not waited for.
+    scope = f"{user.role}|{user.enterprise_id}|{districts}|{period.first}|{period.last}|{filing_type}"
     key = "laowu:statistics:" + hashlib.sha256(scope.encode()).hexdigest()
+    lock = key + ":computing"
 
     def compute() -> Dashboard:
-        data = dataclasses.replace(
-            dashboard(user=user, period=period, filing_type=filing_type, today=today), computed_at=timezone.now()
-        )
+        try:
+            data = dataclasses.replace(
+                dashboard(user=user, period=period, filing_type=filing_type, today=timezone.localdate()),
+                computed_at=timezone.now(),
+            )
+        except BaseException:
+            # Retried a minute later, not by every request meanwhile: each try costs seconds.
+            cache.set(lock, 1, RETRY_SECONDS)
+            raise
         cache.set(key, data, KEEP_SECONDS)
+        cache.delete(lock)
         return data
 
     data = cache.get(key)
-    if data is None:
+    if data is not None:
+        now = timezone.now()
+        stale = (
+            data.computed_at is None
+            or (now - data.computed_at).total_seconds() >= seconds
+            or timezone.localdate(data.computed_at) != timezone.localdate(now)
+        )
+        if stale and cache.add(lock, 1, COMPUTE_LOCK_SECONDS):
+            in_background(compute)
+        return data  # type: ignore[no-any-return]
+    if wait is None:
         return compute()
-    stale = data.computed_at is None or (timezone.now() - data.computed_at).total_seconds() >= seconds
-    # One refresh at a time per scope: the lock lasts as long as fresh figures do.
-    if stale and cache.add(key + ":refresh", 1, seconds):
+    if cache.add(lock, 1, COMPUTE_LOCK_SECONDS):
         in_background(compute)
-    return data  # type: ignore[no-any-return]
+    deadline = time.monotonic() + wait
+    while True:
+        data = cache.get(key)
+        if data is not None or time.monotonic() >= deadline:
+            return data  # type: ignore[no-any-return]
+        time.sleep(min(WAIT_POLL_SECONDS, max(0.0, deadline - time.monotonic())))
 
 
 def in_background(task: Callable[[], Any]) -> None:

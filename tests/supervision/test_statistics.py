@@ -382,13 +382,15 @@ def test_months_are_local_calendar_months(filing_in_state: Any, enterprise_a: An
 
 
 def test_dashboard_is_cached_per_scope_and_says_when(
-    dataset: dict[str, Any], as_user: Any, reviewer: Any, settings: Any
+    dataset: dict[str, Any], as_user: Any, reviewer: Any, settings: Any, monkeypatch: Any
 ) -> None:
     """At province scale the figures are computed at most once per cache period per scope."""
     from django.core.cache import cache
 
     settings.LAOWU_STATISTICS_CACHE_SECONDS = 300
     cache.clear()
+    # The computation's thread would not see this test's uncommitted rows: run it in place.
+    monkeypatch.setattr("laowu.supervision.statistics.in_background", lambda task: task())
     params = {"month_from": "2024-01", "month_to": "2024-12"}
     url = reverse("supervision:statistics")
     with at(2024, 7, 1, 9):
@@ -404,20 +406,31 @@ def test_dashboard_is_cached_per_scope_and_says_when(
     cache.clear()
 
 
-def test_stale_figures_are_shown_while_one_refresh_runs(
-    dataset: dict[str, Any], as_user: Any, reviewer: Any, settings: Any, monkeypatch: Any
-) -> None:
-    """Past the refresh period the page still answers from the cache, and starts exactly one
-    background refresh per scope; the next request shows the refreshed figures."""
+@pytest.fixture
+def cached(settings: Any, monkeypatch: Any) -> Any:
+    """The dashboard cached as in production, its background computations collected, not run."""
     from django.core.cache import cache
 
     settings.LAOWU_STATISTICS_CACHE_SECONDS = 300
+    settings.LAOWU_STATISTICS_WAIT_SECONDS = 0
     cache.clear()
     started: list[Any] = []
     monkeypatch.setattr("laowu.supervision.statistics.in_background", started.append)
+    yield started
+    cache.clear()
+
+
+def test_stale_figures_are_shown_while_one_refresh_runs(
+    dataset: dict[str, Any], as_user: Any, reviewer: Any, cached: list[Any]
+) -> None:
+    """Past the refresh period the page still answers from the cache, and starts exactly one
+    background refresh per scope; the next request shows the refreshed figures."""
+    started = cached
     params = {"month_from": "2024-01", "month_to": "2024-12"}
     url = reverse("supervision:statistics")
     with at(2024, 7, 1, 9):
+        as_user(reviewer).get(url, params)
+        started.pop()()
         assert "统计时间：2024-07-01 09:00" in as_user(reviewer).get(url, params).content.decode()
     assert started == []
     with at(2024, 7, 1, 9, 10):
@@ -430,4 +443,82 @@ def test_stale_figures_are_shown_while_one_refresh_runs(
         started[0]()  # the background thread's work
         fresh = as_user(reviewer).get(url, params).content.decode()
     assert "统计时间：2024-07-01 09:10" in fresh
-    cache.clear()
+
+
+def test_first_request_says_the_figures_are_being_prepared(
+    dataset: dict[str, Any], as_user: Any, reviewer: Any, cached: list[Any]
+) -> None:
+    """With nothing cached no request waits for the whole computation: the first starts it, the
+    page says 正在生成 and reloads itself, and concurrent first requests start no second one."""
+    params = {"month_from": "2024-01", "month_to": "2024-12"}
+    url = reverse("supervision:statistics")
+    with at(2024, 7, 1, 9):
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr("laowu.supervision.statistics.dashboard", lambda **kw: pytest.fail("computed in the request"))
+            pages = [as_user(reviewer).get(url, params).content.decode() for _ in range(2)]
+        for page in pages:
+            assert "统计数据正在生成，请稍候，页面将每3秒自动刷新。" in page
+            assert '<meta http-equiv="refresh" content="3">' in page
+            assert "统计期间：2024-01 至 2024-12" in page and "统计时间" not in page
+        assert len(cached) == 1
+        cached[0]()
+        ready = as_user(reviewer).get(url, params).content.decode()
+    assert "统计时间：2024-07-01 09:00" in ready and "正在生成" not in ready and 'http-equiv="refresh"' not in ready
+
+
+def test_a_request_waits_briefly_for_figures_being_computed(
+    dataset: dict[str, Any], as_user: Any, reviewer: Any, cached: list[Any], settings: Any, monkeypatch: Any
+) -> None:
+    """A computation that ends within LAOWU_STATISTICS_WAIT_SECONDS is shown by the request that
+    started it, without a reload."""
+    settings.LAOWU_STATISTICS_WAIT_SECONDS = 5
+    monkeypatch.setattr("laowu.supervision.statistics.in_background", lambda task: task())
+    with at(2024, 7, 1, 9):
+        page = as_user(reviewer).get(reverse("supervision:statistics")).content.decode()
+    assert "统计时间：2024-07-01 09:00" in page and "正在生成" not in page
+
+
+def test_the_workbook_waits_for_figures_not_yet_computed(
+    dataset: dict[str, Any], as_user: Any, supervisor: Any, cached: list[Any]
+) -> None:
+    with at(2024, 7, 1, 9):
+        resp = as_user(supervisor).get(
+            reverse("supervision:statistics_export"), {"month_from": "2024-01", "month_to": "2024-12"}
+        )
+    book = openpyxl.load_workbook(io.BytesIO(resp.getvalue()))
+    assert len(book.sheetnames) > 1 and cached == []
+
+
+def test_yesterdays_figures_are_shown_while_todays_are_computed(
+    dataset: dict[str, Any], as_user: Any, reviewer: Any, cached: list[Any]
+) -> None:
+    """The first request of a day is answered at once with the last figures (the page says when
+    they were computed) and starts the day's computation, even within the refresh period."""
+    url = reverse("supervision:statistics")
+    with at(2024, 7, 1, 23, 58):
+        as_user(reviewer).get(url)
+        cached.pop()()
+        assert "统计时间：2024-07-01 23:58" in as_user(reviewer).get(url).content.decode()
+    assert cached == []
+    with at(2024, 7, 2, 0, 1):
+        morning = as_user(reviewer).get(url).content.decode()
+    assert "统计时间：2024-07-01 23:58" in morning and len(cached) == 1
+
+
+def test_a_failed_computation_is_retried_a_minute_later(
+    dataset: dict[str, Any], as_user: Any, reviewer: Any, cached: list[Any], monkeypatch: Any
+) -> None:
+    def broken(**kw: Any) -> Any:
+        raise RuntimeError("database went away")
+
+    url = reverse("supervision:statistics")
+    with at(2024, 7, 1, 9):
+        as_user(reviewer).get(url)
+        monkeypatch.setattr("laowu.supervision.statistics.dashboard", broken)
+        with pytest.raises(RuntimeError):
+            cached[0]()
+        assert "正在生成" in as_user(reviewer).get(url).content.decode()
+    assert len(cached) == 1  # not retried by every request meanwhile
+    with at(2024, 7, 1, 9, 2):
+        assert "正在生成" in as_user(reviewer).get(url).content.decode()
+    assert len(cached) == 2

@@ -46,23 +46,27 @@ def chart_for(table: statistics.Table) -> SafeString:
     )
 
 
-def _dashboard(request: HttpRequest) -> tuple[StatisticsFilterForm, statistics.Dashboard]:
-    form = StatisticsFilterForm(request.GET or None)
-    data = statistics.cached_dashboard(user=request.user, period=form.period(), filing_type=form.filing_type())
-    return form, data
+# While the figures are being computed the page reloads itself this often.
+PREPARING_RELOAD_SECONDS = 3
 
 
 @role_required(R, S)
 def dashboard(request: HttpRequest) -> HttpResponse:
-    form, data = _dashboard(request)
-    blocks = [{"table": t, "chart": chart_for(t)} for t in data.tables]
+    form = StatisticsFilterForm(request.GET or None)
+    period = form.period()
+    data = statistics.cached_dashboard(
+        user=request.user, period=period, filing_type=form.filing_type(), wait=settings.LAOWU_STATISTICS_WAIT_SECONDS
+    )
+    blocks = [{"table": t, "chart": chart_for(t)} for t in data.tables] if data else []
     half = [b for b in blocks if not b["table"].wide]
     return render(
         request,
         "supervision/statistics/dashboard.html",
         {
             "form": form,
+            "period": period,
             "data": data,
+            "reload_seconds": PREPARING_RELOAD_SECONDS,
             "wide_blocks": [b for b in blocks if b["table"].wide],
             # Half-width panels two to a row, so a taller one never pushes the next out of line.
             "half_rows": [half[i : i + 2] for i in range(0, len(half), 2)],
@@ -74,8 +78,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @role_required(R, S)
 def export(request: HttpRequest) -> HttpResponse:
-    form, data = _dashboard(request)
-    period = data.period
+    form = StatisticsFilterForm(request.GET or None)
+    period = form.period()
+    # A download waits for figures not yet computed rather than give an empty workbook.
+    data = statistics.cached_dashboard(user=request.user, period=period, filing_type=form.filing_type())
     sheets: list[Sheet] = [
         (
             "概况",

@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.deps-installed
 
 export DJANGO_SETTINGS_MODULE ?= laowu.settings.local
 
-.PHONY: run test deps system-deps migrate demo lint bench bench-scale clean
+.PHONY: run test deps system-deps fonts migrate demo lint bench bench-scale clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,10 +18,14 @@ deps: $(STAMP)
 system-deps:
 	@scripts/system-deps.sh
 
+# The printed sheets' GB 2312 font cuts (laowu/documents/fonts.py); skipped when up to date.
+fonts: system-deps deps
+	$(BIN)/python manage.py build_sheet_fonts
+
 migrate: deps
 	$(BIN)/python manage.py migrate --noinput
 
-demo: migrate
+demo: migrate fonts
 	$(BIN)/python manage.py collectstatic --noinput -v0
 	$(BIN)/python manage.py seed_demo
 
@@ -29,17 +33,17 @@ run: system-deps demo
 	@echo "平台地址：http://127.0.0.1:8000"
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
-test: system-deps deps
+test: system-deps deps fonts
 	@scripts/test.sh
 
 lint: deps
 	$(BIN)/ruff check laowu tests scripts
 	$(BIN)/ruff format --check laowu tests scripts
 
-bench: system-deps deps
+bench: system-deps deps fonts
 	$(BIN)/python scripts/bench.py
 
-bench-scale: system-deps deps
+bench-scale: system-deps deps fonts
 	$(BIN)/python scripts/bench_scale.py
 
 clean:

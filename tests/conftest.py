@@ -25,6 +25,15 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
         report.longrepr = f"skipped in CI, which is not allowed: {report.longrepr}"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def sheet_fonts() -> None:
+    """Sheets print from the GB 2312 font cuts, as in production: `make` builds them; a bare
+    `pytest` in a fresh clone builds them here once (about 25 s)."""
+    from laowu.documents.fonts import build_sheet_fonts
+
+    build_sheet_fonts(log=lambda line: None)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     # PostgreSQL-only tests (triggers, row locks) run in the PostgreSQL pass of `make test`
     # and are deselected, not skipped, in the SQLite pass.

@@ -6,7 +6,8 @@ code pointing at the verification page. Callers decide what the fields are; this
 only decides how a sheet looks, so every sheet the committee issues looks the same.
 
 Fonts are the Debian Noto CJK families, which WeasyPrint subsets and embeds: a printed
-or forwarded PDF shows the same glyphs on any viewer, with or without Chinese fonts.
+or forwarded PDF shows the same glyphs on any viewer, with or without Chinese fonts. They
+are read from their GB 2312 cuts when those are built (fonts.py), a fifth of the work.
 """
 
 from __future__ import annotations
@@ -22,7 +23,10 @@ from pathlib import Path
 import segno
 import weasyprint
 from django.template.loader import render_to_string
-from weasyprint.urls import URLFetcher
+from django.utils.safestring import mark_safe
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from . import fonts
 
 DEFAULT_ISSUER = "苏州市相城区建筑业协会建筑劳务专业委员会"
 TEMPLATE = "documents/sheet.html"
@@ -110,11 +114,24 @@ def qr_data_uri(url: str) -> str:
     return qr.png_data_uri(scale=QR_SCALE, border=QR_BORDER)
 
 
+class SheetURLFetcher(URLFetcher):
+    """data: URIs and the cut fonts' own files, nothing else."""
+
+    def __init__(self, allowed_files: frozenset[str]) -> None:
+        super().__init__(allowed_protocols={"data", "file"}, fail_on_errors=True)
+        self.allowed_files = allowed_files
+
+    def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
+        if not url.startswith("data:") and url not in self.allowed_files:
+            raise ValueError(f"a sheet loads nothing but its QR code and fonts: {url[:80]}")
+        return super().fetch(url, headers)
+
+
 def offline_url_fetcher() -> URLFetcher:
-    # The sheet needs nothing but the QR code's data: URI. Anything else means the template
-    # grew an external reference: fail the render loudly instead of fetching it (a network
-    # call in a request) or silently printing a sheet with a hole in it.
-    return URLFetcher(allowed_protocols={"data"}, fail_on_errors=True)
+    # The sheet needs nothing but the QR code's data: URI and its fonts. Anything else means
+    # the template grew an external reference: fail the render loudly instead of fetching it
+    # (a network call in a request) or silently printing a sheet with a hole in it.
+    return SheetURLFetcher(fonts.font_urls())
 
 
 def render_sheet_html(
@@ -143,6 +160,8 @@ def render_sheet_html(
         "issued_iso": local.isoformat(timespec="seconds"),
         "issuer": issuer,
         "notes": [n for n in notes if n.strip()],
+        # Built from fixed names and file paths, not from the sheet's values.
+        "font_faces": mark_safe(fonts.font_face_css()),  # noqa: S308
     }
     # No request: the sheet must not depend on who prints it, only on what is passed in.
     return render_to_string(TEMPLATE, context)

@@ -12,6 +12,8 @@ env = environ.Env()
 # Runtime data (SQLite file, private uploads, SMS outbox) lives outside the code tree's
 # tracked files so that `make run` twice keeps what the first run made.
 DATA_DIR = Path(env.str("LAOWU_DATA_DIR", default=str(BASE_DIR / "var")))
+# The printed sheets' GB 2312 font cuts (laowu/documents/fonts.py), built once by `make`.
+LAOWU_SHEET_FONTS_DIR = Path(env.str("LAOWU_SHEET_FONTS_DIR", default=str(BASE_DIR / "var" / "fonts")))
 
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
@@ -244,6 +246,6 @@ LOGGING = {
 LAOWU_STATISTICS_CACHE_SECONDS = env.int("LAOWU_STATISTICS_CACHE_SECONDS", default=300)
 # With nothing cached yet, a request waits this long for the figures before the page says they
 # are being prepared and reloads itself.
-LAOWU_STATISTICS_WAIT_SECONDS = env.float("LAOWU_STATISTICS_WAIT_SECONDS", default=1.0)
+LAOWU_STATISTICS_WAIT_SECONDS = env.float("LAOWU_STATISTICS_WAIT_SECONDS", default=0.3)
 # The 待审核 tabs' counts (the list itself is always read live).
 LAOWU_PENDING_COUNTS_SECONDS = env.int("LAOWU_PENDING_COUNTS_SECONDS", default=30)

@@ -8,6 +8,8 @@ import io
 import logging
 import re
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import pikepdf
@@ -18,6 +20,7 @@ import zxingcpp
 from PIL import Image
 from weasyprint.urls import FatalURLFetchingError
 
+from laowu.documents import fonts
 from laowu.documents.printing import (
     EMPTY_VALUE,
     layout_rows,
@@ -201,8 +204,9 @@ def test_every_font_is_an_embedded_noto_cjk_subset(sheet_pdf: bytes, long_pdf: b
         for name, (embedded, to_unicode) in report.items():
             assert embedded, f"{name} is not embedded"
             assert to_unicode, f"{name} has no ToUnicode map"
-            # Nothing fell back to another family, which a viewer might not have or draw differently.
-            assert re.fullmatch(r"/[A-Z]{6}\+Noto-(Sans|Serif)-CJK-SC(-Bold)?", name), name
+            # Nothing fell back to another family, which a viewer might not have or draw differently:
+            # the GB 2312 cuts of the two Noto faces, as every value here is in GB 2312.
+            assert re.fullmatch(r"/[A-Z]{6}\+Laowu-Sheet-(Serif|Sans-Bold)", name), name
 
 
 def qr_images(pdf: bytes, page_index: int = -1) -> list[Image.Image]:
@@ -291,7 +295,9 @@ def test_rendering_logs_no_weasyprint_warnings(caplog: pytest.LogCaptureFixture)
     assert [r.getMessage() for r in caplog.records if r.name.startswith("weasyprint")] == []
 
 
-@pytest.mark.parametrize("url", ["https://example.invalid/logo.png", "file:///etc/hostname", "logo.png"])
+@pytest.mark.parametrize(
+    "url", ["https://example.invalid/logo.png", "file:///etc/hostname", "logo.png", "file:///usr/share/fonts/"]
+)
 def test_url_fetcher_refuses_everything_but_data_uris(url: str) -> None:
     html = weasyprint.HTML(string=f'<img src="{url}">', base_url="/nonexistent/", url_fetcher=offline_url_fetcher())
     with pytest.raises(FatalURLFetchingError):
@@ -344,3 +350,56 @@ def test_long_labels_wrap_evenly() -> None:
     # 11 characters over two lines: at most 6 per line, not 8 and an orphan.
     assert row[0].label_em == "6.25"
     assert row[1].label_em == ""
+
+
+# ------------------------------------------------------------------ fonts
+
+
+def test_a_character_outside_gb2312_prints_from_the_system_face() -> None:
+    """Names may hold characters the GB 2312 cut lacks: they come from the full Noto face."""
+    rare = "王堃、李喆"
+    assert not all(ord(ch) in fonts.codepoints() for ch in rare)
+    pdf = render_sheet_pdf(**sheet_kwargs(sections=[("一、人员", [("姓名", rare)])]))
+    assert rare in squeeze(page_texts(pdf)[0])
+    names = {re.sub(r"^/[A-Z]{6}\+", "", name) for name in font_report(pdf)}
+    assert names == {"Laowu-Sheet-Serif", "Laowu-Sheet-Sans-Bold", "Noto-Serif-CJK-SC"}
+
+
+def test_without_the_cuts_sheets_print_from_the_system_faces(sheet_pdf: bytes, settings: Any, tmp_path: Path) -> None:
+    settings.LAOWU_SHEET_FONTS_DIR = tmp_path
+    pdf = render_sheet_pdf(**sheet_kwargs())
+    names = {re.sub(r"^/[A-Z]{6}\+", "", name) for name in font_report(pdf)}
+    assert names == {"Noto-Serif-CJK-SC", "Noto-Sans-CJK-SC-Bold"}
+    assert squeeze(page_texts(pdf)[0]) == squeeze(page_texts(sheet_pdf)[0])
+    # The same glyphs from a fifth of the font data.
+    assert len(sheet_pdf) < len(pdf) / 2
+
+
+def test_the_cuts_are_built_once_and_again_when_their_source_changes(
+    tmp_path: Path, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bookkeeping: the cut itself (fontTools, 15–25 s a face) is what every sheet above
+    printed from; here it is a copy, so that rebuilding is cheap to see."""
+    settings.LAOWU_SHEET_FONTS_DIR = tmp_path
+    cuts: list[Path] = []
+
+    def cut(source: Path, index: int, out: Path, cps: frozenset[int], tag: str) -> Path:
+        cuts.append(out)
+        out.write_bytes(b"font")
+        out.with_suffix(".json").write_text(f'{{"tag": "{tag}"}}')
+        return out
+
+    monkeypatch.setattr(fonts, "_cut", cut)
+    monkeypatch.setattr(fonts, "ProcessPoolExecutor", ThreadPoolExecutor)
+    few = {ord(ch) for ch in "企业基本情况表"}
+    assert fonts.font_face_css() == "" and fonts.font_urls() == frozenset()
+    written = fonts.build_sheet_fonts(unicodes=few, log=lambda line: None)
+    assert sorted(p.name for p in written) == ["LaowuSheetSans-700.otf", "LaowuSheetSerif-400.otf"]
+    assert fonts.build_sheet_fonts(unicodes=few, log=lambda line: None) == []  # up to date
+    assert len(fonts.build_sheet_fonts(unicodes=few | {ord("堃")}, log=lambda line: None)) == 2  # other characters
+    assert len(fonts.build_sheet_fonts(unicodes=few | {ord("堃")}, force=True, log=lambda line: None)) == 2
+    assert len(cuts) == 6
+    css = fonts.font_face_css()
+    assert 'font-family: "Laowu Sheet Serif"; font-weight: 400' in css
+    assert 'font-family: "Laowu Sheet Sans"; font-weight: 700' in css
+    assert fonts.font_urls() == {p.as_uri() for p in written}

@@ -107,9 +107,29 @@ def test_indexed_plan_reads_matches_through_the_bigram_index(
     # The page's ids are ordered by expressions no index provides: read the matches, then sort.
     with CaptureQueriesContext(connection) as ctx:
         paginate(get(), qs, per_page=4)
-    ids_sql = next(q["sql"] for q in ctx.captured_queries if "COUNT(" not in q["sql"].upper())
     created = '"enterprises_enterprise"."created_at"'
+    ids_sql = next(q["sql"] for q in ctx.captured_queries if "ORDER BY COALESCE" in q["sql"])
     assert f"ORDER BY COALESCE({created}, {created}) DESC" in ids_sql
+    # Page 1 counts the matches it reads anyway: no second query reads them again.
+    assert 'COUNT("enterprises_enterprise"."id") OVER () AS "laowu_matches"' in ids_sql
+    assert len(ctx.captured_queries) == 2  # the page's ids with the count, then those rows
+
+
+@pytest.mark.postgres_only
+def test_indexed_plan_counts_its_matches_on_page_one(
+    enterprises: list[Enterprise], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    force(monkeypatch, 0.0)
+    for term in ("建筑", "劳务有", "有限公司"):
+        qs = find(term)
+        want = expected(enterprises, term)
+        page, _ = paginate(get(), qs, per_page=4)
+        assert (page.count, page.count_capped) == (len(want), False), term
+        # As the bounded count says, and capped the same way past COUNT_LIMIT.
+        assert page.count == qs.order_by()[: pagination.COUNT_LIMIT + 1].count()
+    monkeypatch.setattr(pagination, "COUNT_LIMIT", 5)
+    page, _ = paginate(get(), find("有限公司"), per_page=4)
+    assert (page.count, page.count_capped) == (5, True)
 
 
 @pytest.mark.postgres_only

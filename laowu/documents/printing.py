@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import threading
 import unicodedata
 import zoneinfo
 from collections.abc import Iterable, Sequence
@@ -24,6 +25,7 @@ import segno
 import weasyprint
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
+from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from . import fonts
@@ -127,6 +129,22 @@ class SheetURLFetcher(URLFetcher):
         return super().fetch(url, headers)
 
 
+_thread_fonts = threading.local()
+
+
+def font_configuration() -> FontConfiguration:
+    """This thread's WeasyPrint font configuration, kept across renders. A new one copies the
+    cut fonts to a temporary folder and loads them into fontconfig again on every sheet, about
+    a quarter of a render (measured 144 -> 112 ms); one per thread, because Pango's font map is
+    not thread-safe. Replaced when the font faces change."""
+    faces = fonts.font_face_css()
+    held = getattr(_thread_fonts, "held", None)
+    if held is None or held[0] != faces:
+        held = (faces, FontConfiguration())
+        _thread_fonts.held = held
+    return held[1]
+
+
 def offline_url_fetcher() -> URLFetcher:
     # The sheet needs nothing but the QR code's data: URI and its fonts. Anything else means
     # the template grew an external reference: fail the render loudly instead of fetching it
@@ -197,6 +215,6 @@ def render_sheet_pdf(
         url_fetcher=offline_url_fetcher(),
     )
     # The QR code is a 1-bit PNG: keep it lossless and at full resolution.
-    pdf = document.write_pdf(optimize_images=False, pdf_identifier=False)
+    pdf = document.write_pdf(optimize_images=False, pdf_identifier=False, font_config=font_configuration())
     assert pdf is not None  # write_pdf returns bytes when no target is given
     return pdf

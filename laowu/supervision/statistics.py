@@ -44,8 +44,9 @@ EXPIRY_BUCKETS = (30, 60, 90)
 # Figures older than the refresh period are shown (and refreshed) for up to two days, so the
 # first request of a morning is answered with the evening's figures.
 KEEP_SECONDS = 2 * 24 * 3600
-# A computation holds its scope's lock at most this long (a worker killed mid-way frees it).
-COMPUTE_LOCK_SECONDS = 600
+# A computation holds its scope's lock at most this long: a worker killed mid-way (a restart, a
+# deploy) leaves the page saying 正在生成 until then. A province's figures take about 10 s.
+COMPUTE_LOCK_SECONDS = 120
 RETRY_SECONDS = 60
 WAIT_POLL_SECONDS = 0.05
 

@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import logging
 import re
+import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -23,6 +24,7 @@ from weasyprint.urls import FatalURLFetchingError
 from laowu.documents import fonts
 from laowu.documents.printing import (
     EMPTY_VALUE,
+    font_configuration,
     layout_rows,
     offline_url_fetcher,
     qr_data_uri,
@@ -403,3 +405,18 @@ def test_the_cuts_are_built_once_and_again_when_their_source_changes(
     assert 'font-family: "Laowu Sheet Serif"; font-weight: 400' in css
     assert 'font-family: "Laowu Sheet Sans"; font-weight: 700' in css
     assert fonts.font_urls() == {p.as_uri() for p in written}
+
+
+def test_each_thread_keeps_one_font_configuration(sheet_pdf: bytes, settings: Any, tmp_path: Path) -> None:
+    """Kept across renders (the same bytes every time), never shared between threads, and
+    replaced when the font faces change."""
+    mine = font_configuration()
+    assert font_configuration() is mine
+    assert render_sheet_pdf(**sheet_kwargs()) == sheet_pdf == render_sheet_pdf(**sheet_kwargs())
+    theirs: list[Any] = []
+    worker = threading.Thread(target=lambda: theirs.append(font_configuration()))
+    worker.start()
+    worker.join()
+    assert theirs[0] is not mine
+    settings.LAOWU_SHEET_FONTS_DIR = tmp_path
+    assert font_configuration() is not mine

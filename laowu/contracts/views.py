@@ -17,7 +17,7 @@ from laowu.audit.services import Action, record
 from laowu.core.exports import xlsx_response
 from laowu.core.forms import error_text
 from laowu.core.pagination import paginate
-from laowu.core.search import search
+from laowu.core.search import COVERED_WALK_COST, search
 from laowu.review import services as workflow
 from laowu.review.permissions import access_own_filing, filings_in_scope
 from laowu.review.selectors import history
@@ -34,14 +34,17 @@ def _search(request: HttpRequest, qs: QuerySet[ProjectFiling]) -> tuple[ProjectS
     form = ProjectSearchForm(request.GET or None)
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
-        if data["q"]:
-            qs = search(qs, data["q"], text=("project_name", "contract_no"))
         if data["state"]:
             qs = qs.filter(state=data["state"])
         if data["signed_from"]:
             qs = qs.filter(signed_date__gte=data["signed_from"])
         if data["signed_to"]:
             qs = qs.filter(signed_date__lte=data["signed_to"])
+        if data["q"]:
+            # Filtered first, so that the search plans for the rows left. project_signed_cover holds
+            # the order, the dates and both searched columns, but not the state.
+            walk_cost = 1.0 if data["state"] else COVERED_WALK_COST
+            qs = search(qs, data["q"], text=("project_name", "contract_no"), walk_cost=walk_cost)
     return form, qs
 
 

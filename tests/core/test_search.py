@@ -183,3 +183,48 @@ def test_an_uncertain_term_is_decided_by_the_first_rows_of_the_walk(
     want = expected(rows, term)
     assert follow(qs) == [pk for pk in ordered if pk in want]
     assert len(want) == (36 if plan == "walk" else 0)
+
+
+@pytest.mark.postgres_only
+def test_indexed_plan_rechecks_its_candidates_with_like_alone(
+    enterprises: list[Enterprise], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The indexes are read through the bigram arms, but each candidate row is tested with LIKE
+    only: calling laowu_bigrams (plpgsql) again per candidate tripled the page's SQL time."""
+    force(monkeypatch, 0.0)
+    qs = find("劳务有")
+    assert search_plan(qs) == "indexed"
+    with CaptureQueriesContext(connection) as ctx:
+        paginate(get(), qs, per_page=4)
+    ids_sql = next(q["sql"] for q in ctx.captured_queries if "ORDER BY COALESCE" in q["sql"])
+    with connection.cursor() as cur:
+        cur.execute("SET LOCAL enable_seqscan = off")  # 45 rows: the plan a big table gets
+        cur.execute(f"EXPLAIN {ids_sql}")
+        plan = [line for (line,) in cur.fetchall()]
+    assert any("Bitmap Index Scan" in line and "_bigram" in line for line in plan), plan
+    filters = [line for line in plan if "Filter:" in line and "Recheck" not in line]
+    assert filters and all("~~" in line and "laowu_bigrams" not in line for line in filters), plan
+    assert follow(qs) == [
+        pk
+        for pk in Enterprise.objects.order_by("-created_at", "-id").values_list("pk", flat=True)
+        if pk in expected(enterprises, "劳务有")
+    ]
+
+
+@pytest.mark.postgres_only
+def test_a_cheaper_walk_is_chosen_for_fewer_matches(
+    enterprises: list[Enterprise], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """walk_cost moves the crossover to √(rows × 21 × walk_cost) matches: a share between the two
+    crossovers is read through the indexes from a walk costing a heap fetch a row, and walked
+    where a covering index makes a walked row a tenth of that."""
+    monkeypatch.setattr(search_module, "WALK_MIN_ROWS", 0)
+    ordered = Enterprise.objects.order_by("-created_at", "-id")
+    scope = search_module._planner_rows(ordered)
+    share = (scope * 21 * 0.3) ** 0.5 / scope  # between √(scope × 21 × 0.1) and √(scope × 21) matches
+    monkeypatch.setattr(search_module, "_match_share", lambda *args, **kwargs: (share, share))
+    want = [pk for pk in ordered.values_list("pk", flat=True) if pk in expected(enterprises, "劳务有")]
+    for walk_cost, plan in ((1.0, "indexed"), (search_module.COVERED_WALK_COST, "walk")):
+        qs = search(ordered, "劳务有", text=("name", "contact_name"), codes=("credit_code",), walk_cost=walk_cost)
+        assert search_plan(qs) == plan
+        assert follow(qs) == want

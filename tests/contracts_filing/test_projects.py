@@ -10,7 +10,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from pypdf import PdfReader
 
+from laowu.contracts import views
 from laowu.contracts.models import ProjectFiling
+from laowu.core.search import COVERED_WALK_COST, search
 from laowu.documents.services import add_attachment
 from laowu.review import services
 from laowu.review.models import State
@@ -185,3 +187,27 @@ def test_committee_list_and_export(catalogue: dict[str, Any], as_user: Any, ente
     wb = openpyxl.load_workbook(io.BytesIO(c.get(reverse("contracts:committee_export")).content))
     rows = list(wb.active.iter_rows(values_only=True))
     assert rows[0][0] == "项目编号" and rows[1][5] == catalogue["own"][0].contract_no
+
+
+def test_committee_search_walks_the_covering_index_unless_filtered_by_state(
+    catalogue: dict[str, Any], as_user: Any, enterprise_a: Any, supervisor: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # project_signed_cover holds the list's order and both searched columns but not the state:
+    # only without a state filter is a walked row an index entry rather than a heap fetch.
+    for contract in catalogue["own"]:
+        select(as_user(enterprise_a), contract.pk)
+    seen: list[float] = []
+
+    def spy(qs: Any, term: str, **kwargs: Any) -> Any:
+        seen.append(kwargs["walk_cost"])
+        return search(qs, term, **kwargs)
+
+    monkeypatch.setattr(views, "search", spy)
+    c = as_user(supervisor)
+    url = reverse("contracts:committee_list")
+    target = catalogue["own"][1]
+    page = c.get(url, {"q": target.contract_no}).content.decode()
+    assert target.project_name in page and catalogue["own"][0].project_name not in page
+    page = c.get(url, {"q": target.contract_no, "state": "draft"}).content.decode()
+    assert target.project_name in page
+    assert seen == [COVERED_WALK_COST, 1.0]

@@ -270,7 +270,7 @@ def _stats(table: str, column: str, n: int = 2) -> _GramStats | None:
     index does not exist or has not been analyzed yet."""
 
     def load() -> _GramStats | None:
-        index = f"{table}_{column}_{GRAM_INDEX_SUFFIX[n]}"
+        index = gram_index_name(table, column, n)
         with connection.cursor() as cur:
             cur.execute(
                 "SELECT s.most_common_elems::text::text[], s.most_common_elem_freqs,"
@@ -392,24 +392,24 @@ def search(
     # A walk tests 21 / share rows at `walk_cost` each, the indexes read share × scope matches:
     # the two cost the same at this many matches.
     threshold = math.sqrt(scope * PAGE_ROWS * walk_cost)
-    estimate = _match_share(qs.model, term, text, codes, related)
+    # Without statistics (not analyzed yet) a term is taken as rare: read through the indexes.
+    share, low = _match_share(qs.model, term, text, codes, related) or (0.0, 0.0)
     # Common by its rarest bigram. If its bigrams taken as independent say rare (花台区水: each
     # pair is common, the four together are not), the first rows of the walk decide. Not a code
     # read through bigrams (311L): its digit pairs' lists are each most of the table, so reading
     # its matches through the indexes is never cheap, and its estimate already blends both.
+    # A piece of a number read through a trigram index is cheap when rare, and a common one may
+    # be common only among old rows (a year, '024-': none in the newest 600,000 filings), which
+    # no statistics show: for it the walk's first rows always decide.
+    trigram = any(_gram_size(qs.model, column, term) == 3 for column in text)
     walk_condition = _row_condition(term, text, codes, related, walk=True)
-    walk = estimate is not None and estimate[0] * scope > threshold
-    if walk and any(_gram_size(qs.model, column, term) == 3 for column in text):
-        # A piece of a number read through a trigram index is cheap when rare, and a common one
-        # may be common only among old rows (a year, '024-': none in the newest 600,000 filings),
-        # which no statistics show: the walk's first rows decide.
-        walk = _walk_is_dense(qs, walk_condition, scope, walk_cost)
-    elif walk:
-        walk = estimate[1] * scope > threshold or term.isascii() or _walk_is_dense(qs, walk_condition, scope, walk_cost)
-    if walk and estimate is not None:
+    if share * scope > threshold and (
+        (not trigram and (low * scope > threshold or term.isascii()))
+        or _walk_is_dense(qs, walk_condition, scope, walk_cost)
+    ):
         walked = qs.filter(walk_condition)
         setattr(walked.query, SEARCH_ATTR, "walk")
-        setattr(walked.query, ESTIMATE_ATTR, int(estimate[0] * scope))
+        setattr(walked.query, ESTIMATE_ATTR, int(share * scope))
         return walked
     # Every match read through the indexes, then sorted. Pagination orders the page's ids by
     # expressions no index provides (`search_plan` "indexed"): otherwise the planner may walk the
@@ -521,12 +521,13 @@ def _match_share(
     return min(matches / rows, 1.0), min(low / rows, 1.0)
 
 
-def bigram_index_sql(table: str, column: str) -> str:
-    return f'CREATE INDEX IF NOT EXISTS "{table}_{column}_bigram" ON "{table}" USING gin (laowu_bigrams("{column}"))'
+def gram_index_name(table: str, column: str, n: int) -> str:
+    return f"{table}_{column}_{GRAM_INDEX_SUFFIX[n]}"
 
 
-def trigram_index_sql(table: str, column: str) -> str:
-    return f'CREATE INDEX IF NOT EXISTS "{table}_{column}_trigram" ON "{table}" USING gin (laowu_trigrams("{column}"))'
+def gram_index_sql(table: str, column: str, n: int) -> str:
+    name, function = gram_index_name(table, column, n), GRAM_FUNCTIONS[n]
+    return f'CREATE INDEX IF NOT EXISTS "{name}" ON "{table}" USING gin ({function}("{column}"))'
 
 
 def prefix_index_sql(table: str, column: str) -> str:
@@ -554,12 +555,11 @@ def postgresql_search_indexes(
     and the function must exist before any index that uses it."""
     from django.db import migrations
 
-    statements = [bigram_index_sql(t, c) for t, c in bigram]
-    statements += [trigram_index_sql(t, c) for t, c in trigram]
+    grams = [(t, c, 2) for t, c in bigram] + [(t, c, 3) for t, c in trigram]
+    statements = [gram_index_sql(t, c, n) for t, c, n in grams]
     statements += [prefix_index_sql(t, c) for t, c in prefix]
     statements += [suffix_index_sql(t, c) for t, c in suffix]
-    names = [f"{t}_{c}_bigram" for t, c in bigram] + [f"{t}_{c}_trigram" for t, c in trigram]
-    names += [f"{t}_{c}_prefix" for t, c in prefix]
+    names = [gram_index_name(t, c, n) for t, c, n in grams] + [f"{t}_{c}_prefix" for t, c in prefix]
     names += [f"{t}_{c}_suffix" for t, c in suffix]
 
     def forwards(apps: Any, schema_editor: Any) -> None:

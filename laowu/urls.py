@@ -3,6 +3,7 @@ from django.views.generic import RedirectView
 
 urlpatterns = [
     path("", include("laowu.core.urls")),
+    path("", include("laowu.workspace.urls")),
     path("accounts/", include("laowu.accounts.urls")),
     path("audit/", include("laowu.audit.urls")),
     path("enterprise/", include("laowu.enterprises.urls")),

@@ -53,7 +53,7 @@ def lockout_response(
 
 def register(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
-        return redirect("core:home")
+        return redirect("workspace:home")
     form = RegistrationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -77,7 +77,7 @@ def register(request: HttpRequest) -> HttpResponse:
                     request,
                     "注册成功。未能从天眼查获取企业登记信息，请在“基本信息归集”中手工填写，审核时将予以核对。",
                 )
-            return redirect("core:home")
+            return redirect("workspace:home")
     return render(request, "accounts/register.html", {"form": form})
 
 
@@ -93,7 +93,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
         else:
             update_session_auth_hash(request, user)
             messages.success(request, "密码修改成功。")
-            return redirect("core:home")
+            return redirect("workspace:home")
     return render(request, "accounts/password_change.html", {"form": form})
 
 

@@ -1,52 +1,8 @@
 from __future__ import annotations
 
-from typing import Any
-
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-
-from laowu.accounts.models import Role
-from laowu.review.permissions import enterprises_in_scope
-from laowu.supervision import messaging, notices, reminders
-
-# Where each role lands after login; enterprise and committee users get a home page.
-ROLE_HOME = {
-    Role.SYSADMIN: "accounts:user_list",
-    Role.SECADMIN: "accounts:lockouts",
-    Role.AUDITADMIN: "audit:event_list",
-}
 
 
 def healthz(request: HttpRequest) -> HttpResponse:
     """Liveness for load balancers, and the benchmarks' hello-world floor: no DB, no template."""
     return HttpResponse("ok", content_type="text/plain")
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    if user.role in ROLE_HOME:  # type: ignore[union-attr]
-        return redirect(ROLE_HOME[user.role])  # type: ignore[union-attr]
-    if user.role == Role.ENTERPRISE:  # type: ignore[union-attr]
-        return render(request, "core/enterprise_home.html", _enterprise_home_context(user))
-    return render(request, "core/committee_home.html", _committee_home_context(user))
-
-
-def _expiry_counts(user: Any) -> dict[str, int | str]:
-    return reminders.expiry_summary(enterprises=enterprises_in_scope(user))
-
-
-def _enterprise_home_context(user: Any) -> dict[str, Any]:
-    enterprise_id = user.enterprise_id
-    return {
-        "enterprise": user.enterprise,
-        "notices": notices.latest_notices(notices.HOME_LATEST),
-        "unread_count": messaging.unread_messages(enterprise_id).count(),
-        "latest_messages": messaging.latest_messages(enterprise_id),
-        **_expiry_counts(user),
-    }
-
-
-def _committee_home_context(user: Any) -> dict[str, Any]:
-    return {"notices": notices.latest_notices(notices.HOME_LATEST), **_expiry_counts(user)}

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "laowu.personnel",
     "laowu.contracts",
     "laowu.supervision",
+    "laowu.workspace",
 ]
 
 MIDDLEWARE = [
@@ -72,6 +73,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "laowu.core.context_processors.platform",
+                "laowu.workspace.context_processors.menu",
             ],
         },
     },
@@ -126,7 +128,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "core:home"
+LOGIN_REDIRECT_URL = "workspace:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
 # 30 minutes idle ends a session: the cookie's age is renewed on every request.

@@ -39,7 +39,7 @@ def post(client: Any, **over: str) -> Any:
 
 def test_register_with_provider_data_logs_in_and_audits(client: Any) -> None:
     resp = post(client)
-    assert resp.status_code == 302 and resp["Location"] == reverse("core:home")
+    assert resp.status_code == 302 and resp["Location"] == reverse("workspace:home")
     company = offline_companies()[1]
     user = User.objects.get(username=company.credit_code)
     assert user.role == Role.ENTERPRISE
@@ -51,7 +51,7 @@ def test_register_with_provider_data_logs_in_and_audits(client: Any) -> None:
     assert ent.district.code == "320507"
     ev = AuditEvent.objects.get(action="account.register")
     assert ev.user == user and ev.detail == {"provider": "confirmed"} and ev.ip == "127.0.0.1"
-    home = client.get(reverse("core:home"))
+    home = client.get(reverse("workspace:home"))
     assert company.name in home.content.decode()
     assert "已核验" in home.content.decode()
 
@@ -63,7 +63,7 @@ def test_register_unknown_to_provider_is_marked_unconfirmed(client: Any) -> None
     ent = Enterprise.objects.get(credit_code=code)
     assert ent.provider_confirmed is False and ent.provider_data == {}
     assert AuditEvent.objects.get(action="account.register").detail == {"provider": "no_result"}
-    page = client.get(reverse("core:home")).content.decode()
+    page = client.get(reverse("workspace:home")).content.decode()
     assert "未核验" in page
 
 

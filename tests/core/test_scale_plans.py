@@ -157,7 +157,7 @@ def test_committee_lists_and_searches_use_their_indexes(reviewer: Client, monkey
         ("review:queue", [], {"q": sample_term(submission.title, 2)}),
         ("review:queue", [], {"status": "approved"}),
         ("review:queue", [], {"type": "safetyofficer"}),
-        ("core:home", [], {}),
+        ("workspace:home", [], {}),
         ("supervision:expiry_list", [], {}),
         ("supervision:credit_list", [], {}),
         ("supervision:bad_behaviour_list", [], {}),

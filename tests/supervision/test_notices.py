@@ -56,7 +56,7 @@ def test_only_published_notices_show_on_login_page_home_and_public_pages(
     enterprise = as_user(enterprise_a)
     assert notice.title not in anonymous.get(LOGIN).content.decode()
     assert notice.title not in anonymous.get(PUBLIC_LIST).content.decode()
-    assert notice.title not in enterprise.get(reverse("core:home")).content.decode()
+    assert notice.title not in enterprise.get(reverse("workspace:home")).content.decode()
     assert anonymous.get(detail).status_code == 404
     assert enterprise.get(detail).status_code == 404
 
@@ -66,7 +66,7 @@ def test_only_published_notices_show_on_login_page_home_and_public_pages(
     login_page = anonymous.get(LOGIN).content.decode()
     assert notice.title in login_page and f'href="{detail}"' in login_page
     assert notice.title in anonymous.get(PUBLIC_LIST).content.decode()
-    home = enterprise.get(reverse("core:home")).content.decode()
+    home = enterprise.get(reverse("workspace:home")).content.decode()
     assert notice.title in home and f'href="{detail}"' in home
     page = anonymous.get(detail)
     assert page.status_code == 200
@@ -75,7 +75,7 @@ def test_only_published_notices_show_on_login_page_home_and_public_pages(
     resp = staff.post(reverse("supervision:notice_unpublish", args=[notice.pk]))
     assert resp.status_code == 302
     assert notice.title not in anonymous.get(LOGIN).content.decode()
-    assert notice.title not in enterprise.get(reverse("core:home")).content.decode()
+    assert notice.title not in enterprise.get(reverse("workspace:home")).content.decode()
     assert anonymous.get(detail).status_code == 404
 
     actions = list(AuditEvent.objects.filter(object_id=str(notice.pk)).values_list("action", flat=True))
@@ -290,7 +290,7 @@ def test_enterprise_home_shows_unread_count_and_latest_messages(as_user: Any, en
     enterprise = enterprise_a.enterprise
     for i in range(7):
         send_message(enterprise=enterprise, title=f"消息标题{i}", body="x")
-    home = as_user(enterprise_a).get(reverse("core:home")).content.decode()
+    home = as_user(enterprise_a).get(reverse("workspace:home")).content.decode()
     assert "7条未读" in home
     assert "消息标题6" in home and "消息标题2" in home and "消息标题1" not in home
 

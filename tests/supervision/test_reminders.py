@@ -425,9 +425,9 @@ def test_supervisor_and_enterprise_cannot_send(
 
 
 def test_homes_show_the_counts(as_user: Any, two_districts: dict[str, Any], enterprise_a: Any, reviewer: Any) -> None:
-    home = as_user(enterprise_a).get(reverse("core:home")).content.decode()
+    home = as_user(enterprise_a).get(reverse("workspace:home")).content.decode()
     assert "有 <strong>3</strong> 项证照将在90天内到期" in home
-    committee = as_user(reviewer).get(reverse("core:home")).content.decode()
+    committee = as_user(reviewer).get(reverse("workspace:home")).content.decode()
     assert "有 <strong>4</strong> 项证照将在90天内到期" in committee
 
 

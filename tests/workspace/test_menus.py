@@ -6,7 +6,7 @@ from typing import Any
 
 from django.urls import reverse
 
-from laowu.core.menus import menu_for
+from laowu.workspace.menus import menu_for
 
 
 def active(user: Any, path: str) -> list[str]:

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "laowu.contracts",
     "laowu.supervision",
     "laowu.workspace",
+    "laowu.scaledata",
 ]
 
 MIDDLEWARE = [

@@ -1,4 +1,4 @@
-"""Province-scale synthetic data on PostgreSQL (issue 7): `manage.py generate_scale_data`.
+"""Province-scale synthetic data on PostgreSQL: `manage.py generate_scale_data`.
 
 What it makes: enterprises with their accounts and 基本信息, 安全员 and 劳资专管员, the
 province's contract catalogue and the project filings made from it, every workflow state

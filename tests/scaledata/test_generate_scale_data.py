@@ -1,4 +1,4 @@
-"""`manage.py generate_scale_data` (laowu.core.scaledata) on a small dataset.
+"""`manage.py generate_scale_data` (laowu.generator.generator) on a small dataset.
 
 PostgreSQL only (COPY, the generator's own tables), except the refusals that must also hold
 on SQLite. One dataset is generated for the module and read by most tests (each in a
@@ -23,7 +23,6 @@ from django.urls import reverse
 
 from laowu.accounts.models import Role, User
 from laowu.contracts.models import CatalogueContract, ProjectFiling
-from laowu.core import scaledata
 from laowu.core.validators import (
     is_valid_credit_code,
     is_valid_id_number,
@@ -41,10 +40,11 @@ from laowu.personnel.models import PersonClaim, SafetyOfficer, WageManager
 from laowu.review.models import State, Submission, SubmissionStatus
 from laowu.review.registry import filing_models
 from laowu.review.snapshots import build_snapshot, diff
+from laowu.scaledata import generator
 from laowu.supervision import models as sv
 
 SIZES = {"enterprises": 200, "people": 2000, "contracts": 4000}
-GENERATOR_TABLES = (scaledata.PROGRESS_TABLE, scaledata.DATASET_TABLE, scaledata.INDEX_TABLE)
+GENERATOR_TABLES = (generator.PROGRESS_TABLE, generator.DATASET_TABLE, generator.INDEX_TABLE)
 PG = pytest.mark.postgres_only
 
 
@@ -66,8 +66,8 @@ def drop_generator_tables() -> None:
     """Leave the test database as migrate made it: indexes back, the generator's tables gone."""
     if connection.vendor != "postgresql":
         return
-    for name, _ in scaledata.saved_indexes():
-        scaledata.build_index(name)
+    for name, _ in generator.saved_indexes():
+        generator.build_index(name)
     with connection.cursor() as cur:
         cur.execute("DROP TABLE IF EXISTS " + ", ".join(GENERATOR_TABLES))
 
@@ -88,7 +88,7 @@ def fresh_database(transactional_db: Any) -> Iterator[None]:
 @pytest.mark.django_db
 def test_refuses_other_database_vendors(monkeypatch: Any) -> None:
     if connection.vendor == "postgresql":  # on SQLite the refusal is real; here, pretend
-        monkeypatch.setattr(scaledata, "connection", types.SimpleNamespace(vendor="sqlite"))
+        monkeypatch.setattr(generator, "connection", types.SimpleNamespace(vendor="sqlite"))
     with pytest.raises(CommandError, match="PostgreSQL"):
         call_command("generate_scale_data", *args(20, 100, 100))
 
@@ -120,32 +120,32 @@ def test_refuses_a_database_holding_other_data(fresh_database: None, enterprise_
 def test_interrupted_generation_resumes_where_it_stopped(fresh_database: None, monkeypatch: Any) -> None:
     # Small chunks, so each stage has several and an interruption can fall inside one.
     for stage, size in (("enterprises", 25), ("safety_officers", 200), ("wage_managers", 200), ("contracts", 500)):
-        monkeypatch.setitem(scaledata.CHUNK_SIZES, stage, size)
-    sizes = scaledata.Sizes(enterprises=60, people=1000, contracts=2000)
+        monkeypatch.setitem(generator.CHUNK_SIZES, stage, size)
+    sizes = generator.Sizes(enterprises=60, people=1000, contracts=2000)
     indexes_before = index_names()
     quiet: list[str] = []
 
-    outcome = scaledata.generate(sizes, workers=1, stop_after=4, report=quiet.append)
+    outcome = generator.generate(sizes, workers=1, stop_after=4, report=quiet.append)
     assert outcome.status == "stopped"
     assert Enterprise.objects.count() == 60  # 3 chunks of enterprises, then one of 安全员
     assert SafetyOfficer.objects.count() == 200
     assert not WageManager.objects.exists()
 
     # Killed in the middle of a chunk: its transaction rolls back, nothing of it stays.
-    real_copy = scaledata._copy
+    real_copy = generator._copy
 
     def crash(table: str, columns: tuple[str, ...], lines: list[str]) -> None:
         if table == "review_submission":
             raise RuntimeError("killed")
         real_copy(table, columns, lines)
 
-    monkeypatch.setattr(scaledata, "_copy", crash)
+    monkeypatch.setattr(generator, "_copy", crash)
     with pytest.raises(RuntimeError, match="killed"):
-        scaledata.generate(sizes, workers=1, report=quiet.append)
+        generator.generate(sizes, workers=1, report=quiet.append)
     assert SafetyOfficer.objects.count() == 200
-    monkeypatch.setattr(scaledata, "_copy", real_copy)
+    monkeypatch.setattr(generator, "_copy", real_copy)
 
-    outcome = scaledata.generate(sizes, workers=1, report=quiet.append)
+    outcome = generator.generate(sizes, workers=1, report=quiet.append)
     assert outcome.status == "complete"
     expected = {
         Enterprise: 60,
@@ -158,15 +158,15 @@ def test_interrupted_generation_resumes_where_it_stopped(fresh_database: None, m
         ids = model.objects.aggregate(n=Count("id"), low=Min("id"), high=Max("id"))
         assert ids == {"n": n, "low": 1, "high": n}, model  # every chunk once: no gap, no double
     assert index_names() == indexes_before
-    assert scaledata.saved_indexes() == []
+    assert generator.saved_indexes() == []
 
     # Done: running again changes nothing; other sizes are refused unless --reset.
     with connection.cursor() as cur:
-        cur.execute(f"SELECT count(*) FROM {scaledata.PROGRESS_TABLE}")  # noqa: S608
+        cur.execute(f"SELECT count(*) FROM {generator.PROGRESS_TABLE}")  # noqa: S608
         chunks = cur.fetchone()[0]
-    assert scaledata.generate(sizes, workers=1, report=quiet.append).status == "already_complete"
+    assert generator.generate(sizes, workers=1, report=quiet.append).status == "already_complete"
     with connection.cursor() as cur:
-        cur.execute(f"SELECT count(*) FROM {scaledata.PROGRESS_TABLE}")  # noqa: S608
+        cur.execute(f"SELECT count(*) FROM {generator.PROGRESS_TABLE}")  # noqa: S608
         assert cur.fetchone()[0] == chunks
     with pytest.raises(CommandError, match="--reset"):
         call_command("generate_scale_data", *args(30, 300, 400), stdout=io.StringIO())
@@ -223,9 +223,9 @@ def test_counts_match_the_sizes(dataset: dict[str, Any]) -> None:
 
     for user in staff:
         assert user.districts.count() == District.objects.count() > 20
-        assert user.check_password(scaledata.PASSWORD)
+        assert user.check_password(generator.PASSWORD)
     with connection.cursor() as cur:
-        cur.execute(f"SELECT enterprises, people, contracts, completed_at FROM {scaledata.DATASET_TABLE}")  # noqa: S608
+        cur.execute(f"SELECT enterprises, people, contracts, completed_at FROM {generator.DATASET_TABLE}")  # noqa: S608
         row = cur.fetchone()
     assert row[:3] == (e, people, contracts) and row[3] is not None
 
@@ -294,8 +294,8 @@ def test_every_column_of_every_model_is_written(dataset: dict[str, Any]) -> None
 
     by_table = {m._meta.db_table: m for m in apps.get_models(include_auto_created=True)}
     written: dict[str, tuple[str, ...]] = {}
-    for stage in scaledata.STAGES:
-        out = scaledata.WRITERS[stage](scaledata._PLAN, 0)
+    for stage in generator.STAGES:
+        out = generator.WRITERS[stage](generator._PLAN, 0)
         written.update(out.columns)
     assert len(written) >= 17
     for table, columns in written.items():
@@ -330,7 +330,7 @@ def test_identifiers_validate_and_are_unique(dataset: dict[str, Any]) -> None:
     for user in User.objects.filter(role=Role.ENTERPRISE).select_related("enterprise"):
         assert user.username == user.enterprise.credit_code
         assert user.phone == user.enterprise.contact_phone and is_valid_mobile(user.phone)
-    assert User.objects.filter(role=Role.ENTERPRISE).first().check_password(scaledata.PASSWORD)
+    assert User.objects.filter(role=Role.ENTERPRISE).first().check_password(generator.PASSWORD)
     ids = list(SafetyOfficer.objects.values_list("id_number", flat=True))
     ids += list(WageManager.objects.values_list("id_number", flat=True))
     assert all(is_valid_id_number(i) for i in ids) and len(set(ids)) == len(ids)
@@ -467,7 +467,7 @@ def test_sequences_indexes_and_rerun(dataset: dict[str, Any]) -> None:
     assert EnterpriseFactory().pk > SIZES["enterprises"]
     # The indexes dropped for the load are all back.
     assert index_names() == dataset["indexes"]
-    assert scaledata.saved_indexes() == []
+    assert generator.saved_indexes() == []
     # Progress was reported: stage, done / total, rate and ETA.
     output = dataset["output"]
     for stage in ("[enterprises]", "[safety_officers]", "[wage_managers]", "[contracts]", "[indexes]"):

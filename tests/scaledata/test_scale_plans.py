@@ -1,4 +1,4 @@
-"""The list and search pages stay indexed and bounded (issue 7), checked on generated data.
+"""The list and search pages stay indexed and bounded, checked on generated data.
 
 Each page is requested through the test client, every SQL statement it runs is captured,
 and PostgreSQL's plan for it is inspected. A small dataset cannot show speed (the planner

@@ -14,23 +14,19 @@ from django.views.decorators.http import require_POST
 
 from laowu.accounts.models import Role
 from laowu.accounts.permissions import role_required
+from laowu.accounts.scope import can_review, can_see_personal_data
 from laowu.audit.services import Action, record
 from laowu.core.exports import xlsx_response
 from laowu.core.pagination import paginate
 from laowu.core.search import search
 from laowu.core.validators import MASKS, mask_mobile
 from laowu.enterprises.models import Enterprise
+from laowu.enterprises.scope import enterprises_in_scope
 
 from . import selectors, services
 from .forms import QueueFilterForm, RejectForm
 from .models import Filing, State, Submission, SubmissionStatus
-from .permissions import (
-    access_own_filing,
-    access_submission,
-    can_review,
-    can_see_personal_data,
-    enterprises_in_scope,
-)
+from .permissions import access_own_filing, access_submission
 from .registry import filing_model, filing_models
 from .snapshots import diff
 

@@ -181,7 +181,7 @@ class ExpiryItem:
     def committee_link(self) -> str:
         if isinstance(self.subject, SafetyOfficer) and self.subject.approved_submission_id:
             return reverse("review:submission", args=[self.subject.approved_submission_id])
-        return reverse("review:enterprise_detail", args=[self.enterprise.pk])
+        return reverse("directory:enterprise_detail", args=[self.enterprise.pk])
 
 
 # ---------------------------------------------------------------- selectors

@@ -410,7 +410,7 @@ def test_pages_render_the_generated_data(dataset: dict[str, Any]) -> None:
         assert page.status_code == 200 and "已变更" in page.content.decode(), code
     for name, kwargs in (
         ("review:queue", {}),
-        ("review:enterprise_list", {}),
+        ("directory:enterprise_list", {}),
         ("personnel:committee_list", {"kind": "safety"}),
         ("contracts:committee_list", {}),
         ("supervision:statistics", {}),

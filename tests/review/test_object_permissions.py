@@ -121,7 +121,7 @@ def _personnel_cases() -> Iterator[Case]:
 def _other_cases() -> Iterator[Case]:
     yield Case("contracts:edit", "get", lambda o: [o["project"].pk], lambda o: [MISSING], 404, 403, owner=200)
     yield Case("contracts:delete", "post", lambda o: [o["project"].pk], lambda o: [MISSING], 404, 403)
-    yield Case("review:enterprise_detail", "get", lambda o: [o["info"].enterprise_id], lambda o: [MISSING], 403, 404)
+    yield Case("directory:enterprise_detail", "get", lambda o: [o["info"].enterprise_id], lambda o: [MISSING], 403, 404)
     # The system administrator's page: nobody else reaches it, for any account id.
     yield Case("accounts:user_set_active", "post", lambda o: [o["owner"].pk], lambda o: [MISSING], 403, 403)
 

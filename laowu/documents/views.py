@@ -15,7 +15,6 @@ from laowu.core.forms import error_text
 from laowu.core.http import client_ip
 from laowu.core.ratelimit import allow
 from laowu.review.models import Submission
-from laowu.review.services import WorkflowError
 
 from .models import VerificationScan
 from .permissions import access_attachable_for_edit, access_attachment, access_printable, access_submission_file
@@ -75,7 +74,7 @@ def upload(request: HttpRequest, filing_type: str, pk: int) -> HttpResponse:
         attachment = add_attachment(
             filing=filing, kind=request.POST.get("kind", ""), upload=upload_file, actor=request.user, request=request
         )
-    except (ValidationError, WorkflowError) as exc:
+    except ValidationError as exc:
         text = error_text(exc)
         messages.error(request, f"“{upload_file.name}”上传失败：{text}")
     else:
@@ -90,7 +89,7 @@ def attachment_delete(request: HttpRequest, pk: int) -> HttpResponse:
     filing = attachment.filing
     try:
         remove_attachment(attachment=attachment, actor=request.user, request=request)
-    except (ValidationError, WorkflowError) as exc:
+    except ValidationError as exc:
         messages.error(request, error_text(exc))
     else:
         messages.success(request, f"已删除附件“{attachment.original_name}”。")

@@ -9,6 +9,7 @@ urlpatterns = [
     path("review/", include("laowu.review.urls")),
     path("review/enterprises/", include("laowu.enterprises.directory_urls")),
     path("", include("laowu.documents.urls")),
+    path("", include("laowu.review.printing_urls")),
     path("", include("laowu.personnel.urls")),
     path("", include("laowu.contracts.urls")),
     path("review/catalogue/", include("laowu.contracts.catalogue_urls")),

@@ -1,4 +1,4 @@
-"""Who may see and act on filings and submissions — the one place for it.
+"""Who may see and act on filings, submissions and their files — the one place for it.
 
 Built on the roles and district scope of `laowu/accounts/scope.py`: an enterprise user
 reaches its own enterprise's filings, a committee user those of its district(s).
@@ -15,8 +15,9 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from laowu.accounts.scope import in_user_districts, is_committee, is_enterprise_user
+from laowu.documents.models import Blob
 
-from .models import Filing, Submission
+from .models import Filing, Submission, SubmissionStatus
 
 F = TypeVar("F", bound=Filing)
 
@@ -60,3 +61,23 @@ def access_submission(user: Any, pk: Any) -> Submission:
         return submissions_in_scope(user).select_related("enterprise", "declared_by", "decided_by").get(pk=pk)
     except (Submission.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
+
+
+def access_submission_file(user: Any, submission_pk: Any, sha256: str) -> tuple[Submission, Blob, dict[str, Any]]:
+    """A file frozen in a submission, named by its hash in the snapshot."""
+    submission = access_submission(user, submission_pk)
+    for item in submission.snapshot.get("attachments", []):
+        if item["sha256"] == sha256:
+            try:
+                return submission, Blob.objects.get(pk=sha256), item
+            except Blob.DoesNotExist:
+                break
+    raise Http404
+
+
+def access_printable(user: Any, submission_pk: Any) -> Submission:
+    """Only the currently valid approved revision prints."""
+    submission = access_submission(user, submission_pk)
+    if submission.status != SubmissionStatus.APPROVED:
+        raise Http404
+    return submission

@@ -67,7 +67,7 @@ def _filing_cases() -> Iterator[Case]:
         yield Case("documents:attachment_delete", "post", att, lambda o: [MISSING], 404, 404, label=key)
         yield Case("documents:upload", "post", pk, lambda o, c=code: [c, MISSING], 404, 404, label=key)
         yield Case(
-            "documents:submission_file",
+            "printing:submission_file",
             "get",
             lambda o, key=key: [*sub(o, key), o[key + ":sha"]],
             lambda o, key=key: [MISSING, o[key + ":sha"]],
@@ -76,7 +76,7 @@ def _filing_cases() -> Iterator[Case]:
             owner=200,
             label=key,
         )
-        yield Case("documents:print", "get", sub, lambda o: [MISSING], 404, 404, owner=200, label=key)
+        yield Case("printing:print", "get", sub, lambda o: [MISSING], 404, 404, owner=200, label=key)
         # Committee pages: an enterprise role is refused outright; another district's reviewer
         # is told "not found".
         yield Case("review:submission", "get", sub, lambda o: [MISSING], 403, 404, label=key)
@@ -268,7 +268,7 @@ def test_wrong_person_kind_is_404(a_objects: Objects, as_user: Any) -> None:
 
 
 def test_wrong_sha_in_submission_is_404(a_objects: Objects, as_user: Any, enterprise_a: Any) -> None:
-    url = reverse("documents:submission_file", args=[a_objects["info"].approved_submission_id, "0" * 64])
+    url = reverse("printing:submission_file", args=[a_objects["info"].approved_submission_id, "0" * 64])
     assert as_user(enterprise_a).get(url).status_code == 404
 
 

@@ -1,4 +1,4 @@
-"""Who may open which file or sheet. Missing and forbidden both answer 404."""
+"""Who may open or change which attachment. Missing and forbidden both answer 404."""
 
 from __future__ import annotations
 
@@ -6,10 +6,7 @@ from typing import Any
 
 from django.http import Http404
 
-from laowu.review.models import Submission, SubmissionStatus
-from laowu.review.permissions import access_submission
-
-from .models import Attachment, Blob
+from .models import Attachment
 from .registry import attachable, attachable_for_model
 
 
@@ -38,23 +35,3 @@ def access_attachable_for_edit(user: Any, code: str, pk: Any) -> Any:
         return kind.editable(user).get(pk=pk)
     except (kind.model.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
-
-
-def access_submission_file(user: Any, submission_pk: Any, sha256: str) -> tuple[Submission, Blob, dict[str, Any]]:
-    """A file frozen in a submission, named by its hash in the snapshot."""
-    submission = access_submission(user, submission_pk)
-    for item in submission.snapshot.get("attachments", []):
-        if item["sha256"] == sha256:
-            try:
-                return submission, Blob.objects.get(pk=sha256), item
-            except Blob.DoesNotExist:
-                break
-    raise Http404
-
-
-def access_printable(user: Any, submission_pk: Any) -> Submission:
-    """Only the currently valid approved revision prints."""
-    submission = access_submission(user, submission_pk)
-    if submission.status != SubmissionStatus.APPROVED:
-        raise Http404
-    return submission

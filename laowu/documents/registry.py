@@ -1,8 +1,8 @@
 """Which models take attachments, and who may see or change each one's.
 
-Filings are attachable by their FILING_TYPE; other apps (supervision) register their
-models here from AppConfig.ready(). The scope functions come from each app's
-permissions module, so the rules stay in one place per app.
+Each app registers its attachable models here from its AppConfig.ready(): the filing
+types through `laowu/review/registry.py`, supervision its records. The scope functions
+come from each app's permissions module, so the rules stay in one place per app.
 """
 
 from __future__ import annotations
@@ -24,36 +24,20 @@ class AttachableType:
     editable: Scope  # objects the user may upload to or delete from (state aside)
 
 
-_REGISTRY: dict[str, AttachableType] = {}
+_BY_CODE: dict[str, AttachableType] = {}
+_BY_MODEL: dict[type[Model], AttachableType] = {}
 
 
-def attachable_code(model: type[Model]) -> str:
-    return getattr(model, "ATTACHABLE_CODE", None) or model.FILING_TYPE  # type: ignore[attr-defined]
-
-
-def register_attachable(model: type[Model], *, viewable: Scope, editable: Scope) -> None:
-    code = attachable_code(model)
-    _REGISTRY[code] = AttachableType(code=code, model=model, viewable=viewable, editable=editable)
-
-
-def _filing_type(code: str) -> AttachableType | None:
-    from laowu.review.permissions import filings_in_scope, is_enterprise_user
-    from laowu.review.registry import filing_model
-
-    model = filing_model(code)
-    if model is None:
-        return None
-
-    def editable(user: Any) -> QuerySet[Any]:
-        # Only the owning enterprise changes a filing's attachments.
-        return filings_in_scope(user, model) if is_enterprise_user(user) else model.objects.none()
-
-    return AttachableType(code=code, model=model, viewable=lambda u: filings_in_scope(u, model), editable=editable)
+def register_attachable(model: type[Model], *, viewable: Scope, editable: Scope, code: str | None = None) -> None:
+    """Make `model` attachable under `code` (its ATTACHABLE_CODE unless given): the code
+    names the model in upload URLs."""
+    code = code or model.ATTACHABLE_CODE  # type: ignore[attr-defined]
+    _BY_CODE[code] = _BY_MODEL[model] = AttachableType(code=code, model=model, viewable=viewable, editable=editable)
 
 
 def attachable(code: str) -> AttachableType | None:
-    return _REGISTRY.get(code) or _filing_type(code)
+    return _BY_CODE.get(code)
 
 
 def attachable_for_model(model: type[Model]) -> AttachableType | None:
-    return attachable(attachable_code(model))
+    return _BY_MODEL.get(model)

@@ -19,7 +19,6 @@ from django.db import transaction
 from django.http import HttpRequest
 
 from laowu.audit.services import Action, record
-from laowu.review.models import State
 
 from .kinds import AttachmentKind
 from .models import Attachment
@@ -27,7 +26,7 @@ from .storage import store_blob
 from .validation import InvalidAttachment, max_attachment_bytes, too_large, validate_pdf, validate_pdf_or_image
 
 # Anything with ATTACHMENT_KINDS, is_editable, state_label, an `attachments` relation and
-# get_absolute_url(): the filings, and the supervision records registered in registry.py.
+# get_absolute_url(), and optionally not_editable_hint(): the models registered in registry.py.
 Attachable = Any
 
 ORIGINAL_NAME_MAX = 200
@@ -35,9 +34,7 @@ DEFAULT_NAME = "附件.pdf"
 
 
 def _not_editable(filing: Attachable) -> ValidationError:
-    hint = {State.DECLARED: "如需修改，请先撤回。", State.APPROVED: "如需修改，请点击“变更”。"}.get(
-        getattr(filing, "state", ""), ""
-    )
+    hint = filing.not_editable_hint() if hasattr(filing, "not_editable_hint") else ""
     return ValidationError(f"当前状态不能修改附件（{filing.state_label}）。{hint}", code="not_editable")
 
 

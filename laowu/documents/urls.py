@@ -8,7 +8,4 @@ urlpatterns = [
     path("files/upload/<str:filing_type>/<int:pk>/", views.upload, name="upload"),
     path("files/<int:pk>/", views.attachment, name="attachment"),
     path("files/<int:pk>/delete/", views.attachment_delete, name="attachment_delete"),
-    path("files/s/<int:submission_pk>/<str:sha256>/", views.submission_file, name="submission_file"),
-    path("print/<int:submission_pk>/", views.print_sheet, name="print"),
-    path("v/<str:token>/", views.verify, name="verify"),
 ]

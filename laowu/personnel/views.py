@@ -12,13 +12,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from laowu.accounts.models import Role
 from laowu.accounts.permissions import role_required
+from laowu.accounts.scope import can_see_personal_data
 from laowu.audit.services import Action, record
 from laowu.core.exports import xlsx_response
 from laowu.core.pagination import paginate
 from laowu.core.validators import mask_id_number, mask_mobile
 from laowu.review import services as workflow
 from laowu.review.models import State
-from laowu.review.permissions import access_own_filing, can_see_personal_data
+from laowu.review.permissions import access_own_filing
 from laowu.review.selectors import history
 from laowu.review.views import filing_page_context
 

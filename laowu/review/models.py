@@ -212,6 +212,10 @@ class Filing(FSMModelMixin, models.Model):
     def state_label(self) -> str:
         return State(self.state).label
 
+    def not_editable_hint(self) -> str:
+        """What the owner does to edit again, told when a change (e.g. to an attachment) is refused."""
+        return {State.DECLARED: "如需修改，请先撤回。", State.APPROVED: "如需修改，请点击“变更”。"}.get(self.state, "")
+
     @property
     def changing(self) -> bool:
         """A 变更 is under way: an approved revision exists while a newer one is edited."""

@@ -1,5 +1,8 @@
 """Who may see and act on filings, submissions and their files — the one place for it.
 
+Built on the roles and district scope of `laowu/accounts/scope.py`: an enterprise user
+reaches its own enterprise's filings, a committee user those of its district(s).
+
 Access helpers answer "not found" (Http404) both for a missing object and for one the
 user may not see, so nobody can learn that another enterprise's record exists.
 """
@@ -11,59 +14,17 @@ from typing import Any, TypeVar
 from django.db.models import QuerySet
 from django.http import Http404
 
-from laowu.accounts.models import COMMITTEE_ROLES, District, Role
-from laowu.enterprises.models import Enterprise
+from laowu.accounts.scope import in_user_districts, is_committee, is_enterprise_user
+from laowu.documents.models import Blob
 
-from .models import Filing, Submission
+from .models import Filing, Submission, SubmissionStatus
 
 F = TypeVar("F", bound=Filing)
 
 
-def is_enterprise_user(user: Any) -> bool:
-    return bool(user.is_authenticated and user.role == Role.ENTERPRISE and user.enterprise_id)
-
-
-def is_committee(user: Any) -> bool:
-    return bool(user.is_authenticated and user.role in COMMITTEE_ROLES)
-
-
-def can_review(user: Any) -> bool:
-    # A reviewer is a committee account, never an enterprise's, so nobody approves their own filing.
-    return bool(user.is_authenticated and user.role == Role.REVIEWER and user.enterprise_id is None)
-
-
-def can_see_personal_data(user: Any) -> bool:
-    """Full 身份证号/手机号 in committee lists and exports: reviewers only (supervisors see masked)."""
-    return bool(user.is_authenticated and user.role == Role.REVIEWER)
-
-
-def covers_every_district(user: Any) -> bool:
-    """A committee account over every district (a province-level one) needs no district
-    filter: the filter would be true of every row, yet at province scale it costs a join to
-    the enterprises on every list. Remembered on the user object for the request."""
-    cached = getattr(user, "_laowu_every_district", None)
-    if cached is None:
-        cached = user.districts.exists() and not District.objects.exclude(pk__in=user.districts.values("pk")).exists()
-        user._laowu_every_district = cached
-    return bool(cached)
-
-
-def enterprises_in_scope(user: Any) -> QuerySet[Enterprise]:
-    """Enterprises a committee user may see: those of the user's own district(s)."""
-    if is_committee(user):
-        if covers_every_district(user):
-            return Enterprise.objects.all()
-        return Enterprise.objects.filter(district__in=user.districts.all())
-    if is_enterprise_user(user):
-        return Enterprise.objects.filter(pk=user.enterprise_id)
-    return Enterprise.objects.none()
-
-
 def submissions_in_scope(user: Any) -> QuerySet[Submission]:
     if is_committee(user):
-        if covers_every_district(user):
-            return Submission.objects.all()
-        return Submission.objects.filter(enterprise__district__in=user.districts.all())
+        return in_user_districts(user, Submission.objects.all())
     if is_enterprise_user(user):
         return Submission.objects.filter(enterprise_id=user.enterprise_id)
     return Submission.objects.none()
@@ -73,9 +34,7 @@ def filings_in_scope(user: Any, model: type[F]) -> QuerySet[F]:
     if is_enterprise_user(user):
         return model.objects.filter(enterprise_id=user.enterprise_id)
     if is_committee(user):
-        if covers_every_district(user):
-            return model.objects.all()
-        return model.objects.filter(enterprise__district__in=user.districts.all())
+        return in_user_districts(user, model.objects.all())
     return model.objects.none()
 
 
@@ -102,3 +61,23 @@ def access_submission(user: Any, pk: Any) -> Submission:
         return submissions_in_scope(user).select_related("enterprise", "declared_by", "decided_by").get(pk=pk)
     except (Submission.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
+
+
+def access_submission_file(user: Any, submission_pk: Any, sha256: str) -> tuple[Submission, Blob, dict[str, Any]]:
+    """A file frozen in a submission, named by its hash in the snapshot."""
+    submission = access_submission(user, submission_pk)
+    for item in submission.snapshot.get("attachments", []):
+        if item["sha256"] == sha256:
+            try:
+                return submission, Blob.objects.get(pk=sha256), item
+            except Blob.DoesNotExist:
+                break
+    raise Http404
+
+
+def access_printable(user: Any, submission_pk: Any) -> Submission:
+    """Only the currently valid approved revision prints."""
+    submission = access_submission(user, submission_pk)
+    if submission.status != SubmissionStatus.APPROVED:
+        raise Http404
+    return submission

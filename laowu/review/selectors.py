@@ -8,11 +8,12 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.db.models import QuerySet
 
+from laowu.accounts.scope import covers_every_district
 from laowu.core.pagination import bounded_count
 from laowu.core.search import Related, search
 
 from .models import Filing, Submission, SubmissionStatus
-from .permissions import covers_every_district, submissions_in_scope
+from .permissions import submissions_in_scope
 from .registry import filing_models
 
 
@@ -41,15 +42,15 @@ def review_queue(
         ct = content_type_for(filing_type)
         qs = qs.filter(filing_type=ct) if ct else qs.none()
     if q := q.strip():
-        from laowu.enterprises.models import Enterprise  # enterprises builds on review
-
+        # The enterprise model through the foreign key: enterprises builds on review, not the reverse.
+        enterprise = Submission._meta.get_field("enterprise").related_model
         qs = search(
             qs,
             q,
             text=("title",),
             related=(
-                Related("enterprise", Enterprise, "name"),
-                Related("enterprise", Enterprise, "credit_code", code=True),
+                Related("enterprise", enterprise, "name"),
+                Related("enterprise", enterprise, "credit_code", code=True),
             ),
         )
     if date_from:

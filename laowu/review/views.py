@@ -14,23 +14,16 @@ from django.views.decorators.http import require_POST
 
 from laowu.accounts.models import Role
 from laowu.accounts.permissions import role_required
+from laowu.accounts.scope import can_review, can_see_personal_data
 from laowu.audit.services import Action, record
 from laowu.core.exports import xlsx_response
 from laowu.core.pagination import paginate
-from laowu.core.search import search
-from laowu.core.validators import MASKS, mask_mobile
-from laowu.enterprises.models import Enterprise
+from laowu.core.validators import MASKS
 
 from . import selectors, services
 from .forms import QueueFilterForm, RejectForm
 from .models import Filing, State, Submission, SubmissionStatus
-from .permissions import (
-    access_own_filing,
-    access_submission,
-    can_review,
-    can_see_personal_data,
-    enterprises_in_scope,
-)
+from .permissions import access_own_filing, access_submission
 from .registry import filing_model, filing_models
 from .snapshots import diff
 
@@ -266,100 +259,3 @@ def decide(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
         return redirect("review:submission", pk=pk)
     # Keep the page and show the error beside the reason field.
     return _render_submission(request, submission, form, status=400)
-
-
-def _enterprise_search(request: HttpRequest) -> tuple[str, QuerySet[Enterprise]]:
-    q = request.GET.get("q", "").strip()
-    qs = enterprises_in_scope(request.user).select_related("district").order_by("-created_at", "-id")
-    if q:
-        qs = search(qs, q, text=("name", "contact_name"), codes=("credit_code",))
-    return q, qs
-
-
-@role_required(Role.REVIEWER, Role.SUPERVISOR)
-def enterprise_list(request: HttpRequest) -> HttpResponse:
-    q, qs = _enterprise_search(request)
-    page, query = paginate(request, qs)
-    from laowu.enterprises.models import BasicInfo
-
-    infos = {b.enterprise_id: b for b in BasicInfo.objects.filter(enterprise__in=[e.pk for e in page.object_list])}
-    rows = [{"enterprise": e, "info": infos.get(e.pk)} for e in page.object_list]
-    return render(request, "review/enterprise_list.html", {"page": page, "query": query, "q": q, "rows": rows})
-
-
-@role_required(Role.REVIEWER, Role.SUPERVISOR)
-def enterprise_export(request: HttpRequest) -> HttpResponse:
-    """The enterprise list as searched, with the key fields of each one's 基本信息."""
-    from laowu.enterprises.models import BasicInfo
-
-    q, qs = _enterprise_search(request)
-    full = can_see_personal_data(request.user)
-    # One query for the whole list's 基本信息, not one per enterprise.
-    infos = {
-        b.enterprise_id: b
-        for b in BasicInfo.objects.filter(enterprise__in=qs.values("pk")).only(
-            "enterprise_id",
-            "state",
-            "legal_representative",
-            "qualification_no",
-            "qualification_valid_until",
-            "safety_license_no",
-            "safety_license_valid_until",
-        )
-    }
-    headers = [
-        "企业名称",
-        "统一社会信用代码",
-        "行政区划",
-        "联系人",
-        "联系人手机号码",
-        "天眼查核验",
-        "基本信息状态",
-        "法定代表人",
-        "施工劳务资质证书编号",
-        "资质有效期至",
-        "安全生产许可证编号",
-        "安全生产许可证有效期至",
-        "注册时间",
-    ]
-
-    def day(value: dt.date | None) -> str:
-        return value.isoformat() if value else ""
-
-    def rows() -> Any:
-        for e in qs.iterator(chunk_size=2000):
-            info = infos.get(e.pk)
-            yield [
-                e.name,
-                e.credit_code,
-                str(e.district),
-                e.contact_name,
-                e.contact_phone if full else mask_mobile(e.contact_phone),
-                "已核验" if e.provider_confirmed else "未核验",
-                info.state_label if info else "未填报",
-                info.legal_representative if info else "",
-                info.qualification_no if info else "",
-                day(info.qualification_valid_until) if info else "",
-                info.safety_license_no if info else "",
-                day(info.safety_license_valid_until) if info else "",
-                _local(e.created_at),
-            ]
-
-    record(action=Action.EXPORT, request=request, detail={"list": "enterprise", "full_personal_data": full, "q": q})
-    return xlsx_response(filename="企业列表.xlsx", title="企业列表", headers=headers, rows=rows())
-
-
-@role_required(Role.REVIEWER, Role.SUPERVISOR)
-def enterprise_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    from laowu.enterprises.models import BasicInfo
-
-    try:
-        enterprise = enterprises_in_scope(request.user).get(pk=pk)
-    except (ValueError, enterprises_in_scope(request.user).model.DoesNotExist):
-        raise Http404 from None
-    info = BasicInfo.objects.filter(enterprise=enterprise).first()
-    return render(
-        request,
-        "review/enterprise_detail.html",
-        {"enterprise": enterprise, "info": info, "history": selectors.history(info) if info else []},
-    )

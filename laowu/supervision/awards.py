@@ -20,7 +20,8 @@ from django.utils import timezone
 from laowu.audit.services import Action, record
 from laowu.contracts.models import ProjectFiling
 from laowu.enterprises.models import Enterprise
-from laowu.review.permissions import enterprises_in_scope, filings_in_scope
+from laowu.enterprises.scope import enterprises_in_scope
+from laowu.review.permissions import filings_in_scope
 
 from .messaging import send_message
 from .models import AWARD_TITLES, Award, AwardStatus

@@ -19,10 +19,10 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
+from laowu.accounts.scope import is_enterprise_user
 from laowu.audit.services import Action, record
 from laowu.core.validators import validate_id_number
 from laowu.enterprises.models import Enterprise
-from laowu.review.permissions import is_enterprise_user
 
 from .messaging import send_message
 from .models import (

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from laowu.audit.services import Action, record
 from laowu.enterprises.models import Enterprise
-from laowu.review.permissions import enterprises_in_scope
+from laowu.enterprises.scope import enterprises_in_scope
 
 from .models import (
     BAD_BEHAVIOUR_CATEGORIES,

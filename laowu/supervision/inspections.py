@@ -21,11 +21,12 @@ from django.db.models import Max, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
+from laowu.accounts.scope import is_committee
 from laowu.audit.services import Action, record
 from laowu.contracts.models import ProjectFiling
 from laowu.documents.services import missing_required_kinds
 from laowu.review.models import State
-from laowu.review.permissions import filings_in_scope, is_committee
+from laowu.review.permissions import filings_in_scope
 from laowu.review.services import WorkflowError
 
 from .messaging import send_message

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 from django.db.models import Model, QuerySet
 from django.http import Http404
 
-from laowu.review.permissions import can_review, covers_every_district, is_committee, is_enterprise_user
+from laowu.accounts.scope import can_review, in_user_districts, is_committee, is_enterprise_user
 
 from . import models as m
 
@@ -42,8 +42,7 @@ def can_manage(user: Any) -> bool:
 def in_scope(user: Any, model: type[M]) -> QuerySet[M]:
     qs = model._default_manager.all()
     if is_committee(user):
-        if not covers_every_district(user):
-            qs = qs.filter(enterprise__district__in=user.districts.all())
+        qs = in_user_districts(user, qs)
         hidden = _HIDDEN_FROM_COMMITTEE.get(model)
         return qs.exclude(**hidden) if hidden else qs
     if is_enterprise_user(user):

@@ -32,11 +32,11 @@ from laowu.audit.services import Action, record
 from laowu.core.pagination import COUNT_LIMIT
 from laowu.core.search import Related, search
 from laowu.enterprises.models import BasicInfo, Enterprise
+from laowu.enterprises.scope import enterprises_in_scope
 from laowu.integrations.sms import SmsBackend, SmsDeliveryError, get_sms_backend
 from laowu.integrations.sms.backends import PLATFORM_SIGN
 from laowu.personnel.models import SafetyOfficer
 from laowu.review.models import ON_FILE, Filing, State
-from laowu.review.permissions import enterprises_in_scope
 
 from .messaging import send_message
 from .models import REMINDER_THRESHOLDS, ExpiryReminder
@@ -181,7 +181,7 @@ class ExpiryItem:
     def committee_link(self) -> str:
         if isinstance(self.subject, SafetyOfficer) and self.subject.approved_submission_id:
             return reverse("review:submission", args=[self.subject.approved_submission_id])
-        return reverse("review:enterprise_detail", args=[self.enterprise.pk])
+        return reverse("directory:enterprise_detail", args=[self.enterprise.pk])
 
 
 # ---------------------------------------------------------------- selectors

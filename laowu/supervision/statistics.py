@@ -29,9 +29,11 @@ from django.db.models import Count, Q
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from laowu.accounts.scope import is_committee
 from laowu.core.dates import add_months
+from laowu.enterprises.scope import enterprises_in_scope
 from laowu.review.models import State, SubmissionStatus
-from laowu.review.permissions import enterprises_in_scope, filings_in_scope, is_committee, submissions_in_scope
+from laowu.review.permissions import filings_in_scope, submissions_in_scope
 from laowu.review.registry import filing_models
 
 from . import models as m

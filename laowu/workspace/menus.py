@@ -59,7 +59,7 @@ MENUS: dict[str, tuple[Group, ...]] = {
             "审核管理",
             (
                 Item("待审核", "review:queue"),
-                Item("企业列表", "review:enterprise_list"),
+                Item("企业列表", "directory:enterprise_list"),
                 Item("安全员", "personnel:committee_list", ("safety",)),
                 Item("劳资专管员", "personnel:committee_list", ("wage",)),
                 Item("项目信息", "contracts:committee_list"),
@@ -85,7 +85,7 @@ MENUS: dict[str, tuple[Group, ...]] = {
             "监管查询",
             (
                 Item("申报查询", "review:queue"),
-                Item("企业列表", "review:enterprise_list"),
+                Item("企业列表", "directory:enterprise_list"),
                 Item("安全员", "personnel:committee_list", ("safety",)),
                 Item("劳资专管员", "personnel:committee_list", ("wage",)),
                 Item("项目信息", "contracts:committee_list"),

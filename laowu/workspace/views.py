@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from laowu.accounts.models import Role
-from laowu.review.permissions import enterprises_in_scope
+from laowu.enterprises.scope import enterprises_in_scope
 from laowu.supervision import messaging, notices, reminders
 
 # Where each role lands after login; enterprise and committee users get a home page.

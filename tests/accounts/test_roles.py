@@ -24,7 +24,7 @@ ROLE_PAGES = {
     "enterprises:basic_info": {Role.ENTERPRISE},
     "contracts:list": {Role.ENTERPRISE},
     "review:queue": {Role.REVIEWER, Role.SUPERVISOR},
-    "review:enterprise_list": {Role.REVIEWER, Role.SUPERVISOR},
+    "directory:enterprise_list": {Role.REVIEWER, Role.SUPERVISOR},
 }
 
 

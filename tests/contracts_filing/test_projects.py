@@ -138,12 +138,12 @@ def test_project_workflow_review_and_print(
     services.approve(submission=filing.pending_submission, actor=reviewer)
     filing.refresh_from_db()
     listing = c.get(reverse("contracts:list")).content.decode()
-    print_url = reverse("documents:print", args=[filing.approved_submission_id])
+    print_url = reverse("printing:print", args=[filing.approved_submission_id])
     assert "打印PDF" in listing and print_url in listing
     pdf = c.get(print_url).content
     text = "".join("".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(pdf)).pages)
     assert "项目信息表" in text and filing.contract_no in text and filing.project_name in text
-    verify = c.get(reverse("documents:verify", args=[filing.approved_submission.verify_token])).content.decode()
+    verify = c.get(reverse("printing:verify", args=[filing.approved_submission.verify_token])).content.decode()
     assert "有效" in verify and "刘*华" in verify
 
 

@@ -88,7 +88,7 @@ def test_enterprise_export_masks_phones_for_supervisors(
     filing_in_state(State.APPROVED)
     outsider = other_district_enterprise()
     a, b = enterprise_a.enterprise, enterprise_b.enterprise
-    url = reverse("review:enterprise_export")
+    url = reverse("directory:enterprise_export")
 
     full = cells(as_user(reviewer).get(url))
     assert full[0][:7] == (
@@ -117,8 +117,8 @@ def test_enterprise_export_masks_phones_for_supervisors(
 
 
 def test_enterprise_list_links_to_its_export(db: Any, as_user: Any, reviewer: Any) -> None:
-    page = as_user(reviewer).get(reverse("review:enterprise_list"), {"q": "测试"}).content.decode()
-    assert f'href="{reverse("review:enterprise_export")}?q=%E6%B5%8B%E8%AF%95"' in page
+    page = as_user(reviewer).get(reverse("directory:enterprise_list"), {"q": "测试"}).content.decode()
+    assert f'href="{reverse("directory:enterprise_export")}?q=%E6%B5%8B%E8%AF%95"' in page
 
 
 def test_other_district_reviewer_exports_nothing(filing_in_state: Any, as_user: Any) -> None:
@@ -126,11 +126,11 @@ def test_other_district_reviewer_exports_nothing(filing_in_state: Any, as_user: 
     stranger = StaffFactory(role="reviewer", username="gusu", districts=[DistrictFactory(code="320508", name="姑苏区")])
     c = as_user(stranger)
     assert cells(c.get(reverse("review:queue_export")))[1:] == []
-    assert cells(c.get(reverse("review:enterprise_export")))[1:] == []
+    assert cells(c.get(reverse("directory:enterprise_export")))[1:] == []
 
 
 def test_enterprise_users_may_not_export(enterprise_a: Any, as_user: Any, client: Any) -> None:
-    for name in ("review:queue_export", "review:enterprise_export"):
+    for name in ("review:queue_export", "directory:enterprise_export"):
         assert as_user(enterprise_a).get(reverse(name)).status_code == 403
         assert client.get(reverse(name)).status_code == 302
     assert not AuditEvent.objects.filter(action="export").exists()

@@ -67,7 +67,7 @@ def _filing_cases() -> Iterator[Case]:
         yield Case("documents:attachment_delete", "post", att, lambda o: [MISSING], 404, 404, label=key)
         yield Case("documents:upload", "post", pk, lambda o, c=code: [c, MISSING], 404, 404, label=key)
         yield Case(
-            "documents:submission_file",
+            "printing:submission_file",
             "get",
             lambda o, key=key: [*sub(o, key), o[key + ":sha"]],
             lambda o, key=key: [MISSING, o[key + ":sha"]],
@@ -76,7 +76,7 @@ def _filing_cases() -> Iterator[Case]:
             owner=200,
             label=key,
         )
-        yield Case("documents:print", "get", sub, lambda o: [MISSING], 404, 404, owner=200, label=key)
+        yield Case("printing:print", "get", sub, lambda o: [MISSING], 404, 404, owner=200, label=key)
         # Committee pages: an enterprise role is refused outright; another district's reviewer
         # is told "not found".
         yield Case("review:submission", "get", sub, lambda o: [MISSING], 403, 404, label=key)
@@ -121,7 +121,7 @@ def _personnel_cases() -> Iterator[Case]:
 def _other_cases() -> Iterator[Case]:
     yield Case("contracts:edit", "get", lambda o: [o["project"].pk], lambda o: [MISSING], 404, 403, owner=200)
     yield Case("contracts:delete", "post", lambda o: [o["project"].pk], lambda o: [MISSING], 404, 403)
-    yield Case("review:enterprise_detail", "get", lambda o: [o["info"].enterprise_id], lambda o: [MISSING], 403, 404)
+    yield Case("directory:enterprise_detail", "get", lambda o: [o["info"].enterprise_id], lambda o: [MISSING], 403, 404)
     # The system administrator's page: nobody else reaches it, for any account id.
     yield Case("accounts:user_set_active", "post", lambda o: [o["owner"].pk], lambda o: [MISSING], 403, 403)
 
@@ -268,7 +268,7 @@ def test_wrong_person_kind_is_404(a_objects: Objects, as_user: Any) -> None:
 
 
 def test_wrong_sha_in_submission_is_404(a_objects: Objects, as_user: Any, enterprise_a: Any) -> None:
-    url = reverse("documents:submission_file", args=[a_objects["info"].approved_submission_id, "0" * 64])
+    url = reverse("printing:submission_file", args=[a_objects["info"].approved_submission_id, "0" * 64])
     assert as_user(enterprise_a).get(url).status_code == 404
 
 

@@ -60,8 +60,8 @@ def test_print_pdf_text_fonts_qr_and_verify(approved: Any, as_user: Any, enterpr
     sub = approved.approved_submission
     owner = as_user(enterprise_a)
     page = owner.get(reverse("enterprises:basic_info")).content.decode()
-    assert reverse("documents:print", args=[sub.pk]) in page and ">打印<" in page
-    resp = owner.get(reverse("documents:print", args=[sub.pk]))
+    assert reverse("printing:print", args=[sub.pk]) in page and ">打印<" in page
+    resp = owner.get(reverse("printing:print", args=[sub.pk]))
     assert resp.status_code == 200 and resp["Content-Type"] == "application/pdf"
     pdf = resp.content
     # The title is letter-spaced on the sheet; compare without white space.
@@ -70,14 +70,14 @@ def test_print_pdf_text_fonts_qr_and_verify(approved: Any, as_user: Any, enterpr
     assert "企业基本情况表" in text and ent.name in text and ent.credit_code in text
     assert fonts_embedded(pdf)
     urls = qr_urls(pdf)
-    verify = "http://testserver" + reverse("documents:verify", args=[sub.verify_token])
+    verify = "http://testserver" + reverse("printing:verify", args=[sub.verify_token])
     assert urls == [verify]
     # Rendered once, then served from the cache.
     assert RenderedPdf.objects.filter(submission=sub).count() == 1
-    assert owner.get(reverse("documents:print", args=[sub.pk])).content == pdf
+    assert owner.get(reverse("printing:print", args=[sub.pk])).content == pdf
     assert RenderedPdf.objects.filter(submission=sub).count() == 1
     # The QR's URL, opened by anyone, says 已通过（有效） and masks the legal representative.
-    public = Client().get(reverse("documents:verify", args=[sub.verify_token])).content.decode()
+    public = Client().get(reverse("printing:verify", args=[sub.verify_token])).content.decode()
     assert (
         verify_status(public) == "已通过（有效）"
         and ent.name in public
@@ -89,12 +89,12 @@ def test_print_pdf_text_fonts_qr_and_verify(approved: Any, as_user: Any, enterpr
 
 def test_print_only_after_approval(filing_in_state: Any, as_user: Any, enterprise_a: Any) -> None:
     info = filing_in_state(State.DECLARED)
-    assert as_user(enterprise_a).get(reverse("documents:print", args=[info.pending_submission_id])).status_code == 404
+    assert as_user(enterprise_a).get(reverse("printing:print", args=[info.pending_submission_id])).status_code == 404
 
 
 def test_verify_reports_change_in_progress_then_superseded(approved: Any, enterprise_a: Any, reviewer: Any) -> None:
     first = approved.approved_submission
-    url = reverse("documents:verify", args=[first.verify_token])
+    url = reverse("printing:verify", args=[first.verify_token])
     services.start_change(filing=approved, actor=enterprise_a)
     page = Client().get(url).content.decode()
     assert verify_status(page) == "已通过（有效）" and "正在办理信息变更" in page
@@ -105,7 +105,7 @@ def test_verify_reports_change_in_progress_then_superseded(approved: Any, enterp
 
 
 def test_unknown_token_is_404_and_logged(db: Any) -> None:
-    resp = Client().get(reverse("documents:verify", args=["x" * 32]))
+    resp = Client().get(reverse("printing:verify", args=["x" * 32]))
     assert resp.status_code == 404 and "未找到" in resp.content.decode()
     assert VerificationScan.objects.filter(found=False).count() == 1
 
@@ -115,7 +115,7 @@ def test_verify_is_rate_limited(settings: Any, approved: Any) -> None:
 
     cache.clear()
     settings.LAOWU_VERIFY_RATE_PER_MINUTE = 3
-    url = reverse("documents:verify", args=[approved.approved_submission.verify_token])
+    url = reverse("printing:verify", args=[approved.approved_submission.verify_token])
     client = Client(REMOTE_ADDR="10.3.3.3")
     assert [client.get(url).status_code for _ in range(4)] == [200, 200, 200, 429]
     assert Client(REMOTE_ADDR="10.3.3.4").get(url).status_code == 200
@@ -126,7 +126,7 @@ def test_verify_says_deregistered_after_a_person_is_deregistered(
     approved: Any, enterprise_a: Any, reviewer: Any, as_user: Any
 ) -> None:
     person = approved_person(SafetyOfficer, enterprise_a, reviewer, id_number="11010519491231002X", name="孙安")
-    url = reverse("documents:verify", args=[person.approved_submission.verify_token])
+    url = reverse("printing:verify", args=[person.approved_submission.verify_token])
     page = Client().get(url).content.decode()
     assert verify_status(page) == "已通过（有效）"
     # Personal data on the public page is masked.

@@ -216,7 +216,7 @@ def test_review_page_shows_snapshot_provider_marks_and_diff(
     page = as_user(reviewer).get(reverse("review:submission", args=[sub.pk])).content.decode()
     assert "与已通过的第1版相比的变化" in page and "职工人数" in page and "99" in page
     assert "天眼查" in page and "已核验" in page
-    assert reverse("documents:submission_file", args=[sub.pk, sub.snapshot["attachments"][0]["sha256"]]) in page
+    assert reverse("printing:submission_file", args=[sub.pk, sub.snapshot["attachments"][0]["sha256"]]) in page
     # 审核记录 lists every revision of the filing, the approved first one included.
     history = page.split("审核记录", 1)[1]
     assert "第2版" in history and "第1版" in history and "已通过" in history

@@ -403,14 +403,14 @@ def test_pages_render_the_generated_data(dataset: dict[str, Any]) -> None:
         page = client.get(reverse("review:submission", args=[pending.pk]))
         assert page.status_code == 200 and pending.title in page.content.decode(), code
         approved = subs.filter(status=SubmissionStatus.APPROVED).first()
-        page = Client().get(reverse("documents:verify", args=[approved.verify_token]))
+        page = Client().get(reverse("printing:verify", args=[approved.verify_token]))
         assert page.status_code == 200 and "有效" in page.content.decode(), code
         superseded = subs.filter(status=SubmissionStatus.SUPERSEDED).first()
-        page = Client().get(reverse("documents:verify", args=[superseded.verify_token]))
+        page = Client().get(reverse("printing:verify", args=[superseded.verify_token]))
         assert page.status_code == 200 and "已变更" in page.content.decode(), code
     for name, kwargs in (
         ("review:queue", {}),
-        ("review:enterprise_list", {}),
+        ("directory:enterprise_list", {}),
         ("personnel:committee_list", {"kind": "safety"}),
         ("contracts:committee_list", {}),
         ("supervision:statistics", {}),

@@ -150,9 +150,9 @@ def test_committee_lists_and_searches_use_their_indexes(reviewer: Client, monkey
         ("contracts:committee_list", [], {}),
         ("contracts:committee_list", [], {"q": sample_term(project.project_name, 3)}),
         ("contracts:committee_list", [], {"q": project.contract_no[-7:]}),
-        ("review:enterprise_list", [], {}),
-        ("review:enterprise_list", [], {"q": sample_term(enterprise.name, 2)}),
-        ("review:enterprise_list", [], {"q": enterprise.credit_code[-6:]}),
+        ("directory:enterprise_list", [], {}),
+        ("directory:enterprise_list", [], {"q": sample_term(enterprise.name, 2)}),
+        ("directory:enterprise_list", [], {"q": enterprise.credit_code[-6:]}),
         ("review:queue", [], {}),
         ("review:queue", [], {"q": sample_term(submission.title, 2)}),
         ("review:queue", [], {"status": "approved"}),
@@ -292,7 +292,7 @@ def test_rare_terms_read_only_their_matches_under_explain_analyze(reviewer: Clie
     filing = ProjectFiling.objects.order_by("id")[3]
     cases = [
         (
-            reverse("review:enterprise_list"),
+            reverse("directory:enterprise_list"),
             enterprise.name,
             Enterprise.objects.filter(name__icontains=enterprise.name),
         ),

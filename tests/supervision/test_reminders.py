@@ -433,7 +433,7 @@ def test_homes_show_the_counts(as_user: Any, two_districts: dict[str, Any], ente
 
 def test_home_page_counts_match_the_list_without_loading_it(reviewer: Any, enterprise_a: Any) -> None:
     """The counts the home pages show agree with the list, whatever mix of dates is on file."""
-    from laowu.review.permissions import enterprises_in_scope
+    from laowu.enterprises.scope import enterprises_in_scope
     from laowu.supervision.reminders import expiring_items, expiry_counts, expiry_summary
 
     today = timezone.localdate()
@@ -487,7 +487,7 @@ def test_approved_dates_are_copied_at_approval_and_backfilled(enterprise_a: Any,
 
 
 def test_home_figures_are_bounded(reviewer: Any, enterprise_a: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    from laowu.review.permissions import enterprises_in_scope
+    from laowu.enterprises.scope import enterprises_in_scope
 
     today = timezone.localdate()
     for days in (-30, -20, -10):

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from laowu.accounts.models import Role
 from laowu.accounts.permissions import role_required
+from laowu.accounts.scope import is_enterprise_user
 from laowu.audit.services import Action, record
 from laowu.contracts.models import ProjectFiling
 from laowu.core.exports import xlsx_response
@@ -21,7 +22,6 @@ from laowu.core.forms import add_service_errors, error_text
 from laowu.core.pagination import paginate
 from laowu.documents.services import attachments_by_kind
 from laowu.enterprises.models import Enterprise
-from laowu.review.permissions import is_enterprise_user
 
 from .. import awards as services
 from ..forms.awards import AwardDecisionForm, AwardForm, AwardSearchForm, NomineeSearchForm

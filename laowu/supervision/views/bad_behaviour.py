@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from laowu.accounts.models import Role
 from laowu.accounts.permissions import role_required
+from laowu.accounts.scope import can_see_personal_data, is_enterprise_user
 from laowu.audit.services import Action, record
 from laowu.core.exports import xlsx_response
 from laowu.core.forms import add_service_errors, error_text
@@ -22,7 +23,7 @@ from laowu.core.pagination import paginate
 from laowu.core.validators import mask_id_number
 from laowu.documents.services import attachments_by_kind, missing_required_kinds
 from laowu.enterprises.models import Enterprise
-from laowu.review.permissions import can_see_personal_data, enterprises_in_scope, is_enterprise_user
+from laowu.enterprises.scope import enterprises_in_scope
 
 from .. import bad_behaviour as bb
 from ..forms.bad_behaviour import (

@@ -12,11 +12,12 @@ from django.urls import path
 
 from laowu.accounts.models import Role
 from laowu.accounts.permissions import role_required
+from laowu.accounts.scope import is_enterprise_user
 from laowu.audit.services import Action, record
 from laowu.core.exports import xlsx_response
 from laowu.core.pagination import paginate, paginate_segments
 from laowu.enterprises.models import Enterprise
-from laowu.review.permissions import enterprises_in_scope, is_enterprise_user
+from laowu.enterprises.scope import enterprises_in_scope
 
 from .. import credit
 from ..forms.credit import CreditDateForm, CreditRulesForm, CreditSearchForm

@@ -15,13 +15,13 @@ from django.views.decorators.http import require_POST
 
 from laowu.accounts.models import Role
 from laowu.accounts.permissions import role_required
+from laowu.accounts.scope import is_committee
 from laowu.audit.services import Action, record
 from laowu.contracts.models import ProjectFiling
 from laowu.core.exports import xlsx_response
 from laowu.core.forms import error_text
 from laowu.core.pagination import paginate
 from laowu.documents.services import attachments_by_kind, missing_required_kinds
-from laowu.review.permissions import is_committee
 
 from .. import inspections as svc
 from ..forms.inspections import InspectionForm, InspectionSearchForm, ReplyForm, ReviewForm

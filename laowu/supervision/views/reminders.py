@@ -14,10 +14,11 @@ from django.views.decorators.http import require_POST
 
 from laowu.accounts.models import Role
 from laowu.accounts.permissions import role_required
+from laowu.accounts.scope import is_committee
 from laowu.audit.services import Action, record
 from laowu.core.exports import xlsx_response
 from laowu.core.pagination import paginate_segments
-from laowu.review.permissions import enterprises_in_scope, is_committee
+from laowu.enterprises.scope import enterprises_in_scope
 
 from .. import reminders
 from ..permissions import can_manage

@@ -1,7 +1,8 @@
 """Printed sheets and their verification, for every filing type.
 
 A sheet is rendered from an approved submission's snapshot (never the live record), once
-per template version, and then served from the content-addressed store.
+per template version, and then served from the content-addressed store. The rendering
+itself (layout, fonts, QR code) is documents' (`laowu/documents/printing.py`).
 """
 
 from __future__ import annotations
@@ -14,12 +15,12 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from laowu.core.validators import MASKS
-from laowu.review.models import Submission, SubmissionStatus
-from laowu.review.registry import filing_model
+from laowu.documents.models import RenderedPdf
+from laowu.documents.printing import render_sheet_pdf
+from laowu.documents.storage import open_blob, store_blob
 
-from .models import RenderedPdf
-from .printing import render_sheet_pdf
-from .storage import open_blob, store_blob
+from .models import Submission, SubmissionStatus
+from .registry import filing_model
 
 # Bump when the sheet template changes, so cached sheets are rendered again.
 TEMPLATE_VERSION = "1"
@@ -27,7 +28,7 @@ TEMPLATE_VERSION = "1"
 
 def verify_url(submission: Submission, base_url: str) -> str:
     base = (settings.LAOWU_PUBLIC_BASE_URL or base_url).rstrip("/")
-    return base + reverse("documents:verify", args=[submission.verify_token])
+    return base + reverse("printing:verify", args=[submission.verify_token])
 
 
 def _sections(submission: Submission) -> list[tuple[str, list[tuple[str, str]]]]:

@@ -1,0 +1,53 @@
+"""Who a user is on the platform and which districts they cover — the one place for it.
+
+Every app's access rules (filings, submissions, enterprises, supervision records) build on
+these: an enterprise user sees its own enterprise's records, a committee user those of
+the district(s) they cover.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from django.db.models import Model, QuerySet
+
+from .models import COMMITTEE_ROLES, District, Role
+
+M = TypeVar("M", bound=Model)
+
+
+def is_enterprise_user(user: Any) -> bool:
+    return bool(user.is_authenticated and user.role == Role.ENTERPRISE and user.enterprise_id)
+
+
+def is_committee(user: Any) -> bool:
+    return bool(user.is_authenticated and user.role in COMMITTEE_ROLES)
+
+
+def can_review(user: Any) -> bool:
+    # A reviewer is a committee account, never an enterprise's, so nobody approves their own filing.
+    return bool(user.is_authenticated and user.role == Role.REVIEWER and user.enterprise_id is None)
+
+
+def can_see_personal_data(user: Any) -> bool:
+    """Full 身份证号/手机号 in committee lists and exports: reviewers only (supervisors see masked)."""
+    return bool(user.is_authenticated and user.role == Role.REVIEWER)
+
+
+def covers_every_district(user: Any) -> bool:
+    """A committee account over every district (a province-level one) needs no district
+    filter: the filter would be true of every row, yet at province scale it costs a join to
+    the enterprises on every list. Remembered on the user object for the request."""
+    cached = getattr(user, "_laowu_every_district", None)
+    if cached is None:
+        cached = user.districts.exists() and not District.objects.exclude(pk__in=user.districts.values("pk")).exists()
+        user._laowu_every_district = cached
+    return bool(cached)
+
+
+def in_user_districts(user: Any, qs: QuerySet[M], district: str = "enterprise__district") -> QuerySet[M]:
+    """`qs` narrowed to the committee user's district(s), `district` being the path to each
+    row's district; left whole for a user who covers every district (see above)."""
+    if covers_every_district(user):
+        return qs
+    return qs.filter(**{f"{district}__in": user.districts.all()})

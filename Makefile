@@ -39,6 +39,7 @@ test: system-deps deps fonts
 lint: deps
 	$(BIN)/ruff check laowu tests scripts
 	$(BIN)/ruff format --check laowu tests scripts
+	$(BIN)/lint-imports
 
 bench: system-deps deps fonts
 	$(BIN)/python scripts/bench.py

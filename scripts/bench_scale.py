@@ -1,4 +1,4 @@
-"""Province-scale load test (issue 7): the full dataset, 100 simulated users, logins, PDFs, uploads.
+"""Province-scale load test (docs/benchmarks/README.md): the full dataset, 100 simulated users, logins, PDFs, uploads.
 
 Usage: .venv/bin/python scripts/bench_scale.py [--users N] [--duration S] ...   (or `make bench-scale`)
 
@@ -1203,7 +1203,7 @@ def main() -> int:
     database_url = f"{args.pg.rstrip('/')}/{args.database}"
     local_env, prod_env = bench_envs(database_url, data_dir)
     if args.redis:
-        # DESIGN.md's deployment: Redis holds the cache and the sessions. Emptied first, so that
+        # The production deployment: Redis holds the cache and the sessions. Emptied first, so that
         # no figure is served from an earlier run's cache.
         redis.Redis.from_url(args.redis).flushdb()
         prod_env["REDIS_URL"] = args.redis

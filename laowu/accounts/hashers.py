@@ -1,7 +1,7 @@
 """Password hashing: Argon2id with parameters sized for a 2-core server.
 
-Django's defaults (100 MiB, 8 lanes) cost about 380 ms of CPU per login here, so three
-logins a second would take more than one of the two cores (issue 7's load test). OWASP's
+Django's defaults (100 MiB, 8 lanes) cost so much CPU per login that a few logins a second
+would take a whole core of a 2-core server (docs/benchmarks/README.md). OWASP's
 recommended Argon2id setting (19 MiB, 2 passes, 1 lane) keeps brute force expensive at a
 fraction of that. Hashes made with other parameters still verify, and are upgraded to these
 at the next successful login (Django's `must_update`).

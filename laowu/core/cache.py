@@ -1,7 +1,7 @@
 """The Redis cache backend, with one client object per connection pool.
 
 Django's RedisCacheClient builds a new `redis.Redis` for every cache call; its constructor
-fills a table of a few hundred response callbacks, about 0.15 ms of CPU each time, and a
+fills a table of a few hundred response callbacks, a measurable cost each time, and a
 logged-in page makes two or three calls (session read and write, cached counts). A client
 is thread-safe and holds no connection of its own (the pool does), so one per pool serves
 every call."""

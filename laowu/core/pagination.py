@@ -1,4 +1,4 @@
-"""List pagination that costs the same on page 1 and on page 1,000 (issue 7).
+"""List pagination that costs the same on page 1 and on page 1,000.
 
 `Paginator` counts every matching row and reaches page N with OFFSET, so at province scale
 (a million people) each page scans up to the whole table. Here:

@@ -1,8 +1,8 @@
 """The printed sheets' fonts: the Debian Noto CJK faces, cut down to GB 2312 once per deployment.
 
 WeasyPrint subsets every face it embeds, and HarfBuzz reads the whole face to do so: for the
-20–26 MB Noto CJK collections that is about half of a sheet's render (measured: 167 ms → 78 ms
-for a sheet in two faces, and the PDF 375 → 133 kB). So `build_sheet_fonts` (run by `make`
+20–26 MB Noto CJK collections that is about half of a sheet's render, and the PDF is
+several times larger than it needs to be. So `build_sheet_fonts` (run by `make`
 and by `manage.py build_sheet_fonts` on deploy) writes each face again holding only GB 2312
 (the 6,763 常用 hanzi with their punctuation, Latin and full-width forms): the same outlines,
 a fifth of the size. The sheet names that cut first and the system face after it, so a

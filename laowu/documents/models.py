@@ -1,4 +1,4 @@
-"""One attachment mechanism for every filing type (DESIGN.md §5), and the printed sheets.
+"""One attachment mechanism for every filing type (docs/workflow.md), and the printed sheets.
 
 Files are content-addressed: a `Blob` is named by its SHA-256 and never changes or goes
 away while anything refers to it, so a frozen submission can always show exactly the

@@ -135,7 +135,7 @@ _thread_fonts = threading.local()
 def font_configuration() -> FontConfiguration:
     """This thread's WeasyPrint font configuration, kept across renders. A new one copies the
     cut fonts to a temporary folder and loads them into fontconfig again on every sheet, about
-    a quarter of a render (measured 144 -> 112 ms); one per thread, because Pango's font map is
+    about a quarter of a render; one per thread, because Pango's font map is
     not thread-safe. Replaced when the font faces change."""
     faces = fonts.font_face_css()
     held = getattr(_thread_fonts, "held", None)

@@ -1,4 +1,4 @@
-"""Attachment writes and the small reads the filing pages need (DESIGN.md §5).
+"""Attachment writes and the small reads the filing pages need (docs/workflow.md).
 
 Callers check that the actor owns the filing; these functions check what the workflow
 allows (only editable filings change) and what the content allows (validation.py).

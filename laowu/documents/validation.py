@@ -1,4 +1,4 @@
-"""Deciding whether uploaded bytes are an acceptable attachment (DESIGN.md §5).
+"""Deciding whether uploaded bytes are an acceptable attachment.
 
 Judged by content, never by the file name or the browser's content type: both are set
 by the client. An attachment is a plain PDF that any viewer opens as is, so anything

@@ -1,4 +1,4 @@
-"""The one workflow shared by every filing type (DESIGN.md §4).
+"""The one workflow shared by every filing type (docs/workflow.md).
 
 A filing (基本信息, 安全员, 劳资专管员, 项目信息) is a live, editable record that subclasses
 `Filing`. Each 申报 freezes it into a `Submission`: the fields and the attachments'

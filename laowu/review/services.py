@@ -1,4 +1,4 @@
-"""The workflow's actions (DESIGN.md §4) for every filing type.
+"""The workflow's actions (docs/workflow.md) for every filing type.
 
 Each action is one durable transaction: lock the filing row, check the transition is
 allowed from the state the database holds *now*, mutate, write the audit row. Two people

@@ -98,9 +98,9 @@ else:
         # PostgreSQL's default random_page_cost (4) prices a random read as a spinning disk's;
         # on SSD or a cached database 1.1 is the usual setting. With 4 the planner sorts a whole
         # table rather than walk an index in the list's order to the first page of a common
-        # search term (100k enterprises: 130 ms instead of 1.5 ms, docs/benchmarks).
-        # A request's query runs on one core: parallel workers take ~10 ms to start, more than
-        # a page's queries take, and on a busy server the other cores serve other requests.
+        # search term (docs/benchmarks/README.md, "Measurements behind design choices").
+        # A request's query runs on one core: parallel workers take longer to start than a
+        # page's queries take, and on a busy server the other cores serve other requests.
         _pg_options = {
             "random_page_cost": env.str("LAOWU_PG_RANDOM_PAGE_COST", default="1.1"),
             "max_parallel_workers_per_gather": env.str("LAOWU_PG_PARALLEL_WORKERS", default="0"),
@@ -178,7 +178,7 @@ STORAGES = {
     },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-# Attachments (DESIGN.md §5): PDF only, at most this many bytes each.
+# Attachments (docs/workflow.md): PDF only, at most this many bytes each.
 LAOWU_ATTACHMENT_MAX_BYTES = env.int("LAOWU_ATTACHMENT_MAX_BYTES", default=5 * 1024 * 1024)
 # Any request body: room for the 20 MB catalogue upload and its form fields, nothing more.
 LAOWU_MAX_REQUEST_BYTES = env.int("LAOWU_MAX_REQUEST_BYTES", default=21 * 1024 * 1024)
@@ -192,7 +192,7 @@ CAPTCHA_FONT_SIZE = 26
 CAPTCHA_LETTER_ROTATION = (-20, 20)
 CAPTCHA_TEST_MODE = env.bool("LAOWU_CAPTCHA_TEST_MODE", default=False)
 
-# Outside systems (DESIGN.md §7): each with an offline default.
+# Outside systems (docs/architecture.md): each with an offline default.
 LAOWU_DEFAULT_DISTRICT = ("320507", "相城区")
 LAOWU_COMPANY_INFO_PROVIDER = env.str("LAOWU_COMPANY_INFO_PROVIDER", default="offline")
 LAOWU_TIANYANCHA_TOKEN = env.str("LAOWU_TIANYANCHA_TOKEN", default="")
@@ -225,7 +225,8 @@ LAOWU_SMS_TENCENT_REGION = env.str("LAOWU_SMS_TENCENT_REGION", default="ap-guang
 LAOWU_SMS_TENCENT_ENDPOINT = env.str("LAOWU_SMS_TENCENT_ENDPOINT", default="https://sms.tencentcloudapi.com/")
 LAOWU_SMS_TIMEOUT = env.float("LAOWU_SMS_TIMEOUT", default=5.0)
 
-# Verification-code rules (DESIGN.md §7).
+# Verification-code rules: 6 digits, valid 5 minutes, a resend after 60 s, a daily cap per
+# phone and per IP, and a code voided after too many wrong tries.
 LAOWU_SMS_CODE_TTL_SECONDS = 300
 LAOWU_SMS_RESEND_SECONDS = 60
 LAOWU_SMS_DAILY_PER_PHONE = 10

@@ -1,4 +1,4 @@
-"""Committee supervision (DESIGN.md §8): bad-behaviour records and their publicity,
+"""Committee supervision: bad-behaviour records and their publicity,
 on-site inspections with rectification, award nominations, the credit-score rules,
 notices, on-site messages and certificate-expiry reminders.
 

@@ -1,4 +1,4 @@
-"""Manual §4.1 in Chromium, as an enterprise and a reviewer: fill, 选择/上传, 申报, 撤回,
+"""docs/manual.md §4.1 in Chromium, as an enterprise and a reviewer: fill, 选择/上传, 申报, 撤回,
 edit, 申报, reviewer 退回 with a reason, the enterprise sees it, fixes, 申报, reviewer 通过,
 打印, and the QR code's verification page. Once with JavaScript on, once with it off."""
 

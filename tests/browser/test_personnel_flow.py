@@ -1,4 +1,4 @@
-"""Manual §5.1 and §5.2 in Chromium: 新增 → 保存 → 上传 → 提交 → 撤回 → 提交 → reviewer 通过,
+"""docs/manual.md §5.1 and §5.2 in Chromium: 新增 → 保存 → 上传 → 提交 → 撤回 → 提交 → reviewer 通过,
 for a 安全员 and a 劳资专管员, with JavaScript on and off."""
 
 from __future__ import annotations

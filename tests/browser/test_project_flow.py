@@ -1,4 +1,4 @@
-"""Manual §6.1 in Chromium: search, 新增, 选择项目 → search → 选择, fill, 上传, 提交, reviewer
+"""docs/manual.md §6.1 in Chromium: search, 新增, 选择项目 → search → 选择, fill, 上传, 提交, reviewer
 通过, 打印PDF and the QR verification page — with JavaScript (a dialog) and without (a page)."""
 
 from __future__ import annotations

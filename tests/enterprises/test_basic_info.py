@@ -1,4 +1,4 @@
-"""基本信息归集 over HTTP (manual §4.1): provider-confirmed fields, required attachments at
+"""基本信息归集 over HTTP (docs/manual.md §4.1): provider-confirmed fields, required attachments at
 申报, and the attachment list's rows."""
 
 from __future__ import annotations

@@ -365,6 +365,7 @@ def search(
     codes: tuple[str, ...] = (),
     related: tuple[Related, ...] = (),
     walk_cost: float = 1.0,
+    short_terms_match_related: bool = False,
 ) -> QuerySet[Any]:
     """`qs` narrowed to rows where any of the columns matches `term`.
 
@@ -373,10 +374,14 @@ def search(
     written for the plan that suits the term (module docstring); `walk_cost` is what testing one
     row of `qs`'s order costs against reading one match through the indexes: COVERED_WALK_COST
     when a covering index of that order holds every searched column and `qs` filters on nothing
-    else (any other column would fetch each walked row from the table)."""
+    else (any other column would fetch each walked row from the table).
+
+    A one-character term has no bigram to look up: on PostgreSQL it matches the row's own
+    columns only, unless `short_terms_match_related`, where the `related` columns are tested
+    on each row through a join as on SQLite (for a list whose own columns are few or none)."""
     term = term.strip()
-    if not term:
-        return qs
+    if not term or qs.query.is_empty():
+        return qs  # an empty queryset (qs.none()) has no SQL to plan
     if not is_postgresql():
         return qs.filter(_row_condition(term, text, codes, related))
     if not _is_code_term(term):
@@ -384,7 +389,7 @@ def search(
     if len(term) < MIN_INDEXED_TERM:
         # A one-character term has no bigram: the related table would be read whole (all of a
         # province's enterprises) to match it. It matches the row's own columns.
-        return qs.filter(_row_condition(term, text, codes, ()))
+        return qs.filter(_row_condition(term, text, codes, related if short_terms_match_related else ()))
     scope = _planner_rows(qs)  # e.g. one enterprise's people, or a province's
     if scope <= WALK_MIN_ROWS:
         # Found through the scope's own index (the enterprise's rows) and tested one by one.

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -26,6 +26,7 @@ from laowu.review.permissions import filings_in_scope
 from .messaging import send_message
 from .models import AWARD_TITLES, Award, AwardStatus
 from .permissions import in_scope
+from .search import ENTERPRISE, PROJECT, matching, through
 
 TITLE_LABELS = dict(AWARD_TITLES)
 # Awards given to a project rather than to the enterprise as a whole.
@@ -60,18 +61,12 @@ def award_list(
     qs = in_scope(user, Award).select_related("enterprise", "project")
     if year:
         qs = qs.filter(year=year)
-    q = q.strip()
-    if q:
-        qs = qs.filter(
-            Q(enterprise__name__icontains=q)
-            | Q(enterprise__credit_code__icontains=q.upper())
-            | Q(project__project_name__icontains=q)
-        )
     if title:
         qs = qs.filter(title=title)
     if status:
         qs = qs.filter(status=status)
-    return qs.order_by("-year", "title", "enterprise__name", "id")
+    qs = qs.order_by("-year", "title", "enterprise__name", "id")
+    return matching(qs, q, (*through("enterprise", ENTERPRISE), "project__project_name"))
 
 
 def award_years(*, user: Any) -> list[int]:
@@ -88,11 +83,7 @@ def default_year(*, user: Any) -> int:
 
 
 def nominable_enterprises(*, user: Any, q: str = "") -> QuerySet[Enterprise]:
-    qs = enterprises_in_scope(user).order_by("name", "id")
-    q = q.strip()
-    if q:
-        qs = qs.filter(Q(name__icontains=q) | Q(credit_code__icontains=q.upper()))
-    return qs
+    return matching(enterprises_in_scope(user).order_by("name", "id"), q, ENTERPRISE)
 
 
 def nominable_projects(*, user: Any, q: str = "") -> QuerySet[ProjectFiling]:
@@ -103,15 +94,7 @@ def nominable_projects(*, user: Any, q: str = "") -> QuerySet[ProjectFiling]:
         .select_related("enterprise")
         .order_by("-signed_date", "-id")
     )
-    q = q.strip()
-    if q:
-        qs = qs.filter(
-            Q(project_name__icontains=q)
-            | Q(contract_no__icontains=q)
-            | Q(project_code__icontains=q)
-            | Q(enterprise__name__icontains=q)
-        )
-    return qs
+    return matching(qs, q, (*PROJECT, "enterprise__name"))
 
 
 # ---------------------------------------------------------------- services

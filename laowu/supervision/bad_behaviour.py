@@ -15,7 +15,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -36,6 +36,7 @@ from .models import (
     RemovalStatus,
 )
 from .permissions import in_scope
+from .search import ENTERPRISE, matching, through
 
 # What the committee fills in; everything else is written by the actions below.
 RECORD_FIELDS = (
@@ -451,14 +452,6 @@ def record_list(
 ) -> QuerySet[BadBehaviour]:
     """The committee's records of its districts, or the enterprise's own (never drafts)."""
     qs = in_scope(user, BadBehaviour).select_related("enterprise").annotate(removal_pending=has_open_removal())
-    q = (q or "").strip()
-    if q:
-        qs = qs.filter(
-            Q(enterprise__name__icontains=q)
-            | Q(enterprise__credit_code__icontains=q.upper())
-            | Q(decision_no__icontains=q)
-            | Q(person_name__icontains=q)
-        )
     if grade:
         qs = qs.filter(grade=grade)
     if category:
@@ -469,7 +462,8 @@ def record_list(
         qs = qs.filter(publicity_end__gte=date_from)
     if date_to:
         qs = qs.filter(publicity_start__lte=date_to)
-    return qs.order_by("-publicity_start", "-id")
+    qs = qs.order_by("-publicity_start", "-id")
+    return matching(qs, q or "", (*through("enterprise", ENTERPRISE), "decision_no", "person_name"))
 
 
 def removal_list(*, user: Any, status: str = RemovalStatus.PENDING, q: str = "") -> QuerySet[RemovalApplication]:
@@ -477,16 +471,9 @@ def removal_list(*, user: Any, status: str = RemovalStatus.PENDING, q: str = "")
     qs = in_scope(user, RemovalApplication).select_related("record", "enterprise").exclude(status=RemovalStatus.DRAFT)
     if status:
         qs = qs.filter(status=status)
-    q = (q or "").strip()
-    if q:
-        qs = qs.filter(
-            Q(enterprise__name__icontains=q)
-            | Q(enterprise__credit_code__icontains=q.upper())
-            | Q(record__decision_no__icontains=q)
-        )
-    if status == RemovalStatus.PENDING:
-        return qs.order_by("submitted_at", "id")  # worked oldest first
-    return qs.order_by("-submitted_at", "-id")
+    # Pending ones are worked oldest first.
+    qs = qs.order_by("submitted_at", "id") if status == RemovalStatus.PENDING else qs.order_by("-submitted_at", "-id")
+    return matching(qs, q or "", (*through("enterprise", ENTERPRISE), "record__decision_no"))
 
 
 def pending_removal_count(*, user: Any) -> int:
@@ -508,14 +495,11 @@ def open_removal(rec: BadBehaviour) -> RemovalApplication | None:
 def public_list(*, q: str = "", grade: str = "", category: str = "") -> QuerySet[BadBehaviour]:
     """不良行为公示: what is in publicity today, found by the enterprise's name or credit code."""
     qs = BadBehaviour.objects.in_publicity().select_related("enterprise")
-    q = (q or "").strip()
-    if q:
-        qs = qs.filter(Q(enterprise__name__icontains=q) | Q(enterprise__credit_code__icontains=q.upper()))
     if grade in Grade.values:
         qs = qs.filter(grade=grade)
     if category:
         qs = qs.filter(category=category)
-    return qs.order_by("-publicity_start", "-id")
+    return matching(qs.order_by("-publicity_start", "-id"), q or "", through("enterprise", ENTERPRISE))
 
 
 def public_record(pk: Any) -> BadBehaviour | None:

@@ -35,6 +35,7 @@ from .models import (
     InspectionStatus,
 )
 from .models import Award as AwardModel
+from .search import ENTERPRISE, matching
 
 # Enterprises scored per batch when a whole list is needed (export, grade filter, sort).
 BATCH_SIZE = 500
@@ -295,11 +296,7 @@ ORDER_CHOICES = (("", "按企业名称"), ("score", "按信用分从低到高"),
 
 def credit_enterprises(*, user: Any, q: str = "") -> QuerySet[Enterprise]:
     """Enterprises the committee user may score, searched by name or credit code."""
-    qs = enterprises_in_scope(user).select_related("district").order_by("name", "id")
-    q = q.strip()
-    if q:
-        qs = qs.filter(Q(name__icontains=q) | Q(credit_code__icontains=q.upper()))
-    return qs
+    return matching(enterprises_in_scope(user).select_related("district").order_by("name", "id"), q, ENTERPRISE)
 
 
 def scored_in_batches(

@@ -38,6 +38,7 @@ from .models import (
     RectificationStatus,
 )
 from .permissions import in_scope
+from .search import ENTERPRISE, PROJECT, matching, through
 
 NOTICE_PREFIX = "XCZG"
 # Fields of an inspection the committee writes while it is a draft.
@@ -63,16 +64,7 @@ def inspectable_projects(*, user: Any, q: str = "") -> QuerySet[ProjectFiling]:
         .select_related("enterprise")
         .order_by("-signed_date", "-id")
     )
-    q = (q or "").strip()
-    if q:
-        qs = qs.filter(
-            Q(project_name__icontains=q)
-            | Q(contract_no__icontains=q)
-            | Q(project_code__icontains=q)
-            | Q(enterprise__name__icontains=q)
-            | Q(enterprise__credit_code__icontains=q)
-        )
-    return qs
+    return matching(qs, q or "", (*PROJECT, *through("enterprise", ENTERPRISE)))
 
 
 def overdue_q(today: dt.date | None = None) -> Q:
@@ -93,17 +85,6 @@ def inspection_list(
 ) -> QuerySet[Inspection]:
     """What the user may see (enterprises never see drafts), searched and newest first."""
     qs = in_scope(user, Inspection).select_related("project", "enterprise")
-    q = (q or "").strip()
-    if q:
-        qs = qs.filter(
-            Q(project__project_name__icontains=q)
-            | Q(project__contract_no__icontains=q)
-            | Q(project__project_code__icontains=q)
-            | Q(notice_no__icontains=q)
-        )
-    enterprise = (enterprise or "").strip()
-    if enterprise:
-        qs = qs.filter(Q(enterprise__name__icontains=enterprise) | Q(enterprise__credit_code__icontains=enterprise))
     if status:
         qs = qs.filter(status=status)
     if overdue:
@@ -112,7 +93,9 @@ def inspection_list(
         qs = qs.filter(inspected_on__gte=date_from)
     if date_to:
         qs = qs.filter(inspected_on__lte=date_to)
-    return qs.order_by("-inspected_on", "-id")
+    qs = qs.order_by("-inspected_on", "-id")
+    qs = matching(qs, q or "", (*through("project", PROJECT), "notice_no"))
+    return matching(qs, enterprise or "", through("enterprise", ENTERPRISE))
 
 
 def days_overdue(inspection: Inspection, today: dt.date | None = None) -> int:

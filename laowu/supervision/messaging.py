@@ -7,13 +7,14 @@ that caused it committed. Every account of the enterprise shares its messages, s
 
 from __future__ import annotations
 
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from laowu.enterprises.models import Enterprise
 
 from .models import Message
+from .search import TEXT, matching
 
 HOME_LATEST = 5
 READ_FILTERS = (("unread", "未读"), ("read", "已读"))
@@ -33,15 +34,12 @@ def unread_messages(enterprise_id: int) -> QuerySet[Message]:
 def message_list(*, enterprise_id: int, q: str = "", read: str = "") -> QuerySet[Message]:
     """The enterprise's messages, unread first, newest first within each."""
     qs = Message.objects.filter(enterprise_id=enterprise_id)
-    q = q.strip()
-    if q:
-        qs = qs.filter(Q(title__icontains=q) | Q(body__icontains=q))
     if read == "unread":
         qs = qs.filter(read_at__isnull=True)
     elif read == "read":
         qs = qs.filter(read_at__isnull=False)
     unread_first = Case(When(read_at__isnull=True, then=Value(0)), default=Value(1), output_field=IntegerField())
-    return qs.order_by(unread_first, "-created_at", "-id")
+    return matching(qs.order_by(unread_first, "-created_at", "-id"), q, TEXT)
 
 
 def latest_messages(enterprise_id: int, limit: int = HOME_LATEST) -> list[Message]:

@@ -10,13 +10,14 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 
 from laowu.audit.services import Action, record
 
 from .models import Notice
+from .search import TEXT, matching
 
 EDITABLE_FIELDS = ("title", "body", "pinned")
 LOGIN_PAGE_LATEST = 5
@@ -30,23 +31,16 @@ STATUS_FILTERS = (("published", "已发布"), ("draft", "未发布"))
 def notice_list(*, q: str = "", status: str = "") -> QuerySet[Notice]:
     """All notices, for the reviewers' list: drafts and published alike."""
     qs = Notice.objects.select_related("created_by")
-    q = q.strip()
-    if q:
-        qs = qs.filter(Q(title__icontains=q) | Q(body__icontains=q))
     if status == "published":
         qs = qs.filter(is_published=True)
     elif status == "draft":
         qs = qs.filter(is_published=False)
-    return qs.order_by("-is_published", "-pinned", "-published_at", "-updated_at", "-id")
+    return matching(qs.order_by("-is_published", "-pinned", "-published_at", "-updated_at", "-id"), q, TEXT)
 
 
 def published_notices(*, q: str = "") -> QuerySet[Notice]:
     """What the public sees: pinned first, then the newest."""
-    qs = Notice.objects.filter(is_published=True)
-    q = q.strip()
-    if q:
-        qs = qs.filter(Q(title__icontains=q) | Q(body__icontains=q))
-    return qs.order_by("-pinned", "-published_at", "-id")
+    return matching(Notice.objects.filter(is_published=True).order_by("-pinned", "-published_at", "-id"), q, TEXT)
 
 
 def latest_notices(limit: int = LOGIN_PAGE_LATEST) -> list[Notice]:

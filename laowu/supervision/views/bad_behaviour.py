@@ -6,7 +6,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -37,6 +36,7 @@ from ..forms.bad_behaviour import (
 )
 from ..models import BadBehaviour, BadBehaviourStatus, RemovalApplication, RemovalStatus
 from ..permissions import access, access_for_change, can_manage
+from ..search import ENTERPRISE, matching
 
 E, R, S = Role.ENTERPRISE, Role.REVIEWER, Role.SUPERVISOR
 PUBLIC_PAGE_SIZE = 15
@@ -192,10 +192,8 @@ def record_new(request: HttpRequest) -> HttpResponse:
     enterprise_pk = request.GET.get("enterprise")
     if not enterprise_pk:
         q = request.GET.get("q", "").strip()
-        qs = enterprises_in_scope(request.user).select_related("district")
-        if q:
-            qs = qs.filter(Q(name__icontains=q) | Q(credit_code__icontains=q.upper()))
-        page, query = paginate(request, qs.order_by("name", "id"))
+        qs = enterprises_in_scope(request.user).select_related("district").order_by("name", "id")
+        page, query = paginate(request, matching(qs, q, ENTERPRISE))
         return render(request, "supervision/bad_behaviour/choose.html", {"page": page, "query": query, "q": q})
     try:
         enterprise = enterprises_in_scope(request.user).get(pk=enterprise_pk)

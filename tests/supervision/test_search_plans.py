@@ -1,6 +1,6 @@
 """Supervision's searches stay indexed at province scale, checked on generated data.
 
-The method of tests/core/test_scale_plans.py, applied to supervision's lists: every SELECT a
+The method of tests/scaledata/test_scale_plans.py, applied to supervision's lists: every SELECT a
 search page runs is re-planned with sequential scans and sorts priced out, and a rare term's
 page is run under EXPLAIN ANALYZE to count the rows it reads. The generated committee records
 are a few per hundred enterprises, so for the second each table is first given a few hundred
@@ -36,12 +36,12 @@ from laowu.supervision.models import (
     RemovalApplication,
     RemovalStatus,
 )
-from tests.core import test_scale_plans as scale
-from tests.core.test_scale_plans import analyzed_reads, check_page, dataset, login, reviewer, sample_term
+from tests.scaledata import test_scale_plans as scale
+from tests.scaledata.test_scale_plans import analyzed_reads, check_page, dataset, login, reviewer, sample_term
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db]
 
-# Fixtures of tests/core/test_scale_plans.py used here by name.
+# Fixtures of tests/scaledata/test_scale_plans.py used here by name.
 __all__ = ["dataset", "reviewer"]
 
 # Generated committee records are copied up to this many rows per table.

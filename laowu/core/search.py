@@ -1,4 +1,7 @@
-"""Substring search that stays indexed at province scale (issue 7).
+"""Substring search that stays indexed at province scale.
+
+The figures behind the choices below are in docs/benchmarks/README.md ("Measurements behind
+design choices").
 
 Chinese text has no word boundaries, so searches are substring matches (`%term%`), which a
 B-tree cannot answer and pg_trgm does not answer for 1–2 character Chinese terms. On
@@ -19,11 +22,11 @@ PostgreSQL answers with the foreign key's index after evaluating the subquery on
 A column of codes matched anywhere (合同编号: HT-3209-2025-0290012) also gets a GIN index over
 `laowu_trigrams(column)`, its 3-character substrings, used for ASCII terms of three or more
 characters. Digits have only 100 bigrams, each in most numbers, so the bigram index cannot
-narrow a piece of a number and the search walked the whole list (597 ms for a number's last 7
-digits on 1M filings); there are 1,000 digit trigrams, and the rarest three of a term's narrow
-it to a few hundred candidates. pg_trgm is not used for this: it splits words at '-' and pads
-them, so a piece spanning a hyphen ('5-029') gives it no trigram to look up, and it reads
-every trigram's list where the rarest three suffice.
+narrow a piece of a number and the search walked the whole list; there are 1,000 digit
+trigrams, and the rarest three of a term's narrow it to a few hundred candidates. pg_trgm is
+not used for this: it splits words at '-' and pads them, so a piece spanning a hyphen
+('5-029') gives it no trigram to look up, and it reads every trigram's list where the rarest
+three suffice.
 
 Codes (统一社会信用代码, 身份证号) are matched by their start or their end (`LIKE 'term%'`
 on the column and on its reverse), which pattern B-tree indexes answer; their digits would
@@ -41,7 +44,7 @@ statistics target every bigram in more than about 0.1% of the rows is listed, we
 where the plans cross) and writes the condition for one plan only. A walked row and a match
 read through the indexes cost about the same (a heap fetch each) unless the list's order has a
 covering index holding the searched columns: then a walked row is an index entry, about a
-tenth of a heap fetch (`walk_cost`: 0.5 µs against 1–9 µs measured on 1M project filings).
+tenth of a heap fetch (`walk_cost`).
 Below √(rows × 21 × walk_cost) matches the condition is the indexed one and pagination orders
 the page's ids by COALESCE(key, key), which no index provides, so the planner reads the
 matches and sorts them. Above, the condition is a plain substring test (`Contains`) the walk
@@ -53,7 +56,7 @@ phrase (湖花园: 湖花 is nearly always followed by 园, so it is as common a
 combination of common pairs (花台区水). The statistics cannot tell them apart, so the list's
 first rows in its own order are read and tested (`_walk_is_dense`): a walk's cost is set by
 how often the rows it meets match, which this measures directly, at the cost of 1,000 rows
-(counting the matches through the indexes instead cost 20 ms for 湖花园, more than both plans).
+(counting the matches through the indexes instead costs more than either plan).
 """
 
 from __future__ import annotations
@@ -160,7 +163,7 @@ class Contains(_TermCondition):
     it), a comparison of a function's result is taken to hold for a third of them: a walk
     search is written only for a term estimated to be common (and `strpos` needs no escaping).
     A caseless term (Chinese, digits) is looked for in the column as it is: upper() of every
-    walked row was two thirds of the walk's time (658 → 118 ms for 648,499 rows)."""
+    walked row was two thirds of the walk's time."""
 
     def __init__(self, column: Any, term: str) -> None:
         super().__init__(column, term)
@@ -480,8 +483,8 @@ def _indexed_condition(
 
     The first half is what the indexes read, the second what each row they find is rechecked
     with. Written as one OR of (bigrams AND LIKE) per column, the recheck would call
-    laowu_bigrams (plpgsql, ~5 µs a row) on every candidate again: 44 instead of 12 ms for
-    7,400 candidates. A column containing the term contains its bigrams, so the rows are the same."""
+    laowu_bigrams (plpgsql) on every candidate again, several times slower. A column containing
+    the term contains its bigrams, so the rows are the same."""
     found, tested = Q(), Q()
     for column in text:
         found |= Q(GramsContain(column, _looked_up_grams(column, term, model)))

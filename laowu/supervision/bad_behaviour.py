@@ -1,4 +1,4 @@
-"""不良行为记录, its public 不良行为公示 and 提前移出 (DESIGN.md §8): services and selectors.
+"""不良行为记录, its public 不良行为公示 and 提前移出: services and selectors.
 
 A record is written as a 草稿, 发布 makes it 公示中, and the public list shows it from its
 start to its end date; 已到期 is never stored, it is the date passing. Each write is one

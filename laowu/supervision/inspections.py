@@ -1,4 +1,4 @@
-"""现场检查 and its rectification loop (issue 6 item 2): services (writes) and selectors (reads).
+"""现场检查 and its rectification loop: services (writes) and selectors (reads).
 
 The committee records an inspection of a filed project as a draft, then 发出 it: with
 problems to fix it becomes a 整改通知 (整改中) with a deadline and a number; otherwise it is

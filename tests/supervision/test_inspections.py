@@ -1,4 +1,4 @@
-"""现场检查 with rectification (issue 6 item 2): the loop through services and through the
+"""现场检查 with rectification: the loop through services and through the
 pages, notice numbers, evidence (PDF and photos), overdue and late, lists and export."""
 
 from __future__ import annotations

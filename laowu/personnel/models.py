@@ -143,6 +143,7 @@ class SafetyOfficer(Person):
     FILING_TYPE = "safety_officer"
     FILING_LABEL = "安全员"
     ROLE_URL = "safety"
+    SHEET_CODE = "AQY"
     APPROVED_COPIES = {"valid_until": "approved_valid_until"}
     ATTACHMENT_KINDS = (
         AttachmentKind("id_card", "身份证", required=True),
@@ -202,6 +203,7 @@ class WageManager(Person):
     FILING_TYPE = "wage_manager"
     FILING_LABEL = "劳资专管员"
     ROLE_URL = "wage"
+    SHEET_CODE = "LZZG"
     ATTACHMENT_KINDS = (
         AttachmentKind("id_card", "身份证", required=True),
         AttachmentKind("training_cert", "培训合格证书", required=True),

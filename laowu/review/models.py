@@ -102,6 +102,8 @@ class Filing(FSMModelMixin, models.Model):
     - ATTACHMENT_KINDS: the attachment kinds, with which are required;
     - SNAPSHOT_FIELDS: the fields frozen at 申报, in display order;
     - `title()`, `declare_problems()`: the record's name and what blocks 申报.
+
+    `manage.py check` refuses a type whose settings disagree (laowu/review/checks.py).
     """
 
     FILING_TYPE: ClassVar[str]

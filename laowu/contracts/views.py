@@ -19,9 +19,8 @@ from laowu.core.forms import error_text
 from laowu.core.pagination import paginate
 from laowu.core.search import COVERED_WALK_COST, search
 from laowu.review import services as workflow
+from laowu.review.editing import edit_own_filing
 from laowu.review.permissions import access_own_filing, filings_in_scope
-from laowu.review.selectors import history
-from laowu.review.views import filing_page_context
 
 from .forms import ProjectForm, ProjectSearchForm
 from .models import CATALOGUE_COLUMNS, ProjectFiling, available_catalogue
@@ -110,30 +109,14 @@ def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = ProjectForm(
         request.POST or None, instance=filing, enterprise_id=filing.enterprise_id, editable=filing.is_editable
     )
-    if request.method == "POST":
-        if not filing.is_editable:
-            messages.error(request, f"当前状态为“{filing.state_label}”，不能修改。")
-            return redirect(filing.get_absolute_url())
-        if form.is_valid():
-            try:
-                workflow.save_fields(filing=filing, data=form.cleaned_data, actor=request.user, request=request)
-            except workflow.WorkflowError as exc:
-                messages.error(request, exc.message)
-                return redirect(filing.get_absolute_url())
-            except ValidationError as exc:
-                form.add_error(None, exc)
-            else:
-                messages.success(request, "已保存。附件上传完整后，请点击“提交”。")
-                return redirect(filing.get_absolute_url())
-    return render(
+    return edit_own_filing(
         request,
-        "contracts/edit.html",
-        {
-            **filing_page_context(filing),
-            "form": form,
+        filing,
+        form,
+        template="contracts/edit.html",
+        saved="已保存。附件上传完整后，请点击“提交”。",
+        context={
             "columns": [(label, getattr(filing, name)) for name, label in CATALOGUE_COLUMNS],
-            "problems": workflow.declare_problems(filing) if filing.is_editable else [],
-            "history": history(filing),
             "can_delete": filing.approved_submission_id is None and filing.is_editable,
         },
     )

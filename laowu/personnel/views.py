@@ -17,10 +17,9 @@ from laowu.core.exports import xlsx_response
 from laowu.core.pagination import paginate
 from laowu.core.validators import mask_id_number, mask_mobile
 from laowu.review import services as workflow
+from laowu.review.editing import edit_own_filing
 from laowu.review.models import State
 from laowu.review.permissions import access_own_filing, can_see_personal_data
-from laowu.review.selectors import history
-from laowu.review.views import filing_page_context
 
 from . import selectors
 from .forms import person_form_class
@@ -98,35 +97,20 @@ def person_edit(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         form.fields[name].disabled = True
     if "id_number" in readonly and person.is_editable:
         form.fields["id_number"].help_text = "已审核通过的人员不能修改身份证号；如登记有误，请注销后重新登记。"
-    if request.method == "POST":
-        if not person.is_editable:
-            messages.error(request, f"当前状态为“{person.state_label}”，不能修改。")
-            return redirect(person.get_absolute_url())
-        if form.is_valid():
-            data = {k: v for k, v in form.cleaned_data.items() if k != "consent" and k not in readonly}
-            try:
-                update_person(person=person, data=data, actor=request.user, request=request)
-            except workflow.WorkflowError as exc:
-                messages.error(request, exc.message)
-                return redirect(person.get_absolute_url())
-            except ValidationError as exc:
-                form.add_error(None, exc)
-            else:
-                messages.success(request, "已保存。附件上传完整后，请点击“提交”。")
-                return redirect(person.get_absolute_url())
-    else:
+    if request.method != "POST":
         # The owner sees the full ID number and phone here: each such view is on record.
         record(action=Action.PERSONAL_DATA_VIEW, request=request, obj=person)
-    return render(
+    return edit_own_filing(
         request,
-        "personnel/edit.html",
-        {
-            **filing_page_context(person),
-            "form": form,
+        person,
+        form,
+        template="personnel/edit.html",
+        saved="已保存。附件上传完整后，请点击“提交”。",
+        save=lambda data: update_person(person=person, data=data, actor=request.user, request=request),
+        skip=readonly | {"consent"},
+        context={
             "label": model.FILING_LABEL,
             "kind": kind,
-            "problems": workflow.declare_problems(person) if person.is_editable else [],
-            "history": history(person),
             "can_delete": person.deletable,
             "can_deregister": person.state == State.APPROVED,
         },

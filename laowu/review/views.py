@@ -23,7 +23,7 @@ from laowu.enterprises.models import Enterprise
 
 from . import selectors, services
 from .forms import QueueFilterForm, RejectForm
-from .models import Filing, State, Submission, SubmissionStatus
+from .models import Submission, SubmissionStatus
 from .permissions import (
     access_own_filing,
     access_submission,
@@ -33,23 +33,6 @@ from .permissions import (
 )
 from .registry import filing_model, filing_models
 from .snapshots import diff
-
-
-def filing_page_context(filing: Filing) -> dict[str, Any]:
-    """What every filing's owner page shows around its own fields: status, reason,
-    attachments and the actions the state allows."""
-    from laowu.documents.services import attachments_by_kind
-
-    return {
-        "filing": filing,
-        "filing_type": filing.FILING_TYPE,
-        "attachment_groups": attachments_by_kind(filing),
-        "can_declare": filing.is_editable,
-        "can_withdraw": filing.state == State.DECLARED,
-        "can_change": filing.state == State.APPROVED,
-        "printable": filing.approved_submission,
-    }
-
 
 OWNER_ACTIONS = {
     "declare": (services.declare, "已申报，请等待区劳务专委会审核。"),

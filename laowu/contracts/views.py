@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
@@ -14,7 +12,7 @@ from django.views.decorators.http import require_POST
 from laowu.accounts.models import Role
 from laowu.accounts.permissions import role_required
 from laowu.audit.services import Action, record
-from laowu.core.exports import xlsx_response
+from laowu.core.exports import Column, export_response, field_column
 from laowu.core.forms import error_text
 from laowu.core.pagination import paginate
 from laowu.core.search import COVERED_WALK_COST, search
@@ -27,6 +25,15 @@ from .models import CATALOGUE_COLUMNS, ProjectFiling, available_catalogue
 from .services import select_contract
 
 PICKER_PAGE_SIZE = 10
+_EXPORT_WIDTHS = {
+    "project_name": 30,
+    "project_location": 24,
+    "builder": 28,
+    "general_contractor": 28,
+    "contract_no": 20,
+    "subcontractor": 28,
+    "subcontractor_credit_code": 20,
+}
 
 
 def _search(request: HttpRequest, qs: QuerySet[ProjectFiling]) -> tuple[ProjectSearchForm, QuerySet[ProjectFiling]]:
@@ -150,26 +157,19 @@ def committee_list(request: HttpRequest) -> HttpResponse:
 def committee_export(request: HttpRequest) -> HttpResponse:
     qs = filings_in_scope(request.user, ProjectFiling).select_related("enterprise", "safety_officer", "wage_manager")
     _, qs = _search(request, qs.order_by("-signed_date", "-id"))
-    headers = [label for _, label in CATALOGUE_COLUMNS] + [
-        "现场负责人",
-        "安全员",
-        "劳资专管员",
-        "计划用工人数",
-        "状态",
-        "申报企业",
+    columns = [
+        *(
+            field_column(ProjectFiling, name, header=label, width=_EXPORT_WIDTHS.get(name))
+            for name, label in CATALOGUE_COLUMNS
+        ),
+        field_column(ProjectFiling, "site_manager", width=10),
+        Column("安全员", lambda f: f.safety_officer.name if f.safety_officer else None, width=10),
+        Column("劳资专管员", lambda f: f.wage_manager.name if f.wage_manager else None, width=10),
+        field_column(ProjectFiling, "planned_workers", width=12),
+        Column("状态", lambda f: f.state_label, width=8),
+        Column("申报企业", lambda f: f.enterprise.name, width=30),
     ]
-
-    def rows() -> Any:
-        for f in qs.iterator(chunk_size=2000):
-            yield [
-                *(str(getattr(f, name)) if getattr(f, name) is not None else "" for name, _ in CATALOGUE_COLUMNS),
-                f.site_manager,
-                f.safety_officer.name if f.safety_officer else "",
-                f.wage_manager.name if f.wage_manager else "",
-                f.planned_workers,
-                f.state_label,
-                f.enterprise.name,
-            ]
-
     record(action=Action.EXPORT, request=request, detail={"list": "project"})
-    return xlsx_response(filename="项目信息列表.xlsx", title="项目信息", headers=headers, rows=rows())
+    return export_response(
+        filename="项目信息列表.xlsx", title="项目信息", columns=columns, rows=qs.iterator(chunk_size=2000)
+    )

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from laowu.accounts.models import Role
 from laowu.accounts.permissions import role_required
 from laowu.audit.services import Action, record
-from laowu.core.exports import xlsx_response
+from laowu.core.exports import Column, export_response, field_column
 from laowu.core.pagination import paginate
 from laowu.core.validators import mask_id_number, mask_mobile
 from laowu.review import services as workflow
@@ -164,34 +164,31 @@ def _export(request: HttpRequest, model: type[Person], *, with_enterprise: bool)
     qs = selectors.person_list(
         user=request.user, model=model, q=request.GET.get("q", ""), state=request.GET.get("state", "")
     )
-    headers = ["姓名", "性别", "身份证号", "手机号", model._meta.get_field("cert_no").verbose_name]
+    columns: list[Column[Person]] = [
+        Column("姓名", lambda p: p.name, width=10),
+        Column("性别", lambda p: p.gender, width=6),
+        Column("身份证号", lambda p: p.id_number if full else mask_id_number(p.id_number), width=20),
+        Column("手机号", lambda p: p.mobile if full else mask_mobile(p.mobile), width=13),
+        Column(str(model._meta.get_field("cert_no").verbose_name), lambda p: p.cert_no, width=24),
+    ]
     if model is SafetyOfficer:
-        headers += ["证书类别", "有效期至"]
-    headers += ["学历", "状态"] + (["企业名称", "统一社会信用代码"] if with_enterprise else [])
-
-    def rows() -> Any:
-        for p in qs.iterator(chunk_size=2000):
-            row = [
-                p.name,
-                p.gender,
-                p.id_number if full else mask_id_number(p.id_number),
-                p.mobile if full else mask_mobile(p.mobile),
-                p.cert_no,
-            ]
-            if model is SafetyOfficer:
-                row += [p.cert_category, p.valid_until.isoformat() if p.valid_until else ""]
-            row += [p.education, p.state_label]
-            if with_enterprise:
-                row += [p.enterprise.name, p.enterprise.credit_code]
-            yield row
-
+        columns += [Column("证书类别", lambda p: p.cert_category, width=9), field_column(model, "valid_until")]
+    columns += [Column("学历", lambda p: p.education, width=11), Column("状态", lambda p: p.state_label, width=8)]
+    if with_enterprise:
+        columns += [
+            Column("企业名称", lambda p: p.enterprise.name, width=30),
+            Column("统一社会信用代码", lambda p: p.enterprise.credit_code, width=20),
+        ]
     record(
         action=Action.EXPORT,
         request=request,
         detail={"list": model.FILING_TYPE, "full_personal_data": full, "q": request.GET.get("q", "")},
     )
-    return xlsx_response(
-        filename=f"{model.FILING_LABEL}列表.xlsx", title=model.FILING_LABEL, headers=headers, rows=rows()
+    return export_response(
+        filename=f"{model.FILING_LABEL}列表.xlsx",
+        title=model.FILING_LABEL,
+        columns=columns,
+        rows=qs.iterator(chunk_size=2000),
     )
 
 

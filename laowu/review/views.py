@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from laowu.accounts.models import Role
 from laowu.accounts.permissions import role_required
 from laowu.audit.services import Action, record
-from laowu.core.exports import xlsx_response
+from laowu.core.exports import Column, Kind, export_response, xlsx_response
 from laowu.core.pagination import paginate
 from laowu.core.search import search
 from laowu.core.validators import MASKS, mask_mobile
@@ -109,33 +109,18 @@ def queue_export(request: HttpRequest) -> HttpResponse:
     form, status, filing_type, qs = _queue_search(request)
     labels = dict(selectors.filing_type_choices())
     by_ct = {ContentType.objects.get_for_model(model).pk: model.FILING_LABEL for model in filing_models().values()}
-    headers = [
-        "类型",
-        "申报名称",
-        "企业名称",
-        "统一社会信用代码",
-        "版本",
-        "申报时间",
-        "状态",
-        "审核时间",
-        "审核人",
-        "退回原因",
+    columns: list[Column[Submission]] = [
+        Column("类型", lambda s: by_ct.get(s.filing_type_id, s.snapshot.get("label", "")), width=12),
+        Column("申报名称", lambda s: s.title, width=30),
+        Column("企业名称", lambda s: s.enterprise.name, width=30),
+        Column("统一社会信用代码", lambda s: s.enterprise.credit_code, width=20),
+        Column("版本", lambda s: s.revision, kind=Kind.NUMBER, width=6),
+        Column("申报时间", lambda s: s.declared_at, kind=Kind.DATETIME),
+        Column("状态", lambda s: s.get_status_display(), width=8),
+        Column("审核时间", lambda s: s.decided_at, kind=Kind.DATETIME),
+        Column("审核人", lambda s: str(s.decided_by) if s.decided_by else None, width=10),
+        Column("退回原因", lambda s: s.reason, width=30),
     ]
-
-    def rows() -> Any:
-        for s in qs.select_related("decided_by").iterator(chunk_size=2000):
-            yield [
-                by_ct.get(s.filing_type_id, s.snapshot.get("label", "")),
-                s.title,
-                s.enterprise.name,
-                s.enterprise.credit_code,
-                s.revision,
-                _local(s.declared_at),
-                s.get_status_display(),
-                _local(s.decided_at),
-                str(s.decided_by) if s.decided_by else "",
-                s.reason,
-            ]
 
     record(
         action=Action.EXPORT,
@@ -148,7 +133,12 @@ def queue_export(request: HttpRequest) -> HttpResponse:
         },
     )
     title = f"{labels.get(filing_type, '')}{SubmissionStatus(status).label if status else '全部申报'}"
-    return xlsx_response(filename=f"{title}列表.xlsx", title=title, headers=headers, rows=rows())
+    return export_response(
+        filename=f"{title}列表.xlsx",
+        title=title,
+        columns=columns,
+        rows=qs.select_related("decided_by").iterator(chunk_size=2000),
+    )
 
 
 def _local(value: dt.datetime | None) -> str:

@@ -377,9 +377,10 @@ def test_export(as_user: Any, two_districts: dict[str, Any], reviewer: Any, ente
     sheet = load_workbook(io.BytesIO(resp.content)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][:4] == ("企业名称", "统一社会信用代码", "证照类型", "持有人")
+    # 有效期至 a date cell, 剩余天数 a number.
     assert sorted((r[5], r[6]) for r in rows[1:]) == [
-        (EXPIRES.isoformat(), 20),
-        ((EXPIRES + dt.timedelta(days=30)).isoformat(), 50),
+        (dt.datetime.combine(EXPIRES, dt.time()), 20),
+        (dt.datetime.combine(EXPIRES + dt.timedelta(days=30), dt.time()), 50),
     ]
     assert {r[2] for r in rows[1:]} == {"资质证书"}
     assert AuditEvent.objects.filter(action=Action.EXPORT, detail__list="expiry").exists()

@@ -16,7 +16,7 @@ from laowu.accounts.models import Role
 from laowu.accounts.permissions import role_required
 from laowu.audit.services import Action, record
 from laowu.contracts.models import ProjectFiling
-from laowu.core.exports import xlsx_response
+from laowu.core.exports import Column, Kind, export_response
 from laowu.core.forms import add_service_errors, error_text
 from laowu.core.pagination import paginate
 from laowu.documents.services import attachments_by_kind
@@ -61,21 +61,17 @@ def award_list(request: HttpRequest) -> HttpResponse:
 def award_export(request: HttpRequest) -> HttpResponse:
     _, filters = _search(request)
     qs = services.award_list(user=request.user, **filters).select_related("created_by")
-    headers = ["年度", "奖项", "推荐企业", "统一社会信用代码", "推荐项目", "推荐理由", "推荐时间", "状态", "评定日期"]
-
-    def rows() -> Any:
-        for a in qs.iterator(chunk_size=2000):
-            yield [
-                a.year,
-                a.get_title_display(),
-                a.enterprise.name,
-                a.enterprise.credit_code,
-                a.project.project_name if a.project_id else "",
-                a.reasons,
-                timezone.localdate(a.created_at).isoformat(),
-                a.state_label,
-                a.decided_on.isoformat() if a.decided_on else "",
-            ]
+    columns: list[Column[Award]] = [
+        Column("年度", lambda a: a.year, kind=Kind.NUMBER, width=6),
+        Column("奖项", lambda a: a.get_title_display(), width=20),
+        Column("推荐企业", lambda a: a.enterprise.name, width=30),
+        Column("统一社会信用代码", lambda a: a.enterprise.credit_code, width=20),
+        Column("推荐项目", lambda a: a.project.project_name if a.project_id else None, width=30),
+        Column("推荐理由", lambda a: a.reasons, width=40),
+        Column("推荐时间", lambda a: timezone.localdate(a.created_at), kind=Kind.DATE),
+        Column("状态", lambda a: a.state_label, width=8),
+        Column("评定日期", lambda a: a.decided_on, kind=Kind.DATE),
+    ]
 
     record(
         action=Action.EXPORT,
@@ -83,7 +79,12 @@ def award_export(request: HttpRequest) -> HttpResponse:
         detail={"list": "award", **{k: v for k, v in filters.items() if v}},
     )
     year = f"{filters['year']}年度" if filters["year"] else ""
-    return xlsx_response(filename=f"{year}评优创先推荐.xlsx", title="评优创先推荐", headers=headers, rows=rows())
+    return export_response(
+        filename=f"{year}评优创先推荐.xlsx",
+        title="评优创先推荐",
+        columns=columns,
+        rows=qs.iterator(chunk_size=2000),
+    )
 
 
 def _nominee(request: HttpRequest, params: Any) -> tuple[Enterprise | None, ProjectFiling | None]:

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from laowu.accounts.models import Role
 from laowu.accounts.permissions import role_required
 from laowu.audit.services import Action, record
-from laowu.core.exports import xlsx_response
+from laowu.core.exports import Column, Kind, export_response
 from laowu.core.forms import add_service_errors, error_text
 from laowu.core.pagination import paginate
 from laowu.core.validators import mask_id_number
@@ -64,55 +64,35 @@ def record_export(request: HttpRequest) -> HttpResponse:
     form = RecordSearchForm(request.GET or None)
     filters = form.filters()
     qs = bb.record_list(user=request.user, **filters)
-    headers = [
-        "企业名称",
-        "统一社会信用代码",
-        "当事人员",
-        "身份证号",
-        "等级",
-        "类别",
-        "不良行为事实",
-        "处理依据",
-        "决定书文号",
-        "决定日期",
-        "扣分",
-        "发布单位",
-        "公示开始日期",
-        "公示截止日期",
-        "状态",
-        "提前移出日期",
-        "撤销原因",
+    columns: list[Column[BadBehaviour]] = [
+        Column("企业名称", lambda r: r.enterprise.name, width=30),
+        Column("统一社会信用代码", lambda r: r.enterprise.credit_code, width=20),
+        Column("当事人员", lambda r: r.person_name, width=10),
+        # Exports leave the platform: the ID number is masked for every role.
+        Column("身份证号", lambda r: mask_id_number(r.person_id_number), width=20),
+        Column("等级", lambda r: r.get_grade_display(), width=8),
+        Column("类别", lambda r: r.get_category_display(), width=14),
+        Column("不良行为事实", lambda r: r.facts, width=40),
+        Column("处理依据", lambda r: r.legal_basis, width=30),
+        Column("决定书文号", lambda r: r.decision_no, width=20),
+        Column("决定日期", lambda r: r.decision_date, kind=Kind.DATE),
+        Column("扣分", lambda r: r.points, kind=Kind.NUMBER, width=6),
+        Column("发布单位", lambda r: r.issuer, width=20),
+        Column("公示开始日期", lambda r: r.publicity_start, kind=Kind.DATE),
+        Column("公示截止日期", lambda r: r.publicity_end, kind=Kind.DATE),
+        Column("状态", lambda r: r.display_status_label, width=10),
+        Column("提前移出日期", lambda r: r.ended_early_on, kind=Kind.DATE),
+        Column("撤销原因", lambda r: r.revoke_reason, width=30),
     ]
-
-    def rows() -> Any:
-        for r in qs.iterator(chunk_size=2000):
-            yield [
-                r.enterprise.name,
-                r.enterprise.credit_code,
-                r.person_name,
-                # Exports leave the platform: the ID number is masked for every role.
-                mask_id_number(r.person_id_number),
-                r.get_grade_display(),
-                r.get_category_display(),
-                r.facts,
-                r.legal_basis,
-                r.decision_no,
-                r.decision_date.isoformat(),
-                r.points,
-                r.issuer,
-                r.publicity_start.isoformat(),
-                r.publicity_end.isoformat(),
-                r.display_status_label,
-                r.ended_early_on.isoformat() if r.ended_early_on else "",
-                r.revoke_reason,
-            ]
 
     record(
         action=Action.EXPORT,
         request=request,
         detail={"list": "bad_behaviour", **{k: str(v) for k, v in filters.items()}},
     )
-    return xlsx_response(filename="不良行为记录.xlsx", title="不良行为记录", headers=headers, rows=rows())
+    return export_response(
+        filename="不良行为记录.xlsx", title="不良行为记录", columns=columns, rows=qs.iterator(chunk_size=2000)
+    )
 
 
 @role_required(R, S)
@@ -148,38 +128,24 @@ def removal_export(request: HttpRequest) -> HttpResponse:
         status = form.cleaned_data["status"] if "status" in request.GET else RemovalStatus.PENDING
         q = form.cleaned_data["q"]
     qs = bb.removal_list(user=request.user, status=status, q=q).select_related("decided_by")
-    headers = [
-        "企业名称",
-        "统一社会信用代码",
-        "决定书文号",
-        "公示开始日期",
-        "最早可移出日期",
-        "整改情况",
-        "提交时间",
-        "状态",
-        "审核人",
-        "审核时间",
-        "审核意见",
+    columns: list[Column[RemovalApplication]] = [
+        Column("企业名称", lambda a: a.enterprise.name, width=30),
+        Column("统一社会信用代码", lambda a: a.enterprise.credit_code, width=20),
+        Column("决定书文号", lambda a: a.record.decision_no, width=20),
+        Column("公示开始日期", lambda a: a.record.publicity_start, kind=Kind.DATE),
+        Column("最早可移出日期", lambda a: a.record.earliest_removal, kind=Kind.DATE, width=14),
+        Column("整改情况", lambda a: a.rectification, width=40),
+        Column("提交时间", lambda a: a.submitted_at, kind=Kind.DATETIME),
+        Column("状态", lambda a: a.state_label, width=8),
+        Column("审核人", lambda a: str(a.decided_by) if a.decided_by else None, width=10),
+        Column("审核时间", lambda a: a.decided_at, kind=Kind.DATETIME),
+        Column("审核意见", lambda a: a.decision_note, width=30),
     ]
 
-    def rows() -> Any:
-        for a in qs.iterator(chunk_size=2000):
-            yield [
-                a.enterprise.name,
-                a.enterprise.credit_code,
-                a.record.decision_no,
-                a.record.publicity_start.isoformat(),
-                a.record.earliest_removal.isoformat(),
-                a.rectification,
-                timezone.localtime(a.submitted_at).strftime("%Y-%m-%d %H:%M") if a.submitted_at else "",
-                a.state_label,
-                str(a.decided_by) if a.decided_by else "",
-                timezone.localtime(a.decided_at).strftime("%Y-%m-%d %H:%M") if a.decided_at else "",
-                a.decision_note,
-            ]
-
     record(action=Action.EXPORT, request=request, detail={"list": "removal", "status": status, "q": q})
-    return xlsx_response(filename="提前移出申请.xlsx", title="提前移出申请", headers=headers, rows=rows())
+    return export_response(
+        filename="提前移出申请.xlsx", title="提前移出申请", columns=columns, rows=qs.iterator(chunk_size=2000)
+    )
 
 
 # ---------------------------------------------------------------- 登记 and 编辑

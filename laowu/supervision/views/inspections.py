@@ -17,7 +17,7 @@ from laowu.accounts.models import Role
 from laowu.accounts.permissions import role_required
 from laowu.audit.services import Action, record
 from laowu.contracts.models import ProjectFiling
-from laowu.core.exports import xlsx_response
+from laowu.core.exports import Column, Kind, export_response
 from laowu.core.forms import error_text
 from laowu.core.pagination import paginate
 from laowu.documents.services import attachments_by_kind, missing_required_kinds
@@ -67,55 +67,34 @@ def inspection_list(request: HttpRequest) -> HttpResponse:
 def inspection_export(request: HttpRequest) -> HttpResponse:
     _, qs = _search(request)
     today = timezone.localdate()
-    headers = [
-        "整改通知书编号",
-        "检查日期",
-        "项目名称",
-        "合同编号",
-        "企业名称",
-        "统一社会信用代码",
-        "检查人员",
-        *(f"{label}（满分{full}）" for _, label, full in INSPECTION_ITEMS),
-        "总分",
-        "发现的问题",
-        "需要整改",
-        "整改期限",
-        "状态",
-        "逾期天数",
-        "整改轮次",
-        "逾期整改",
-        "发出时间",
-        "闭环时间",
+    columns: list[Column[Inspection]] = [
+        Column("整改通知书编号", lambda i: i.notice_no, width=18),
+        Column("检查日期", lambda i: i.inspected_on, kind=Kind.DATE),
+        Column("项目名称", lambda i: i.project.project_name, width=30),
+        Column("合同编号", lambda i: i.project.contract_no, width=20),
+        Column("企业名称", lambda i: i.enterprise.name, width=30),
+        Column("统一社会信用代码", lambda i: i.enterprise.credit_code, width=20),
+        Column("检查人员", lambda i: i.inspectors, width=14),
+        *(
+            Column(f"{label}（满分{full}）", lambda i, code=code: i.scores.get(code), kind=Kind.NUMBER, width=12)
+            for code, label, full in INSPECTION_ITEMS
+        ),
+        Column("总分", lambda i: i.total_score, kind=Kind.NUMBER, width=6),
+        Column("发现的问题", lambda i: i.problems, width=40),
+        Column("需要整改", lambda i: "是" if i.needs_rectification else "否", width=8),
+        Column("整改期限", lambda i: i.deadline, kind=Kind.DATE),
+        Column("状态", lambda i: i.state_label + ("（已逾期）" if i.is_overdue else ""), width=14),
+        Column("逾期天数", lambda i: svc.days_overdue(i, today) or None, kind=Kind.NUMBER, width=8),
+        Column("整改轮次", lambda i: i.rounds, kind=Kind.NUMBER, width=8),
+        Column("逾期整改", lambda i: "是" if i.replied_late else "否", width=8),
+        Column("发出时间", lambda i: i.issued_at, kind=Kind.DATETIME),
+        Column("闭环时间", lambda i: i.closed_at, kind=Kind.DATETIME),
     ]
 
-    def when(value: Any) -> str:
-        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
-
-    def rows() -> Any:
-        for i in qs.iterator(chunk_size=2000):
-            yield [
-                i.notice_no,
-                i.inspected_on.isoformat(),
-                i.project.project_name,
-                i.project.contract_no,
-                i.enterprise.name,
-                i.enterprise.credit_code,
-                i.inspectors,
-                *(i.scores.get(code, "") for code, _, _ in INSPECTION_ITEMS),
-                i.total_score,
-                i.problems,
-                "是" if i.needs_rectification else "否",
-                i.deadline.isoformat() if i.deadline else "",
-                i.state_label + ("（已逾期）" if i.is_overdue else ""),
-                svc.days_overdue(i, today) or "",
-                i.rounds,
-                "是" if i.replied_late else "否",
-                when(i.issued_at),
-                when(i.closed_at),
-            ]
-
     record(action=Action.EXPORT, request=request, detail={"list": "inspection", "query": request.GET.urlencode()})
-    return xlsx_response(filename="现场检查列表.xlsx", title="现场检查", headers=headers, rows=rows())
+    return export_response(
+        filename="现场检查列表.xlsx", title="现场检查", columns=columns, rows=qs.iterator(chunk_size=2000)
+    )
 
 
 # ---------------------------------------------------------------- committee: record and issue

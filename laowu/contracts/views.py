@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
 from laowu.accounts.models import Role
 from laowu.accounts.permissions import role_required
 from laowu.audit.services import Action, record
+from laowu.core.actions import run_action
 from laowu.core.exports import Column, export_response, field_column
-from laowu.core.forms import error_text
 from laowu.core.pagination import paginate
 from laowu.core.search import COVERED_WALK_COST, search
 from laowu.review import services as workflow
@@ -95,19 +94,20 @@ def project_select(request: HttpRequest) -> HttpResponse:
     filing = None
     if request.POST.get("filing"):
         filing = access_own_filing(request.user, ProjectFiling, request.POST["filing"])
-    try:
-        filing = select_contract(
+    return run_action(
+        request,
+        lambda: select_contract(
             enterprise=request.user.enterprise,  # type: ignore[union-attr]
             catalogue_id=request.POST.get("catalogue"),
             filing=filing,
             actor=request.user,
             request=request,
-        )
-    except (ValidationError, workflow.WorkflowError) as exc:
-        messages.error(request, error_text(exc))
-        return redirect("contracts:new")
-    messages.success(request, "已选择项目。请补充现场负责人等信息并上传劳务分包合同，然后点击“提交”。")
-    return redirect(filing.get_absolute_url())
+        ),
+        success="已选择项目。请补充现场负责人等信息并上传劳务分包合同，然后点击“提交”。",
+        then=lambda selected: selected.get_absolute_url(),
+        refused="contracts:new",
+        errors=(ValidationError, workflow.WorkflowError),
+    )
 
 
 @role_required(Role.ENTERPRISE)
@@ -133,13 +133,13 @@ def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(Role.ENTERPRISE)
 def project_delete(request: HttpRequest, pk: int) -> HttpResponse:
     filing = access_own_filing(request.user, ProjectFiling, pk)
-    try:
-        workflow.delete_filing(filing=filing, actor=request.user, request=request)
-    except workflow.WorkflowError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"已删除项目“{filing.project_name}”，该合同可重新选择。")
-    return redirect("contracts:list")
+    return run_action(
+        request,
+        lambda: workflow.delete_filing(filing=filing, actor=request.user, request=request),
+        success=f"已删除项目“{filing.project_name}”，该合同可重新选择。",
+        then="contracts:list",
+        errors=(workflow.WorkflowError,),
+    )
 
 
 # ---------------------------------------------------------------- committee

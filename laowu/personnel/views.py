@@ -8,11 +8,13 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from laowu.accounts.models import Role
 from laowu.accounts.permissions import role_required
 from laowu.audit.services import Action, record
+from laowu.core.actions import run_action
 from laowu.core.exports import Column, export_response, field_column
 from laowu.core.pagination import paginate
 from laowu.core.validators import mask_id_number, mask_mobile
@@ -136,13 +138,13 @@ def person_delete(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
                 "refusal": workflow.delete_refusal(person),
             },
         )
-    try:
-        workflow.delete_filing(filing=person, actor=request.user, request=request)
-    except workflow.WorkflowError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"已删除{model.FILING_LABEL}“{person.name}”。")
-    return redirect("personnel:list", kind=kind)
+    return run_action(
+        request,
+        lambda: workflow.delete_filing(filing=person, actor=request.user, request=request),
+        success=f"已删除{model.FILING_LABEL}“{person.name}”。",
+        then=reverse("personnel:list", kwargs={"kind": kind}),
+        errors=(workflow.WorkflowError,),
+    )
 
 
 @require_POST
@@ -150,13 +152,13 @@ def person_delete(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
 def person_deregister(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     model = _model(kind)
     person = access_own_filing(request.user, model, pk)
-    try:
-        workflow.deregister(filing=person, actor=request.user, request=request)
-    except workflow.WorkflowError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"已注销{model.FILING_LABEL}“{person.name}”，其记录保留备查。")
-    return redirect("personnel:list", kind=kind)
+    return run_action(
+        request,
+        lambda: workflow.deregister(filing=person, actor=request.user, request=request),
+        success=f"已注销{model.FILING_LABEL}“{person.name}”，其记录保留备查。",
+        then=reverse("personnel:list", kwargs={"kind": kind}),
+        errors=(workflow.WorkflowError,),
+    )
 
 
 def _export(request: HttpRequest, model: type[Person], *, with_enterprise: bool) -> HttpResponse:

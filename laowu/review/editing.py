@@ -13,9 +13,10 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+
+from laowu.core.actions import run_form_action
 
 from . import services
 from .models import Filing, State
@@ -61,25 +62,23 @@ def edit_own_filing(
     what the type's template shows besides the form and the workflow's panels.
     """
     url = filing.get_absolute_url()
+    write = save or (lambda data: services.save_fields(filing=filing, data=data, actor=request.user, request=request))
     if request.method == "POST":
         if refuse_when_locked and not filing.is_editable:
             messages.error(request, f"当前状态为“{filing.state_label}”，不能修改。")
             return redirect(url)
         if form.is_valid():
             data = {name: value for name, value in form.cleaned_data.items() if name not in skip}
-            try:
-                if save is None:
-                    services.save_fields(filing=filing, data=data, actor=request.user, request=request)
-                else:
-                    save(data)
-            except services.WorkflowError as exc:
-                messages.error(request, exc.message)
-                return redirect(url)
-            except ValidationError as exc:
-                form.add_error(None, exc)
-            else:
-                messages.success(request, saved)
-                return redirect(url)
+            done = run_form_action(
+                request,
+                form,
+                lambda: write(data),
+                success=saved,
+                then=url,
+                errors=(services.WorkflowError,),
+            )
+            if done is not None:
+                return done
         if invalid:
             messages.error(request, invalid)
     return render(

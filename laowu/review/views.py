@@ -9,12 +9,14 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from laowu.accounts.models import Role
 from laowu.accounts.permissions import role_required
 from laowu.audit.services import Action, record
+from laowu.core.actions import run_action
 from laowu.core.exports import Column, Kind, export_response, xlsx_response
 from laowu.core.pagination import paginate
 from laowu.core.search import search
@@ -212,31 +214,30 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(Role.REVIEWER)
 def decide(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
     submission = access_submission(request.user, pk)
+    back = reverse("review:submission", args=[pk])
     if decision == "approve":
-        try:
-            services.approve(submission=submission, actor=request.user, request=request)
-        except services.WorkflowError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, f"已审核通过：{submission.title}（第{submission.revision}版）。")
-            return redirect("review:queue")
-        return redirect("review:submission", pk=pk)
+        return run_action(
+            request,
+            lambda: services.approve(submission=submission, actor=request.user, request=request),
+            success=f"已审核通过：{submission.title}（第{submission.revision}版）。",
+            then="review:queue",
+            refused=back,
+            errors=(services.WorkflowError,),
+        )
     if decision != "reject":
         raise Http404
     form = RejectForm(request.POST)
     if form.is_valid():
-        try:
-            services.reject(
+        return run_action(
+            request,
+            lambda: services.reject(
                 submission=submission, actor=request.user, reason=form.cleaned_data["reason"], request=request
-            )
-        except services.WorkflowError as exc:
-            messages.error(request, exc.message)
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(request, f"已退回：{submission.title}。")
-            return redirect("review:queue")
-        return redirect("review:submission", pk=pk)
+            ),
+            success=f"已退回：{submission.title}。",
+            then="review:queue",
+            refused=back,
+            errors=(services.WorkflowError, ValidationError),
+        )
     # Keep the page and show the error beside the reason field.
     return _render_submission(request, submission, form, status=400)
 

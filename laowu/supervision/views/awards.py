@@ -16,8 +16,8 @@ from laowu.accounts.models import Role
 from laowu.accounts.permissions import role_required
 from laowu.audit.services import Action, record
 from laowu.contracts.models import ProjectFiling
+from laowu.core.actions import run_action, run_form_action
 from laowu.core.exports import Column, Kind, export_response
-from laowu.core.forms import add_service_errors, error_text
 from laowu.core.pagination import paginate
 from laowu.documents.services import attachments_by_kind
 from laowu.enterprises.models import Enterprise
@@ -193,13 +193,13 @@ def award_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(R)
 def award_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     award = access_for_change(request.user, Award, pk)
-    try:
-        services.withdraw(award=award, actor=request.user, request=request)
-    except ValidationError as exc:
-        messages.error(request, error_text(exc))
-        return redirect(award.get_absolute_url())
-    messages.success(request, f"已撤回对“{services.subject_label(award)}”的推荐。")
-    return redirect("supervision:award_list")
+    return run_action(
+        request,
+        lambda: services.withdraw(award=award, actor=request.user, request=request),
+        success=lambda _: f"已撤回对“{services.subject_label(award)}”的推荐。",
+        then="supervision:award_list",
+        refused=award.get_absolute_url(),
+    )
 
 
 @require_POST
@@ -211,23 +211,22 @@ def award_decide(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(award.get_absolute_url())
     form = AwardDecisionForm(request.POST)
     if form.is_valid():
-        try:
-            award = services.decide(
+        done = run_form_action(
+            request,
+            form,
+            lambda: services.decide(
                 award=award,
                 granted=form.cleaned_data["result"] == AwardStatus.GRANTED,
                 decided_on=form.cleaned_data["decided_on"],
                 actor=request.user,
                 request=request,
-            )
-        except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                add_service_errors(form, exc)
-            else:
-                messages.error(request, error_text(exc))
-                return redirect(award.get_absolute_url())
-        else:
-            messages.success(request, f"已登记评定结果：{award.state_label}。已通过站内消息告知企业。")
-            return redirect(award.get_absolute_url())
+            ),
+            success=lambda decided: f"已登记评定结果：{decided.state_label}。已通过站内消息告知企业。",
+            then=award.get_absolute_url(),
+            errors=(ValidationError,),
+        )
+        if done is not None:
+            return done
     # The detail page again, with the errors beside the fields and the input kept.
     return render(request, "supervision/awards/detail.html", _detail_context(request, award, form), status=400)
 

@@ -16,8 +16,9 @@ from django.views.decorators.http import require_POST
 from laowu.accounts.models import Role
 from laowu.accounts.permissions import role_required
 from laowu.audit.services import Action, record
+from laowu.core.actions import run_action, run_form_action
 from laowu.core.exports import Column, Kind, export_response
-from laowu.core.forms import add_service_errors, error_text
+from laowu.core.forms import add_service_errors
 from laowu.core.pagination import paginate
 from laowu.core.validators import mask_id_number
 from laowu.documents.services import attachments_by_kind, missing_required_kinds
@@ -202,29 +203,29 @@ def record_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(R)
 def record_delete(request: HttpRequest, pk: int) -> HttpResponse:
     rec = access_for_change(request.user, BadBehaviour, pk)
-    try:
-        bb.delete_record(rec=rec, actor=request.user, request=request)
-    except ValidationError as exc:
-        messages.error(request, error_text(exc))
-        return redirect(rec.get_absolute_url())
-    messages.success(request, f"已删除不良行为记录草稿（{rec.decision_no}）。")
-    return redirect("supervision:bad_behaviour_list")
+    return run_action(
+        request,
+        lambda: bb.delete_record(rec=rec, actor=request.user, request=request),
+        success=f"已删除不良行为记录草稿（{rec.decision_no}）。",
+        then="supervision:bad_behaviour_list",
+        refused=rec.get_absolute_url(),
+    )
 
 
 @require_POST
 @role_required(R)
 def record_publish(request: HttpRequest, pk: int) -> HttpResponse:
     rec = access_for_change(request.user, BadBehaviour, pk)
-    try:
-        rec = bb.publish(rec=rec, actor=request.user, request=request)
-    except ValidationError as exc:
-        messages.error(request, "不能发布：" + error_text(exc))
-    else:
-        messages.success(
-            request,
-            f"已发布，公示期{rec.publicity_start:%Y-%m-%d}至{rec.publicity_end:%Y-%m-%d}；已通过站内消息告知企业。",
-        )
-    return redirect(rec.get_absolute_url())
+    return run_action(
+        request,
+        lambda: bb.publish(rec=rec, actor=request.user, request=request),
+        success=lambda published: (
+            f"已发布，公示期{published.publicity_start:%Y-%m-%d}至{published.publicity_end:%Y-%m-%d}；"
+            "已通过站内消息告知企业。"
+        ),
+        then=rec.get_absolute_url(),
+        prefix="不能发布：",
+    )
 
 
 @require_POST
@@ -233,17 +234,16 @@ def record_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     rec = access_for_change(request.user, BadBehaviour, pk)
     form = RevokeForm(request.POST)
     if form.is_valid():
-        try:
-            bb.revoke(rec=rec, reason=form.cleaned_data["reason"], actor=request.user, request=request)
-        except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                add_service_errors(form, exc)
-            else:
-                messages.error(request, error_text(exc))
-                return redirect(rec.get_absolute_url())
-        else:
-            messages.success(request, "已撤销，该记录不再公示；已通过站内消息告知企业。")
-            return redirect(rec.get_absolute_url())
+        done = run_form_action(
+            request,
+            form,
+            lambda: bb.revoke(rec=rec, reason=form.cleaned_data["reason"], actor=request.user, request=request),
+            success="已撤销，该记录不再公示；已通过站内消息告知企业。",
+            then=rec.get_absolute_url(),
+            errors=(ValidationError,),
+        )
+        if done is not None:
+            return done
     return _detail(request, rec, revoke_form=form)
 
 
@@ -310,18 +310,19 @@ def removal_new(request: HttpRequest, pk: int) -> HttpResponse:
     rec = access(request.user, BadBehaviour, pk)
     form = RemovalForm(request.POST)
     if form.is_valid():
-        try:
-            bb.create_removal(
+        done = run_form_action(
+            request,
+            form,
+            lambda: bb.create_removal(
                 rec=rec, rectification=form.cleaned_data["rectification"], actor=request.user, request=request
-            )
-        except ValidationError as exc:
-            if not hasattr(exc, "error_dict"):
-                messages.error(request, "不能申请：" + error_text(exc))
-                return redirect(rec.get_absolute_url())
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, "已保存申请。请上传整改证明材料，然后点击“提交”。")
-            return redirect(rec.get_absolute_url())
+            ),
+            success="已保存申请。请上传整改证明材料，然后点击“提交”。",
+            then=rec.get_absolute_url(),
+            errors=(ValidationError,),
+            prefix="不能申请：",
+        )
+        if done is not None:
+            return done
     return _detail(request, rec, removal_form=form)
 
 
@@ -332,21 +333,21 @@ def removal_save(request: HttpRequest, pk: int) -> HttpResponse:
     rec = application.record
     form = RemovalForm(request.POST)
     if form.is_valid():
-        try:
-            bb.update_removal(
+        done = run_form_action(
+            request,
+            form,
+            lambda: bb.update_removal(
                 application=application,
                 rectification=form.cleaned_data["rectification"],
                 actor=request.user,
                 request=request,
-            )
-        except ValidationError as exc:
-            if not hasattr(exc, "error_dict"):
-                messages.error(request, error_text(exc))
-                return redirect(rec.get_absolute_url())
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, "已保存。")
-            return redirect(rec.get_absolute_url())
+            ),
+            success="已保存。",
+            then=rec.get_absolute_url(),
+            errors=(ValidationError,),
+        )
+        if done is not None:
+            return done
     return _detail(request, rec, removal_form=form)
 
 
@@ -354,13 +355,13 @@ def removal_save(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(E)
 def removal_submit(request: HttpRequest, pk: int) -> HttpResponse:
     application = access_for_change(request.user, RemovalApplication, pk)
-    try:
-        bb.submit_removal(application=application, actor=request.user, request=request)
-    except ValidationError as exc:
-        messages.error(request, "不能提交：" + error_text(exc))
-    else:
-        messages.success(request, "已提交，等待区劳务专委会审核。")
-    return redirect(application.record.get_absolute_url())
+    return run_action(
+        request,
+        lambda: bb.submit_removal(application=application, actor=request.user, request=request),
+        success="已提交，等待区劳务专委会审核。",
+        then=application.record.get_absolute_url(),
+        prefix="不能提交：",
+    )
 
 
 @require_POST
@@ -374,27 +375,26 @@ def removal_decide(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(rec.get_absolute_url())
     form = DecideForm(request.POST)
     if form.is_valid():
-        try:
-            bb.decide_removal(
+        approve = decision == "approve"
+        done = run_form_action(
+            request,
+            form,
+            lambda: bb.decide_removal(
                 application=application,
-                approve=decision == "approve",
+                approve=approve,
                 note=form.cleaned_data["note"],
                 actor=request.user,
                 request=request,
-            )
-        except ValidationError as exc:
-            if not hasattr(exc, "error_dict"):
-                messages.error(request, ("不能同意：" if decision == "approve" else "") + error_text(exc))
-                return redirect(rec.get_absolute_url())
-            add_service_errors(form, exc)
-        else:
-            messages.success(
-                request,
-                "已同意提前移出，该记录今日起不再公示；已告知企业。"
-                if decision == "approve"
-                else "已作出不同意的决定，并已告知企业。",
-            )
-            return redirect(rec.get_absolute_url())
+            ),
+            success="已同意提前移出，该记录今日起不再公示；已告知企业。"
+            if approve
+            else "已作出不同意的决定，并已告知企业。",
+            then=rec.get_absolute_url(),
+            errors=(ValidationError,),
+            prefix="不能同意：" if approve else "",
+        )
+        if done is not None:
+            return done
     return _detail(request, rec, decide_form=form)
 
 

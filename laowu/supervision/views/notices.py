@@ -14,8 +14,8 @@ from django.views.decorators.http import require_POST
 from laowu.accounts.models import Role
 from laowu.accounts.permissions import role_required
 from laowu.audit.services import Action, record
+from laowu.core.actions import run_action
 from laowu.core.exports import Column, Kind, export_response
-from laowu.core.forms import error_text
 from laowu.core.pagination import paginate
 
 from .. import messaging, notices
@@ -93,50 +93,47 @@ def notice_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "supervision/notices/edit.html", {"form": form, "notice": notice})
 
 
-def _back(request: HttpRequest, notice_pk: int) -> HttpResponse:
+def _back(request: HttpRequest, notice_pk: int) -> str:
     # Back to the list the button was pressed on, or to the notice.
     if request.POST.get("next") == "list":
-        return redirect("supervision:notice_list")
-    return redirect("supervision:notice_edit", pk=notice_pk)
+        return reverse("supervision:notice_list")
+    return reverse("supervision:notice_edit", args=[notice_pk])
 
 
 @require_POST
 @role_required(R)
 def notice_publish(request: HttpRequest, pk: int) -> HttpResponse:
     notice = notices.get_notice(pk)
-    try:
-        notices.publish_notice(notice=notice, actor=request.user, request=request)
-    except ValidationError as exc:
-        flash.error(request, error_text(exc))
-    else:
-        flash.success(request, f"已发布“{notice.title}”，登录页和企业首页将显示该通知。")
-    return _back(request, notice.pk)
+    return run_action(
+        request,
+        lambda: notices.publish_notice(notice=notice, actor=request.user, request=request),
+        success=f"已发布“{notice.title}”，登录页和企业首页将显示该通知。",
+        then=_back(request, notice.pk),
+    )
 
 
 @require_POST
 @role_required(R)
 def notice_unpublish(request: HttpRequest, pk: int) -> HttpResponse:
     notice = notices.get_notice(pk)
-    try:
-        notices.unpublish_notice(notice=notice, actor=request.user, request=request)
-    except ValidationError as exc:
-        flash.error(request, error_text(exc))
-    else:
-        flash.success(request, f"已撤下“{notice.title}”，可修改后重新发布。")
-    return _back(request, notice.pk)
+    return run_action(
+        request,
+        lambda: notices.unpublish_notice(notice=notice, actor=request.user, request=request),
+        success=f"已撤下“{notice.title}”，可修改后重新发布。",
+        then=_back(request, notice.pk),
+    )
 
 
 @require_POST
 @role_required(R)
 def notice_delete(request: HttpRequest, pk: int) -> HttpResponse:
     notice = notices.get_notice(pk)
-    try:
-        notices.delete_notice(notice=notice, actor=request.user, request=request)
-    except ValidationError as exc:
-        flash.error(request, error_text(exc))
-    else:
-        flash.success(request, f"已删除“{notice.title}”。")
-    return redirect("supervision:notice_list")
+    return run_action(
+        request,
+        lambda: notices.delete_notice(notice=notice, actor=request.user, request=request),
+        success=f"已删除“{notice.title}”。",
+        then="supervision:notice_list",
+    )
 
 
 # ---------------------------------------------------------------- public

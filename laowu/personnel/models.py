@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from laowu.core.validators import validate_id_number, validate_mobile
 from laowu.documents.kinds import AttachmentKind
-from laowu.review.models import ON_FILE, Filing, State
+from laowu.review.models import ON_FILE, ExpiringDate, Filing, State
 from laowu.review.services import WorkflowError, delete_refusal
 
 GENDERS = [("男", "男"), ("女", "女")]
@@ -145,6 +145,16 @@ class SafetyOfficer(Person):
     ROLE_URL = "safety"
     SHEET_CODE = "AQY"
     APPROVED_COPIES = {"valid_until": "approved_valid_until"}
+    EXPIRING_DATES = (
+        ExpiringDate(
+            kind="safety_cert",
+            label="安全员证书",
+            field="valid_until",
+            number_field="cert_no",
+            holder_field="name",
+            fix_where="安全员归集",
+        ),
+    )
     ATTACHMENT_KINDS = (
         AttachmentKind("id_card", "身份证", required=True),
         AttachmentKind("safety_cert", "安全生产考核合格证书", required=True),

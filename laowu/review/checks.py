@@ -1,4 +1,4 @@
-"""The filing contract, checked at startup (`manage.py check`, runserver, migrate, the tests).
+"""The filing contract, checked at startup (`manage.py check`, and before runserver and migrate).
 
 Every filing type is a set of class settings on `Filing` that the workflow, the snapshots,
 the printed sheets, the verification page and the expiry reminders read by name. A typo in
@@ -51,6 +51,7 @@ def filing_errors(filing_models: Iterable[type[Filing]]) -> list[checks.CheckMes
     for model in filing_models:
         errors.extend(_model_errors(model))
     errors.extend(_unique_type_errors(filing_models))
+    errors.extend(_unique_expiry_kind_errors(filing_models))
     return errors
 
 
@@ -68,6 +69,7 @@ def _model_errors(model: type[Filing]) -> list[checks.CheckMessage]:
         *_attachment_errors(model),
         *_method_errors(model),
         *_sheet_code_errors(model),
+        *_expiring_date_errors(model),
     ]
     return errors
 
@@ -267,3 +269,55 @@ def _sheet_code_errors(model: type[Filing]) -> list[checks.CheckMessage]:
             )
         ]
     return []
+
+
+def _expiring_date_errors(model: type[Filing]) -> list[checks.CheckMessage]:
+    """The reminders filter and count on the approved copy of each date (through its partial
+    index) and read the number and holder from the approved snapshot."""
+    errors: list[checks.CheckMessage] = []
+    for expiring in model.EXPIRING_DATES:
+        if expiring.field not in model.APPROVED_COPIES:
+            errors.append(
+                _error(
+                    model,
+                    19,
+                    f"EXPIRING_DATES watches {expiring.field!r}, which APPROVED_COPIES does not copy.",
+                    hint="The reminders read the approved value from its approved_<name> column.",
+                )
+            )
+        for setting, name in (("number_field", expiring.number_field), ("holder_field", expiring.holder_field)):
+            if name and name not in model.SNAPSHOT_FIELDS:
+                errors.append(
+                    _error(
+                        model,
+                        20,
+                        f"EXPIRING_DATES {expiring.kind!r}: {setting} {name!r} is not in SNAPSHOT_FIELDS.",
+                    )
+                )
+        if not expiring.number_field:
+            errors.append(_error(model, 20, f"EXPIRING_DATES {expiring.kind!r} has no number_field."))
+        if not (expiring.kind and expiring.label.strip() and expiring.fix_where.strip()):
+            errors.append(
+                _error(
+                    model,
+                    21,
+                    f"EXPIRING_DATES {expiring.kind!r} lacks its kind, label or fix_where.",
+                    hint="The reminder list filters on the kind; the message names the label and the page.",
+                )
+            )
+    return errors
+
+
+def _unique_expiry_kind_errors(filing_models: list[type[Filing]]) -> list[checks.CheckMessage]:
+    kinds = Counter(expiring.kind for model in filing_models for expiring in model.EXPIRING_DATES)
+    return [
+        _error(
+            model,
+            22,
+            f"EXPIRING_DATES kind {expiring.kind!r} is also another expiring date's.",
+            hint="The reminder list's filter picks a kind of certificate by this code.",
+        )
+        for model in filing_models
+        for expiring in model.EXPIRING_DATES
+        if expiring.kind and kinds[expiring.kind] > 1
+    ]

@@ -14,7 +14,7 @@ from django.test.utils import isolate_apps
 
 from laowu.documents.kinds import AttachmentKind
 from laowu.review.checks import check_filing_types, concrete_filing_models, filing_errors
-from laowu.review.models import ON_FILE, Filing
+from laowu.review.models import ON_FILE, ExpiringDate, Filing
 
 _names = itertools.count(1)
 
@@ -48,6 +48,7 @@ def filing_type(**settings: Any) -> type[Filing]:
         "VERIFY_MASKS": {"name": "name"},
         "SENSITIVE_FIELDS": {"id_number": "id"},
         "APPROVED_COPIES": {"valid_until": "approved_valid_until"},
+        "EXPIRING_DATES": (expiring(kind=f"throwaway_{n}"),),
         "name": models.CharField(max_length=30),
         "id_number": models.CharField(max_length=18),
         "valid_until": models.DateField(null=True),
@@ -60,6 +61,18 @@ def filing_type(**settings: Any) -> type[Filing]:
 
 
 DROP = object()  # leaves the part out of the throwaway type
+
+
+def expiring(**changes: Any) -> ExpiringDate:
+    values = {
+        "kind": "licence",
+        "label": "证书",
+        "field": "valid_until",
+        "number_field": "id_number",
+        "holder_field": "name",
+        "fix_where": "试验归集",
+    }
+    return ExpiringDate(**{**values, **changes})
 
 
 def ids(*filing_models: type[Filing]) -> list[str]:
@@ -148,6 +161,7 @@ def test_approved_copies_copy_a_snapshot_date() -> None:
     assert ids(
         filing_type(
             APPROVED_COPIES={"name": "approved_name"},
+            EXPIRING_DATES=(),
             approved_name=models.DateField(null=True, editable=False),
             indexes=[models.Index(fields=["approved_name"], name="throwaway_name", condition=ON_FILE)],
         )
@@ -200,3 +214,31 @@ def test_get_absolute_url_is_overridden() -> None:
 @pytest.mark.parametrize("code", [DROP, "", "xy", "X1"])
 def test_sheet_code(code: Any) -> None:
     assert ids(filing_type(SHEET_CODE=code)) == ["laowu.E018"]
+
+
+def test_expiring_dates_watch_an_approved_copy() -> None:
+    assert ids(filing_type(EXPIRING_DATES=(expiring(field="name"),))) == ["laowu.E019"]
+    assert ids(filing_type(APPROVED_COPIES={}, indexes=[])) == ["laowu.E019"]
+
+
+def test_expiring_dates_read_number_and_holder_from_the_snapshot() -> None:
+    assert ids(filing_type(EXPIRING_DATES=(expiring(number_field="cert_no"),))) == ["laowu.E020"]
+    assert ids(filing_type(EXPIRING_DATES=(expiring(holder_field="holder"),))) == ["laowu.E020"]
+    assert ids(filing_type(EXPIRING_DATES=(expiring(number_field=""),))) == ["laowu.E020"]
+    # The enterprise as the holder.
+    assert ids(filing_type(EXPIRING_DATES=(expiring(holder_field=""),))) == []
+
+
+@pytest.mark.parametrize("missing", ["kind", "label", "fix_where"])
+def test_expiring_dates_name_their_kind_label_and_page(missing: str) -> None:
+    assert ids(filing_type(EXPIRING_DATES=(expiring(**{missing: ""}),))) == ["laowu.E021"]
+
+
+def test_expiring_date_kinds_are_unique() -> None:
+    one = filing_type(EXPIRING_DATES=(expiring(kind="cert"),))
+    other = filing_type(EXPIRING_DATES=(expiring(kind="cert"),))
+    assert ids(one, other) == ["laowu.E022", "laowu.E022"]
+    assert ids(filing_type(EXPIRING_DATES=(expiring(kind="cert"), expiring(kind="cert")))) == [
+        "laowu.E022",
+        "laowu.E022",
+    ]

@@ -497,3 +497,16 @@ def test_home_figures_are_bounded(reviewer: Any, enterprise_a: Any, monkeypatch:
     monkeypatch.setattr(reminders, "COUNT_LIMIT", 2)
     summary = reminders.expiry_summary(enterprises=enterprises_in_scope(reviewer))
     assert summary["expired_count"] == "2+"
+
+
+def test_kinds_come_from_the_registered_filing_types() -> None:
+    from laowu.review.registry import filing_models
+
+    declared = {(model, e.kind) for model in filing_models().values() for e in model.EXPIRING_DATES}
+    assert {(s.model, s.kind) for s in reminders.sources()} == declared
+    # A person's certificates first, then the enterprise's licences, as the filter lists them.
+    assert reminders.kinds() == (
+        ("safety_cert", "安全员证书"),
+        ("qualification", "资质证书"),
+        ("safety_license", "安全生产许可证"),
+    )

@@ -25,7 +25,7 @@ E, R, S = Role.ENTERPRISE, Role.REVIEWER, Role.SUPERVISOR
 
 
 def _filters(request: HttpRequest) -> dict[str, str]:
-    kinds = {k for k, _ in reminders.KINDS}
+    kinds = {k for k, _ in reminders.kinds()}
     buckets = {b for b, _ in reminders.BUCKETS}
     kind = request.GET.get("kind", "")
     bucket = request.GET.get("threshold", "")
@@ -62,7 +62,7 @@ def expiry_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "rows": rows,
             "query": query,
-            "kinds": reminders.KINDS,
+            "kinds": reminders.kinds(),
             "buckets": reminders.BUCKETS,
             "committee": committee,
             "can_send": can_manage(request.user),

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from laowu.core.actions import run_action
 from laowu.core.forms import add_service_errors
 from laowu.core.http import client_ip
 from laowu.core.pagination import paginate
@@ -185,13 +186,12 @@ def staff_create(request: HttpRequest) -> HttpResponse:
 def user_set_active(request: HttpRequest, pk: int) -> HttpResponse:
     account = get_object_or_404(User, pk=pk)
     active = request.POST.get("active") == "1"
-    try:
-        services.set_account_active(account=account, active=active, actor=request.user, request=request)  # type: ignore[arg-type]
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, f"账号 {account.username} 已{'启用' if active else '停用'}。")
-    return redirect(request.POST.get("next") or reverse("accounts:user_list"))
+    return run_action(
+        request,
+        lambda: services.set_account_active(account=account, active=active, actor=request.user, request=request),  # type: ignore[arg-type]
+        success=f"账号 {account.username} 已{'启用' if active else '停用'}。",
+        then=request.POST.get("next") or reverse("accounts:user_list"),
+    )
 
 
 # ---------------------------------------------------------------- 安全管理员

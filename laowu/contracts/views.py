@@ -2,32 +2,37 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
 from laowu.accounts.models import Role
 from laowu.accounts.permissions import role_required
 from laowu.audit.services import Action, record
-from laowu.core.exports import xlsx_response
-from laowu.core.forms import error_text
+from laowu.core.actions import run_action
+from laowu.core.exports import Column, export_response, field_column
 from laowu.core.pagination import paginate
 from laowu.core.search import COVERED_WALK_COST, search
 from laowu.review import services as workflow
+from laowu.review.editing import edit_own_filing
 from laowu.review.permissions import access_own_filing, filings_in_scope
-from laowu.review.selectors import history
-from laowu.review.views import filing_page_context
 
 from .forms import ProjectForm, ProjectSearchForm
 from .models import CATALOGUE_COLUMNS, ProjectFiling, available_catalogue
 from .services import select_contract
 
 PICKER_PAGE_SIZE = 10
+_EXPORT_WIDTHS = {
+    "project_name": 30,
+    "project_location": 24,
+    "builder": 28,
+    "general_contractor": 28,
+    "contract_no": 20,
+    "subcontractor": 28,
+    "subcontractor_credit_code": 20,
+}
 
 
 def _search(request: HttpRequest, qs: QuerySet[ProjectFiling]) -> tuple[ProjectSearchForm, QuerySet[ProjectFiling]]:
@@ -89,19 +94,20 @@ def project_select(request: HttpRequest) -> HttpResponse:
     filing = None
     if request.POST.get("filing"):
         filing = access_own_filing(request.user, ProjectFiling, request.POST["filing"])
-    try:
-        filing = select_contract(
+    return run_action(
+        request,
+        lambda: select_contract(
             enterprise=request.user.enterprise,  # type: ignore[union-attr]
             catalogue_id=request.POST.get("catalogue"),
             filing=filing,
             actor=request.user,
             request=request,
-        )
-    except (ValidationError, workflow.WorkflowError) as exc:
-        messages.error(request, error_text(exc))
-        return redirect("contracts:new")
-    messages.success(request, "已选择项目。请补充现场负责人等信息并上传劳务分包合同，然后点击“提交”。")
-    return redirect(filing.get_absolute_url())
+        ),
+        success="已选择项目。请补充现场负责人等信息并上传劳务分包合同，然后点击“提交”。",
+        then=lambda selected: selected.get_absolute_url(),
+        refused="contracts:new",
+        errors=(ValidationError, workflow.WorkflowError),
+    )
 
 
 @role_required(Role.ENTERPRISE)
@@ -110,30 +116,14 @@ def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = ProjectForm(
         request.POST or None, instance=filing, enterprise_id=filing.enterprise_id, editable=filing.is_editable
     )
-    if request.method == "POST":
-        if not filing.is_editable:
-            messages.error(request, f"当前状态为“{filing.state_label}”，不能修改。")
-            return redirect(filing.get_absolute_url())
-        if form.is_valid():
-            try:
-                workflow.save_fields(filing=filing, data=form.cleaned_data, actor=request.user, request=request)
-            except workflow.WorkflowError as exc:
-                messages.error(request, exc.message)
-                return redirect(filing.get_absolute_url())
-            except ValidationError as exc:
-                form.add_error(None, exc)
-            else:
-                messages.success(request, "已保存。附件上传完整后，请点击“提交”。")
-                return redirect(filing.get_absolute_url())
-    return render(
+    return edit_own_filing(
         request,
-        "contracts/edit.html",
-        {
-            **filing_page_context(filing),
-            "form": form,
+        filing,
+        form,
+        template="contracts/edit.html",
+        saved="已保存。附件上传完整后，请点击“提交”。",
+        context={
             "columns": [(label, getattr(filing, name)) for name, label in CATALOGUE_COLUMNS],
-            "problems": workflow.declare_problems(filing) if filing.is_editable else [],
-            "history": history(filing),
             "can_delete": filing.approved_submission_id is None and filing.is_editable,
         },
     )
@@ -143,13 +133,13 @@ def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(Role.ENTERPRISE)
 def project_delete(request: HttpRequest, pk: int) -> HttpResponse:
     filing = access_own_filing(request.user, ProjectFiling, pk)
-    try:
-        workflow.delete_filing(filing=filing, actor=request.user, request=request)
-    except workflow.WorkflowError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"已删除项目“{filing.project_name}”，该合同可重新选择。")
-    return redirect("contracts:list")
+    return run_action(
+        request,
+        lambda: workflow.delete_filing(filing=filing, actor=request.user, request=request),
+        success=f"已删除项目“{filing.project_name}”，该合同可重新选择。",
+        then="contracts:list",
+        errors=(workflow.WorkflowError,),
+    )
 
 
 # ---------------------------------------------------------------- committee
@@ -167,26 +157,19 @@ def committee_list(request: HttpRequest) -> HttpResponse:
 def committee_export(request: HttpRequest) -> HttpResponse:
     qs = filings_in_scope(request.user, ProjectFiling).select_related("enterprise", "safety_officer", "wage_manager")
     _, qs = _search(request, qs.order_by("-signed_date", "-id"))
-    headers = [label for _, label in CATALOGUE_COLUMNS] + [
-        "现场负责人",
-        "安全员",
-        "劳资专管员",
-        "计划用工人数",
-        "状态",
-        "申报企业",
+    columns = [
+        *(
+            field_column(ProjectFiling, name, header=label, width=_EXPORT_WIDTHS.get(name))
+            for name, label in CATALOGUE_COLUMNS
+        ),
+        field_column(ProjectFiling, "site_manager", width=10),
+        Column("安全员", lambda f: f.safety_officer.name if f.safety_officer else None, width=10),
+        Column("劳资专管员", lambda f: f.wage_manager.name if f.wage_manager else None, width=10),
+        field_column(ProjectFiling, "planned_workers", width=12),
+        Column("状态", lambda f: f.state_label, width=8),
+        Column("申报企业", lambda f: f.enterprise.name, width=30),
     ]
-
-    def rows() -> Any:
-        for f in qs.iterator(chunk_size=2000):
-            yield [
-                *(str(getattr(f, name)) if getattr(f, name) is not None else "" for name, _ in CATALOGUE_COLUMNS),
-                f.site_manager,
-                f.safety_officer.name if f.safety_officer else "",
-                f.wage_manager.name if f.wage_manager else "",
-                f.planned_workers,
-                f.state_label,
-                f.enterprise.name,
-            ]
-
     record(action=Action.EXPORT, request=request, detail={"list": "project"})
-    return xlsx_response(filename="项目信息列表.xlsx", title="项目信息", headers=headers, rows=rows())
+    return export_response(
+        filename="项目信息列表.xlsx", title="项目信息", columns=columns, rows=qs.iterator(chunk_size=2000)
+    )

@@ -11,7 +11,7 @@ from laowu.core.validators import (
     validate_safety_license_no,
 )
 from laowu.documents.kinds import AttachmentKind
-from laowu.review.models import ON_FILE, Filing
+from laowu.review.models import ON_FILE, ExpiringDate, Filing
 
 
 class Enterprise(models.Model):
@@ -85,6 +85,22 @@ class BasicInfo(Filing):
         "qualification_valid_until": "approved_qualification_valid_until",
         "safety_license_valid_until": "approved_safety_license_valid_until",
     }
+    EXPIRING_DATES = (
+        ExpiringDate(
+            kind="qualification",
+            label="资质证书",
+            field="qualification_valid_until",
+            number_field="qualification_no",
+            fix_where="基本信息归集",
+        ),
+        ExpiringDate(
+            kind="safety_license",
+            label="安全生产许可证",
+            field="safety_license_valid_until",
+            number_field="safety_license_no",
+            fix_where="基本信息归集",
+        ),
+    )
     ATTACHMENT_KINDS = (
         AttachmentKind("business_license", "营业执照", required=True),
         AttachmentKind("qualification", "施工劳务资质证书", required=True),

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from laowu.core.validators import validate_id_number, validate_mobile
 from laowu.documents.kinds import AttachmentKind
-from laowu.review.models import ON_FILE, Filing, State
+from laowu.review.models import ON_FILE, ExpiringDate, Filing, State
 from laowu.review.services import WorkflowError, delete_refusal
 
 GENDERS = [("男", "男"), ("女", "女")]
@@ -143,7 +143,18 @@ class SafetyOfficer(Person):
     FILING_TYPE = "safety_officer"
     FILING_LABEL = "安全员"
     ROLE_URL = "safety"
+    SHEET_CODE = "AQY"
     APPROVED_COPIES = {"valid_until": "approved_valid_until"}
+    EXPIRING_DATES = (
+        ExpiringDate(
+            kind="safety_cert",
+            label="安全员证书",
+            field="valid_until",
+            number_field="cert_no",
+            holder_field="name",
+            fix_where="安全员归集",
+        ),
+    )
     ATTACHMENT_KINDS = (
         AttachmentKind("id_card", "身份证", required=True),
         AttachmentKind("safety_cert", "安全生产考核合格证书", required=True),
@@ -202,6 +213,7 @@ class WageManager(Person):
     FILING_TYPE = "wage_manager"
     FILING_LABEL = "劳资专管员"
     ROLE_URL = "wage"
+    SHEET_CODE = "LZZG"
     ATTACHMENT_KINDS = (
         AttachmentKind("id_card", "身份证", required=True),
         AttachmentKind("training_cert", "培训合格证书", required=True),

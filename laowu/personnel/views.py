@@ -8,20 +8,21 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from laowu.accounts.models import Role
 from laowu.accounts.permissions import role_required
 from laowu.accounts.scope import can_see_personal_data
 from laowu.audit.services import Action, record
-from laowu.core.exports import xlsx_response
+from laowu.core.actions import run_action
+from laowu.core.exports import Column, export_response, field_column
 from laowu.core.pagination import paginate
 from laowu.core.validators import mask_id_number, mask_mobile
 from laowu.review import services as workflow
+from laowu.review.editing import edit_own_filing
 from laowu.review.models import State
 from laowu.review.permissions import access_own_filing
-from laowu.review.selectors import history
-from laowu.review.views import filing_page_context
 
 from . import selectors
 from .forms import person_form_class
@@ -99,35 +100,20 @@ def person_edit(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         form.fields[name].disabled = True
     if "id_number" in readonly and person.is_editable:
         form.fields["id_number"].help_text = "已审核通过的人员不能修改身份证号；如登记有误，请注销后重新登记。"
-    if request.method == "POST":
-        if not person.is_editable:
-            messages.error(request, f"当前状态为“{person.state_label}”，不能修改。")
-            return redirect(person.get_absolute_url())
-        if form.is_valid():
-            data = {k: v for k, v in form.cleaned_data.items() if k != "consent" and k not in readonly}
-            try:
-                update_person(person=person, data=data, actor=request.user, request=request)
-            except workflow.WorkflowError as exc:
-                messages.error(request, exc.message)
-                return redirect(person.get_absolute_url())
-            except ValidationError as exc:
-                form.add_error(None, exc)
-            else:
-                messages.success(request, "已保存。附件上传完整后，请点击“提交”。")
-                return redirect(person.get_absolute_url())
-    else:
+    if request.method != "POST":
         # The owner sees the full ID number and phone here: each such view is on record.
         record(action=Action.PERSONAL_DATA_VIEW, request=request, obj=person)
-    return render(
+    return edit_own_filing(
         request,
-        "personnel/edit.html",
-        {
-            **filing_page_context(person),
-            "form": form,
+        person,
+        form,
+        template="personnel/edit.html",
+        saved="已保存。附件上传完整后，请点击“提交”。",
+        save=lambda data: update_person(person=person, data=data, actor=request.user, request=request),
+        skip=readonly | {"consent"},
+        context={
             "label": model.FILING_LABEL,
             "kind": kind,
-            "problems": workflow.declare_problems(person) if person.is_editable else [],
-            "history": history(person),
             "can_delete": person.deletable,
             "can_deregister": person.state == State.APPROVED,
         },
@@ -153,13 +139,13 @@ def person_delete(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
                 "refusal": workflow.delete_refusal(person),
             },
         )
-    try:
-        workflow.delete_filing(filing=person, actor=request.user, request=request)
-    except workflow.WorkflowError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"已删除{model.FILING_LABEL}“{person.name}”。")
-    return redirect("personnel:list", kind=kind)
+    return run_action(
+        request,
+        lambda: workflow.delete_filing(filing=person, actor=request.user, request=request),
+        success=f"已删除{model.FILING_LABEL}“{person.name}”。",
+        then=reverse("personnel:list", kwargs={"kind": kind}),
+        errors=(workflow.WorkflowError,),
+    )
 
 
 @require_POST
@@ -167,13 +153,13 @@ def person_delete(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
 def person_deregister(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     model = _model(kind)
     person = access_own_filing(request.user, model, pk)
-    try:
-        workflow.deregister(filing=person, actor=request.user, request=request)
-    except workflow.WorkflowError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"已注销{model.FILING_LABEL}“{person.name}”，其记录保留备查。")
-    return redirect("personnel:list", kind=kind)
+    return run_action(
+        request,
+        lambda: workflow.deregister(filing=person, actor=request.user, request=request),
+        success=f"已注销{model.FILING_LABEL}“{person.name}”，其记录保留备查。",
+        then=reverse("personnel:list", kwargs={"kind": kind}),
+        errors=(workflow.WorkflowError,),
+    )
 
 
 def _export(request: HttpRequest, model: type[Person], *, with_enterprise: bool) -> HttpResponse:
@@ -181,34 +167,31 @@ def _export(request: HttpRequest, model: type[Person], *, with_enterprise: bool)
     qs = selectors.person_list(
         user=request.user, model=model, q=request.GET.get("q", ""), state=request.GET.get("state", "")
     )
-    headers = ["姓名", "性别", "身份证号", "手机号", model._meta.get_field("cert_no").verbose_name]
+    columns: list[Column[Person]] = [
+        Column("姓名", lambda p: p.name, width=10),
+        Column("性别", lambda p: p.gender, width=6),
+        Column("身份证号", lambda p: p.id_number if full else mask_id_number(p.id_number), width=20),
+        Column("手机号", lambda p: p.mobile if full else mask_mobile(p.mobile), width=13),
+        Column(str(model._meta.get_field("cert_no").verbose_name), lambda p: p.cert_no, width=24),
+    ]
     if model is SafetyOfficer:
-        headers += ["证书类别", "有效期至"]
-    headers += ["学历", "状态"] + (["企业名称", "统一社会信用代码"] if with_enterprise else [])
-
-    def rows() -> Any:
-        for p in qs.iterator(chunk_size=2000):
-            row = [
-                p.name,
-                p.gender,
-                p.id_number if full else mask_id_number(p.id_number),
-                p.mobile if full else mask_mobile(p.mobile),
-                p.cert_no,
-            ]
-            if model is SafetyOfficer:
-                row += [p.cert_category, p.valid_until.isoformat() if p.valid_until else ""]
-            row += [p.education, p.state_label]
-            if with_enterprise:
-                row += [p.enterprise.name, p.enterprise.credit_code]
-            yield row
-
+        columns += [Column("证书类别", lambda p: p.cert_category, width=9), field_column(model, "valid_until")]
+    columns += [Column("学历", lambda p: p.education, width=11), Column("状态", lambda p: p.state_label, width=8)]
+    if with_enterprise:
+        columns += [
+            Column("企业名称", lambda p: p.enterprise.name, width=30),
+            Column("统一社会信用代码", lambda p: p.enterprise.credit_code, width=20),
+        ]
     record(
         action=Action.EXPORT,
         request=request,
         detail={"list": model.FILING_TYPE, "full_personal_data": full, "q": request.GET.get("q", "")},
     )
-    return xlsx_response(
-        filename=f"{model.FILING_LABEL}列表.xlsx", title=model.FILING_LABEL, headers=headers, rows=rows()
+    return export_response(
+        filename=f"{model.FILING_LABEL}列表.xlsx",
+        title=model.FILING_LABEL,
+        columns=columns,
+        rows=qs.iterator(chunk_size=2000),
     )
 
 

@@ -9,6 +9,7 @@ changes a sheet already issued.
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 from typing import Any, ClassVar
 
@@ -95,6 +96,20 @@ class Submission(models.Model):
         return self.filing_type.get_object_for_this_type(pk=self.filing_id)
 
 
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ExpiringDate:
+    """A date on which something a filing holds runs out (a certificate, a licence): the
+    enterprise is reminded of it as it nears (laowu/supervision/reminders.py)."""
+
+    kind: str  # a code for this kind of certificate, unique over every filing type
+    label: str  # its name in the reminders, e.g. 安全员证书
+    field: str  # the date field; 通过 copies it (APPROVED_COPIES), the reminders read the copy
+    number_field: str  # the certificate's number, shown beside it
+    # The snapshot field naming the holder (a person); "" when the holder is the enterprise.
+    holder_field: str = ""
+    fix_where: str  # the owner's page where it is renewed, as the reminder names it
+
+
 class Filing(FSMModelMixin, models.Model):
     """Abstract base of every filing type. Subclasses declare what differs:
 
@@ -102,6 +117,8 @@ class Filing(FSMModelMixin, models.Model):
     - ATTACHMENT_KINDS: the attachment kinds, with which are required;
     - SNAPSHOT_FIELDS: the fields frozen at 申报, in display order;
     - `title()`, `declare_problems()`: the record's name and what blocks 申报.
+
+    `manage.py check` refuses a type whose settings disagree (laowu/review/checks.py).
     """
 
     FILING_TYPE: ClassVar[str]
@@ -123,6 +140,8 @@ class Filing(FSMModelMixin, models.Model):
     # value otherwise lives only in the approved snapshot, which no index can reach, and the
     # expiry list and reminders must filter and sort on it at province scale.
     APPROVED_COPIES: ClassVar[dict[str, str]] = {}
+    # What the expiry reminders watch: each date, its label and its holder.
+    EXPIRING_DATES: ClassVar[tuple[ExpiringDate, ...]] = ()
 
     enterprise = models.ForeignKey(
         "enterprises.Enterprise", verbose_name="企业", on_delete=models.PROTECT, related_name="+"

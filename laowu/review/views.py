@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -16,33 +17,17 @@ from laowu.accounts.models import Role
 from laowu.accounts.permissions import role_required
 from laowu.accounts.scope import can_review, can_see_personal_data
 from laowu.audit.services import Action, record
-from laowu.core.exports import xlsx_response
+from laowu.core.actions import run_action
+from laowu.core.exports import Column, Kind, export_response
 from laowu.core.pagination import paginate
 from laowu.core.validators import MASKS
 
 from . import selectors, services
 from .forms import QueueFilterForm, RejectForm
-from .models import Filing, State, Submission, SubmissionStatus
+from .models import Submission, SubmissionStatus
 from .permissions import access_own_filing, access_submission
 from .registry import filing_model, filing_models
 from .snapshots import diff
-
-
-def filing_page_context(filing: Filing) -> dict[str, Any]:
-    """What every filing's owner page shows around its own fields: status, reason,
-    attachments and the actions the state allows."""
-    from laowu.documents.services import attachments_by_kind
-
-    return {
-        "filing": filing,
-        "filing_type": filing.FILING_TYPE,
-        "attachment_groups": attachments_by_kind(filing),
-        "can_declare": filing.is_editable,
-        "can_withdraw": filing.state == State.DECLARED,
-        "can_change": filing.state == State.APPROVED,
-        "printable": filing.approved_submission,
-    }
-
 
 OWNER_ACTIONS = {
     "declare": (services.declare, "已申报，请等待区劳务专委会审核。"),
@@ -119,33 +104,18 @@ def queue_export(request: HttpRequest) -> HttpResponse:
     form, status, filing_type, qs = _queue_search(request)
     labels = dict(selectors.filing_type_choices())
     by_ct = {ContentType.objects.get_for_model(model).pk: model.FILING_LABEL for model in filing_models().values()}
-    headers = [
-        "类型",
-        "申报名称",
-        "企业名称",
-        "统一社会信用代码",
-        "版本",
-        "申报时间",
-        "状态",
-        "审核时间",
-        "审核人",
-        "退回原因",
+    columns: list[Column[Submission]] = [
+        Column("类型", lambda s: by_ct.get(s.filing_type_id, s.snapshot.get("label", "")), width=12),
+        Column("申报名称", lambda s: s.title, width=30),
+        Column("企业名称", lambda s: s.enterprise.name, width=30),
+        Column("统一社会信用代码", lambda s: s.enterprise.credit_code, width=20),
+        Column("版本", lambda s: s.revision, kind=Kind.NUMBER, width=6),
+        Column("申报时间", lambda s: s.declared_at, kind=Kind.DATETIME),
+        Column("状态", lambda s: s.get_status_display(), width=8),
+        Column("审核时间", lambda s: s.decided_at, kind=Kind.DATETIME),
+        Column("审核人", lambda s: str(s.decided_by) if s.decided_by else None, width=10),
+        Column("退回原因", lambda s: s.reason, width=30),
     ]
-
-    def rows() -> Any:
-        for s in qs.select_related("decided_by").iterator(chunk_size=2000):
-            yield [
-                by_ct.get(s.filing_type_id, s.snapshot.get("label", "")),
-                s.title,
-                s.enterprise.name,
-                s.enterprise.credit_code,
-                s.revision,
-                _local(s.declared_at),
-                s.get_status_display(),
-                _local(s.decided_at),
-                str(s.decided_by) if s.decided_by else "",
-                s.reason,
-            ]
 
     record(
         action=Action.EXPORT,
@@ -158,7 +128,12 @@ def queue_export(request: HttpRequest) -> HttpResponse:
         },
     )
     title = f"{labels.get(filing_type, '')}{SubmissionStatus(status).label if status else '全部申报'}"
-    return xlsx_response(filename=f"{title}列表.xlsx", title=title, headers=headers, rows=rows())
+    return export_response(
+        filename=f"{title}列表.xlsx",
+        title=title,
+        columns=columns,
+        rows=qs.select_related("decided_by").iterator(chunk_size=2000),
+    )
 
 
 def _local(value: dt.datetime | None) -> str:
@@ -232,30 +207,29 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(Role.REVIEWER)
 def decide(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
     submission = access_submission(request.user, pk)
+    back = reverse("review:submission", args=[pk])
     if decision == "approve":
-        try:
-            services.approve(submission=submission, actor=request.user, request=request)
-        except services.WorkflowError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, f"已审核通过：{submission.title}（第{submission.revision}版）。")
-            return redirect("review:queue")
-        return redirect("review:submission", pk=pk)
+        return run_action(
+            request,
+            lambda: services.approve(submission=submission, actor=request.user, request=request),
+            success=f"已审核通过：{submission.title}（第{submission.revision}版）。",
+            then="review:queue",
+            refused=back,
+            errors=(services.WorkflowError,),
+        )
     if decision != "reject":
         raise Http404
     form = RejectForm(request.POST)
     if form.is_valid():
-        try:
-            services.reject(
+        return run_action(
+            request,
+            lambda: services.reject(
                 submission=submission, actor=request.user, reason=form.cleaned_data["reason"], request=request
-            )
-        except services.WorkflowError as exc:
-            messages.error(request, exc.message)
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(request, f"已退回：{submission.title}。")
-            return redirect("review:queue")
-        return redirect("review:submission", pk=pk)
+            ),
+            success=f"已退回：{submission.title}。",
+            then="review:queue",
+            refused=back,
+            errors=(services.WorkflowError, ValidationError),
+        )
     # Keep the page and show the error beside the reason field.
     return _render_submission(request, submission, form, status=400)

@@ -1,5 +1,8 @@
 """证照到期提醒: certificates and licences expiring within 90 days, and telling the enterprise.
 
+What expires is declared by each filing type (`Filing.EXPIRING_DATES`, checked at startup by
+laowu/review/checks.py); the reminders go over every registered type.
+
 What is on file is the *approved* revision: a filing in the middle of a 变更 still
 holds the approved dates in its approved submission's snapshot until the new revision
 is approved. Those dates are also copied at 通过 into indexed `approved_*` columns
@@ -16,8 +19,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -31,12 +35,12 @@ from django.utils import timezone
 from laowu.audit.services import Action, record
 from laowu.core.pagination import COUNT_LIMIT
 from laowu.core.search import Related, search
-from laowu.enterprises.models import BasicInfo, Enterprise
+from laowu.enterprises.models import Enterprise
 from laowu.enterprises.scope import enterprises_in_scope
 from laowu.integrations.sms import SmsBackend, SmsDeliveryError, get_sms_backend
 from laowu.integrations.sms.backends import PLATFORM_SIGN
-from laowu.personnel.models import SafetyOfficer
-from laowu.review.models import ON_FILE, Filing, State
+from laowu.review.models import ON_FILE, ExpiringDate, Filing, State
+from laowu.review.registry import filing_models
 
 from .messaging import send_message
 from .models import REMINDER_THRESHOLDS, ExpiryReminder
@@ -47,14 +51,6 @@ HORIZON_DAYS = max(REMINDER_THRESHOLDS)
 CRON_USERNAME = "定时任务"
 SMS_HOLDER_MAX = 20  # providers cap each template variable's length (阿里云: 35)
 
-KIND_SAFETY = "safety_cert"
-KIND_QUALIFICATION = "qualification"
-KIND_SAFETY_LICENSE = "safety_license"
-KINDS = (
-    (KIND_SAFETY, "安全员证书"),
-    (KIND_QUALIFICATION, "资质证书"),
-    (KIND_SAFETY_LICENSE, "安全生产许可证"),
-)
 BUCKET_EXPIRED = "expired"
 BUCKETS = (
     (BUCKET_EXPIRED, "已过期"),
@@ -66,52 +62,62 @@ BUCKETS = (
 
 @dataclasses.dataclass(frozen=True)
 class Source:
-    """Where one kind of certificate's expiry date lives."""
+    """One kind of certificate: a filing type's expiring date (`Filing.EXPIRING_DATES`)."""
 
-    kind: str
-    label: str
     model: type[Filing]
-    field: str
-    number_field: str
-    holder: Callable[[Filing, Mapping[str, Any]], str]
-    fix_where: str  # the page where the enterprise updates it
-    holder_field: str  # what the list's search matches the holder on
+    expiring: ExpiringDate
+
+    @property
+    def kind(self) -> str:
+        return self.expiring.kind
+
+    @property
+    def label(self) -> str:
+        return self.expiring.label
+
+    @property
+    def field(self) -> str:
+        return self.expiring.field
+
+    @property
+    def number_field(self) -> str:
+        return self.expiring.number_field
+
+    @property
+    def fix_where(self) -> str:
+        return self.expiring.fix_where
+
+    @property
+    def held_by_person(self) -> bool:
+        return bool(self.expiring.holder_field)
 
     @property
     def approved_field(self) -> str:
         return self.model.APPROVED_COPIES[self.field]
 
+    def holder(self, filing: Filing, values: Mapping[str, Any]) -> str:
+        """Who holds it: the person as approved, or the enterprise."""
+        if self.held_by_person:
+            return str(values.get(self.expiring.holder_field) or "")
+        return filing.enterprise.name
+
     def enterprise_link(self, subject: Filing) -> str:
-        if isinstance(subject, SafetyOfficer):
-            return reverse("personnel:edit", args=[SafetyOfficer.ROLE_URL, subject.pk])
-        return reverse("enterprises:basic_info")
+        """The owner's page of the filing, where the enterprise renews it."""
+        return subject.get_absolute_url()
 
 
-SOURCES = (
-    Source(
-        KIND_SAFETY, "安全员证书", SafetyOfficer, "valid_until", "cert_no", lambda f, v: v["name"], "安全员归集", "name"
-    ),
-    Source(
-        KIND_QUALIFICATION,
-        "资质证书",
-        BasicInfo,
-        "qualification_valid_until",
-        "qualification_no",
-        lambda f, v: f.enterprise.name,
-        "基本信息归集",
-        "enterprise__name",
-    ),
-    Source(
-        KIND_SAFETY_LICENSE,
-        "安全生产许可证",
-        BasicInfo,
-        "safety_license_valid_until",
-        "safety_license_no",
-        lambda f, v: f.enterprise.name,
-        "基本信息归集",
-        "enterprise__name",
-    ),
-)
+@functools.cache
+def sources() -> tuple[Source, ...]:
+    """Every expiring date of every filing type. A person's certificates come before the
+    enterprise's own licences: the order of the list's segments, its filter and the
+    dashboard's table."""
+    found = [Source(model, expiring) for model in filing_models().values() for expiring in model.EXPIRING_DATES]
+    return tuple(sorted(found, key=lambda source: not source.held_by_person))
+
+
+def kinds() -> tuple[tuple[str, str], ...]:
+    """(kind, label) of each kind of certificate, for the list's filter."""
+    return tuple((source.kind, source.label) for source in sources())
 
 
 def threshold_for(days_left: int) -> int | None:
@@ -179,7 +185,9 @@ class ExpiryItem:
 
     @property
     def committee_link(self) -> str:
-        if isinstance(self.subject, SafetyOfficer) and self.subject.approved_submission_id:
+        # A person's certificate shows on the approved submission; the enterprise's own
+        # licences on the enterprise's page, with its 基本信息.
+        if self.source.held_by_person and self.subject.approved_submission_id:
             return reverse("review:submission", args=[self.subject.approved_submission_id])
         return reverse("directory:enterprise_detail", args=[self.enterprise.pk])
 
@@ -250,7 +258,8 @@ def _expiring(
             lower = threshold + 1
     if q:
         # Holder and number as they stand (a 变更's edits included): close enough to find it.
-        holder = () if source.holder_field.startswith("enterprise__") else (source.holder_field,)
+        # The enterprise as holder is searched by its name below.
+        holder = (source.expiring.holder_field,) if source.held_by_person else ()
         qs = search(
             qs,
             q,
@@ -273,7 +282,7 @@ def expiring_items(
     today = today or timezone.localdate()
     items = [
         _item(source, filing, today)
-        for source in SOURCES
+        for source in sources()
         for filing in _expiring(source, enterprises, today).iterator(chunk_size=2000)
     ]
     items.sort(key=lambda i: (i.days_left, i.enterprise.name, i.label, i.holder))
@@ -288,7 +297,7 @@ def expiry_bands(
     database on the indexed approved dates: the home pages and the dashboard show these."""
     today = today or timezone.localdate()
     result = []
-    for source in SOURCES:
+    for source in sources():
         field = source.approved_field
         bands = {"expired": Count("pk", filter=Q(**{f"{field}__lt": today}))}
         lower = today
@@ -319,7 +328,7 @@ def expiry_summary(*, enterprises: QuerySet[Enterprise], today: dt.date | None =
     horizon = today + dt.timedelta(days=HORIZON_DAYS)
     totals = {"expiring_count": 0, "expired_count": 0}
     capped = set()
-    for source in SOURCES:
+    for source in sources():
         field = source.approved_field
         on_file = _on_file(source, enterprises)
         for key, where in (
@@ -343,15 +352,15 @@ def expiry_segments(
     scope = enterprises_in_scope(user)
     return [
         _expiring(source, scope, today, bucket=bucket, q=q.strip()).annotate(expiry_kind=Value(source.kind))
-        for source in SOURCES
+        for source in sources()
         if not kind or source.kind == kind
     ]
 
 
 def as_items(rows: Iterable[Filing], today: dt.date | None = None) -> list[ExpiryItem]:
     today = today or timezone.localdate()
-    sources = {source.kind: source for source in SOURCES}
-    return [_item(sources[row.expiry_kind], row, today) for row in rows]  # type: ignore[attr-defined]
+    by_kind = {source.kind: source for source in sources()}
+    return [_item(by_kind[row.expiry_kind], row, today) for row in rows]  # type: ignore[attr-defined]
 
 
 def expiry_list(

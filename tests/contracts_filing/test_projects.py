@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from typing import Any
 
@@ -187,6 +188,12 @@ def test_committee_list_and_export(catalogue: dict[str, Any], as_user: Any, ente
     wb = openpyxl.load_workbook(io.BytesIO(c.get(reverse("contracts:committee_export")).content))
     rows = list(wb.active.iter_rows(values_only=True))
     assert rows[0][0] == "项目编号" and rows[1][5] == catalogue["own"][0].contract_no
+    assert rows[0][8:13] == ("合同金额（万元）", "签订日期", "计划开工日期", "计划竣工日期", "现场负责人")
+    # Typed cells: the amount a number with its four decimals shown, the dates dates.
+    amount, signed = wb.active["I2"], wb.active["J2"]
+    assert amount.value == 1280.5 and amount.number_format == "#,##0.0000"
+    assert signed.value == dt.datetime(2026, 3, 1) and signed.number_format == "yyyy-mm-dd"
+    assert rows[1][16] == "草稿" and rows[1][15] is None  # 计划用工人数 not given: an empty cell
 
 
 def test_committee_search_walks_the_covering_index_unless_filtered_by_state(

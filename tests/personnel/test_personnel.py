@@ -215,6 +215,9 @@ def test_exports_masked_for_enterprise_and_supervisor_full_for_reviewer(
 
     own = cells(as_user(enterprise_a).get(reverse("personnel:export", args=["safety"])))
     assert own[0][:3] == ["姓名", "性别", "身份证号"] and own[1][2] == "1101**********002X"
+    # 有效期至 is a date cell, not text.
+    until = dt.date.today() + dt.timedelta(days=400)
+    assert own[0][6] == "有效期至" and own[1][6] == dt.datetime(until.year, until.month, until.day)
     sup = cells(as_user(supervisor).get(reverse("personnel:committee_export", args=["safety"])))
     assert sup[1][2] == "1101**********002X" and sup[1][-2] == enterprise_a.enterprise.name
     rev = cells(as_user(reviewer).get(reverse("personnel:committee_export", args=["safety"])))

@@ -8,10 +8,11 @@ from typing import Any
 
 import openpyxl
 from django.urls import reverse
+from django.utils import timezone
 
 from laowu.audit.models import AuditEvent
 from laowu.review import services as workflow
-from laowu.review.models import State
+from laowu.review.models import State, Submission
 from tests.factories import DistrictFactory, EnterpriseFactory, EnterpriseUserFactory, StaffFactory, complete_basic_info
 
 
@@ -56,6 +57,10 @@ def test_queue_export_follows_the_filters_and_the_district(
         ("企业基本信息", enterprise_a.enterprise.name, enterprise_a.enterprise.credit_code, 1, "待审核")
     ]
     assert outsider.enterprise.name not in str(pending)
+    # Times are date cells in the platform's time zone, to the minute; nothing decided is empty.
+    declared = Submission.objects.get(enterprise=enterprise_a.enterprise).declared_at
+    assert pending[1][5] == timezone.localtime(declared).replace(tzinfo=None, second=0, microsecond=0)
+    assert pending[1][7] is None and pending[1][8] is None
 
     rejected = cells(c.get(url, {"status": "rejected"}))
     assert len(rejected) == 2 and rejected[1][2] == enterprise_b.enterprise.name

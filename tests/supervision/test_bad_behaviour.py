@@ -372,6 +372,8 @@ def test_export_masks_id_numbers(reviewer: Any, supervisor: Any, enterprise_a: A
             assert row["企业名称"] == enterprise_a.enterprise.name and row["当事人员"] == "张建国"
             assert row["身份证号"] == mask_id_number(id_number) != id_number
             assert row["状态"] == "公示中" and row["决定书文号"] == "相劳专〔2026〕1号"
+            assert isinstance(row["决定日期"], dt.datetime) and isinstance(row["扣分"], int)
+            assert row["提前移出日期"] is None and row["撤销原因"] is None
             assert id_number not in str(rows)
         assert AuditEvent.objects.filter(action=Action.EXPORT, detail__list="bad_behaviour").count() == 2
 

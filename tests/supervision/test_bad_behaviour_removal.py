@@ -281,5 +281,6 @@ def test_committee_removal_list_and_export(reviewer: Any, enterprise_a: Any, ent
         assert rows[0][0] == "企业名称" and len(rows) == 3
         by_no = {row[2]: row for row in rows[1:]}
         assert by_no[second.decision_no][7] == "不同意" and by_no[second.decision_no][10] == "材料不全"
-        assert by_no[first.decision_no][4] == EARLIEST.isoformat()
+        # 最早可移出日期 is a date cell.
+        assert by_no[first.decision_no][4] == dt.datetime.combine(EARLIEST, dt.time())
         assert AuditEvent.objects.filter(action=Action.EXPORT, detail__list="removal").exists()

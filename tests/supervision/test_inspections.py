@@ -407,6 +407,9 @@ def test_committee_search_and_export(travel: Any, project: Any, enterprise_a: An
     assert rows[0][0] == "整改通知书编号" and "总分" in rows[0]
     assert len(rows) == 2 and rows[1][0] == "XCZG-2026-0001" and rows[1][2] == "阳澄湖半岛安置房项目"
     assert rows[1][rows[0].index("总分")] == 87
+    # The inspection date a date cell, the closing time empty until it closes.
+    assert isinstance(rows[1][1], dt.datetime) and sheet.cell(2, 2).number_format == "yyyy-mm-dd"
+    assert rows[1][rows[0].index("闭环时间")] is None
     assert AuditEvent.objects.filter(action="export", detail__list="inspection").exists()
 
 

@@ -311,4 +311,5 @@ def test_notice_list_exports_to_excel(as_user: Any, reviewer: Any, supervisor: A
     resp = as_user(reviewer).get(reverse("supervision:notice_export"), {"status": "draft"})
     rows = list(openpyxl.load_workbook(io.BytesIO(resp.content)).active.iter_rows(values_only=True))
     assert rows[0][:3] == ("标题", "状态", "置顶") and rows[1][:2] == ("'=关于复核的通知", "草稿")
+    assert rows[1][3] is None  # never published: an empty cell, not an apostrophe
     assert as_user(supervisor).get(reverse("supervision:notice_export")).status_code == 403

@@ -377,9 +377,10 @@ def test_export(as_user: Any, two_districts: dict[str, Any], reviewer: Any, ente
     sheet = load_workbook(io.BytesIO(resp.content)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][:4] == ("企业名称", "统一社会信用代码", "证照类型", "持有人")
+    # 有效期至 a date cell, 剩余天数 a number.
     assert sorted((r[5], r[6]) for r in rows[1:]) == [
-        (EXPIRES.isoformat(), 20),
-        ((EXPIRES + dt.timedelta(days=30)).isoformat(), 50),
+        (dt.datetime.combine(EXPIRES, dt.time()), 20),
+        (dt.datetime.combine(EXPIRES + dt.timedelta(days=30), dt.time()), 50),
     ]
     assert {r[2] for r in rows[1:]} == {"资质证书"}
     assert AuditEvent.objects.filter(action=Action.EXPORT, detail__list="expiry").exists()
@@ -496,3 +497,16 @@ def test_home_figures_are_bounded(reviewer: Any, enterprise_a: Any, monkeypatch:
     monkeypatch.setattr(reminders, "COUNT_LIMIT", 2)
     summary = reminders.expiry_summary(enterprises=enterprises_in_scope(reviewer))
     assert summary["expired_count"] == "2+"
+
+
+def test_kinds_come_from_the_registered_filing_types() -> None:
+    from laowu.review.registry import filing_models
+
+    declared = {(model, e.kind) for model in filing_models().values() for e in model.EXPIRING_DATES}
+    assert {(s.model, s.kind) for s in reminders.sources()} == declared
+    # A person's certificates first, then the enterprise's licences, as the filter lists them.
+    assert reminders.kinds() == (
+        ("safety_cert", "安全员证书"),
+        ("qualification", "资质证书"),
+        ("safety_license", "安全生产许可证"),
+    )

@@ -17,8 +17,8 @@ from laowu.accounts.permissions import role_required
 from laowu.accounts.scope import is_enterprise_user
 from laowu.audit.services import Action, record
 from laowu.contracts.models import ProjectFiling
-from laowu.core.exports import xlsx_response
-from laowu.core.forms import add_service_errors, error_text
+from laowu.core.actions import run_action, run_form_action
+from laowu.core.exports import Column, Kind, export_response
 from laowu.core.pagination import paginate
 from laowu.documents.services import attachments_by_kind
 from laowu.enterprises.models import Enterprise
@@ -61,21 +61,17 @@ def award_list(request: HttpRequest) -> HttpResponse:
 def award_export(request: HttpRequest) -> HttpResponse:
     _, filters = _search(request)
     qs = services.award_list(user=request.user, **filters).select_related("created_by")
-    headers = ["年度", "奖项", "推荐企业", "统一社会信用代码", "推荐项目", "推荐理由", "推荐时间", "状态", "评定日期"]
-
-    def rows() -> Any:
-        for a in qs.iterator(chunk_size=2000):
-            yield [
-                a.year,
-                a.get_title_display(),
-                a.enterprise.name,
-                a.enterprise.credit_code,
-                a.project.project_name if a.project_id else "",
-                a.reasons,
-                timezone.localdate(a.created_at).isoformat(),
-                a.state_label,
-                a.decided_on.isoformat() if a.decided_on else "",
-            ]
+    columns: list[Column[Award]] = [
+        Column("年度", lambda a: a.year, kind=Kind.NUMBER, width=6),
+        Column("奖项", lambda a: a.get_title_display(), width=20),
+        Column("推荐企业", lambda a: a.enterprise.name, width=30),
+        Column("统一社会信用代码", lambda a: a.enterprise.credit_code, width=20),
+        Column("推荐项目", lambda a: a.project.project_name if a.project_id else None, width=30),
+        Column("推荐理由", lambda a: a.reasons, width=40),
+        Column("推荐时间", lambda a: timezone.localdate(a.created_at), kind=Kind.DATE),
+        Column("状态", lambda a: a.state_label, width=8),
+        Column("评定日期", lambda a: a.decided_on, kind=Kind.DATE),
+    ]
 
     record(
         action=Action.EXPORT,
@@ -83,7 +79,12 @@ def award_export(request: HttpRequest) -> HttpResponse:
         detail={"list": "award", **{k: v for k, v in filters.items() if v}},
     )
     year = f"{filters['year']}年度" if filters["year"] else ""
-    return xlsx_response(filename=f"{year}评优创先推荐.xlsx", title="评优创先推荐", headers=headers, rows=rows())
+    return export_response(
+        filename=f"{year}评优创先推荐.xlsx",
+        title="评优创先推荐",
+        columns=columns,
+        rows=qs.iterator(chunk_size=2000),
+    )
 
 
 def _nominee(request: HttpRequest, params: Any) -> tuple[Enterprise | None, ProjectFiling | None]:
@@ -192,13 +193,13 @@ def award_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(R)
 def award_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     award = access_for_change(request.user, Award, pk)
-    try:
-        services.withdraw(award=award, actor=request.user, request=request)
-    except ValidationError as exc:
-        messages.error(request, error_text(exc))
-        return redirect(award.get_absolute_url())
-    messages.success(request, f"已撤回对“{services.subject_label(award)}”的推荐。")
-    return redirect("supervision:award_list")
+    return run_action(
+        request,
+        lambda: services.withdraw(award=award, actor=request.user, request=request),
+        success=lambda _: f"已撤回对“{services.subject_label(award)}”的推荐。",
+        then="supervision:award_list",
+        refused=award.get_absolute_url(),
+    )
 
 
 @require_POST
@@ -210,23 +211,22 @@ def award_decide(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(award.get_absolute_url())
     form = AwardDecisionForm(request.POST)
     if form.is_valid():
-        try:
-            award = services.decide(
+        done = run_form_action(
+            request,
+            form,
+            lambda: services.decide(
                 award=award,
                 granted=form.cleaned_data["result"] == AwardStatus.GRANTED,
                 decided_on=form.cleaned_data["decided_on"],
                 actor=request.user,
                 request=request,
-            )
-        except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                add_service_errors(form, exc)
-            else:
-                messages.error(request, error_text(exc))
-                return redirect(award.get_absolute_url())
-        else:
-            messages.success(request, f"已登记评定结果：{award.state_label}。已通过站内消息告知企业。")
-            return redirect(award.get_absolute_url())
+            ),
+            success=lambda decided: f"已登记评定结果：{decided.state_label}。已通过站内消息告知企业。",
+            then=award.get_absolute_url(),
+            errors=(ValidationError,),
+        )
+        if done is not None:
+            return done
     # The detail page again, with the errors beside the fields and the input kept.
     return render(request, "supervision/awards/detail.html", _detail_context(request, award, form), status=400)
 

@@ -16,8 +16,9 @@ from laowu.accounts.models import Role
 from laowu.accounts.permissions import role_required
 from laowu.accounts.scope import can_see_personal_data, is_enterprise_user
 from laowu.audit.services import Action, record
-from laowu.core.exports import xlsx_response
-from laowu.core.forms import add_service_errors, error_text
+from laowu.core.actions import run_action, run_form_action
+from laowu.core.exports import Column, Kind, export_response
+from laowu.core.forms import add_service_errors
 from laowu.core.pagination import paginate
 from laowu.core.validators import mask_id_number
 from laowu.documents.services import attachments_by_kind, missing_required_kinds
@@ -65,55 +66,35 @@ def record_export(request: HttpRequest) -> HttpResponse:
     form = RecordSearchForm(request.GET or None)
     filters = form.filters()
     qs = bb.record_list(user=request.user, **filters)
-    headers = [
-        "企业名称",
-        "统一社会信用代码",
-        "当事人员",
-        "身份证号",
-        "等级",
-        "类别",
-        "不良行为事实",
-        "处理依据",
-        "决定书文号",
-        "决定日期",
-        "扣分",
-        "发布单位",
-        "公示开始日期",
-        "公示截止日期",
-        "状态",
-        "提前移出日期",
-        "撤销原因",
+    columns: list[Column[BadBehaviour]] = [
+        Column("企业名称", lambda r: r.enterprise.name, width=30),
+        Column("统一社会信用代码", lambda r: r.enterprise.credit_code, width=20),
+        Column("当事人员", lambda r: r.person_name, width=10),
+        # Exports leave the platform: the ID number is masked for every role.
+        Column("身份证号", lambda r: mask_id_number(r.person_id_number), width=20),
+        Column("等级", lambda r: r.get_grade_display(), width=8),
+        Column("类别", lambda r: r.get_category_display(), width=14),
+        Column("不良行为事实", lambda r: r.facts, width=40),
+        Column("处理依据", lambda r: r.legal_basis, width=30),
+        Column("决定书文号", lambda r: r.decision_no, width=20),
+        Column("决定日期", lambda r: r.decision_date, kind=Kind.DATE),
+        Column("扣分", lambda r: r.points, kind=Kind.NUMBER, width=6),
+        Column("发布单位", lambda r: r.issuer, width=20),
+        Column("公示开始日期", lambda r: r.publicity_start, kind=Kind.DATE),
+        Column("公示截止日期", lambda r: r.publicity_end, kind=Kind.DATE),
+        Column("状态", lambda r: r.display_status_label, width=10),
+        Column("提前移出日期", lambda r: r.ended_early_on, kind=Kind.DATE),
+        Column("撤销原因", lambda r: r.revoke_reason, width=30),
     ]
-
-    def rows() -> Any:
-        for r in qs.iterator(chunk_size=2000):
-            yield [
-                r.enterprise.name,
-                r.enterprise.credit_code,
-                r.person_name,
-                # Exports leave the platform: the ID number is masked for every role.
-                mask_id_number(r.person_id_number),
-                r.get_grade_display(),
-                r.get_category_display(),
-                r.facts,
-                r.legal_basis,
-                r.decision_no,
-                r.decision_date.isoformat(),
-                r.points,
-                r.issuer,
-                r.publicity_start.isoformat(),
-                r.publicity_end.isoformat(),
-                r.display_status_label,
-                r.ended_early_on.isoformat() if r.ended_early_on else "",
-                r.revoke_reason,
-            ]
 
     record(
         action=Action.EXPORT,
         request=request,
         detail={"list": "bad_behaviour", **{k: str(v) for k, v in filters.items()}},
     )
-    return xlsx_response(filename="不良行为记录.xlsx", title="不良行为记录", headers=headers, rows=rows())
+    return export_response(
+        filename="不良行为记录.xlsx", title="不良行为记录", columns=columns, rows=qs.iterator(chunk_size=2000)
+    )
 
 
 @role_required(R, S)
@@ -149,38 +130,24 @@ def removal_export(request: HttpRequest) -> HttpResponse:
         status = form.cleaned_data["status"] if "status" in request.GET else RemovalStatus.PENDING
         q = form.cleaned_data["q"]
     qs = bb.removal_list(user=request.user, status=status, q=q).select_related("decided_by")
-    headers = [
-        "企业名称",
-        "统一社会信用代码",
-        "决定书文号",
-        "公示开始日期",
-        "最早可移出日期",
-        "整改情况",
-        "提交时间",
-        "状态",
-        "审核人",
-        "审核时间",
-        "审核意见",
+    columns: list[Column[RemovalApplication]] = [
+        Column("企业名称", lambda a: a.enterprise.name, width=30),
+        Column("统一社会信用代码", lambda a: a.enterprise.credit_code, width=20),
+        Column("决定书文号", lambda a: a.record.decision_no, width=20),
+        Column("公示开始日期", lambda a: a.record.publicity_start, kind=Kind.DATE),
+        Column("最早可移出日期", lambda a: a.record.earliest_removal, kind=Kind.DATE, width=14),
+        Column("整改情况", lambda a: a.rectification, width=40),
+        Column("提交时间", lambda a: a.submitted_at, kind=Kind.DATETIME),
+        Column("状态", lambda a: a.state_label, width=8),
+        Column("审核人", lambda a: str(a.decided_by) if a.decided_by else None, width=10),
+        Column("审核时间", lambda a: a.decided_at, kind=Kind.DATETIME),
+        Column("审核意见", lambda a: a.decision_note, width=30),
     ]
 
-    def rows() -> Any:
-        for a in qs.iterator(chunk_size=2000):
-            yield [
-                a.enterprise.name,
-                a.enterprise.credit_code,
-                a.record.decision_no,
-                a.record.publicity_start.isoformat(),
-                a.record.earliest_removal.isoformat(),
-                a.rectification,
-                timezone.localtime(a.submitted_at).strftime("%Y-%m-%d %H:%M") if a.submitted_at else "",
-                a.state_label,
-                str(a.decided_by) if a.decided_by else "",
-                timezone.localtime(a.decided_at).strftime("%Y-%m-%d %H:%M") if a.decided_at else "",
-                a.decision_note,
-            ]
-
     record(action=Action.EXPORT, request=request, detail={"list": "removal", "status": status, "q": q})
-    return xlsx_response(filename="提前移出申请.xlsx", title="提前移出申请", headers=headers, rows=rows())
+    return export_response(
+        filename="提前移出申请.xlsx", title="提前移出申请", columns=columns, rows=qs.iterator(chunk_size=2000)
+    )
 
 
 # ---------------------------------------------------------------- 登记 and 编辑
@@ -235,29 +202,29 @@ def record_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(R)
 def record_delete(request: HttpRequest, pk: int) -> HttpResponse:
     rec = access_for_change(request.user, BadBehaviour, pk)
-    try:
-        bb.delete_record(rec=rec, actor=request.user, request=request)
-    except ValidationError as exc:
-        messages.error(request, error_text(exc))
-        return redirect(rec.get_absolute_url())
-    messages.success(request, f"已删除不良行为记录草稿（{rec.decision_no}）。")
-    return redirect("supervision:bad_behaviour_list")
+    return run_action(
+        request,
+        lambda: bb.delete_record(rec=rec, actor=request.user, request=request),
+        success=f"已删除不良行为记录草稿（{rec.decision_no}）。",
+        then="supervision:bad_behaviour_list",
+        refused=rec.get_absolute_url(),
+    )
 
 
 @require_POST
 @role_required(R)
 def record_publish(request: HttpRequest, pk: int) -> HttpResponse:
     rec = access_for_change(request.user, BadBehaviour, pk)
-    try:
-        rec = bb.publish(rec=rec, actor=request.user, request=request)
-    except ValidationError as exc:
-        messages.error(request, "不能发布：" + error_text(exc))
-    else:
-        messages.success(
-            request,
-            f"已发布，公示期{rec.publicity_start:%Y-%m-%d}至{rec.publicity_end:%Y-%m-%d}；已通过站内消息告知企业。",
-        )
-    return redirect(rec.get_absolute_url())
+    return run_action(
+        request,
+        lambda: bb.publish(rec=rec, actor=request.user, request=request),
+        success=lambda published: (
+            f"已发布，公示期{published.publicity_start:%Y-%m-%d}至{published.publicity_end:%Y-%m-%d}；"
+            "已通过站内消息告知企业。"
+        ),
+        then=rec.get_absolute_url(),
+        prefix="不能发布：",
+    )
 
 
 @require_POST
@@ -266,17 +233,16 @@ def record_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     rec = access_for_change(request.user, BadBehaviour, pk)
     form = RevokeForm(request.POST)
     if form.is_valid():
-        try:
-            bb.revoke(rec=rec, reason=form.cleaned_data["reason"], actor=request.user, request=request)
-        except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                add_service_errors(form, exc)
-            else:
-                messages.error(request, error_text(exc))
-                return redirect(rec.get_absolute_url())
-        else:
-            messages.success(request, "已撤销，该记录不再公示；已通过站内消息告知企业。")
-            return redirect(rec.get_absolute_url())
+        done = run_form_action(
+            request,
+            form,
+            lambda: bb.revoke(rec=rec, reason=form.cleaned_data["reason"], actor=request.user, request=request),
+            success="已撤销，该记录不再公示；已通过站内消息告知企业。",
+            then=rec.get_absolute_url(),
+            errors=(ValidationError,),
+        )
+        if done is not None:
+            return done
     return _detail(request, rec, revoke_form=form)
 
 
@@ -343,18 +309,19 @@ def removal_new(request: HttpRequest, pk: int) -> HttpResponse:
     rec = access(request.user, BadBehaviour, pk)
     form = RemovalForm(request.POST)
     if form.is_valid():
-        try:
-            bb.create_removal(
+        done = run_form_action(
+            request,
+            form,
+            lambda: bb.create_removal(
                 rec=rec, rectification=form.cleaned_data["rectification"], actor=request.user, request=request
-            )
-        except ValidationError as exc:
-            if not hasattr(exc, "error_dict"):
-                messages.error(request, "不能申请：" + error_text(exc))
-                return redirect(rec.get_absolute_url())
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, "已保存申请。请上传整改证明材料，然后点击“提交”。")
-            return redirect(rec.get_absolute_url())
+            ),
+            success="已保存申请。请上传整改证明材料，然后点击“提交”。",
+            then=rec.get_absolute_url(),
+            errors=(ValidationError,),
+            prefix="不能申请：",
+        )
+        if done is not None:
+            return done
     return _detail(request, rec, removal_form=form)
 
 
@@ -365,21 +332,21 @@ def removal_save(request: HttpRequest, pk: int) -> HttpResponse:
     rec = application.record
     form = RemovalForm(request.POST)
     if form.is_valid():
-        try:
-            bb.update_removal(
+        done = run_form_action(
+            request,
+            form,
+            lambda: bb.update_removal(
                 application=application,
                 rectification=form.cleaned_data["rectification"],
                 actor=request.user,
                 request=request,
-            )
-        except ValidationError as exc:
-            if not hasattr(exc, "error_dict"):
-                messages.error(request, error_text(exc))
-                return redirect(rec.get_absolute_url())
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, "已保存。")
-            return redirect(rec.get_absolute_url())
+            ),
+            success="已保存。",
+            then=rec.get_absolute_url(),
+            errors=(ValidationError,),
+        )
+        if done is not None:
+            return done
     return _detail(request, rec, removal_form=form)
 
 
@@ -387,13 +354,13 @@ def removal_save(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(E)
 def removal_submit(request: HttpRequest, pk: int) -> HttpResponse:
     application = access_for_change(request.user, RemovalApplication, pk)
-    try:
-        bb.submit_removal(application=application, actor=request.user, request=request)
-    except ValidationError as exc:
-        messages.error(request, "不能提交：" + error_text(exc))
-    else:
-        messages.success(request, "已提交，等待区劳务专委会审核。")
-    return redirect(application.record.get_absolute_url())
+    return run_action(
+        request,
+        lambda: bb.submit_removal(application=application, actor=request.user, request=request),
+        success="已提交，等待区劳务专委会审核。",
+        then=application.record.get_absolute_url(),
+        prefix="不能提交：",
+    )
 
 
 @require_POST
@@ -407,27 +374,26 @@ def removal_decide(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(rec.get_absolute_url())
     form = DecideForm(request.POST)
     if form.is_valid():
-        try:
-            bb.decide_removal(
+        approve = decision == "approve"
+        done = run_form_action(
+            request,
+            form,
+            lambda: bb.decide_removal(
                 application=application,
-                approve=decision == "approve",
+                approve=approve,
                 note=form.cleaned_data["note"],
                 actor=request.user,
                 request=request,
-            )
-        except ValidationError as exc:
-            if not hasattr(exc, "error_dict"):
-                messages.error(request, ("不能同意：" if decision == "approve" else "") + error_text(exc))
-                return redirect(rec.get_absolute_url())
-            add_service_errors(form, exc)
-        else:
-            messages.success(
-                request,
-                "已同意提前移出，该记录今日起不再公示；已告知企业。"
-                if decision == "approve"
-                else "已作出不同意的决定，并已告知企业。",
-            )
-            return redirect(rec.get_absolute_url())
+            ),
+            success="已同意提前移出，该记录今日起不再公示；已告知企业。"
+            if approve
+            else "已作出不同意的决定，并已告知企业。",
+            then=rec.get_absolute_url(),
+            errors=(ValidationError,),
+            prefix="不能同意：" if approve else "",
+        )
+        if done is not None:
+            return done
     return _detail(request, rec, decide_form=form)
 
 

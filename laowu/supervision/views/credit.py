@@ -14,7 +14,7 @@ from laowu.accounts.models import Role
 from laowu.accounts.permissions import role_required
 from laowu.accounts.scope import is_enterprise_user
 from laowu.audit.services import Action, record
-from laowu.core.exports import xlsx_response
+from laowu.core.exports import Column, Kind, export_response
 from laowu.core.pagination import paginate, paginate_segments
 from laowu.enterprises.models import Enterprise
 from laowu.enterprises.scope import enterprises_in_scope
@@ -61,38 +61,22 @@ def credit_export(request: HttpRequest) -> HttpResponse:
     qs = credit.credit_enterprises(user=request.user, q=filters["q"])
     scored = credit.scored_list(qs, grade=filters["grade"], order=filters["order"], rules=rules)
     kinds = credit.EventKind
-    headers = [
-        "企业名称",
-        "统一社会信用代码",
-        "行政区划",
-        "信用分",
-        "信用等级",
-        "基础分",
-        "不良行为扣分",
-        "检查不合格扣分",
-        "整改逾期扣分",
-        "获评加分",
-        "计分日期",
+    columns: list[Column[tuple[Enterprise, credit.CreditScore]]] = [
+        Column("企业名称", lambda row: row[0].name, width=30),
+        Column("统一社会信用代码", lambda row: row[0].credit_code, width=20),
+        Column("行政区划", lambda row: str(row[0].district), width=10),
+        Column("信用分", lambda row: row[1].score, kind=Kind.NUMBER, width=8),
+        Column("信用等级", lambda row: row[1].grade_label, width=8),
+        Column("基础分", lambda row: row[1].base, kind=Kind.NUMBER, width=8),
+        Column("不良行为扣分", lambda row: row[1].points_of(kinds.BAD_BEHAVIOUR), kind=Kind.NUMBER, width=12),
+        Column("检查不合格扣分", lambda row: row[1].points_of(kinds.INSPECTION_FAIL), kind=Kind.NUMBER, width=14),
+        Column("整改逾期扣分", lambda row: row[1].points_of(kinds.OVERDUE), kind=Kind.NUMBER, width=12),
+        Column("获评加分", lambda row: row[1].points_of(kinds.AWARD), kind=Kind.NUMBER, width=8),
+        Column("计分日期", lambda row: row[1].on, kind=Kind.DATE),
     ]
 
-    def rows() -> Any:
-        for enterprise, score in scored:
-            yield [
-                enterprise.name,
-                enterprise.credit_code,
-                str(enterprise.district),
-                score.score,
-                score.grade_label,
-                score.base,
-                score.points_of(kinds.BAD_BEHAVIOUR),
-                score.points_of(kinds.INSPECTION_FAIL),
-                score.points_of(kinds.OVERDUE),
-                score.points_of(kinds.AWARD),
-                score.on.isoformat(),
-            ]
-
     record(action=Action.EXPORT, request=request, detail={"list": "credit", **{k: v for k, v in filters.items() if v}})
-    return xlsx_response(filename="企业信用评分.xlsx", title="企业信用评分", headers=headers, rows=rows())
+    return export_response(filename="企业信用评分.xlsx", title="企业信用评分", columns=columns, rows=scored)
 
 
 def _score_context(enterprise: Enterprise, awards: Any, on: Any = None) -> dict[str, Any]:

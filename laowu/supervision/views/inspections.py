@@ -18,8 +18,8 @@ from laowu.accounts.permissions import role_required
 from laowu.accounts.scope import is_committee
 from laowu.audit.services import Action, record
 from laowu.contracts.models import ProjectFiling
-from laowu.core.exports import xlsx_response
-from laowu.core.forms import error_text
+from laowu.core.actions import run_action, run_form_action
+from laowu.core.exports import Column, Kind, export_response
 from laowu.core.pagination import paginate
 from laowu.documents.services import attachments_by_kind, missing_required_kinds
 
@@ -67,55 +67,34 @@ def inspection_list(request: HttpRequest) -> HttpResponse:
 def inspection_export(request: HttpRequest) -> HttpResponse:
     _, qs = _search(request)
     today = timezone.localdate()
-    headers = [
-        "整改通知书编号",
-        "检查日期",
-        "项目名称",
-        "合同编号",
-        "企业名称",
-        "统一社会信用代码",
-        "检查人员",
-        *(f"{label}（满分{full}）" for _, label, full in INSPECTION_ITEMS),
-        "总分",
-        "发现的问题",
-        "需要整改",
-        "整改期限",
-        "状态",
-        "逾期天数",
-        "整改轮次",
-        "逾期整改",
-        "发出时间",
-        "闭环时间",
+    columns: list[Column[Inspection]] = [
+        Column("整改通知书编号", lambda i: i.notice_no, width=18),
+        Column("检查日期", lambda i: i.inspected_on, kind=Kind.DATE),
+        Column("项目名称", lambda i: i.project.project_name, width=30),
+        Column("合同编号", lambda i: i.project.contract_no, width=20),
+        Column("企业名称", lambda i: i.enterprise.name, width=30),
+        Column("统一社会信用代码", lambda i: i.enterprise.credit_code, width=20),
+        Column("检查人员", lambda i: i.inspectors, width=14),
+        *(
+            Column(f"{label}（满分{full}）", lambda i, code=code: i.scores.get(code), kind=Kind.NUMBER, width=12)
+            for code, label, full in INSPECTION_ITEMS
+        ),
+        Column("总分", lambda i: i.total_score, kind=Kind.NUMBER, width=6),
+        Column("发现的问题", lambda i: i.problems, width=40),
+        Column("需要整改", lambda i: "是" if i.needs_rectification else "否", width=8),
+        Column("整改期限", lambda i: i.deadline, kind=Kind.DATE),
+        Column("状态", lambda i: i.state_label + ("（已逾期）" if i.is_overdue else ""), width=14),
+        Column("逾期天数", lambda i: svc.days_overdue(i, today) or None, kind=Kind.NUMBER, width=8),
+        Column("整改轮次", lambda i: i.rounds, kind=Kind.NUMBER, width=8),
+        Column("逾期整改", lambda i: "是" if i.replied_late else "否", width=8),
+        Column("发出时间", lambda i: i.issued_at, kind=Kind.DATETIME),
+        Column("闭环时间", lambda i: i.closed_at, kind=Kind.DATETIME),
     ]
 
-    def when(value: Any) -> str:
-        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
-
-    def rows() -> Any:
-        for i in qs.iterator(chunk_size=2000):
-            yield [
-                i.notice_no,
-                i.inspected_on.isoformat(),
-                i.project.project_name,
-                i.project.contract_no,
-                i.enterprise.name,
-                i.enterprise.credit_code,
-                i.inspectors,
-                *(i.scores.get(code, "") for code, _, _ in INSPECTION_ITEMS),
-                i.total_score,
-                i.problems,
-                "是" if i.needs_rectification else "否",
-                i.deadline.isoformat() if i.deadline else "",
-                i.state_label + ("（已逾期）" if i.is_overdue else ""),
-                svc.days_overdue(i, today) or "",
-                i.rounds,
-                "是" if i.replied_late else "否",
-                when(i.issued_at),
-                when(i.closed_at),
-            ]
-
     record(action=Action.EXPORT, request=request, detail={"list": "inspection", "query": request.GET.urlencode()})
-    return xlsx_response(filename="现场检查列表.xlsx", title="现场检查", headers=headers, rows=rows())
+    return export_response(
+        filename="现场检查列表.xlsx", title="现场检查", columns=columns, rows=qs.iterator(chunk_size=2000)
+    )
 
 
 # ---------------------------------------------------------------- committee: record and issue
@@ -142,18 +121,17 @@ def inspection_create(request: HttpRequest, project_pk: int) -> HttpResponse:
     project = _project(request, project_pk)
     form = InspectionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            inspection = svc.create_inspection(
-                project=project, data=form.to_data(), actor=request.user, request=request
-            )
-        except svc.InspectionError as exc:
-            messages.error(request, exc.message)
-            return redirect("supervision:inspection_new")
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, "已保存检查记录（草稿）。可上传检查记录及现场照片，核对无误后点击“发出”。")
-            return redirect(inspection.get_absolute_url())
+        done = run_form_action(
+            request,
+            form,
+            lambda: svc.create_inspection(project=project, data=form.to_data(), actor=request.user, request=request),
+            success="已保存检查记录（草稿）。可上传检查记录及现场照片，核对无误后点击“发出”。",
+            then=lambda inspection: inspection.get_absolute_url(),
+            refused="supervision:inspection_new",
+            errors=(svc.InspectionError,),
+        )
+        if done is not None:
+            return done
     return render(
         request,
         "supervision/inspections/edit.html",
@@ -169,16 +147,18 @@ def inspection_edit(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(inspection.get_absolute_url())
     form = InspectionForm(request.POST or None, instance=inspection)
     if request.method == "POST" and form.is_valid():
-        try:
-            svc.update_inspection(inspection=inspection, data=form.to_data(), actor=request.user, request=request)
-        except svc.InspectionError as exc:
-            messages.error(request, exc.message)
-            return redirect(inspection.get_absolute_url())
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, "已保存检查记录。")
-            return redirect(inspection.get_absolute_url())
+        done = run_form_action(
+            request,
+            form,
+            lambda: svc.update_inspection(
+                inspection=inspection, data=form.to_data(), actor=request.user, request=request
+            ),
+            success="已保存检查记录。",
+            then=inspection.get_absolute_url(),
+            errors=(svc.InspectionError,),
+        )
+        if done is not None:
+            return done
     return render(
         request,
         "supervision/inspections/edit.html",
@@ -190,32 +170,34 @@ def inspection_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(R)
 def inspection_delete(request: HttpRequest, pk: int) -> HttpResponse:
     inspection = access_for_change(request.user, Inspection, pk)
-    try:
-        svc.delete_inspection(inspection=inspection, actor=request.user, request=request)
-    except svc.InspectionError as exc:
-        messages.error(request, exc.message)
-        return redirect(inspection.get_absolute_url())
-    messages.success(request, f"已删除“{inspection.project.project_name}”的检查记录草稿。")
-    return redirect("supervision:inspection_list")
+    return run_action(
+        request,
+        lambda: svc.delete_inspection(inspection=inspection, actor=request.user, request=request),
+        success=f"已删除“{inspection.project.project_name}”的检查记录草稿。",
+        then="supervision:inspection_list",
+        refused=inspection.get_absolute_url(),
+        errors=(svc.InspectionError,),
+    )
 
 
 @require_POST
 @role_required(R)
 def inspection_issue(request: HttpRequest, pk: int) -> HttpResponse:
     inspection = access_for_change(request.user, Inspection, pk)
-    try:
-        issued = svc.issue_inspection(inspection=inspection, actor=request.user, request=request)
-    except (ValidationError, svc.InspectionError) as exc:
-        messages.error(request, "暂不能发出：" + error_text(exc))
-    else:
-        if issued.status == InspectionStatus.RECTIFYING:
-            messages.success(
-                request,
-                f"已发出整改通知书 {issued.notice_no}，整改期限 {issued.deadline:%Y-%m-%d}，已通过站内消息告知企业。",
-            )
-        else:
-            messages.success(request, "已发出检查结果（无需整改），该检查已闭环。")
-    return redirect(inspection.get_absolute_url())
+    return run_action(
+        request,
+        lambda: svc.issue_inspection(inspection=inspection, actor=request.user, request=request),
+        success=_issued_message,
+        then=inspection.get_absolute_url(),
+        errors=(ValidationError, svc.InspectionError),
+        prefix="暂不能发出：",
+    )
+
+
+def _issued_message(issued: Inspection) -> str:
+    if issued.status == InspectionStatus.RECTIFYING:
+        return f"已发出整改通知书 {issued.notice_no}，整改期限 {issued.deadline:%Y-%m-%d}，已通过站内消息告知企业。"
+    return "已发出检查结果（无需整改），该检查已闭环。"
 
 
 # ---------------------------------------------------------------- detail
@@ -288,49 +270,49 @@ def reply_save(request: HttpRequest, pk: int) -> HttpResponse:
     """保存 整改情况: opens the next round if none is open, else updates the open one."""
     inspection = access(request.user, Inspection, pk)
     form = ReplyForm(request.POST)
-    if not form.is_valid():
-        return _render_detail(request, inspection, reply_form=form)
-    try:
-        reply = svc.save_reply(
-            inspection=inspection, content=form.cleaned_data["content"], actor=request.user, request=request
+    if form.is_valid():
+        done = run_form_action(
+            request,
+            form,
+            lambda: svc.save_reply(
+                inspection=inspection, content=form.cleaned_data["content"], actor=request.user, request=request
+            ),
+            success=lambda reply: f"已保存第{reply.round}轮整改情况。请上传整改证明材料及照片，然后点击“提交”。",
+            then=inspection.get_absolute_url(),
+            errors=(svc.InspectionError,),
         )
-    except svc.InspectionError as exc:
-        messages.error(request, exc.message)
-    except ValidationError as exc:
-        form.add_error(None, exc)
-        return _render_detail(request, inspection, reply_form=form)
-    else:
-        messages.success(request, f"已保存第{reply.round}轮整改情况。请上传整改证明材料及照片，然后点击“提交”。")
-    return redirect(inspection.get_absolute_url())
+        if done is not None:
+            return done
+    return _render_detail(request, inspection, reply_form=form)
 
 
 @require_POST
 @role_required(E)
 def reply_submit(request: HttpRequest, pk: int) -> HttpResponse:
     reply = access_for_change(request.user, Rectification, pk)
-    try:
-        submitted = svc.submit_reply(rectification=reply, actor=request.user, request=request)
-    except (ValidationError, svc.InspectionError) as exc:
-        messages.error(request, error_text(exc))
-    else:
-        text = f"已提交第{submitted.round}轮整改回复，等待区劳务专委会复查。"
-        if submitted.late:
-            text += "本次提交已超过整改期限，将记为逾期整改。"
-        messages.success(request, text)
-    return redirect(reply.get_absolute_url())
+    return run_action(
+        request,
+        lambda: svc.submit_reply(rectification=reply, actor=request.user, request=request),
+        success=lambda submitted: (
+            f"已提交第{submitted.round}轮整改回复，等待区劳务专委会复查。"
+            + ("本次提交已超过整改期限，将记为逾期整改。" if submitted.late else "")
+        ),
+        then=reply.get_absolute_url(),
+        errors=(ValidationError, svc.InspectionError),
+    )
 
 
 @require_POST
 @role_required(E)
 def reply_delete(request: HttpRequest, pk: int) -> HttpResponse:
     reply = access_for_change(request.user, Rectification, pk)
-    try:
-        svc.delete_reply(rectification=reply, actor=request.user, request=request)
-    except svc.InspectionError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"已删除第{reply.round}轮整改回复草稿。")
-    return redirect(reply.get_absolute_url())
+    return run_action(
+        request,
+        lambda: svc.delete_reply(rectification=reply, actor=request.user, request=request),
+        success=f"已删除第{reply.round}轮整改回复草稿。",
+        then=reply.get_absolute_url(),
+        errors=(svc.InspectionError,),
+    )
 
 
 # ---------------------------------------------------------------- committee: the re-inspection
@@ -345,26 +327,27 @@ def reply_review(request: HttpRequest, pk: int) -> HttpResponse:
     form = ReviewForm(request.POST)
     if form.is_valid():
         passed = form.cleaned_data["decision"] == "pass"
-        try:
-            svc.review_reply(
+        done = run_form_action(
+            request,
+            form,
+            lambda: svc.review_reply(
                 rectification=reply,
                 passed=passed,
                 note=form.cleaned_data["note"],
                 new_deadline=form.cleaned_data["new_deadline"],
                 actor=request.user,
                 request=request,
-            )
-        except svc.InspectionError as exc:
-            messages.error(request, exc.message)
-            return redirect(inspection.get_absolute_url())
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            if passed:
-                messages.success(request, "复查通过，该整改通知已闭环，已通过站内消息告知企业。")
-            else:
-                messages.success(request, "已退回整改，已通过站内消息告知企业继续整改。")
-            return redirect(inspection.get_absolute_url())
+            ),
+            success=(
+                "复查通过，该整改通知已闭环，已通过站内消息告知企业。"
+                if passed
+                else "已退回整改，已通过站内消息告知企业继续整改。"
+            ),
+            then=inspection.get_absolute_url(),
+            errors=(svc.InspectionError,),
+        )
+        if done is not None:
+            return done
     return _render_detail(request, inspection, review_form=form)
 
 

@@ -9,19 +9,18 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from laowu.accounts.models import Role
 from laowu.accounts.permissions import role_required
 from laowu.audit.services import Action, record
-from laowu.core.exports import xlsx_response
-from laowu.core.forms import error_text
+from laowu.core.actions import run_action
+from laowu.core.exports import Column, Kind, export_response
 from laowu.core.pagination import paginate
 
 from .. import messaging, notices
 from ..forms.notices import NoticeForm
-from ..models import Message
+from ..models import Message, Notice
 from ..permissions import access
 
 E, R, S = Role.ENTERPRISE, Role.REVIEWER, Role.SUPERVISOR
@@ -30,6 +29,15 @@ PUBLIC_LAYOUT = "supervision/notices/public_base.html"
 
 
 # ---------------------------------------------------------------- reviewers
+
+NOTICE_COLUMNS: list[Column[Notice]] = [
+    Column("标题", lambda n: n.title, width=40),
+    Column("状态", lambda n: "已发布" if n.is_published else "草稿", width=8),
+    Column("置顶", lambda n: "是" if n.pinned else "否", width=6),
+    Column("发布时间", lambda n: n.published_at, kind=Kind.DATETIME),
+    Column("创建人", lambda n: str(n.created_by), width=10),
+    Column("正文", lambda n: n.body, width=60),
+]
 
 
 @role_required(R)
@@ -47,23 +55,12 @@ def notice_list(request: HttpRequest) -> HttpResponse:
 @role_required(R)
 def notice_export(request: HttpRequest) -> HttpResponse:
     qs = notices.notice_list(q=request.GET.get("q", ""), status=request.GET.get("status", ""))
-    rows = (
-        [
-            n.title,
-            "已发布" if n.is_published else "草稿",
-            "是" if n.pinned else "否",
-            timezone.localtime(n.published_at).strftime("%Y-%m-%d %H:%M") if n.published_at else "",
-            str(n.created_by),
-            n.body,
-        ]
-        for n in qs.iterator(chunk_size=500)
-    )
     record(action=Action.EXPORT, request=request, detail={"list": "notice"})
-    return xlsx_response(
+    return export_response(
         filename="通知公告列表.xlsx",
         title="通知公告",
-        headers=["标题", "状态", "置顶", "发布时间", "创建人", "正文"],
-        rows=rows,
+        columns=NOTICE_COLUMNS,
+        rows=qs.iterator(chunk_size=500),
     )
 
 
@@ -96,50 +93,47 @@ def notice_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "supervision/notices/edit.html", {"form": form, "notice": notice})
 
 
-def _back(request: HttpRequest, notice_pk: int) -> HttpResponse:
+def _back(request: HttpRequest, notice_pk: int) -> str:
     # Back to the list the button was pressed on, or to the notice.
     if request.POST.get("next") == "list":
-        return redirect("supervision:notice_list")
-    return redirect("supervision:notice_edit", pk=notice_pk)
+        return reverse("supervision:notice_list")
+    return reverse("supervision:notice_edit", args=[notice_pk])
 
 
 @require_POST
 @role_required(R)
 def notice_publish(request: HttpRequest, pk: int) -> HttpResponse:
     notice = notices.get_notice(pk)
-    try:
-        notices.publish_notice(notice=notice, actor=request.user, request=request)
-    except ValidationError as exc:
-        flash.error(request, error_text(exc))
-    else:
-        flash.success(request, f"已发布“{notice.title}”，登录页和企业首页将显示该通知。")
-    return _back(request, notice.pk)
+    return run_action(
+        request,
+        lambda: notices.publish_notice(notice=notice, actor=request.user, request=request),
+        success=f"已发布“{notice.title}”，登录页和企业首页将显示该通知。",
+        then=_back(request, notice.pk),
+    )
 
 
 @require_POST
 @role_required(R)
 def notice_unpublish(request: HttpRequest, pk: int) -> HttpResponse:
     notice = notices.get_notice(pk)
-    try:
-        notices.unpublish_notice(notice=notice, actor=request.user, request=request)
-    except ValidationError as exc:
-        flash.error(request, error_text(exc))
-    else:
-        flash.success(request, f"已撤下“{notice.title}”，可修改后重新发布。")
-    return _back(request, notice.pk)
+    return run_action(
+        request,
+        lambda: notices.unpublish_notice(notice=notice, actor=request.user, request=request),
+        success=f"已撤下“{notice.title}”，可修改后重新发布。",
+        then=_back(request, notice.pk),
+    )
 
 
 @require_POST
 @role_required(R)
 def notice_delete(request: HttpRequest, pk: int) -> HttpResponse:
     notice = notices.get_notice(pk)
-    try:
-        notices.delete_notice(notice=notice, actor=request.user, request=request)
-    except ValidationError as exc:
-        flash.error(request, error_text(exc))
-    else:
-        flash.success(request, f"已删除“{notice.title}”。")
-    return redirect("supervision:notice_list")
+    return run_action(
+        request,
+        lambda: notices.delete_notice(notice=notice, actor=request.user, request=request),
+        success=f"已删除“{notice.title}”。",
+        then="supervision:notice_list",
+    )
 
 
 # ---------------------------------------------------------------- public

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 from django.contrib import messages as flash
@@ -16,7 +15,7 @@ from laowu.accounts.models import Role
 from laowu.accounts.permissions import role_required
 from laowu.accounts.scope import is_committee
 from laowu.audit.services import Action, record
-from laowu.core.exports import xlsx_response
+from laowu.core.exports import Column, Kind, export_response
 from laowu.core.pagination import paginate_segments
 from laowu.enterprises.scope import enterprises_in_scope
 
@@ -27,7 +26,7 @@ E, R, S = Role.ENTERPRISE, Role.REVIEWER, Role.SUPERVISOR
 
 
 def _filters(request: HttpRequest) -> dict[str, str]:
-    kinds = {k for k, _ in reminders.KINDS}
+    kinds = {k for k, _ in reminders.kinds()}
     buckets = {b for b, _ in reminders.BUCKETS}
     kind = request.GET.get("kind", "")
     bucket = request.GET.get("threshold", "")
@@ -64,7 +63,7 @@ def expiry_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "rows": rows,
             "query": query,
-            "kinds": reminders.KINDS,
+            "kinds": reminders.kinds(),
             "buckets": reminders.BUCKETS,
             "committee": committee,
             "can_send": can_manage(request.user),
@@ -78,26 +77,25 @@ def expiry_export(request: HttpRequest) -> HttpResponse:
     items = reminders.expiry_list(user=request.user, **filters)
     sent = reminders.reminders_for(items)
     committee = is_committee(request.user)
-    headers = ["证照类型", "持有人", "证书编号", "有效期至", "剩余天数", "状态", "提醒档位", "提醒记录"]
+    columns: list[Column[reminders.ExpiryItem]] = [
+        Column("证照类型", lambda item: item.label, width=14),
+        Column("持有人", lambda item: item.holder, width=30),
+        Column("证书编号", lambda item: item.number, width=24),
+        Column("有效期至", lambda item: item.expires_on, kind=Kind.DATE),
+        Column("剩余天数", lambda item: item.days_left, kind=Kind.NUMBER, width=8),
+        Column("状态", lambda item: item.status_text, width=14),
+        Column("提醒档位", lambda item: "已过期" if item.expired else f"{item.threshold}天", width=8),
+        Column("提醒记录", lambda item: _reminder_note(sent.get(item.key, []), details=committee), width=40),
+    ]
     if committee:
-        headers = ["企业名称", "统一社会信用代码", *headers]
-
-    def rows() -> Iterator[list[Any]]:
-        for item in items:
-            row = [
-                item.label,
-                item.holder,
-                item.number,
-                item.expires_on.isoformat(),
-                item.days_left,
-                item.status_text,
-                "已过期" if item.expired else f"{item.threshold}天",
-                _reminder_note(sent.get(item.key, []), details=committee),
-            ]
-            yield [item.enterprise.name, item.enterprise.credit_code, *row] if committee else row
+        columns = [
+            Column("企业名称", lambda item: item.enterprise.name, width=30),
+            Column("统一社会信用代码", lambda item: item.enterprise.credit_code, width=20),
+            *columns,
+        ]
 
     record(action=Action.EXPORT, request=request, detail={"list": "expiry", **filters, "count": len(items)})
-    return xlsx_response(filename="证照到期提醒.xlsx", title="证照到期提醒", headers=headers, rows=rows())
+    return export_response(filename="证照到期提醒.xlsx", title="证照到期提醒", columns=columns, rows=items)
 
 
 @require_POST

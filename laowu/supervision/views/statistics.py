@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from operator import itemgetter
+from typing import Any
+
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -12,7 +16,7 @@ from django.utils.safestring import SafeString
 from laowu.accounts.models import Role
 from laowu.accounts.permissions import role_required
 from laowu.audit.services import Action, record
-from laowu.core.exports import Sheet, workbook_response
+from laowu.core.exports import Column, Kind, Sheet, workbook_response
 
 from .. import statistics
 from ..charts import Series, bar_chart
@@ -76,24 +80,37 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     )
 
 
+def table_columns(headers: list[str]) -> list[Column[list[Any]]]:
+    """A table's label column, then its counts; the note below a table sits in the first column."""
+
+    def cell(i: int) -> Callable[[list[Any]], Any]:
+        return lambda row: row[i] if i < len(row) else None
+
+    return [
+        Column(header, cell(i), kind=Kind.NUMBER if i else Kind.TEXT, width=12 if i else 18)
+        for i, header in enumerate(headers)
+    ]
+
+
 @role_required(R, S)
 def export(request: HttpRequest) -> HttpResponse:
     form = StatisticsFilterForm(request.GET or None)
     period = form.period()
     # A download waits for figures not yet computed rather than give an empty workbook.
     data = statistics.cached_dashboard(user=request.user, period=period, filing_type=form.filing_type())
-    sheets: list[Sheet] = [
-        (
+    overview: list[tuple[str, Any]] = [
+        ("统计期间", period.label),
+        ("归集类型", dict(form.fields["type"].choices).get(data.filing_type, "全部类型")),
+        ("导出时间", timezone.now()),
+        *data.summary,
+    ]
+    sheets: list[Sheet[Any]] = [
+        Sheet(
             "概况",
-            ["项目", "数值"],
-            [
-                ["统计期间", period.label],
-                ["归集类型", dict(form.fields["type"].choices).get(data.filing_type, "全部类型")],
-                ["导出时间", timezone.localtime().strftime("%Y-%m-%d %H:%M")],
-                *([label, value] for label, value in data.summary),
-            ],
+            [Column("项目", itemgetter(0), width=18), Column("数值", itemgetter(1), kind=Kind.AUTO, width=18)],
+            overview,
         ),
-        *((t.title, t.headers, [*t.all_rows, [], [t.note]]) for t in data.tables),
+        *(Sheet(t.title, table_columns(t.headers), [*t.all_rows, [], [t.note]]) for t in data.tables),
     ]
     record(
         action=Action.EXPORT,
@@ -106,7 +123,6 @@ def export(request: HttpRequest) -> HttpResponse:
         },
     )
     return workbook_response(
-        first_column_width=18,
         filename=f"统计分析_{statistics.month_label(period.first)}至{statistics.month_label(period.last)}.xlsx",
         sheets=sheets,
     )

@@ -189,10 +189,3 @@ def workbook_response(*, filename: str, sheets: Iterable[Sheet[Any]]) -> HttpRes
 def export_response(*, filename: str, title: str, columns: Sequence[Column[R]], rows: Iterable[R]) -> HttpResponse:
     """An .xlsx download of one list."""
     return workbook_response(filename=filename, sheets=[Sheet(title, columns, rows)])
-
-
-def xlsx_response(*, filename: str, title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> HttpResponse:
-    """An .xlsx download of one list given as headers and rows of values, each cell typed by
-    its value: for a list that does not declare its columns yet."""
-    columns = [Column(header, operator.itemgetter(i), kind=Kind.AUTO) for i, header in enumerate(headers)]
-    return export_response(filename=filename, title=title, columns=columns, rows=rows)

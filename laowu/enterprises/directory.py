@@ -3,19 +3,18 @@ with its 基本信息, searched, exported and opened one by one."""
 
 from __future__ import annotations
 
-import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 
 from laowu.accounts.models import Role
 from laowu.accounts.permissions import role_required
 from laowu.accounts.scope import can_see_personal_data
 from laowu.audit.services import Action, record
-from laowu.core.exports import xlsx_response
+from laowu.core.exports import Column, Kind, export_response, field_column
 from laowu.core.pagination import paginate
 from laowu.core.search import search
 from laowu.core.validators import mask_mobile
@@ -31,10 +30,6 @@ def _enterprise_search(request: HttpRequest) -> tuple[str, QuerySet[Enterprise]]
     if q:
         qs = search(qs, q, text=("name", "contact_name"), codes=("credit_code",))
     return q, qs
-
-
-def _local(value: dt.datetime | None) -> str:
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
 @role_required(Role.REVIEWER, Role.SUPERVISOR)
@@ -64,46 +59,34 @@ def enterprise_export(request: HttpRequest) -> HttpResponse:
             "safety_license_valid_until",
         )
     }
-    headers = [
-        "企业名称",
-        "统一社会信用代码",
-        "行政区划",
-        "联系人",
-        "联系人手机号码",
-        "天眼查核验",
-        "基本信息状态",
-        "法定代表人",
-        "施工劳务资质证书编号",
-        "资质有效期至",
-        "安全生产许可证编号",
-        "安全生产许可证有效期至",
-        "注册时间",
+
+    def info(name: str) -> Callable[[Enterprise], Any]:
+        def value(e: Enterprise) -> Any:
+            found = infos.get(e.pk)
+            return getattr(found, name) if found else None
+
+        return value
+
+    columns: list[Column[Enterprise]] = [
+        field_column(Enterprise, "name", header="企业名称", width=30),
+        field_column(Enterprise, "credit_code", header="统一社会信用代码", width=20),
+        Column("行政区划", lambda e: str(e.district), width=10),
+        field_column(Enterprise, "contact_name", header="联系人"),
+        Column("联系人手机号码", lambda e: e.contact_phone if full else mask_mobile(e.contact_phone), width=14),
+        Column("天眼查核验", lambda e: "已核验" if e.provider_confirmed else "未核验", width=10),
+        Column("基本信息状态", lambda e: infos[e.pk].state_label if e.pk in infos else "未填报", width=12),
+        Column("法定代表人", info("legal_representative")),
+        Column("施工劳务资质证书编号", info("qualification_no"), width=20),
+        Column("资质有效期至", info("qualification_valid_until"), kind=Kind.DATE),
+        Column("安全生产许可证编号", info("safety_license_no"), width=30),
+        Column("安全生产许可证有效期至", info("safety_license_valid_until"), kind=Kind.DATE),
+        Column("注册时间", lambda e: e.created_at, kind=Kind.DATETIME),
     ]
 
-    def day(value: dt.date | None) -> str:
-        return value.isoformat() if value else ""
-
-    def rows() -> Any:
-        for e in qs.iterator(chunk_size=2000):
-            info = infos.get(e.pk)
-            yield [
-                e.name,
-                e.credit_code,
-                str(e.district),
-                e.contact_name,
-                e.contact_phone if full else mask_mobile(e.contact_phone),
-                "已核验" if e.provider_confirmed else "未核验",
-                info.state_label if info else "未填报",
-                info.legal_representative if info else "",
-                info.qualification_no if info else "",
-                day(info.qualification_valid_until) if info else "",
-                info.safety_license_no if info else "",
-                day(info.safety_license_valid_until) if info else "",
-                _local(e.created_at),
-            ]
-
     record(action=Action.EXPORT, request=request, detail={"list": "enterprise", "full_personal_data": full, "q": q})
-    return xlsx_response(filename="企业列表.xlsx", title="企业列表", headers=headers, rows=rows())
+    return export_response(
+        filename="企业列表.xlsx", title="企业列表", columns=columns, rows=qs.iterator(chunk_size=2000)
+    )
 
 
 @role_required(Role.REVIEWER, Role.SUPERVISOR)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import operator
 import zoneinfo
 from decimal import Decimal
 from typing import Any
@@ -21,7 +22,6 @@ from laowu.core.exports import (
     field_column,
     guard_text,
     workbook_response,
-    xlsx_response,
 )
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
@@ -137,13 +137,9 @@ def test_workbook_of_several_sheets() -> None:
     assert wb["概况1"]["B2"].value == 2
 
 
-def test_rows_without_declared_columns_are_typed_by_value() -> None:
-    resp = xlsx_response(
-        filename="x.xlsx",
-        title="t",
-        headers=["名称", "数量", "日期", "空"],
-        rows=[["=x", 5, dt.date(2026, 1, 2), ""]],
-    )
+def test_auto_columns_are_typed_by_value() -> None:
+    columns = [Column(h, operator.itemgetter(i), kind=Kind.AUTO) for i, h in enumerate(["名称", "数量", "日期", "空"])]
+    resp = export_response(filename="x.xlsx", title="t", columns=columns, rows=[["=x", 5, dt.date(2026, 1, 2), ""]])
     ws = sheet_of(resp)
     assert [c.value for c in ws[2]] == ["'=x", 5, dt.datetime(2026, 1, 2), None]
     assert ws["C2"].number_format == "yyyy-mm-dd" and ws.freeze_panes == "A2"

@@ -3,6 +3,7 @@ user's districts, personal data masked for supervisors, audited, closed to enter
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from typing import Any
 
@@ -109,6 +110,9 @@ def test_enterprise_export_masks_phones_for_supervisors(
     assert set(by_name) == {a.name, b.name} and outsider.enterprise.name not in by_name
     assert by_name[a.name][4] == a.contact_phone and by_name[a.name][6] == "已通过"
     assert by_name[a.name][8] == "D332012345" and by_name[b.name][6] == "未填报"
+    # Dates are date cells a spreadsheet can sort and filter; an empty value is an empty cell.
+    assert isinstance(by_name[a.name][9], dt.datetime) and isinstance(by_name[a.name][12], dt.datetime)
+    assert by_name[b.name][7] is None and by_name[b.name][9] is None
 
     masked = {r[0]: r for r in cells(as_user(supervisor).get(url))[1:]}
     phone = a.contact_phone

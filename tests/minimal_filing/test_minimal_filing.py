@@ -30,6 +30,7 @@ from pypdf import PdfReader
 from laowu.audit.models import AuditEvent
 from laowu.audit.services import Action
 from laowu.documents import registry as documents_registry
+from laowu.review.checks import filing_errors
 from laowu.review.models import Filing, State, Submission, SubmissionStatus
 from laowu.review.registry import filing_models
 from laowu.review.selectors import filing_type_choices
@@ -115,6 +116,8 @@ def test_a_new_filing_type_gets_the_shared_machinery(
     Permit = permit_model
     owner, committee = as_user(enterprise_a), as_user(reviewer)
     assert (CODE, "测试许可") in filing_type_choices()
+    # The start-up check accepts its settings, as `manage.py check` does for the real types.
+    assert filing_errors([Permit]) == []
 
     # 保存: the type's own page and service.
     fields = {"permit_no": "CSXK-2026-001", "holder": "李明", "holder_mobile": "13912345678"}

@@ -9,10 +9,8 @@ from django.shortcuts import redirect, render
 
 from laowu.accounts.models import Role
 from laowu.accounts.permissions import role_required
-from laowu.review import services as workflow
+from laowu.review.editing import edit_own_filing
 from laowu.review.permissions import access_own_filing
-from laowu.review.selectors import history
-from laowu.review.views import filing_page_context
 
 from .forms import PermitForm
 from .models import Permit
@@ -42,23 +40,4 @@ def permit_new(request: HttpRequest) -> HttpResponse:
 def permit_edit(request: HttpRequest, pk: int) -> HttpResponse:
     permit = access_own_filing(request.user, Permit, pk)
     form = PermitForm(request.POST or None, instance=permit, editable=permit.is_editable)
-    if request.method == "POST" and form.is_valid():
-        try:
-            workflow.save_fields(filing=permit, data=form.cleaned_data, actor=request.user, request=request)
-        except workflow.WorkflowError as exc:
-            messages.error(request, exc.message)
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, "已保存。")
-            return redirect(permit.get_absolute_url())
-    return render(
-        request,
-        "minimal_filing/edit.html",
-        {
-            **filing_page_context(permit),
-            "form": form,
-            "problems": workflow.declare_problems(permit) if permit.is_editable else [],
-            "history": history(permit),
-        },
-    )
+    return edit_own_filing(request, permit, form, template="minimal_filing/edit.html", saved="已保存。")

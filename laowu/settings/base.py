@@ -240,6 +240,10 @@ LAOWU_SMS_DAILY_PER_PHONE = 10
 LAOWU_SMS_HOURLY_PER_IP = env.int("LAOWU_SMS_HOURLY_PER_IP", default=20)
 LAOWU_SMS_MAX_WRONG_TRIES = 5
 
+# Whom an enterprise asks when a step is blocked: shown on the home page, the blocked pages and 帮助.
+LAOWU_COMMITTEE_CONTACT_NAME = env.str("LAOWU_COMMITTEE_CONTACT_NAME", default="专委会办公室")
+LAOWU_COMMITTEE_CONTACT_PHONE = env.str("LAOWU_COMMITTEE_CONTACT_PHONE", default="")
+
 # Printed sheets' QR codes point here; empty means "the host the sheet was printed from".
 LAOWU_PUBLIC_BASE_URL = env.str("LAOWU_PUBLIC_BASE_URL", default="")
 LAOWU_VERIFY_RATE_PER_MINUTE = env.int("LAOWU_VERIFY_RATE_PER_MINUTE", default=30)

@@ -45,3 +45,9 @@ def _enterprise_home_context(user: Any) -> dict[str, Any]:
 
 def _committee_home_context(user: Any) -> dict[str, Any]:
     return {"notices": notices.latest_notices(notices.HOME_LATEST), **_expiry_counts(user)}
+
+
+def help_page(request: HttpRequest) -> HttpResponse:
+    """帮助: the manual's steps in order, and whom to ask. Open to anyone, linked from the login page."""
+    layout = "workspace.html" if request.user.is_authenticated else "workspace/public_base.html"
+    return render(request, "workspace/help.html", {"layout": layout})

@@ -10,6 +10,8 @@ from laowu.accounts.models import Role
 from laowu.enterprises.scope import enterprises_in_scope
 from laowu.supervision import messaging, notices, reminders
 
+from . import steps
+
 # Where each role lands after login; enterprise and committee users get a home page.
 ROLE_HOME = {
     Role.SYSADMIN: "accounts:user_list",
@@ -36,6 +38,7 @@ def _enterprise_home_context(user: Any) -> dict[str, Any]:
     enterprise_id = user.enterprise_id
     return {
         "enterprise": user.enterprise,
+        "steps": steps.enterprise_steps(user.enterprise),
         "notices": notices.latest_notices(notices.HOME_LATEST),
         "unread_count": messaging.unread_messages(enterprise_id).count(),
         "latest_messages": messaging.latest_messages(enterprise_id),

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 
 from laowu.accounts.models import Role
 from laowu.enterprises.scope import enterprises_in_scope
+from laowu.review.selectors import filing_type_choices, pending_counts
 from laowu.supervision import messaging, notices, reminders
 
 from . import steps
@@ -47,7 +48,14 @@ def _enterprise_home_context(user: Any) -> dict[str, Any]:
 
 
 def _committee_home_context(user: Any) -> dict[str, Any]:
-    return {"notices": notices.latest_notices(notices.HOME_LATEST), **_expiry_counts(user)}
+    # The queue's own cached counts: the home page costs no more counting than a queue tab.
+    counts = pending_counts(user=user)
+    return {
+        "notices": notices.latest_notices(notices.HOME_LATEST),
+        "pending": [(code, label, counts.get(code, "0")) for code, label in filing_type_choices()],
+        "pending_total": counts[""],
+        **_expiry_counts(user),
+    }
 
 
 def help_page(request: HttpRequest) -> HttpResponse:

@@ -1,6 +1,6 @@
 """The enterprise's home page says where each filing stands and the next step; the pages of a
 blocked step say why and what to do first, with the committee's contact, before any refused
-POST."""
+POST; the reviewer's home shows the pending counts."""
 
 from __future__ import annotations
 
@@ -200,3 +200,24 @@ def test_gates_are_for_the_enterprise_only(reviewer: Any, as_user: Any, enterpri
     request.user = reviewer
     rendered = Template('{% load workspace_steps %}{% step_gates "personnel" %}').render(Context({"request": request}))
     assert rendered.strip() == ""
+
+
+# ---------------------------------------------------------------- the reviewer's home
+
+
+@pytest.mark.parametrize("role", ["reviewer", "supervisor"])
+def test_committee_home_shows_pending_per_type(
+    role: str, request: pytest.FixtureRequest, enterprise_a: Any, enterprise_b: Any, as_user: Any
+) -> None:
+    for user in (enterprise_a, enterprise_b):
+        workflow.declare(filing=complete_basic_info(user.enterprise, actor=user), actor=user)
+    user = request.getfixturevalue(role)
+    response = as_user(user).get(HOME)
+    html = response.content.decode()
+    queue = reverse("review:queue")
+    assert f'href="{queue}?type=basic_info"' in html
+    assert f'href="{queue}?type=safety_officer"' in html and f'href="{queue}?type=project"' in html
+    page = text(response)
+    assert "待审核 2" in page
+    assert "企业基本信息2条待审核" in page.replace(" ", "")
+    assert "安全员0条待审核" in page.replace(" ", "")

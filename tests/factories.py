@@ -185,12 +185,20 @@ class CatalogueFactory(factory.django.DjangoModelFactory):
 
 def approved_person(model: Any, user: Any, reviewer: Any, *, id_number: str, name: str) -> Any:
     """An approved, active 安全员 or 劳资专管员 (the enterprise's basic info must be approved)."""
+    from laowu.review import services
+
+    person = complete_person(model, user, id_number=id_number, name=name)
+    services.approve(submission=services.declare(filing=person, actor=user), actor=reviewer)
+    return model.objects.get(pk=person.pk)
+
+
+def complete_person(model: Any, user: Any, *, id_number: str, name: str) -> Any:
+    """A 安全员 or 劳资专管员 draft ready to 提交: every required field and attachment present."""
     import datetime as dt
 
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from laowu.documents.services import add_attachment
-    from laowu.review import services
 
     fields = {
         "enterprise": user.enterprise,
@@ -214,8 +222,7 @@ def approved_person(model: Any, user: Any, reviewer: Any, *, id_number: str, nam
         if kind.required:
             upload = SimpleUploadedFile(f"{kind.label}.pdf", make_pdf_bytes(f"{model.__name__}{person.pk}{kind.code}"))
             add_attachment(filing=person, kind=kind.code, upload=upload, actor=user)
-    services.approve(submission=services.declare(filing=person, actor=user), actor=reviewer)
-    return model.objects.get(pk=person.pk)
+    return person
 
 
 def approved_project(user: Any, reviewer: Any, **catalogue_fields: Any) -> Any:

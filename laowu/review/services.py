@@ -19,6 +19,7 @@ from django_fsm import can_proceed
 from laowu.audit.services import Action, record
 
 from .models import Filing, State, Submission, SubmissionStatus, new_verify_token
+from .signals import Decision, DecisionKind, publish_decision
 from .snapshots import build_snapshot, missing_fields
 
 F = TypeVar("F", bound=Filing)
@@ -168,10 +169,13 @@ def _locked_pending(submission: Submission, action: str) -> tuple[Filing, Submis
 
 
 def approve(*, submission: Submission, actor: Any, request: HttpRequest | None = None) -> Submission:
-    """通过: the submission becomes the valid revision that prints and verifies."""
+    """通过: the submission becomes the valid revision that prints and verifies.
+
+    The enterprise is told (`laowu/review/signals.py`) once the decision has committed."""
     with transaction.atomic(durable=True):
         filing, sub = _locked_pending(submission, "审核通过")
         now = timezone.now()
+        kind = DecisionKind.CHANGE_APPROVED if filing.approved_submission_id else DecisionKind.APPROVED
         if filing.approved_submission_id:
             Submission.objects.filter(pk=filing.approved_submission_id).update(
                 status=SubmissionStatus.SUPERSEDED, status_changed_at=now
@@ -189,11 +193,12 @@ def approve(*, submission: Submission, actor: Any, request: HttpRequest | None =
         filing.pending_submission = None
         filing.save()
         record(action=Action.FILING_APPROVE, request=request, user=actor, obj=filing, detail={"submission": sub.pk})
+        publish_decision(Decision.of(kind, filing, sub), sender=type(filing))
     return sub
 
 
 def reject(*, submission: Submission, actor: Any, reason: str, request: HttpRequest | None = None) -> Submission:
-    """退回: with a reason the enterprise sees."""
+    """退回: with a reason the enterprise sees, and is told once the decision has committed."""
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "请填写退回原因。"})
@@ -219,6 +224,7 @@ def reject(*, submission: Submission, actor: Any, reason: str, request: HttpRequ
             obj=filing,
             detail={"submission": sub.pk, "reason": reason[:500]},
         )
+        publish_decision(Decision.of(DecisionKind.REJECTED, filing, sub), sender=type(filing))
     return sub
 
 

@@ -213,6 +213,10 @@ LAOWU_SMS_ALIYUN_TEMPLATE_CODE = env.str("LAOWU_SMS_ALIYUN_TEMPLATE_CODE", defau
 # 证照到期提醒 go through a notice template:
 # 您单位的${cert}（${holder}）有效期至${date}，${status}，请及时办理延续并在平台更新信息。
 LAOWU_SMS_ALIYUN_NOTICE_TEMPLATE_CODE = env.str("LAOWU_SMS_ALIYUN_NOTICE_TEMPLATE_CODE", default="")
+# The other notices (审核通过, 退回, 不良行为公示 …) each have a template of their own, approved with
+# the text and variables of `NOTICE_TEMPLATES` in laowu/supervision/notifications.py, given by name:
+# "filing_approved=SMS_1,filing_rejected=SMS_2,…". A notice whose template is missing is not sent (logged).
+LAOWU_SMS_ALIYUN_NOTICE_TEMPLATE_CODES = env.dict("LAOWU_SMS_ALIYUN_NOTICE_TEMPLATE_CODES", default={})
 LAOWU_SMS_ALIYUN_ENDPOINT = env.str("LAOWU_SMS_ALIYUN_ENDPOINT", default="https://dysmsapi.aliyuncs.com/")
 LAOWU_SMS_TENCENT_SECRET_ID = env.str("LAOWU_SMS_TENCENT_SECRET_ID", default="")
 LAOWU_SMS_TENCENT_SECRET_KEY = env.str("LAOWU_SMS_TENCENT_SECRET_KEY", default="")
@@ -221,6 +225,9 @@ LAOWU_SMS_TENCENT_SIGN_NAME = env.str("LAOWU_SMS_TENCENT_SIGN_NAME", default="")
 LAOWU_SMS_TENCENT_TEMPLATE_ID = env.str("LAOWU_SMS_TENCENT_TEMPLATE_ID", default="")
 # The same notice template on 腾讯云, its variables in that order: {1} 证照 {2} 持有人 {3} 日期 {4} 状态.
 LAOWU_SMS_TENCENT_NOTICE_TEMPLATE_ID = env.str("LAOWU_SMS_TENCENT_NOTICE_TEMPLATE_ID", default="")
+# The other notices' templates on 腾讯云, as above: "filing_approved=2000003,…", variables in
+# the order `NOTICE_TEMPLATES` lists them.
+LAOWU_SMS_TENCENT_NOTICE_TEMPLATE_IDS = env.dict("LAOWU_SMS_TENCENT_NOTICE_TEMPLATE_IDS", default={})
 LAOWU_SMS_TENCENT_REGION = env.str("LAOWU_SMS_TENCENT_REGION", default="ap-guangzhou")
 LAOWU_SMS_TENCENT_ENDPOINT = env.str("LAOWU_SMS_TENCENT_ENDPOINT", default="https://sms.tencentcloudapi.com/")
 LAOWU_SMS_TIMEOUT = env.float("LAOWU_SMS_TIMEOUT", default=5.0)
@@ -232,6 +239,10 @@ LAOWU_SMS_RESEND_SECONDS = 60
 LAOWU_SMS_DAILY_PER_PHONE = 10
 LAOWU_SMS_HOURLY_PER_IP = env.int("LAOWU_SMS_HOURLY_PER_IP", default=20)
 LAOWU_SMS_MAX_WRONG_TRIES = 5
+
+# Whom an enterprise asks when a step is blocked: shown on the home page, the blocked pages and 帮助.
+LAOWU_COMMITTEE_CONTACT_NAME = env.str("LAOWU_COMMITTEE_CONTACT_NAME", default="专委会办公室")
+LAOWU_COMMITTEE_CONTACT_PHONE = env.str("LAOWU_COMMITTEE_CONTACT_PHONE", default="")
 
 # Printed sheets' QR codes point here; empty means "the host the sheet was printed from".
 LAOWU_PUBLIC_BASE_URL = env.str("LAOWU_PUBLIC_BASE_URL", default="")

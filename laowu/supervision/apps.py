@@ -9,8 +9,11 @@ class SupervisionConfig(AppConfig):
     def ready(self) -> None:
         # Supervision records take attachments through the one attachment mechanism.
         from laowu.documents.registry import register_attachable
+        from laowu.review.signals import filing_decided
 
-        from . import models, permissions
+        from . import models, notifications, permissions
 
         for model in models.ATTACHABLE_MODELS:
             register_attachable(model, viewable=permissions.viewable(model), editable=permissions.editable(model))
+        # Every 通过 and 退回 reaches the enterprise by 站内消息 and SMS.
+        filing_decided.connect(notifications.on_filing_decided, dispatch_uid="supervision.notify_filing_decided")

@@ -23,8 +23,8 @@ from laowu.enterprises.models import Enterprise
 from laowu.enterprises.scope import enterprises_in_scope
 from laowu.review.permissions import filings_in_scope
 
-from .messaging import send_message
 from .models import AWARD_TITLES, Award, AwardStatus
+from .notifications import AWARD_DECIDED, Sms, notify
 from .permissions import in_scope
 from .search import ENTERPRISE, PROJECT, matching, through
 
@@ -250,7 +250,7 @@ def decide(
             detail={"result": locked.status, "decided_on": decided_on.isoformat()},
         )
         target = f"贵企业的项目“{locked.project.project_name}”" if locked.project_id else "贵企业"
-        send_message(
+        notify(
             enterprise=locked.enterprise,
             title=f"评优创先结果：{locked.year}年度{locked.get_title_display()}",
             body=(
@@ -259,5 +259,9 @@ def decide(
                 + ("获评奖项按信用评分规则计入企业信用分。" if granted else "")
             ),
             link=locked.get_absolute_url(),
+            sms=Sms(
+                AWARD_DECIDED,
+                {"award": f"{locked.year}年度{locked.get_title_display()}", "result": locked.state_label},
+            ),
         )
     return locked

@@ -35,6 +35,7 @@ from .models import (
     RemovalApplication,
     RemovalStatus,
 )
+from .notifications import BAD_BEHAVIOUR_PUBLISHED, Sms, notify
 from .permissions import in_scope
 from .search import ENTERPRISE, matching, through
 
@@ -226,7 +227,7 @@ def publish(*, rec: BadBehaviour, actor: Any, request: HttpRequest | None = None
         locked.published_at = timezone.now()
         locked.save(update_fields=["status", "published_at", "updated_at"])
         when = "今日起" if locked.publicity_start <= today else f"{cn_date(locked.publicity_start)}起"
-        send_message(
+        notify(
             enterprise=locked.enterprise,
             title=f"不良行为记录公示通知（{locked.decision_no}）",
             body=(
@@ -236,6 +237,7 @@ def publish(*, rec: BadBehaviour, actor: Any, request: HttpRequest | None = None
                 "起凭整改证明材料申请提前移出。"
             ),
             link=locked.get_absolute_url(),
+            sms=Sms(BAD_BEHAVIOUR_PUBLISHED, {"decision_no": locked.decision_no}),
         )
         record(
             action=Action.BAD_BEHAVIOUR_PUBLISH,

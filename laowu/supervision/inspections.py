@@ -37,6 +37,7 @@ from .models import (
     Rectification,
     RectificationStatus,
 )
+from .notifications import RECTIFICATION_NOTICE, Sms, notify
 from .permissions import in_scope
 from .search import ENTERPRISE, PROJECT, matching, through
 
@@ -328,7 +329,7 @@ def issue_inspection(*, inspection: Inspection, actor: Any, request: HttpRequest
         link = locked.get_absolute_url()
         project = locked.project.project_name
         if locked.needs_rectification:
-            send_message(
+            notify(
                 enterprise=locked.enterprise,
                 title=f"整改通知：{project}",
                 body=(
@@ -337,6 +338,7 @@ def issue_inspection(*, inspection: Inspection, actor: Any, request: HttpRequest
                     f"请于{locked.deadline:%Y年%m月%d日}前完成整改，并在平台提交整改情况及证明材料。"
                 ),
                 link=link,
+                sms=Sms(RECTIFICATION_NOTICE, {"project": project, "deadline": f"{locked.deadline:%Y年%m月%d日}"}),
             )
         else:
             send_message(

@@ -29,6 +29,8 @@ class Group:
 
 
 E, R, S = Role.ENTERPRISE, Role.REVIEWER, Role.SUPERVISOR
+# Every role's menu ends with it: the order of the steps and whom to ask.
+HELP = Group("使用帮助", (Item("帮助", "workspace:help"),))
 
 MENUS: dict[str, tuple[Group, ...]] = {
     E: (
@@ -53,6 +55,7 @@ MENUS: dict[str, tuple[Group, ...]] = {
             ),
         ),
         Group("账号设置", (Item("修改密码", "accounts:password_change"),)),
+        HELP,
     ),
     R: (
         Group(
@@ -79,6 +82,7 @@ MENUS: dict[str, tuple[Group, ...]] = {
             ),
         ),
         Group("账号设置", (Item("修改密码", "accounts:password_change"),)),
+        HELP,
     ),
     S: (
         Group(
@@ -103,18 +107,22 @@ MENUS: dict[str, tuple[Group, ...]] = {
             ),
         ),
         Group("账号设置", (Item("修改密码", "accounts:password_change"),)),
+        HELP,
     ),
     Role.SYSADMIN: (
         Group("系统管理", (Item("账号管理", "accounts:user_list"), Item("新建工作人员", "accounts:staff_create"))),
         Group("账号设置", (Item("修改密码", "accounts:password_change"),)),
+        HELP,
     ),
     Role.SECADMIN: (
         Group("安全管理", (Item("登录锁定", "accounts:lockouts"),)),
         Group("账号设置", (Item("修改密码", "accounts:password_change"),)),
+        HELP,
     ),
     Role.AUDITADMIN: (
         Group("审计管理", (Item("审计日志", "audit:event_list"),)),
         Group("账号设置", (Item("修改密码", "accounts:password_change"),)),
+        HELP,
     ),
 }
 

@@ -8,7 +8,10 @@ from django.shortcuts import redirect, render
 
 from laowu.accounts.models import Role
 from laowu.enterprises.scope import enterprises_in_scope
+from laowu.review.selectors import filing_type_choices, pending_counts
 from laowu.supervision import messaging, notices, reminders
+
+from . import steps
 
 # Where each role lands after login; enterprise and committee users get a home page.
 ROLE_HOME = {
@@ -36,6 +39,7 @@ def _enterprise_home_context(user: Any) -> dict[str, Any]:
     enterprise_id = user.enterprise_id
     return {
         "enterprise": user.enterprise,
+        "steps": steps.enterprise_steps(user.enterprise),
         "notices": notices.latest_notices(notices.HOME_LATEST),
         "unread_count": messaging.unread_messages(enterprise_id).count(),
         "latest_messages": messaging.latest_messages(enterprise_id),
@@ -44,4 +48,17 @@ def _enterprise_home_context(user: Any) -> dict[str, Any]:
 
 
 def _committee_home_context(user: Any) -> dict[str, Any]:
-    return {"notices": notices.latest_notices(notices.HOME_LATEST), **_expiry_counts(user)}
+    # The queue's own cached counts: the home page costs no more counting than a queue tab.
+    counts = pending_counts(user=user)
+    return {
+        "notices": notices.latest_notices(notices.HOME_LATEST),
+        "pending": [(code, label, counts.get(code, "0")) for code, label in filing_type_choices()],
+        "pending_total": counts[""],
+        **_expiry_counts(user),
+    }
+
+
+def help_page(request: HttpRequest) -> HttpResponse:
+    """帮助: the manual's steps in order, and whom to ask. Open to anyone, linked from the login page."""
+    layout = "workspace.html" if request.user.is_authenticated else "workspace/public_base.html"
+    return render(request, "workspace/help.html", {"layout": layout})

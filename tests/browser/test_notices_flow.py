@@ -8,11 +8,12 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from laowu.enterprises.models import BasicInfo
 from laowu.review import services as workflow
-from laowu.supervision.models import ExpiryReminder, Notice
+from laowu.supervision.models import ExpiryReminder, Message, Notice
 from tests.browser.conftest import new_page, snap
 from tests.browser.test_basic_info_flow import PASSWORD, accept_dialogs, login, logout
 from tests.factories import EnterpriseUserFactory, StaffFactory, complete_basic_info
@@ -38,6 +39,8 @@ def test_notices_messages_and_expiry(live_server: Any, browser: Any, js_enabled:
     owner = EnterpriseUserFactory(password=PASSWORD)
     reviewer = StaffFactory(role="reviewer", username="shenhe", password=PASSWORD)
     _licence_expiring_in(owner, reviewer, 20)
+    # The two approvals above told the enterprise; it has read those, the reminder is what is new.
+    Message.objects.filter(enterprise=owner.enterprise).update(read_at=timezone.now())
 
     page = new_page(browser, js=js_enabled)
     accept_dialogs(page)

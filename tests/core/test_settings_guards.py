@@ -53,8 +53,15 @@ def test_production_refuses_demo_data(tmp_path: Path) -> None:
 
 
 def test_check_deploy_is_clean() -> None:
-    res = run({"SECRET_KEY": GOOD_KEY}, "check", "--deploy", "--fail-level", "WARNING")
+    env = {"SECRET_KEY": GOOD_KEY, "LAOWU_COMMITTEE_CONTACT_PHONE": "0512-65001234"}
+    res = run(env, "check", "--deploy", "--fail-level", "WARNING")
     assert res.returncode == 0, res.stderr + res.stdout
+
+
+def test_check_deploy_asks_for_the_committees_phone() -> None:
+    # Blocked pages and 帮助 name whom to call; a deployment without the number is told so.
+    res = run({"SECRET_KEY": GOOD_KEY}, "check", "--deploy", "--fail-level", "WARNING")
+    assert res.returncode != 0 and "laowu.W001" in res.stderr + res.stdout
 
 
 @pytest.mark.parametrize("hasher", ["Argon2PasswordHasher"])

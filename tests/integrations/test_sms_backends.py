@@ -710,8 +710,9 @@ def test_file_outbox_writes_the_notice_text(settings, tmp_path: Path, caplog: py
 
     code, notice = (json.loads(line) for line in outbox.read_text(encoding="utf-8").splitlines())
     assert code["code"] == "123456"
-    assert set(notice) == {"time", "phone", "purpose", "text", "params"}
+    assert set(notice) == {"time", "phone", "purpose", "template", "text", "params"}
     assert (notice["phone"], notice["purpose"], notice["text"]) == (PHONE, "notice", NOTICE_TEXT)
+    assert notice["template"] == "expiry"  # a caller that names no template sends the expiry one
     assert notice["params"] == NOTICE_PARAMS
     assert dt.datetime.fromisoformat(notice["time"]).tzinfo is not None
     assert NOTICE_TEXT.encode() in outbox.read_bytes()  # readable, not \\u escapes
@@ -730,7 +731,7 @@ def test_console_prints_the_notice(settings, capsys: pytest.CaptureFixture[str])
     settings.LAOWU_SMS_BACKEND = "console"
     get_sms_backend().send_notice(phone=PHONE, text=NOTICE_TEXT, template_params=NOTICE_PARAMS)
     out = capsys.readouterr().out
-    assert NOTICE_TEXT in out and PHONE in out
+    assert NOTICE_TEXT in out and PHONE in out and "notice:expiry" in out
 
 
 def test_aliyun_notice_uses_the_notice_template(aliyun_notice: AliyunNoticeFake) -> None:
@@ -767,6 +768,44 @@ def test_aliyun_notice_template_not_configured(aliyun_notice: AliyunNoticeFake, 
     assert aliyun_notice.requests == []
     backend.send_code(phone=PHONE, code="123456", purpose="login")  # codes do not need it
     assert aliyun_notice.delivered == [(PHONE, "123456")]
+
+
+def test_aliyun_named_notice_uses_its_own_template_code(aliyun_notice: AliyunNoticeFake, settings) -> None:
+    settings.LAOWU_SMS_ALIYUN_NOTICE_TEMPLATE_CODE = "SMS_EXPIRY"
+    settings.LAOWU_SMS_ALIYUN_NOTICE_TEMPLATE_CODES = {"filing_rejected": aliyun_notice.notice_template_code}
+    get_sms_backend().send_notice(
+        phone=PHONE, text=NOTICE_TEXT, template_params=NOTICE_PARAMS, template="filing_rejected"
+    )
+    assert aliyun_notice.notices == [(PHONE, NOTICE_PARAMS)]
+    assert aliyun_notice.requests[0].query["TemplateCode"] == aliyun_notice.notice_template_code
+
+
+def test_aliyun_named_notice_without_its_template_is_not_sent(aliyun_notice: AliyunNoticeFake, settings) -> None:
+    # The expiry template is configured, but another notice never falls back to it: the
+    # provider would send the expiry text with the wrong variables.
+    settings.LAOWU_SMS_ALIYUN_NOTICE_TEMPLATE_CODES = {}
+    with pytest.raises(SmsDeliveryError, match=r"LAOWU_SMS_ALIYUN_NOTICE_TEMPLATE_CODES\[filing_approved\]"):
+        get_sms_backend().send_notice(
+            phone=PHONE, text=NOTICE_TEXT, template_params=NOTICE_PARAMS, template="filing_approved"
+        )
+    assert aliyun_notice.requests == []
+
+
+def test_tencent_named_notice_uses_its_own_template_id(tencent_notice: TencentNoticeFake, settings) -> None:
+    settings.LAOWU_SMS_TENCENT_NOTICE_TEMPLATE_ID = "1999999"
+    settings.LAOWU_SMS_TENCENT_NOTICE_TEMPLATE_IDS = {"award_decided": tencent_notice.notice_template_id}
+    get_sms_backend().send_notice(
+        phone=PHONE, text=NOTICE_TEXT, template_params=NOTICE_PARAMS, template="award_decided"
+    )
+    assert tencent_notice.notices == [("+86" + PHONE, list(NOTICE_PARAMS.values()))]
+
+
+def test_tencent_named_notice_without_its_template_is_not_sent(tencent_notice: TencentNoticeFake) -> None:
+    with pytest.raises(SmsDeliveryError, match=r"LAOWU_SMS_TENCENT_NOTICE_TEMPLATE_IDS\[award_decided\]"):
+        get_sms_backend().send_notice(
+            phone=PHONE, text=NOTICE_TEXT, template_params=NOTICE_PARAMS, template="award_decided"
+        )
+    assert tencent_notice.requests == []
 
 
 def test_tencent_notice_uses_the_notice_template_in_order(tencent_notice: TencentNoticeFake) -> None:

@@ -19,3 +19,11 @@ def test_only_the_longest_matching_entry_is_current(reviewer: Any) -> None:
     assert active(reviewer, reverse("personnel:committee_list", args=["safety"]) + "123/") == ["安全员"]
     assert active(reviewer, reverse("review:queue")) == ["待审核"]
     assert active(reviewer, "/elsewhere/") == []
+
+
+def test_every_role_with_a_menu_has_help(
+    enterprise_a: Any, reviewer: Any, supervisor: Any, sysadmin: Any, secadmin: Any, auditadmin: Any
+) -> None:
+    for user in (enterprise_a, reviewer, supervisor, sysadmin, secadmin, auditadmin):
+        items = {i["label"]: i["url"] for g in menu_for(user, "/") for i in g["items"]}
+        assert items["帮助"] == reverse("workspace:help"), user.role

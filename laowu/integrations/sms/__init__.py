@@ -6,9 +6,9 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
-from .base import SmsBackend, SmsDeliveryError
+from .base import EXPIRY_NOTICE, SmsBackend, SmsDeliveryError
 
-__all__ = ["BACKENDS", "SmsBackend", "SmsDeliveryError", "get_sms_backend"]
+__all__ = ["BACKENDS", "EXPIRY_NOTICE", "SmsBackend", "SmsDeliveryError", "get_sms_backend"]
 
 BACKENDS: dict[str, str] = {
     "file": "laowu.integrations.sms.backends.FileOutboxBackend",

@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from laowu.core.validators import mask_mobile
 
-from .base import SmsDeliveryError
+from .base import EXPIRY_NOTICE, SmsDeliveryError
 
 logger = logging.getLogger("laowu.sms")
 
@@ -78,11 +78,14 @@ class FileOutboxBackend:
         self._append(record)
         logger.info("短信（发件箱）：%s %s 已写入 %s", mask_mobile(phone), purpose, self.path)
 
-    def send_notice(self, *, phone: str, text: str, template_params: Mapping[str, str]) -> None:
+    def send_notice(
+        self, *, phone: str, text: str, template_params: Mapping[str, str], template: str = EXPIRY_NOTICE
+    ) -> None:
         record = {
             "time": timezone.localtime(timezone.now()).isoformat(),
             "phone": phone,
             "purpose": NOTICE_PURPOSE,
+            "template": template,
             "text": text,
             "params": dict(template_params),
         }
@@ -129,9 +132,11 @@ class ConsoleBackend:
         print(f"[短信] {phone} ({purpose}) {text}", file=stream, flush=True)
         logger.info("短信（控制台）：%s %s 已输出", mask_mobile(phone), purpose)
 
-    def send_notice(self, *, phone: str, text: str, template_params: Mapping[str, str]) -> None:
+    def send_notice(
+        self, *, phone: str, text: str, template_params: Mapping[str, str], template: str = EXPIRY_NOTICE
+    ) -> None:
         stream = self.stream or sys.stdout
-        print(f"[短信] {phone} ({NOTICE_PURPOSE}) {text}", file=stream, flush=True)
+        print(f"[短信] {phone} ({NOTICE_PURPOSE}:{template}) {text}", file=stream, flush=True)
         logger.info("短信（控制台）：%s %s 已输出", mask_mobile(phone), NOTICE_PURPOSE)
 
 
@@ -180,12 +185,14 @@ class AliyunDysmsBackend:
         timeout: float,
         region_id: str = "cn-hangzhou",
         notice_template_code: str = "",
+        notice_template_codes: Mapping[str, str] | None = None,
     ) -> None:
         self.access_key_id = access_key_id
         self._secret = access_key_secret
         self.sign_name = sign_name
         self.template_code = template_code
         self.notice_template_code = notice_template_code
+        self.notice_template_codes = dict(notice_template_codes or {})
         self.endpoint = endpoint
         self.timeout = timeout
         self.region_id = region_id
@@ -200,6 +207,7 @@ class AliyunDysmsBackend:
             endpoint=settings.LAOWU_SMS_ALIYUN_ENDPOINT,
             timeout=settings.LAOWU_SMS_TIMEOUT,
             notice_template_code=settings.LAOWU_SMS_ALIYUN_NOTICE_TEMPLATE_CODE,
+            notice_template_codes=settings.LAOWU_SMS_ALIYUN_NOTICE_TEMPLATE_CODES,
         )
 
     def __repr__(self) -> str:
@@ -218,8 +226,17 @@ class AliyunDysmsBackend:
     def build_params(self, *, phone: str, code: str) -> dict[str, str]:
         return self._params(phone=phone, template_code=self.template_code, template_param={"code": code})
 
-    def build_notice_params(self, *, phone: str, template_params: Mapping[str, str]) -> dict[str, str]:
-        return self._params(phone=phone, template_code=self.notice_template_code, template_param=template_params)
+    def notice_template(self, template: str) -> tuple[str, str]:
+        """The setting that names ``template``'s approved template code, and that code ("" if unset)."""
+        if template in self.notice_template_codes or template != EXPIRY_NOTICE:
+            return f"LAOWU_SMS_ALIYUN_NOTICE_TEMPLATE_CODES[{template}]", self.notice_template_codes.get(template, "")
+        return "LAOWU_SMS_ALIYUN_NOTICE_TEMPLATE_CODE", self.notice_template_code
+
+    def build_notice_params(
+        self, *, phone: str, template_params: Mapping[str, str], template: str = EXPIRY_NOTICE
+    ) -> dict[str, str]:
+        _, code = self.notice_template(template)
+        return self._params(phone=phone, template_code=code, template_param=template_params)
 
     def _params(self, *, phone: str, template_code: str, template_param: Mapping[str, str]) -> dict[str, str]:
         return {
@@ -252,10 +269,12 @@ class AliyunDysmsBackend:
         self._check_configured(("LAOWU_SMS_ALIYUN_TEMPLATE_CODE", self.template_code))
         self._deliver(self.build_params(phone=phone, code=code), phone=phone, purpose=purpose)
 
-    def send_notice(self, *, phone: str, text: str, template_params: Mapping[str, str]) -> None:
+    def send_notice(
+        self, *, phone: str, text: str, template_params: Mapping[str, str], template: str = EXPIRY_NOTICE
+    ) -> None:
         # ``text`` is what the approved notice template renders to; Aliyun fills the template itself.
-        self._check_configured(("LAOWU_SMS_ALIYUN_NOTICE_TEMPLATE_CODE", self.notice_template_code))
-        params = self.build_notice_params(phone=phone, template_params=template_params)
+        self._check_configured(self.notice_template(template))
+        params = self.build_notice_params(phone=phone, template_params=template_params, template=template)
         self._deliver(params, phone=phone, purpose=NOTICE_PURPOSE)
 
     def _check_configured(self, template: tuple[str, str]) -> None:
@@ -391,6 +410,7 @@ class TencentSmsBackend:
         endpoint: str,
         timeout: float,
         notice_template_id: str = "",
+        notice_template_ids: Mapping[str, str] | None = None,
     ) -> None:
         self.secret_id = secret_id
         self._secret_key = secret_key
@@ -398,6 +418,7 @@ class TencentSmsBackend:
         self.sign_name = sign_name
         self.template_id = template_id
         self.notice_template_id = notice_template_id
+        self.notice_template_ids = dict(notice_template_ids or {})
         self.region = region
         self.endpoint = endpoint
         self.timeout = timeout
@@ -414,6 +435,7 @@ class TencentSmsBackend:
             endpoint=settings.LAOWU_SMS_TENCENT_ENDPOINT,
             timeout=settings.LAOWU_SMS_TIMEOUT,
             notice_template_id=settings.LAOWU_SMS_TENCENT_NOTICE_TEMPLATE_ID,
+            notice_template_ids=settings.LAOWU_SMS_TENCENT_NOTICE_TEMPLATE_IDS,
         )
 
     def __repr__(self) -> str:
@@ -435,13 +457,18 @@ class TencentSmsBackend:
         """URL, headers and the exact body bytes that were signed."""
         return self._request(phone=phone, template_id=self.template_id, params=[code, str(code_ttl_minutes())])
 
+    def notice_template(self, template: str) -> tuple[str, str]:
+        """The setting that names ``template``'s approved template id, and that id ("" if unset)."""
+        if template in self.notice_template_ids or template != EXPIRY_NOTICE:
+            return f"LAOWU_SMS_TENCENT_NOTICE_TEMPLATE_IDS[{template}]", self.notice_template_ids.get(template, "")
+        return "LAOWU_SMS_TENCENT_NOTICE_TEMPLATE_ID", self.notice_template_id
+
     def build_notice_request(
-        self, *, phone: str, template_params: Mapping[str, str]
+        self, *, phone: str, template_params: Mapping[str, str], template: str = EXPIRY_NOTICE
     ) -> tuple[str, dict[str, str], bytes]:
         # Tencent's template variables are positional ({1}, {2}, …): the mapping's order is theirs.
-        return self._request(
-            phone=phone, template_id=self.notice_template_id, params=[str(v) for v in template_params.values()]
-        )
+        _, template_id = self.notice_template(template)
+        return self._request(phone=phone, template_id=template_id, params=[str(v) for v in template_params.values()])
 
     def _request(self, *, phone: str, template_id: str, params: list[str]) -> tuple[str, dict[str, str], bytes]:
         body = {
@@ -477,10 +504,12 @@ class TencentSmsBackend:
         self._check_configured(("LAOWU_SMS_TENCENT_TEMPLATE_ID", self.template_id))
         self._deliver(self.build_request(phone=phone, code=code), phone=phone, purpose=purpose)
 
-    def send_notice(self, *, phone: str, text: str, template_params: Mapping[str, str]) -> None:
+    def send_notice(
+        self, *, phone: str, text: str, template_params: Mapping[str, str], template: str = EXPIRY_NOTICE
+    ) -> None:
         # ``text`` is what the approved notice template renders to; Tencent fills the template itself.
-        self._check_configured(("LAOWU_SMS_TENCENT_NOTICE_TEMPLATE_ID", self.notice_template_id))
-        request = self.build_notice_request(phone=phone, template_params=template_params)
+        self._check_configured(self.notice_template(template))
+        request = self.build_notice_request(phone=phone, template_params=template_params, template=template)
         self._deliver(request, phone=phone, purpose=NOTICE_PURPOSE)
 
     def _check_configured(self, template: tuple[str, str]) -> None:

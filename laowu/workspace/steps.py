@@ -1,0 +1,322 @@
+"""The order of an enterprise's steps (docs/manual.md §4.1–§6.1), where it stands in each, and
+what blocks a step before the enterprise tries it.
+
+基本信息 must be approved before personnel or projects can be 提交 (`Person.declare_problems`,
+`ProjectFiling.declare_problems`); a project picks only approved 安全员 and 劳资专管员
+(`contracts/forms.py`); 选择项目 offers only the enterprise's own contracts from the provincial
+catalogue (`contracts.models.available_catalogue`). Those rules refuse the action; this module
+reads the same conditions ahead of time, so the home page can say "下一步：…" and each page can
+say why a step cannot be taken yet and which step comes first.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from django.db.models import Count
+from django.urls import reverse
+
+from laowu.contracts.models import CatalogueContract, ProjectFiling, available_catalogue
+from laowu.enterprises.models import BasicInfo, Enterprise
+from laowu.personnel.models import Person, SafetyOfficer, WageManager
+from laowu.review.models import Filing, State
+
+REJECTED_SHOWN = 3  # rejected records named on the home page; the list has the rest
+REASON_SHOWN = 60  # characters of a reject reason on the home page; the record has it all
+
+
+@dataclasses.dataclass(frozen=True)
+class Gate:
+    """A step the enterprise cannot take yet: why, and the step to do first (if it is on this site)."""
+
+    key: str
+    reason: str
+    first_label: str = ""
+    first_url: str = ""
+    brief: str = ""  # the same in a line, for the home page's table
+
+    @property
+    def short(self) -> str:
+        return self.brief or self.reason
+
+
+@dataclasses.dataclass(frozen=True)
+class Rejected:
+    name: str
+    reason: str
+    url: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Step:
+    """One section of the manual as the home page shows it."""
+
+    key: str
+    label: str
+    url: str
+    counts: list[tuple[str, str, int]]  # (state, label, how many), the states present, in workflow order
+    next_step: str
+    tone: str  # todo, waiting, rejected, done, blocked: how the next step is marked
+    action_label: str = ""
+    action_url: str = ""
+    rejected: tuple[Rejected, ...] = ()
+
+
+def _short(text: str, limit: int = REASON_SHOWN) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _counts(model: type[Filing], enterprise_id: int) -> dict[str, int]:
+    rows = model.objects.filter(enterprise_id=enterprise_id).order_by().values_list("state").annotate(n=Count("pk"))
+    return dict(rows)
+
+
+def _count_list(counts: dict[str, int]) -> list[tuple[str, str, int]]:
+    return [(state.value, state.label, counts[state]) for state in State if counts.get(state)]
+
+
+def _rejected(model: type[Filing], enterprise_id: int) -> tuple[Rejected, ...]:
+    rows = model.objects.filter(enterprise_id=enterprise_id, state=State.REJECTED).order_by("-updated_at", "-id")
+    return tuple(Rejected(f.title(), _short(f.last_reject_reason), f.get_absolute_url()) for f in rows[:REJECTED_SHOWN])
+
+
+# ---------------------------------------------------------------- 基本信息
+
+
+def basic_info(enterprise_id: int) -> BasicInfo | None:
+    return BasicInfo.objects.filter(enterprise_id=enterprise_id).first()
+
+
+def basic_info_approved(info: BasicInfo | None) -> bool:
+    # During a 变更 the approved revision stays valid, so later steps stay open.
+    return info is not None and info.approved_submission_id is not None
+
+
+def _basic_info_standing(info: BasicInfo | None) -> str:
+    """Where the 基本信息 stands, in a few words."""
+    if info is None or (info.state == State.DRAFT and not info.revision):
+        return "尚未申报"
+    return {
+        State.DECLARED: "正在等待审核",
+        State.REJECTED: "已被退回",
+        State.DRAFT: "已撤回、尚未重新申报",
+    }.get(State(info.state), "尚未审核通过")
+
+
+def basic_info_gate(info: BasicInfo | None, what: str) -> Gate | None:
+    """Refused until the 基本信息 is approved: `what` (e.g. 人员信息) cannot be 提交 before."""
+    if basic_info_approved(info):
+        return None
+    standing = _basic_info_standing(info)
+    advice = "，请按退回原因修改后重新申报" if info is not None and info.state == State.REJECTED else ""
+    return Gate(
+        "basic_info",
+        f"企业基本信息审核通过后才能提交{what}；您单位的基本信息{standing}{advice}。"
+        "现在可以先新增、保存，待基本信息审核通过后再提交。",
+        "基本信息归集",
+        reverse("enterprises:basic_info"),
+        f"基本信息审核通过后才能提交（基本信息{standing}），现在可以先新增、保存。",
+    )
+
+
+def _basic_info_step(info: BasicInfo | None) -> Step:
+    url = reverse("enterprises:basic_info")
+    state = State(info.state) if info is not None else State.DRAFT
+    counts = _count_list({state: 1}) if info is not None else []
+    common = {"key": "basic_info", "label": "基本信息", "url": url, "counts": counts}
+    if info is None or (state == State.DRAFT and not info.revision):
+        return Step(
+            **common,
+            next_step="请先完成基本信息归集并申报：确认登记信息、补充资质信息、上传附件后点击“申报”。",
+            tone="todo",
+            action_label="基本信息归集",
+            action_url=url,
+        )
+    if state == State.DECLARED:
+        return Step(**common, next_step="等待审核。审核结果会通过站内消息和短信通知您。", tone="waiting")
+    if state == State.REJECTED:
+        return Step(
+            **common,
+            next_step=f"已退回：{_short(info.last_reject_reason)} 请修改后重新申报。",
+            tone="rejected",
+            action_label="去修改",
+            action_url=url,
+        )
+    if state == State.DRAFT and info.changing:
+        return Step(
+            **common,
+            next_step="变更尚未申报：修改完成后请点击“申报”。审核通过前，已通过的版本继续有效。",
+            tone="todo",
+            action_label="继续变更",
+            action_url=url,
+        )
+    if state == State.DRAFT:
+        return Step(
+            **common, next_step="已撤回：请修改后重新申报。", tone="todo", action_label="去申报", action_url=url
+        )
+    return Step(**common, next_step="已通过。可在基本信息归集中打印企业基本情况表。", tone="done")
+
+
+# ---------------------------------------------------------------- 安全员, 劳资专管员, 项目信息
+
+
+def _filing_step(
+    *,
+    key: str,
+    label: str,
+    unit: str,
+    url: str,
+    new_url: str,
+    model: type[Filing],
+    enterprise_id: int,
+    gate: Gate | None,
+    empty_next: str,
+    empty_gate: Gate | None = None,
+) -> Step:
+    """The step of a list of filings: what blocks it first, then rejected ones, unsent, waiting.
+
+    ``gate`` blocks 提交 while nothing is yet declared or approved; ``empty_gate`` blocks only
+    the first record (e.g. no contract to pick)."""
+    counts = _counts(model, enterprise_id)
+    common = {"key": key, "label": label, "url": url, "counts": _count_list(counts)}
+    if gate is None and not any(counts.values()):
+        gate = empty_gate
+    if gate is not None and not counts.get(State.DECLARED) and not counts.get(State.APPROVED):
+        return Step(
+            **common,
+            next_step=gate.short,
+            tone="blocked",
+            action_label=f"先去：{gate.first_label}" if gate.first_url else "",
+            action_url=gate.first_url,
+        )
+    waiting = f"另有{counts[State.DECLARED]}{unit}等待审核。" if counts.get(State.DECLARED) else ""
+    if counts.get(State.REJECTED):
+        n = counts[State.REJECTED]
+        return Step(
+            **common,
+            next_step=f"已退回{n}{unit}，请按退回原因修改后重新提交。{waiting}",
+            tone="rejected",
+            rejected=_rejected(model, enterprise_id),
+        )
+    if counts.get(State.DRAFT):
+        n = counts[State.DRAFT]
+        return Step(
+            **common,
+            next_step=f"{n}{unit}尚未提交：请补全信息、上传附件后点击“提交”。{waiting}",
+            tone="todo",
+            action_label="去提交",
+            action_url=url + "?state=draft",
+        )
+    if counts.get(State.DECLARED):
+        n = counts[State.DECLARED]
+        return Step(**common, next_step=f"{n}{unit}等待审核。审核结果会通过站内消息和短信通知您。", tone="waiting")
+    if counts.get(State.APPROVED):
+        return Step(**common, next_step=f"已有{counts[State.APPROVED]}{unit}审核通过。", tone="done")
+    return Step(**common, next_step=empty_next, tone="todo", action_label="新增", action_url=new_url)
+
+
+def approved_people(model: type[Person], enterprise_id: int) -> Any:
+    """The people a project may pick (the same rule as `contracts/forms.py`)."""
+    return model.objects.filter(enterprise_id=enterprise_id, approved_submission__isnull=False).exclude(
+        state=State.DEREGISTERED
+    )
+
+
+def people_gates(enterprise_id: int) -> list[Gate]:
+    """A project's 安全员 and 劳资专管员 are chosen from approved people: none approved, nothing to choose."""
+    gates = []
+    for model in (SafetyOfficer, WageManager):
+        if not approved_people(model, enterprise_id).exists():
+            label = model.FILING_LABEL
+            gates.append(
+                Gate(
+                    f"people_{model.ROLE_URL}",
+                    f"本企业暂无审核通过的{label}，项目信息中“{label}”的下拉框暂无可选人员。"
+                    f"请先在{label}归集中新增并提交，审核通过后即可选择。",
+                    f"{label}归集",
+                    reverse("personnel:list", args=[model.ROLE_URL]),
+                    f"暂无审核通过的{label}，项目中无人可选：请先完成{label}归集并等待审核通过。",
+                )
+            )
+    return gates
+
+
+def catalogue_gate(enterprise: Enterprise) -> Gate | None:
+    """选择项目 lists the enterprise's own contracts from the provincial catalogue, not yet filed."""
+    if available_catalogue(enterprise.credit_code).exists():
+        return None
+    if CatalogueContract.objects.filter(subcontractor_credit_code=enterprise.credit_code).exists():
+        return Gate(
+            "catalogue_filed",
+            "省合同归集系统中本企业的劳务分包合同均已申报，“选择项目”中暂无新的合同。"
+            "新签订的合同由总包单位录入省合同归集系统、区劳务专委会导入后即可选择。",
+            "项目信息归集",
+            reverse("contracts:list"),
+            "省合同归集系统中本企业的合同均已申报，暂无新的合同可选择。",
+        )
+    return Gate(
+        "catalogue_empty",
+        f"省合同归集系统中暂无劳务分包单位为本企业（统一社会信用代码 {enterprise.credit_code}）的合同，"
+        "“选择项目”中暂无可选合同。请先确认总包单位已在省合同归集系统中录入本企业的劳务分包合同"
+        "（分包单位统一社会信用代码须与本企业一致），区劳务专委会导入后即可选择。",
+        "帮助：项目信息归集",
+        reverse("workspace:help") + "#projects",
+        "省合同归集系统中暂无本企业的劳务分包合同，“选择项目”无合同可选：请先确认总包单位已录入。",
+    )
+
+
+def enterprise_steps(enterprise: Enterprise) -> list[Step]:
+    """The home page's progress: each section, how many records in each state, and the next step."""
+    info = basic_info(enterprise.pk)
+    steps = [_basic_info_step(info)]
+    for model in (SafetyOfficer, WageManager):
+        label = model.FILING_LABEL
+        steps.append(
+            _filing_step(
+                key=model.ROLE_URL,
+                label=label,
+                unit="人",
+                url=reverse("personnel:list", args=[model.ROLE_URL]),
+                new_url=reverse("personnel:new", args=[model.ROLE_URL]),
+                model=model,
+                enterprise_id=enterprise.pk,
+                gate=basic_info_gate(info, "人员信息"),
+                empty_next=f"请新增{label}，上传证书后点击“提交”。",
+            )
+        )
+    # Nobody approved to pick blocks a project's 提交 as surely as the 基本信息 does.
+    gate = basic_info_gate(info, "项目信息") or next(iter(people_gates(enterprise.pk)), None)
+    steps.append(
+        _filing_step(
+            key="projects",
+            label="项目信息",
+            unit="个项目",
+            url=reverse("contracts:list"),
+            new_url=reverse("contracts:new"),
+            model=ProjectFiling,
+            enterprise_id=enterprise.pk,
+            gate=gate,
+            empty_next="请点击“新增”，再点击“选择项目”选择本企业的劳务分包合同，补充信息后提交。",
+            empty_gate=catalogue_gate(enterprise),
+        )
+    )
+    return steps
+
+
+def page_gates(page: str, enterprise: Enterprise) -> list[Gate]:
+    """What blocks the steps of one page, said before the enterprise tries them.
+
+    ``page``: "personnel" (安全员/劳资专管员 pages), "projects" (项目信息 list and 新增),
+    "project_edit" (a project's form), "picker" (选择项目).
+    """
+    if page == "picker":
+        return [g for g in (catalogue_gate(enterprise),) if g]
+    what = "人员信息" if page == "personnel" else "项目信息"
+    gates = [g for g in (basic_info_gate(basic_info(enterprise.pk), what),) if g]
+    if page in ("projects", "project_edit"):
+        gates += people_gates(enterprise.pk)
+    if page == "projects":
+        gates += [g for g in (catalogue_gate(enterprise),) if g]
+    return gates

@@ -2,8 +2,9 @@
 
 A sheet is a title, a subtitle, labelled values grouped in sections, and a footer that
 ties the paper to the platform: a serial, the time it was printed, the issuer and a QR
-code pointing at the verification page. Callers decide what the fields are; this module
-only decides how a sheet looks, so every sheet the committee issues looks the same.
+code pointing at the verification page, with that page's address printed under it.
+Callers decide what the fields are; this module only decides how a sheet looks, so every
+sheet the committee issues looks the same.
 
 Fonts are the Debian Noto CJK families, which WeasyPrint subsets and embeds: a printed
 or forwarded PDF shows the same glyphs on any viewer, with or without Chinese fonts. They
@@ -174,6 +175,7 @@ def render_sheet_html(
         "serial": serial,
         "sections": [(heading, layout_rows(fields)) for heading, fields in sections],
         "qr_src": qr_data_uri(verify_url),
+        "verify_url": verify_url,
         "issued_text": local.strftime("%Y年%m月%d日 %H:%M"),
         "issued_iso": local.isoformat(timespec="seconds"),
         "issuer": issuer,

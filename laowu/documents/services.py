@@ -8,8 +8,10 @@ filing row first so an upload cannot slip in after a concurrent 申报 froze the
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import unicodedata
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -22,6 +24,7 @@ from laowu.audit.services import Action, record
 
 from .kinds import AttachmentKind
 from .models import Attachment
+from .registry import attachable_for_model
 from .storage import store_blob
 from .validation import InvalidAttachment, max_attachment_bytes, too_large, validate_pdf, validate_pdf_or_image
 
@@ -128,6 +131,47 @@ def add_attachment(
     return attachment
 
 
+@dataclasses.dataclass(frozen=True)
+class UploadOutcome:
+    """What became of one chosen file: stored as `attachment`, or refused with `error` (a
+    sentence for the user) and its `code`."""
+
+    name: str
+    attachment: Attachment | None = None
+    error: str = ""
+    code: str = ""
+
+    @property
+    def stored(self) -> bool:
+        return self.attachment is not None
+
+
+def add_attachments(
+    *,
+    filing: Attachable,
+    kind: str,
+    uploads: Iterable[UploadedFile],
+    actor: Any,
+    request: HttpRequest | None = None,
+) -> list[UploadOutcome]:
+    """上传 with several files chosen for one slot: one outcome per file, in the order given.
+
+    Each file is checked and stored on its own (`add_attachment`, its own transaction and
+    audit row), so a refused file keeps none of the others out and the user learns which
+    were stored and why the rest were not.
+    """
+    outcomes = []
+    for upload in uploads:
+        try:
+            attachment = add_attachment(filing=filing, kind=kind, upload=upload, actor=actor, request=request)
+        except ValidationError as exc:
+            name = clean_original_name(upload.name or "")
+            outcomes.append(UploadOutcome(name=name, error=" ".join(exc.messages), code=exc.code or ""))
+        else:
+            outcomes.append(UploadOutcome(name=attachment.original_name, attachment=attachment))
+    return outcomes
+
+
 def remove_attachment(*, attachment: Attachment, actor: Any, request: HttpRequest | None = None) -> None:
     """删除: take an attachment off the filing.
 
@@ -158,11 +202,21 @@ def remove_attachment(*, attachment: Attachment, actor: Any, request: HttpReques
         )
 
 
+def slot_anchor(filing: Attachable, kind: str) -> str:
+    """The id of one attachment slot's row on any page that shows it: the upload and delete
+    views send the user back to it, and their messages are shown there. Unique on a page
+    that lists several records' attachments (an inspection and its replies)."""
+    registered = attachable_for_model(type(filing))
+    code = registered.code if registered else type(filing)._meta.model_name
+    return f"att-{code}-{filing.pk}-{kind}"
+
+
 def attachments_by_kind(filing: Attachable) -> list[dict[str, Any]]:
     """Each attachment kind of the filing, in declared order, with its files.
 
-    Each item: code, label, required, missing (required and empty), and attachments: a
-    list of {id, name, size, sha256, uploaded_at}.
+    Each item: code, label, required, images, missing (required and empty), anchor (the
+    slot's id, `slot_anchor`), and attachments: a list of {id, name, size, sha256,
+    uploaded_at, is_image}.
     """
     by_kind: dict[str, list[dict[str, Any]]] = {}
     for a in filing.attachments.select_related("blob").order_by("kind", "uploaded_at", "id"):
@@ -186,6 +240,7 @@ def attachments_by_kind(filing: Attachable) -> list[dict[str, Any]]:
                 "required": kind.required,
                 "images": kind.images,
                 "missing": kind.required and not files,
+                "anchor": slot_anchor(filing, kind.code),
                 "attachments": files,
             }
         )

@@ -23,7 +23,7 @@ from .models import Submission, SubmissionStatus
 from .registry import filing_model
 
 # Bump when the sheet template changes, so cached sheets are rendered again.
-TEMPLATE_VERSION = "1"
+TEMPLATE_VERSION = "2"
 
 
 def verify_url(submission: Submission, base_url: str) -> str:

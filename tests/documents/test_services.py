@@ -16,6 +16,7 @@ from laowu.documents import services
 from laowu.documents.models import Attachment, Blob
 from laowu.documents.services import (
     add_attachment,
+    add_attachments,
     attachments_by_kind,
     clean_original_name,
     missing_required_kinds,
@@ -109,6 +110,45 @@ def test_several_files_in_one_slot(info: BasicInfo, owner: Any) -> None:
     for n in range(3):
         add_attachment(filing=info, kind="other", upload=upload(pdfs.valid_pdf(f"p{n}"), f"第{n}页.pdf"), actor=owner)
     assert Attachment.objects.filter(kind="other").count() == 3
+
+
+def test_several_files_at_once_each_stored_or_refused_on_its_own(info: BasicInfo, owner: Any, storage: Storage) -> None:
+    # A refused file in the middle keeps neither the one before nor the one after out.
+    chosen = [
+        upload(pdfs.valid_pdf("a"), "第一页.pdf"),
+        upload(pdfs.png_bytes(), "照片.pdf"),
+        upload(pdfs.valid_pdf("b"), "第二页.pdf"),
+        upload(pdfs.padded_pdf(5 * 1024 * 1024 + 1), "太大.pdf"),
+    ]
+    outcomes = add_attachments(filing=info, kind="other", uploads=chosen, actor=owner)
+    assert [(o.name, o.stored, o.code) for o in outcomes] == [
+        ("第一页.pdf", True, ""),
+        ("照片.pdf", False, "not_pdf"),
+        ("第二页.pdf", True, ""),
+        ("太大.pdf", False, "too_large"),
+    ]
+    assert "只能上传PDF格式的文件" in outcomes[1].error and "文件大小超过5MB" in outcomes[3].error
+    assert outcomes[0].error == outcomes[2].error == ""
+    stored = [o.attachment for o in outcomes if o.attachment is not None]
+    assert sorted(a.original_name for a in Attachment.objects.filter(kind="other")) == ["第一页.pdf", "第二页.pdf"]
+    assert {a.pk for a in stored} == set(Attachment.objects.values_list("pk", flat=True))
+    assert len(stored_files(storage)) == 2
+    # One audit row per stored file, each naming its file.
+    assert [e.detail["name"] for e in audit_rows(Action.ATTACHMENT_UPLOAD)] == ["第一页.pdf", "第二页.pdf"]
+
+
+def test_several_files_refused_together_when_the_record_is_not_editable(
+    info: BasicInfo, owner: Any, storage: Storage
+) -> None:
+    locked = in_state(info, State.DECLARED)
+    chosen = [upload(pdfs.valid_pdf("a"), "a.pdf"), upload(pdfs.valid_pdf("b"), "b.pdf")]
+    outcomes = add_attachments(filing=locked, kind="other", uploads=chosen, actor=owner)
+    assert [(o.name, o.stored, o.code) for o in outcomes] == [
+        ("a.pdf", False, "not_editable"),
+        ("b.pdf", False, "not_editable"),
+    ]
+    assert all(o.error.startswith("当前状态不能修改附件") for o in outcomes)
+    assert_nothing_stored(storage)
 
 
 def test_unknown_kind_is_refused(info: BasicInfo, owner: Any, storage: Storage) -> None:
@@ -279,6 +319,8 @@ def test_attachments_by_kind(info: BasicInfo, owner: Any) -> None:
     assert [g["code"] for g in groups] == [k.code for k in BasicInfo.ATTACHMENT_KINDS]
     assert [g["label"] for g in groups] == ["营业执照", "施工劳务资质证书", "安全生产许可证", "其他"]
     assert [g["required"] for g in groups] == [True, True, True, False]
+    # Each slot's row id on the page, unique even where several records' slots are shown.
+    assert [g["anchor"] for g in groups] == [f"att-basic_info-{info.pk}-{k.code}" for k in BasicInfo.ATTACHMENT_KINDS]
     assert [g["missing"] for g in groups] == [False, True, True, False]
     assert groups[0]["attachments"] == [
         {

@@ -237,6 +237,18 @@ def test_qr_code_follows_the_url_it_is_given() -> None:
     pdf = render_sheet_pdf(**sheet_kwargs(verify_url=url, sections=[("一、测试", [("字段", "值")])]))
     (image,) = qr_images(pdf)
     assert decode_qr(image) == [url]
+    assert f"核验网址：{url}" in page_texts(pdf)[-1]
+
+
+def test_the_verify_url_is_printed_whole_under_the_qr_code(sheet_pdf: bytes, long_pdf: bytes) -> None:
+    # Whoever cannot scan types the address in: it is on the sheet as text, on one line (the
+    # extracted text has it unbroken), on the last page only, below the code.
+    for pdf in (sheet_pdf, long_pdf):
+        texts = page_texts(pdf)
+        assert f"核验网址：{VERIFY_URL}\n" in texts[-1]
+        assert all(VERIFY_URL not in text for text in texts[:-1])
+    html = render_sheet_html(**sheet_kwargs())
+    assert html.index('class="qr"') < html.index(f"核验网址：{VERIFY_URL}")
 
 
 def test_html_special_characters_print_literally() -> None:

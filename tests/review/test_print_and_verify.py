@@ -15,10 +15,12 @@ from PIL import Image
 from pypdf import PdfReader
 
 from laowu.documents.models import RenderedPdf, VerificationScan
+from laowu.documents.storage import open_blob, store_blob
 from laowu.personnel.models import SafetyOfficer
 from laowu.review import services
 from laowu.review.models import State
-from tests.factories import approved_person
+from laowu.review.sheets import TEMPLATE_VERSION
+from tests.factories import approved_person, make_pdf_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -72,6 +74,8 @@ def test_print_pdf_text_fonts_qr_and_verify(approved: Any, as_user: Any, enterpr
     urls = qr_urls(pdf)
     verify = "http://testserver" + reverse("printing:verify", args=[sub.verify_token])
     assert urls == [verify]
+    # The same address printed under the code, for whoever types it in.
+    assert f"核验网址：{verify}" in PdfReader(io.BytesIO(pdf)).pages[-1].extract_text()
     # Rendered once, then served from the cache.
     assert RenderedPdf.objects.filter(submission=sub).count() == 1
     assert owner.get(reverse("printing:print", args=[sub.pk])).content == pdf
@@ -85,6 +89,18 @@ def test_print_pdf_text_fonts_qr_and_verify(approved: Any, as_user: Any, enterpr
         and "张建国" not in public
     )
     assert VerificationScan.objects.filter(submission=sub, found=True).count() == 1
+
+
+def test_a_sheet_cached_by_an_older_template_prints_again(approved: Any, as_user: Any, enterprise_a: Any) -> None:
+    # Sheets printed before the address was added under the QR code are rendered anew, not
+    # served from the cache; the old rendering stays (a blob is never removed).
+    sub = approved.approved_submission
+    old = store_blob(make_pdf_bytes("an older sheet"))
+    RenderedPdf.objects.create(submission=sub, template_version="1", blob=old)
+    pdf = as_user(enterprise_a).get(reverse("printing:print", args=[sub.pk])).content
+    assert pdf != open_blob(old) and sub.verify_token in PdfReader(io.BytesIO(pdf)).pages[-1].extract_text()
+    versions = set(RenderedPdf.objects.filter(submission=sub).values_list("template_version", flat=True))
+    assert versions == {"1", TEMPLATE_VERSION} and TEMPLATE_VERSION != "1"
 
 
 def test_print_only_after_approval(filing_in_state: Any, as_user: Any, enterprise_a: Any) -> None:

@@ -290,7 +290,8 @@ def test_photo_evidence_accepted_and_fake_photo_refused(
 
     for name, data in (("整改后.jpg", photo("JPEG")), ("整改后.png", photo("PNG", (10, 200, 10)))):
         response = client.post(url, {"kind": "evidence", "file": SimpleUploadedFile(name, data), "next": detail})
-        assert response.status_code == 302 and response.url == detail
+        # Back to the slot the files went into, on the page they came from.
+        assert response.status_code == 302 and response.url == f"{detail}#att-rectification-{draft.pk}-evidence"
     kinds = set(draft.attachments.values_list("blob__content_type", flat=True))
     assert kinds == {"image/jpeg", "image/png"}
     page = client.get(detail).content.decode()

@@ -4,35 +4,41 @@
   function on(el, type, fn) { if (el.addEventListener) { el.addEventListener(type, fn, false); } else { el.attachEvent('on' + type, fn); } }
   function closest(el, cls) { while (el && el.nodeType === 1) { if ((' ' + el.className + ' ').indexOf(' ' + cls + ' ') >= 0) { return el; } el = el.parentNode; } return null; }
 
-  // Confirmation before destructive actions: forms carrying data-confirm.
-  var forms = document.getElementsByTagName('form');
-  for (var i = 0; i < forms.length; i++) {
-    (function (form) {
-      var text = form.getAttribute('data-confirm');
-      if (text) { on(form, 'submit', function (e) { if (!window.confirm(text)) { if (e.preventDefault) { e.preventDefault(); } e.returnValue = false; } }); }
-      // A double click must not submit twice. The second submit is cancelled rather than the
-      // buttons disabled: disabling the submitter can cancel a submission already under way.
-      on(form, 'submit', function (e) {
-        if (e.defaultPrevented || e.returnValue === false) { return; }
-        if (form.getAttribute('data-submitted')) { if (e.preventDefault) { e.preventDefault(); } e.returnValue = false; return; }
-        if ((form.getAttribute('method') || 'get').toLowerCase() === 'post') { form.setAttribute('data-submitted', '1'); }
-      });
-    })(forms[i]);
-  }
-
-  // 选择 → show the chosen file's name next to the button before 上传.
-  var inputs = document.getElementsByTagName('input');
-  for (var n = 0; n < inputs.length; n++) {
-    if (inputs[n].type === 'file') {
-      (function (input) {
-        on(input, 'change', function () {
-          var form = input.form, spans = form.getElementsByTagName('span');
-          var name = input.value ? input.value.split(/[\\/]/).pop() : '未选择文件';
-          for (var q = 0; q < spans.length; q++) { if (spans[q].className.indexOf('file-chosen') >= 0) { spans[q].innerHTML = ''; spans[q].appendChild(document.createTextNode(name)); spans[q].title = name; } }
+  // What a page, or a part of it replaced after loading (upload.js), needs bound to it.
+  function enhance(root) {
+    // Confirmation before destructive actions: forms carrying data-confirm.
+    var forms = root.getElementsByTagName('form');
+    for (var i = 0; i < forms.length; i++) {
+      (function (form) {
+        var text = form.getAttribute('data-confirm');
+        if (text) { on(form, 'submit', function (e) { if (!window.confirm(text)) { if (e.preventDefault) { e.preventDefault(); } e.returnValue = false; } }); }
+        // A double click must not submit twice. The second submit is cancelled rather than the
+        // buttons disabled: disabling the submitter can cancel a submission already under way.
+        on(form, 'submit', function (e) {
+          if (e.defaultPrevented || e.returnValue === false) { return; }
+          if (form.getAttribute('data-submitted')) { if (e.preventDefault) { e.preventDefault(); } e.returnValue = false; return; }
+          if ((form.getAttribute('method') || 'get').toLowerCase() === 'post') { form.setAttribute('data-submitted', '1'); }
         });
-      })(inputs[n]);
+      })(forms[i]);
+    }
+
+    // 选择 → show the chosen file's name (or how many were chosen) next to the button before 上传.
+    var inputs = root.getElementsByTagName('input');
+    for (var n = 0; n < inputs.length; n++) {
+      if (inputs[n].type === 'file') {
+        (function (input) {
+          on(input, 'change', function () {
+            var form = input.form, spans = form.getElementsByTagName('span');
+            var count = input.files ? input.files.length : (input.value ? 1 : 0);
+            var name = count > 1 ? '已选择' + count + '个文件' : (count ? input.value.split(/[\\/]/).pop() : '未选择文件');
+            for (var q = 0; q < spans.length; q++) { if (spans[q].className.indexOf('file-chosen') >= 0) { spans[q].innerHTML = ''; spans[q].appendChild(document.createTextNode(name)); spans[q].title = name; } }
+          });
+        })(inputs[n]);
+      }
     }
   }
+  enhance(document);
+  window.laowu = { on: on, enhance: enhance };
 
   // Dialogs: a link with data-dialog opens its page's fragment (partial=1) in a modal;
   // searches and page links inside stay in the modal. Without JS the link is a page.

@@ -4,6 +4,7 @@ admins) and helpers. Factories live in tests/factories.py."""
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -25,13 +26,70 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
         report.longrepr = f"skipped in CI, which is not allowed: {report.longrepr}"
 
 
-@pytest.fixture(scope="session", autouse=True)
+# Whether this session has built the sheet fonts, and the test being run (set before its
+# fixtures are), so that the guard below can tell which test printed and whether it could.
+_sheet_fonts_built = False
+_current_item: pytest.Item | None = None
+_PRINTED_WITHOUT_FONTS = pytest.StashKey[str]()
+
+
+@pytest.fixture(scope="session")
 def sheet_fonts() -> None:
     """Sheets print from the GB 2312 font cuts, as in production: `make` builds them; a bare
-    `pytest` in a fresh clone builds them here once (about 25 s)."""
+    `pytest` in a fresh clone builds them here once (about 25 s), and only when a test that
+    prints is run. A test prints with the `prints` marker; a module- or session-scoped fixture
+    that prints requests this fixture itself, since it is set up before the marker is seen."""
+    global _sheet_fonts_built
     from laowu.documents.fonts import build_sheet_fonts
 
     build_sheet_fonts(log=lambda line: None)
+    _sheet_fonts_built = True
+
+
+@pytest.fixture(autouse=True)
+def _sheet_fonts_for_printing_tests(request: pytest.FixtureRequest) -> Iterator[None]:
+    if request.node.get_closest_marker("prints"):
+        request.getfixturevalue("sheet_fonts")
+    yield
+    if why := request.node.stash.get(_PRINTED_WITHOUT_FONTS, None):
+        pytest.fail(why)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_printing_without_sheet_fonts() -> Iterator[None]:
+    """Without the cuts a sheet still prints, from the system faces: a printing test that forgot
+    the fonts would pass in a fresh clone while checking another sheet than production's. Every
+    sheet reads its faces through `font_face_css`, also in the live server's threads: a call
+    from a test that is not marked `prints` (nor requests `sheet_fonts`), or before the fonts
+    are built, fails that test when it is torn down."""
+    from laowu.documents import fonts
+
+    original = fonts.font_face_css
+
+    def guarded() -> str:
+        item = _current_item
+        if item is None:
+            raise RuntimeError("a sheet was printed outside a test")
+        if not (item.get_closest_marker("prints") or "sheet_fonts" in item.fixturenames):
+            item.stash[_PRINTED_WITHOUT_FONTS] = (
+                "this test prints a sheet: mark it @pytest.mark.prints (the sheet fonts are built for it)"
+            )
+        elif not _sheet_fonts_built:
+            item.stash[_PRINTED_WITHOUT_FONTS] = (
+                "a sheet was printed before the sheet fonts were built: a module- or session-scoped"
+                " fixture that prints must request `sheet_fonts`"
+            )
+        return original()
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(fonts, "font_face_css", guarded)
+        yield
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    global _current_item
+    _current_item = item
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

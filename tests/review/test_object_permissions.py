@@ -232,7 +232,9 @@ def _a_unchanged(objects: Objects) -> None:
     assert User.objects.get(pk=objects["owner"].pk).is_active
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+@pytest.mark.parametrize(
+    "case", [pytest.param(c, id=c.id, marks=[pytest.mark.prints] if c.name == "documents:print" else []) for c in CASES]
+)
 def test_other_enterprise_gets_404_like_missing(
     case: Case, a_objects: Objects, as_user: Any, enterprise_a: Any, enterprise_b: Any
 ) -> None:

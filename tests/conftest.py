@@ -161,19 +161,48 @@ def as_user() -> Any:
     return client_for
 
 
+def basic_info_in_state(state: str, *, owner: Any, reviewer: Any) -> Any:
+    """`owner`'s 基本信息, brought to a state through the real workflow."""
+    info = complete_basic_info(owner.enterprise, actor=owner)
+    if state == State.DRAFT:
+        return info
+    sub = workflow.declare(filing=info, actor=owner)
+    if state == State.APPROVED:
+        workflow.approve(submission=sub, actor=reviewer)
+    elif state == State.REJECTED:
+        workflow.reject(submission=sub, actor=reviewer, reason="营业执照不清晰")
+    return type(info).objects.get(pk=info.pk)
+
+
 @pytest.fixture
 def filing_in_state(enterprise_a: Any, reviewer: Any) -> Any:
     """Enterprise A's 基本信息, brought to a state through the real workflow."""
 
     def make(state: str) -> Any:
-        info = complete_basic_info(enterprise_a.enterprise, actor=enterprise_a)
-        if state == State.DRAFT:
-            return info
-        sub = workflow.declare(filing=info, actor=enterprise_a)
-        if state == State.APPROVED:
-            workflow.approve(submission=sub, actor=reviewer)
-        elif state == State.REJECTED:
-            workflow.reject(submission=sub, actor=reviewer, reason="营业执照不清晰")
-        return type(info).objects.get(pk=info.pk)
+        return basic_info_in_state(state, owner=enterprise_a, reviewer=reviewer)
 
     return make
+
+
+@pytest.fixture(scope="module")
+def module_db(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
+    """Rows that a module's tests share, made once, as Django's TestCase.setUpTestData does:
+    a module-scoped fixture that requests this one writes them (inside
+    `django_db_blocker.unblock()`) in a transaction that stays open for the module. Each test's
+    own transaction is a savepoint inside it, rolled back after the test as usual, and the
+    module's is rolled back after its last test. For `django_db` tests only: a
+    `transaction=True` test would commit and flush inside it. The shared instances are the
+    fixture's; hand each test a copy (copy.deepcopy), since a test may change one in memory."""
+    from django.db import transaction
+
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        # As TestCase marks its own: a durable block inside counts this one as the test's.
+        atomic._from_testcase = True
+        atomic.__enter__()
+    try:
+        yield
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)

@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
-# The whole suite on SQLite, then on PostgreSQL. With CI=true nothing may be skipped:
+# ruff, then the suite on SQLite and on PostgreSQL. With CI=true nothing may be skipped:
 # PostgreSQL is started if it is down, and the run fails loudly if it cannot be.
+#
+# The browser tests (marker `browser`, real Chromium) check pages, not the database, and are
+# most of a pass's time: they run once, in the PostgreSQL pass, the production database.
+# Without PostgreSQL (a laptop, never CI) they run in the SQLite pass instead, so that
+# nothing is lost. Arguments go to both pytest runs; a `-m` given there replaces ours.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
@@ -26,11 +31,7 @@ fi
 echo "== ruff =="
 $BIN/ruff check laowu tests scripts || exit 1
 
-echo "== tests on SQLite =="
-$BIN/pytest "$@"
-rc_sqlite=$?
-
-echo "== tests on PostgreSQL =="
+# Whether there is a PostgreSQL pass decides where the browser tests run: find out first.
 if ! pg_up 2>/dev/null; then
   if command -v pg_ctlcluster >/dev/null && [ -d /etc/postgresql ]; then
     echo "PostgreSQL is down; starting it"
@@ -39,14 +40,28 @@ if ! pg_up 2>/dev/null; then
   fi
 fi
 if pg_up; then
+  have_pg=true
+elif [ "$CI" = "true" ]; then
+  echo "FAIL: PostgreSQL at $PG_URL is not reachable and could not be started" >&2
+  exit 1
+else
+  have_pg=false
+fi
+
+echo "== tests on SQLite =="
+if $have_pg; then
+  $BIN/pytest -m "not browser" "$@"   # deselected, not skipped: they run on PostgreSQL below
+else
+  $BIN/pytest "$@"
+fi
+rc_sqlite=$?
+
+echo "== tests on PostgreSQL =="
+if $have_pg; then
   DATABASE_URL=$PG_URL $BIN/pytest "$@"
   rc_pg=$?
 else
-  if [ "$CI" = "true" ]; then
-    echo "FAIL: PostgreSQL at $PG_URL is not reachable and could not be started" >&2
-    exit 1
-  fi
-  echo "WARNING: PostgreSQL not reachable; the PostgreSQL run was skipped (CI would fail)" >&2
+  echo "WARNING: PostgreSQL not reachable; the PostgreSQL run was skipped and the browser tests ran on SQLite (CI would fail)" >&2
   rc_pg=0
 fi
 [ $rc_sqlite -eq 0 ] && [ $rc_pg -eq 0 ]

@@ -4,6 +4,7 @@ admins) and helpers. Factories live in tests/factories.py."""
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -25,13 +26,70 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
         report.longrepr = f"skipped in CI, which is not allowed: {report.longrepr}"
 
 
-@pytest.fixture(scope="session", autouse=True)
+# Whether this session has built the sheet fonts, and the test being run (set before its
+# fixtures are), so that the guard below can tell which test printed and whether it could.
+_sheet_fonts_built = False
+_current_item: pytest.Item | None = None
+_PRINTED_WITHOUT_FONTS = pytest.StashKey[str]()
+
+
+@pytest.fixture(scope="session")
 def sheet_fonts() -> None:
     """Sheets print from the GB 2312 font cuts, as in production: `make` builds them; a bare
-    `pytest` in a fresh clone builds them here once (about 25 s)."""
+    `pytest` in a fresh clone builds them here once (about 25 s), and only when a test that
+    prints is run. A test prints with the `prints` marker; a module- or session-scoped fixture
+    that prints requests this fixture itself, since it is set up before the marker is seen."""
+    global _sheet_fonts_built
     from laowu.documents.fonts import build_sheet_fonts
 
     build_sheet_fonts(log=lambda line: None)
+    _sheet_fonts_built = True
+
+
+@pytest.fixture(autouse=True)
+def _sheet_fonts_for_printing_tests(request: pytest.FixtureRequest) -> Iterator[None]:
+    if request.node.get_closest_marker("prints"):
+        request.getfixturevalue("sheet_fonts")
+    yield
+    if why := request.node.stash.get(_PRINTED_WITHOUT_FONTS, None):
+        pytest.fail(why)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_printing_without_sheet_fonts() -> Iterator[None]:
+    """Without the cuts a sheet still prints, from the system faces: a printing test that forgot
+    the fonts would pass in a fresh clone while checking another sheet than production's. Every
+    sheet reads its faces through `font_face_css`, also in the live server's threads: a call
+    from a test that is not marked `prints` (nor requests `sheet_fonts`), or before the fonts
+    are built, fails that test when it is torn down."""
+    from laowu.documents import fonts
+
+    original = fonts.font_face_css
+
+    def guarded() -> str:
+        item = _current_item
+        if item is None:
+            raise RuntimeError("a sheet was printed outside a test")
+        if not (item.get_closest_marker("prints") or "sheet_fonts" in item.fixturenames):
+            item.stash[_PRINTED_WITHOUT_FONTS] = (
+                "this test prints a sheet: mark it @pytest.mark.prints (the sheet fonts are built for it)"
+            )
+        elif not _sheet_fonts_built:
+            item.stash[_PRINTED_WITHOUT_FONTS] = (
+                "a sheet was printed before the sheet fonts were built: a module- or session-scoped"
+                " fixture that prints must request `sheet_fonts`"
+            )
+        return original()
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(fonts, "font_face_css", guarded)
+        yield
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    global _current_item
+    _current_item = item
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -103,19 +161,48 @@ def as_user() -> Any:
     return client_for
 
 
+def basic_info_in_state(state: str, *, owner: Any, reviewer: Any) -> Any:
+    """`owner`'s 基本信息, brought to a state through the real workflow."""
+    info = complete_basic_info(owner.enterprise, actor=owner)
+    if state == State.DRAFT:
+        return info
+    sub = workflow.declare(filing=info, actor=owner)
+    if state == State.APPROVED:
+        workflow.approve(submission=sub, actor=reviewer)
+    elif state == State.REJECTED:
+        workflow.reject(submission=sub, actor=reviewer, reason="营业执照不清晰")
+    return type(info).objects.get(pk=info.pk)
+
+
 @pytest.fixture
 def filing_in_state(enterprise_a: Any, reviewer: Any) -> Any:
     """Enterprise A's 基本信息, brought to a state through the real workflow."""
 
     def make(state: str) -> Any:
-        info = complete_basic_info(enterprise_a.enterprise, actor=enterprise_a)
-        if state == State.DRAFT:
-            return info
-        sub = workflow.declare(filing=info, actor=enterprise_a)
-        if state == State.APPROVED:
-            workflow.approve(submission=sub, actor=reviewer)
-        elif state == State.REJECTED:
-            workflow.reject(submission=sub, actor=reviewer, reason="营业执照不清晰")
-        return type(info).objects.get(pk=info.pk)
+        return basic_info_in_state(state, owner=enterprise_a, reviewer=reviewer)
 
     return make
+
+
+@pytest.fixture(scope="module")
+def module_db(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
+    """Rows that a module's tests share, made once, as Django's TestCase.setUpTestData does:
+    a module-scoped fixture that requests this one writes them (inside
+    `django_db_blocker.unblock()`) in a transaction that stays open for the module. Each test's
+    own transaction is a savepoint inside it, rolled back after the test as usual, and the
+    module's is rolled back after its last test. For `django_db` tests only: a
+    `transaction=True` test would commit and flush inside it. The shared instances are the
+    fixture's; hand each test a copy (copy.deepcopy), since a test may change one in memory."""
+    from django.db import transaction
+
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        # As TestCase marks its own: a durable block inside counts this one as the test's.
+        atomic._from_testcase = True
+        atomic.__enter__()
+    try:
+        yield
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)

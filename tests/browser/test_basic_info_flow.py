@@ -17,7 +17,7 @@ from pypdf import PdfReader
 from tests.browser.conftest import approve_open_submission, new_page, snap
 from tests.factories import EnterpriseUserFactory, StaffFactory, make_pdf_bytes
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.prints]
 
 PASSWORD = "Laowu@2026"
 

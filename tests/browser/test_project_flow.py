@@ -26,7 +26,7 @@ from tests.factories import (
     make_pdf_bytes,
 )
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.prints]
 
 
 def test_manual_6_1(live_server: Any, browser: Any, js_enabled: bool, tmp_path: Path) -> None:

@@ -103,6 +103,7 @@ def test_only_approved_active_people_can_be_assigned(
     assert filing.safety_officer_id is None
 
 
+@pytest.mark.prints
 def test_project_workflow_review_and_print(
     catalogue: dict[str, Any], filing_in_state: Any, as_user: Any, enterprise_a: Any, reviewer: Any
 ) -> None:

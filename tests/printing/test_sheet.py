@@ -34,6 +34,9 @@ from laowu.documents.printing import (
 from laowu.integrations.company_info.base import CompanyInfo
 from laowu.integrations.company_info.offline import offline_companies
 
+# Most tests here print, and the module's sheets are rendered once for all of them.
+pytestmark = pytest.mark.prints
+
 VERIFY_URL = "https://laowu.xiangcheng.example/v/Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4zQ7rS"
 SERIAL = "JBXX-2026-000123"
 # 06:30 UTC is 14:30 in Shanghai: the sheet must print local time, not the server's UTC.
@@ -121,12 +124,12 @@ def company() -> CompanyInfo:
 
 
 @pytest.fixture(scope="module")
-def sheet_pdf() -> bytes:
+def sheet_pdf(sheet_fonts: None) -> bytes:
     return render_sheet_pdf(**sheet_kwargs())
 
 
 @pytest.fixture(scope="module")
-def long_pdf(company: CompanyInfo) -> bytes:
+def long_pdf(company: CompanyInfo, sheet_fonts: None) -> bytes:
     # The same record three times over: about two and a half pages' worth of rows.
     sections = [(heading, fields * 3) for heading, fields in basic_info_sections(company)]
     return render_sheet_pdf(**sheet_kwargs(sections=sections))

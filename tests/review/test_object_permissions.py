@@ -7,6 +7,7 @@ The cases are checked against the URL resolver: a new URL with an object id fail
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import re
 from collections.abc import Callable, Iterator
@@ -21,7 +22,15 @@ from laowu.accounts.models import User
 from laowu.documents.models import Attachment
 from laowu.personnel.models import SafetyOfficer, WageManager
 from laowu.review.models import State, Submission
-from tests.factories import DistrictFactory, StaffFactory, approved_person, approved_project, make_id_number
+from tests.conftest import PASSWORD, basic_info_in_state
+from tests.factories import (
+    DistrictFactory,
+    EnterpriseUserFactory,
+    StaffFactory,
+    approved_person,
+    approved_project,
+    make_id_number,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -207,20 +216,46 @@ def test_every_object_url_is_covered() -> None:
         assert re.search(rf"^def {test}\(", source, re.M), f"{name}: tests/{where} does not exist"
 
 
+@pytest.fixture(scope="module")
+def world(module_db: None, django_db_blocker: Any) -> dict[str, Any]:
+    """Enterprise A's approved 基本信息, 安全员, 劳资专管员 and 项目, each with an attachment, and
+    enterprise B: made once for the module, since every test here only tries to read or change
+    them and checks that nothing changed (each test's changes are rolled back all the same)."""
+    with django_db_blocker.unblock():
+        owner = EnterpriseUserFactory(password=PASSWORD)
+        enterprise_b = EnterpriseUserFactory(password=PASSWORD)
+        reviewer = StaffFactory(role="reviewer", username="reviewer", password=PASSWORD)
+        info = basic_info_in_state(State.APPROVED, owner=owner, reviewer=reviewer)
+        objects: Objects = {"owner": owner, "info": info}
+        objects["safety"] = approved_person(SafetyOfficer, owner, reviewer, id_number=make_id_number(), name="孙安")
+        objects["wage"] = approved_person(WageManager, owner, reviewer, id_number=make_id_number(), name="钱劳")
+        objects["project"] = approved_project(owner, reviewer)
+        for key in FILINGS:
+            filing = objects[key]
+            objects[key + ":att"] = filing.attachments.first()
+            objects[key + ":sha"] = filing.approved_submission.snapshot["attachments"][0]["sha256"]
+            assert objects[key + ":att"] is not None
+    return {"a": objects, "b": enterprise_b}
+
+
 @pytest.fixture
-def a_objects(filing_in_state: Any, enterprise_a: Any, reviewer: Any) -> Objects:
-    """Enterprise A's approved 基本信息, 安全员, 劳资专管员 and 项目, each with an attachment."""
-    info = filing_in_state(State.APPROVED)
-    objects: Objects = {"owner": enterprise_a, "info": info}
-    objects["safety"] = approved_person(SafetyOfficer, enterprise_a, reviewer, id_number=make_id_number(), name="孙安")
-    objects["wage"] = approved_person(WageManager, enterprise_a, reviewer, id_number=make_id_number(), name="钱劳")
-    objects["project"] = approved_project(enterprise_a, reviewer)
-    for key in FILINGS:
-        filing = objects[key]
-        objects[key + ":att"] = filing.attachments.first()
-        objects[key + ":sha"] = filing.approved_submission.snapshot["attachments"][0]["sha256"]
-        assert objects[key + ":att"] is not None
-    return objects
+def this_test_world(world: dict[str, Any], db: None) -> dict[str, Any]:
+    return copy.deepcopy(world)
+
+
+@pytest.fixture
+def a_objects(this_test_world: dict[str, Any]) -> Objects:
+    return this_test_world["a"]
+
+
+@pytest.fixture
+def enterprise_a(this_test_world: dict[str, Any]) -> Any:
+    return this_test_world["a"]["owner"]
+
+
+@pytest.fixture
+def enterprise_b(this_test_world: dict[str, Any]) -> Any:
+    return this_test_world["b"]
 
 
 def _a_unchanged(objects: Objects) -> None:
@@ -232,7 +267,9 @@ def _a_unchanged(objects: Objects) -> None:
     assert User.objects.get(pk=objects["owner"].pk).is_active
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+@pytest.mark.parametrize(
+    "case", [pytest.param(c, id=c.id, marks=[pytest.mark.prints] if c.name == "documents:print" else []) for c in CASES]
+)
 def test_other_enterprise_gets_404_like_missing(
     case: Case, a_objects: Objects, as_user: Any, enterprise_a: Any, enterprise_b: Any
 ) -> None:

@@ -58,6 +58,7 @@ def approved(filing_in_state: Any) -> Any:
     return filing_in_state(State.APPROVED)
 
 
+@pytest.mark.prints
 def test_print_pdf_text_fonts_qr_and_verify(approved: Any, as_user: Any, enterprise_a: Any) -> None:
     sub = approved.approved_submission
     owner = as_user(enterprise_a)

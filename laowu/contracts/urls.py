@@ -6,6 +6,7 @@ app_name = "contracts"
 
 urlpatterns = [
     path("enterprise/projects/", views.project_list, name="list"),
+    path("enterprise/projects/export/", views.project_export, name="export"),
     path("enterprise/projects/new/", views.project_new, name="new"),
     path("enterprise/projects/picker/", views.picker, name="picker"),
     path("enterprise/projects/select/", views.project_select, name="select"),

@@ -155,8 +155,19 @@ def committee_list(request: HttpRequest) -> HttpResponse:
 
 @role_required(Role.REVIEWER, Role.SUPERVISOR)
 def committee_export(request: HttpRequest) -> HttpResponse:
-    qs = filings_in_scope(request.user, ProjectFiling).select_related("enterprise", "safety_officer", "wage_manager")
-    _, qs = _search(request, qs.order_by("-signed_date", "-id"))
+    return _export(request, filings_in_scope(request.user, ProjectFiling), committee=True)
+
+
+@role_required(Role.ENTERPRISE)
+def project_export(request: HttpRequest) -> HttpResponse:
+    """导出 of 项目信息归集: the enterprise's own filings, as filtered on screen."""
+    return _export(request, filings_in_scope(request.user, ProjectFiling), committee=False)
+
+
+def _export(request: HttpRequest, qs: QuerySet[ProjectFiling], *, committee: bool) -> HttpResponse:
+    """The list as filtered on screen, every page of it; the committee's names the enterprise."""
+    qs = qs.select_related("enterprise", "safety_officer", "wage_manager")
+    form, qs = _search(request, qs.order_by("-signed_date", "-id"))
     columns = [
         *(
             field_column(ProjectFiling, name, header=label, width=_EXPORT_WIDTHS.get(name))
@@ -167,9 +178,15 @@ def committee_export(request: HttpRequest) -> HttpResponse:
         Column("劳资专管员", lambda f: f.wage_manager.name if f.wage_manager else None, width=10),
         field_column(ProjectFiling, "planned_workers", width=12),
         Column("状态", lambda f: f.state_label, width=8),
-        Column("申报企业", lambda f: f.enterprise.name, width=30),
     ]
-    record(action=Action.EXPORT, request=request, detail={"list": "project"})
+    if committee:
+        columns.append(Column("申报企业", lambda f: f.enterprise.name, width=30))
+    filters = {k: str(v) for k, v in form.cleaned_data.items() if v} if form.is_bound and form.is_valid() else {}
+    record(
+        action=Action.EXPORT,
+        request=request,
+        detail={"list": "project" if committee else "own_project", **filters},
+    )
     return export_response(
         filename="项目信息列表.xlsx", title="项目信息", columns=columns, rows=qs.iterator(chunk_size=2000)
     )

@@ -219,3 +219,40 @@ def test_committee_search_walks_the_covering_index_unless_filtered_by_state(
     page = c.get(url, {"q": target.contract_no, "state": "draft"}).content.decode()
     assert target.project_name in page
     assert seen == [COVERED_WALK_COST, 1.0]
+
+
+def test_enterprise_export_is_own_list_as_filtered(
+    catalogue: dict[str, Any], as_user: Any, enterprise_a: Any, enterprise_b: Any
+) -> None:
+    import openpyxl
+
+    from laowu.audit.models import AuditEvent
+
+    a = as_user(enterprise_a)
+    for contract in catalogue["own"][:2]:
+        select(a, contract.pk)
+    select(as_user(enterprise_b), catalogue["other"].pk)
+    page = a.get(reverse("contracts:list"), {"q": catalogue["own"][0].contract_no}).content.decode()
+    assert reverse("contracts:export") + "?q=" in page  # 导出 carries the search on screen
+
+    wb = openpyxl.load_workbook(io.BytesIO(a.get(reverse("contracts:export")).content))
+    rows = list(wb.active.iter_rows(values_only=True))
+    assert rows[0][0] == "项目编号" and "申报企业" not in rows[0]
+    assert sorted(r[5] for r in rows[1:]) == sorted(c.contract_no for c in catalogue["own"][:2])
+    assert wb.active["I2"].value == 1280.5  # a typed amount, not text
+
+    # The same filter as on screen, and the export is on record with it.
+    resp = a.get(reverse("contracts:export"), {"q": catalogue["own"][0].contract_no})
+    rows = list(openpyxl.load_workbook(io.BytesIO(resp.content)).active.iter_rows(values_only=True))
+    assert [r[5] for r in rows[1:]] == [catalogue["own"][0].contract_no]
+    event = AuditEvent.objects.filter(action="export").latest("pk")
+    assert event.detail["list"] == "own_project" and event.detail["q"] == catalogue["own"][0].contract_no
+    # Only the enterprise exports its own list.
+    assert as_user(enterprise_b).get(reverse("contracts:export")).status_code == 200
+    rows = list(
+        openpyxl.load_workbook(
+            io.BytesIO(as_user(enterprise_b).get(reverse("contracts:export")).content)
+        ).active.iter_rows(values_only=True)
+    )
+    assert [r[5] for r in rows[1:]] == [catalogue["other"].contract_no]
+

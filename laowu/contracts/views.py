@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -13,6 +15,7 @@ from laowu.accounts.permissions import role_required
 from laowu.audit.services import Action, record
 from laowu.core.actions import run_action
 from laowu.core.exports import Column, export_response, field_column
+from laowu.core.numbers import format_amount
 from laowu.core.pagination import paginate
 from laowu.core.search import COVERED_WALK_COST, search
 from laowu.review import services as workflow
@@ -33,6 +36,11 @@ _EXPORT_WIDTHS = {
     "subcontractor": 28,
     "subcontractor_credit_code": 20,
 }
+
+
+def _shown(value: object) -> object:
+    """A catalogue value as the page shows it: amounts as a clerk writes them."""
+    return format_amount(value) if isinstance(value, Decimal) else value
 
 
 def _search(request: HttpRequest, qs: QuerySet[ProjectFiling]) -> tuple[ProjectSearchForm, QuerySet[ProjectFiling]]:
@@ -123,7 +131,7 @@ def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
         template="contracts/edit.html",
         saved="已保存。附件上传完整后，请点击“提交”。",
         context={
-            "columns": [(label, getattr(filing, name)) for name, label in CATALOGUE_COLUMNS],
+            "columns": [(label, _shown(getattr(filing, name))) for name, label in CATALOGUE_COLUMNS],
             "can_delete": filing.approved_submission_id is None and filing.is_editable,
         },
     )

@@ -12,6 +12,8 @@ from typing import Any
 
 from django.db import models
 
+from laowu.core.numbers import format_amount
+
 from .models import Filing
 
 
@@ -24,6 +26,8 @@ def _display(field: models.Field, value: Any, filing: Filing) -> str:
         return value.isoformat()
     if isinstance(value, models.Model):
         return str(value)
+    if isinstance(value, Decimal):
+        return format_amount(value)
     return str(value)
 
 
@@ -88,6 +92,18 @@ def missing_fields(filing: Filing) -> list[str]:
     ]
 
 
+def _same_amount(old: dict[str, Any] | None, new: dict[str, Any]) -> bool:
+    """The same stored amount: older snapshots display it with its stored scale ("356.0000"),
+    newer ones as written (review/snapshots.py `_display`), which is no change."""
+    if not old or old.get("value") != new.get("value") or not isinstance(new.get("value"), str):
+        return False
+    try:
+        Decimal(new["value"])
+    except ArithmeticError:
+        return False
+    return True
+
+
 def diff(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, list[dict[str, str]]]:
     """Field and attachment changes of `new` against `old` (the last approved snapshot)."""
     if not old:
@@ -97,7 +113,7 @@ def diff(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, list[dict
     for row in new.get("fields", []):
         prev = before.get(row["name"])
         old_display = prev["display"] if prev else ""
-        if old_display != row["display"]:
+        if old_display != row["display"] and not _same_amount(prev, row):
             fields.append({"label": row["label"], "old": old_display, "new": row["display"]})
     old_files = {(a["kind"], a["sha256"]): a for a in old.get("attachments", [])}
     new_files = {(a["kind"], a["sha256"]): a for a in new.get("attachments", [])}

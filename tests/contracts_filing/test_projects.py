@@ -256,3 +256,23 @@ def test_enterprise_export_is_own_list_as_filtered(
     )
     assert [r[5] for r in rows[1:]] == [catalogue["other"].contract_no]
 
+
+def test_amounts_shown_as_written(catalogue: dict[str, Any], as_user: Any, enterprise_a: Any, supervisor: Any) -> None:
+    """合同金额（万元） stored with four decimals is shown without its trailing zeros everywhere."""
+    a = as_user(enterprise_a)
+    select(a, catalogue["own"][0].pk)
+    filing = ProjectFiling.objects.get()
+    assert str(filing.amount) == "1280.5000"  # stored as it was
+    pages = [
+        a.get(reverse("contracts:list")),
+        a.get(filing.get_absolute_url()),
+        a.get(reverse("contracts:picker")),
+        as_user(supervisor).get(reverse("contracts:committee_list")),
+    ]
+    for resp in pages:
+        text = resp.content.decode()
+        assert "1280.5" in text and "1280.5000" not in text and "1280.50" not in text
+    from laowu.review.snapshots import field_rows
+
+    row = next(r for r in field_rows(filing) if r["name"] == "amount")
+    assert row["display"] == "1280.5" and row["value"] == "1280.5000"

@@ -396,7 +396,19 @@ def test_enterprise_list_shows_own_published_records_only(
         # Its own detail shows the person's ID number masked only.
         detail = c.get(mine.get_absolute_url()).content.decode()
         assert mask_id_number(id_number) in detail and id_number not in detail
-        assert c.get(reverse("supervision:bad_behaviour_export")).status_code == 403
+        # 导出 is its own list too: published records only, the ID number masked, on record.
+        assert reverse("supervision:bad_behaviour_export") in page
+        resp = c.get(reverse("supervision:bad_behaviour_export"), {"status": "draft"})
+        rows = list(load_workbook(io.BytesIO(resp.content)).active.iter_rows(values_only=True))
+        assert draft.decision_no not in {r[rows[0].index("决定书文号")] for r in rows[1:]}
+        rows = list(
+            load_workbook(io.BytesIO(c.get(reverse("supervision:bad_behaviour_export")).content)).active.iter_rows(
+                values_only=True
+            )
+        )
+        assert [r[rows[0].index("决定书文号")] for r in rows[1:]] == [mine.decision_no]
+        assert rows[1][rows[0].index("身份证号")] == mask_id_number(id_number)
+        assert AuditEvent.objects.filter(action="export", user=enterprise_a, detail__list="bad_behaviour").exists()
 
 
 # ---------------------------------------------------------------- permissions
@@ -428,7 +440,7 @@ def test_enterprises_never_see_others_records_or_drafts(
             b.post(reverse("supervision:removal_new", args=[published.pk]), {"rectification": "x"}).status_code == 404
         )
         # Committee pages are the committee's.
-        for name in ("bad_behaviour_new", "removal_list", "bad_behaviour_export"):
+        for name in ("bad_behaviour_new", "removal_list"):
             assert a.get(reverse(f"supervision:{name}")).status_code == 403
         assert a.post(reverse("supervision:bad_behaviour_publish", args=[draft.pk])).status_code == 403
         assert (

@@ -433,10 +433,17 @@ def test_enterprise_list_is_its_own_without_drafts(
     assert [i.pk for i in response.context["page"].object_list] == [mine.pk]
     assert "status" in response.context["form"].fields and "enterprise" not in response.context["form"].fields
     assert "draft" not in dict(response.context["form"].fields["status"].choices)
-    assert "新增检查" not in response.content.decode() and "导出" not in response.content.decode()
+    page = response.content.decode()
+    assert "新增检查" not in page and reverse("supervision:inspection_export") in page
     response = as_user(enterprise_b).get(reverse("supervision:inspection_list"), {"status": "rectifying"})
     assert [i.pk for i in response.context["page"].object_list] == [theirs.pk]
-    assert as_user(enterprise_a).get(reverse("supervision:inspection_export")).status_code == 403
+    # Its 导出 is its own list as filtered on screen: no drafts, no other enterprise's.
+    sheet = load_workbook(io.BytesIO(as_user(enterprise_a).get(reverse("supervision:inspection_export")).content))
+    rows = list(sheet.active.iter_rows(values_only=True))
+    assert [r[0] for r in rows[1:]] == [mine.notice_no]
+    response = as_user(enterprise_b).get(reverse("supervision:inspection_export"), {"status": "closed"})
+    assert list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))[1:] == []
+    assert AuditEvent.objects.filter(action="export", user=enterprise_a, detail__list="inspection").exists()
 
 
 def test_unsent_reply_is_the_enterprises_own(

@@ -61,9 +61,10 @@ def record_list(request: HttpRequest) -> HttpResponse:
     return render(request, "supervision/bad_behaviour/list.html", context)
 
 
-@role_required(R, S)
+@role_required(E, R, S)
 def record_export(request: HttpRequest) -> HttpResponse:
-    form = RecordSearchForm(request.GET or None)
+    """The list as filtered on screen: the committee's, or the enterprise's own published records."""
+    form = RecordSearchForm(request.GET or None, enterprise=is_enterprise_user(request.user))
     filters = form.filters()
     qs = bb.record_list(user=request.user, **filters)
     columns: list[Column[BadBehaviour]] = [

@@ -63,8 +63,9 @@ def inspection_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@role_required(R, S)
+@role_required(E, R, S)
 def inspection_export(request: HttpRequest) -> HttpResponse:
+    """The list as filtered on screen: the committee's, or the enterprise's own (no drafts)."""
     _, qs = _search(request)
     today = timezone.localdate()
     columns: list[Column[Inspection]] = [

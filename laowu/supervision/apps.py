@@ -14,3 +14,4 @@ class SupervisionConfig(AppConfig):
 
         for model in models.ATTACHABLE_MODELS:
             register_attachable(model, viewable=permissions.viewable(model), editable=permissions.editable(model))
+        register_attachable(models.Notice, viewable=permissions.notices_viewable, editable=permissions.notices_editable)

@@ -173,6 +173,7 @@ COVERED_BY = {
     "supervision/test_notices.py::test_only_published_notices_show_on_login_page_home_and_public_pages": (
         "notice_detail",
     ),
+    "supervision/test_notices.py::test_public_file_url_serves_only_that_notices_attachments": ("notice_attachment",),
     "supervision/test_notices.py::test_messages_are_the_enterprises_own": ("message_open", "message_mark_read"),
 }
 COVERED_ELSEWHERE = {f"supervision:{name}": where for where, names in COVERED_BY.items() for name in names}

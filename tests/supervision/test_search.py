@@ -21,7 +21,7 @@ from django.utils import timezone
 from laowu.contracts.models import ProjectFiling
 from laowu.core import search as search_module
 from laowu.enterprises.models import Enterprise
-from laowu.review.permissions import enterprises_in_scope
+from laowu.enterprises.scope import enterprises_in_scope
 from laowu.supervision import awards, bad_behaviour, credit, inspections, messaging, notices
 from laowu.supervision.models import (
     Award,

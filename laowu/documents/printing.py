@@ -162,6 +162,7 @@ def render_sheet_html(
     issued_at: dt.datetime,
     issuer: str = DEFAULT_ISSUER,
     notes: Sequence[str] = (),
+    issued_label: str = "审核通过时间",
 ) -> str:
     """The HTML that `render_sheet_pdf` prints, for previews and tests."""
     if issued_at.tzinfo is None or issued_at.utcoffset() is None:
@@ -175,6 +176,8 @@ def render_sheet_html(
         "sections": [(heading, layout_rows(fields)) for heading, fields in sections],
         "qr_src": qr_data_uri(verify_url),
         "issued_text": local.strftime("%Y年%m月%d日 %H:%M"),
+        # What the time is: a filing's approval, a notice's issue (发出时间).
+        "issued_label": issued_label,
         "issued_iso": local.isoformat(timespec="seconds"),
         "issuer": issuer,
         "notes": [n for n in notes if n.strip()],
@@ -195,6 +198,7 @@ def render_sheet_pdf(
     issued_at: dt.datetime,
     issuer: str = DEFAULT_ISSUER,
     notes: Sequence[str] = (),
+    issued_label: str = "审核通过时间",
 ) -> bytes:
     """Render an A4 sheet as PDF bytes. Values are text; the template escapes them."""
     html = render_sheet_html(
@@ -206,6 +210,7 @@ def render_sheet_pdf(
         issued_at=issued_at,
         issuer=issuer,
         notes=notes,
+        issued_label=issued_label,
     )
     document = weasyprint.HTML(
         string=html,

@@ -259,6 +259,8 @@ class Inspection(models.Model):
     )
     rounds = models.PositiveSmallIntegerField("整改轮次", default=0)
     replied_late = models.BooleanField("逾期整改", default=False)
+    # The printed 整改通知书's QR code opens /zg/<token>/: unguessable, set when the notice is issued.
+    verify_token = models.CharField(max_length=64, unique=True, null=True, blank=True)
     created_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
     issued_at = models.DateTimeField("发出时间", null=True, blank=True)

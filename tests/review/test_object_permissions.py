@@ -160,6 +160,7 @@ COVERED_BY = {
         "rectification_submit",
         "rectification_delete",
     ),
+    "supervision/test_rectification_notice.py::test_another_enterprise_cannot_print_it": ("inspection_notice_print",),
     "supervision/test_awards.py::test_enterprise_sees_its_own_awards_only": ("award_detail",),
     "supervision/test_awards.py::test_supervisor_reads_but_cannot_change": ("award_edit", "award_decide"),
     "supervision/test_awards.py::test_reviewer_of_another_district_cannot_touch_it": ("award_withdraw",),

@@ -8,7 +8,7 @@ urlpatterns = [
     path("audit/", include("laowu.audit.urls")),
     path("enterprise/", include("laowu.enterprises.urls")),
     path("review/", include("laowu.review.urls")),
-    path("review/enterprises/", include("laowu.enterprises.directory_urls")),
+    path("review/enterprises/", include("laowu.workspace.directory_urls")),
     path("", include("laowu.documents.urls")),
     path("", include("laowu.review.printing_urls")),
     path("", include("laowu.personnel.urls")),

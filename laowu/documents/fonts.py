@@ -18,8 +18,9 @@ import json
 import os
 import subprocess
 import tempfile
+import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,7 +93,9 @@ def build_sheet_fonts(
     *, force: bool = False, unicodes: set[int] | None = None, log: Callable[[str], None] = print
 ) -> list[Path]:
     """Write the cut faces that are missing or whose system face changed, one process each
-    (fontTools takes 15–25 s a face); returns those written."""
+    (fontTools takes 15–25 s a face on an idle machine, minutes on a busy one); returns those
+    written. `log` gets a line per face when it starts and when it is done, with the seconds
+    since the start, so a first `make run` shows it is working."""
     target = fonts_dir()
     target.mkdir(parents=True, exist_ok=True)
     cps = frozenset(codepoints() if unicodes is None else unicodes)
@@ -106,10 +109,22 @@ def build_sheet_fonts(
             continue
         log(f"{face.css_family}: {source.name}#{index} → {out}（{len(cps)} 个字符）")
         jobs.append((source, index, out, cps, tag))
+    if not jobs:
+        return []
+    log(f"正在生成打印字体（共{len(jobs)}个，每个约需15–60秒，机器繁忙时更久；只在首次或字体更新后生成）……")
+    started = time.perf_counter()
+
+    def done(out: Path) -> Path:
+        log(f"{out.name}：已完成，用时 {time.perf_counter() - started:.0f} 秒")
+        return out
+
     if len(jobs) > 1:
         with ProcessPoolExecutor(max_workers=len(jobs)) as pool:
-            return list(pool.map(_cut, *zip(*jobs, strict=True)))
-    return [_cut(*job) for job in jobs]
+            futures = [pool.submit(_cut, *job) for job in jobs]
+            for future in as_completed(futures):
+                done(future.result())
+            return [future.result() for future in futures]
+    return [done(_cut(*job)) for job in jobs]
 
 
 def _cut(source: Path, index: int, out: Path, cps: frozenset[int], tag: str) -> Path:

@@ -163,6 +163,7 @@ def render_sheet_html(
     issued_at: dt.datetime,
     issuer: str = DEFAULT_ISSUER,
     notes: Sequence[str] = (),
+    issued_label: str = "审核通过时间",
 ) -> str:
     """The HTML that `render_sheet_pdf` prints, for previews and tests."""
     if issued_at.tzinfo is None or issued_at.utcoffset() is None:
@@ -177,6 +178,8 @@ def render_sheet_html(
         "qr_src": qr_data_uri(verify_url),
         "verify_url": verify_url,
         "issued_text": local.strftime("%Y年%m月%d日 %H:%M"),
+        # What the time is: a filing's approval, a notice's issue (发出时间).
+        "issued_label": issued_label,
         "issued_iso": local.isoformat(timespec="seconds"),
         "issuer": issuer,
         "notes": [n for n in notes if n.strip()],
@@ -197,6 +200,7 @@ def render_sheet_pdf(
     issued_at: dt.datetime,
     issuer: str = DEFAULT_ISSUER,
     notes: Sequence[str] = (),
+    issued_label: str = "审核通过时间",
 ) -> bytes:
     """Render an A4 sheet as PDF bytes. Values are text; the template escapes them."""
     html = render_sheet_html(
@@ -208,6 +212,7 @@ def render_sheet_pdf(
         issued_at=issued_at,
         issuer=issuer,
         notes=notes,
+        issued_label=issued_label,
     )
     document = weasyprint.HTML(
         string=html,

@@ -1,5 +1,6 @@
 """The committee's enterprise directory (企业列表): the enterprises of its district(s), each
-with its 基本信息, searched, exported and opened one by one."""
+with its 基本信息, searched and exported. One enterprise's page, which gathers what every
+app holds about it, is laowu/workspace/enterprise_overview.py."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from laowu.accounts.models import Role
@@ -18,7 +19,6 @@ from laowu.core.exports import Column, Kind, export_response, field_column
 from laowu.core.pagination import paginate
 from laowu.core.search import search
 from laowu.core.validators import mask_mobile
-from laowu.review import selectors as review_selectors
 
 from .models import BasicInfo, Enterprise
 from .scope import enterprises_in_scope
@@ -86,18 +86,4 @@ def enterprise_export(request: HttpRequest) -> HttpResponse:
     record(action=Action.EXPORT, request=request, detail={"list": "enterprise", "full_personal_data": full, "q": q})
     return export_response(
         filename="企业列表.xlsx", title="企业列表", columns=columns, rows=qs.iterator(chunk_size=2000)
-    )
-
-
-@role_required(Role.REVIEWER, Role.SUPERVISOR)
-def enterprise_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        enterprise = enterprises_in_scope(request.user).get(pk=pk)
-    except (ValueError, Enterprise.DoesNotExist):
-        raise Http404 from None
-    info = BasicInfo.objects.filter(enterprise=enterprise).first()
-    return render(
-        request,
-        "enterprises/directory_detail.html",
-        {"enterprise": enterprise, "info": info, "history": review_selectors.history(info) if info else []},
     )

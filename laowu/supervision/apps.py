@@ -15,5 +15,6 @@ class SupervisionConfig(AppConfig):
 
         for model in models.ATTACHABLE_MODELS:
             register_attachable(model, viewable=permissions.viewable(model), editable=permissions.editable(model))
+        register_attachable(models.Notice, viewable=permissions.notices_viewable, editable=permissions.notices_editable)
         # Every 通过 and 退回 reaches the enterprise by 站内消息 and SMS.
         filing_decided.connect(notifications.on_filing_decided, dispatch_uid="supervision.notify_filing_decided")

@@ -23,7 +23,7 @@ from laowu.enterprises.models import Enterprise
 from laowu.enterprises.scope import enterprises_in_scope
 from laowu.review.permissions import filings_in_scope
 
-from .models import AWARD_TITLES, Award, AwardStatus
+from .models import AWARD_TITLES, Award, AwardStatus, BadBehaviour
 from .notifications import AWARD_DECIDED, Sms, notify
 from .permissions import in_scope
 from .search import ENTERPRISE, PROJECT, matching, through
@@ -97,6 +97,22 @@ def nominable_projects(*, user: Any, q: str = "") -> QuerySet[ProjectFiling]:
     return matching(qs, q, (*PROJECT, "enterprise__name"))
 
 
+def records_in_publicity(enterprise: Enterprise | int, on: dt.date | None = None) -> list[BadBehaviour]:
+    """The enterprise's 不良行为 records in publicity today: a nomination of it must be a deliberate choice."""
+    pk = enterprise if isinstance(enterprise, int) else enterprise.pk
+    return list(
+        BadBehaviour.objects.in_publicity(on)
+        .filter(enterprise_id=pk)
+        .only("id", "grade", "decision_no", "publicity_start", "publicity_end")
+        .order_by("-publicity_start", "-id")
+    )
+
+
+PUBLICITY_CONFIRM_MESSAGE = (
+    "该企业正在不良行为公示期内。如确需推荐，请勾选“已知悉该企业正在不良行为公示中，仍予推荐”后再提交。"
+)
+
+
 # ---------------------------------------------------------------- services
 
 
@@ -134,9 +150,14 @@ def nominate(
     title: str,
     reasons: str,
     actor: Any,
+    publicity_confirmed: bool = False,
     request: HttpRequest | None = None,
 ) -> Award:
-    """推荐: a new nomination; one withdrawn earlier for the same award is taken up again."""
+    """推荐: a new nomination; one withdrawn earlier for the same award is taken up again.
+
+    An enterprise under 不良行为公示 may be nominated only with `publicity_confirmed`: whether
+    a record bars an award is the committee's call under each award's own rules, so the
+    platform does not refuse, but the choice is explicit and the audit row names the records."""
     reasons = _check_fields(year=year, title=title, reasons=reasons, project=project)
     if project is not None and (project.enterprise_id != enterprise.pk or project.approved_submission_id is None):
         raise ValidationError("只能推荐该企业审核通过的项目。")
@@ -149,6 +170,10 @@ def nominate(
             ).first()
             if existing is not None and existing.status != AwardStatus.WITHDRAWN:
                 raise ValidationError(_duplicate_message(existing))
+            # Checked under the enterprise lock: a record published since the form was shown still counts.
+            in_publicity = records_in_publicity(enterprise)
+            if in_publicity and not publicity_confirmed:
+                raise ValidationError({"publicity_confirmed": PUBLICITY_CONFIRM_MESSAGE})
             if existing is not None:
                 award = existing
                 award.status = AwardStatus.NOMINATED
@@ -165,7 +190,12 @@ def nominate(
                 request=request,
                 user=actor,
                 obj=award,
-                detail={"operation": "renominate" if existing else "nominate", "year": year, "title": title},
+                detail={
+                    "operation": "renominate" if existing else "nominate",
+                    "year": year,
+                    "title": title,
+                    **({"in_publicity": [r.decision_no for r in in_publicity]} if in_publicity else {}),
+                },
             )
     except IntegrityError:
         # The unique constraint saw a duplicate the check above could not (a write that took no lock).

@@ -37,6 +37,9 @@ from .models import (
 from .models import Award as AwardModel
 from .search import ENTERPRISE, matching
 
+# No score goes below this; there is no cap above: awards add to the base score.
+SCORE_FLOOR = 0
+
 # Enterprises scored per batch when a whole list is needed (export, grade filter, sort).
 BATCH_SIZE = 500
 
@@ -119,6 +122,75 @@ def grade_deduction(grade: str, rules: CreditRules) -> int:
     ]
 
 
+def bad_behaviour_deduction(grade: str, points: int, rules: CreditRules) -> int:
+    """What one record in publicity takes off the score: its grade's fixed deduction plus
+    the 扣分 entered on the record times `per_point` (B类 with 扣分10 under the default
+    rules: 10 + 10×1 = 20)."""
+    return grade_deduction(grade, rules) + points * rules.per_point
+
+
+# The 扣分 used in the worked example beside the rules, so a clerk sees what a typical entry does.
+EXAMPLE_POINTS = 10
+
+
+@dataclasses.dataclass(frozen=True)
+class GradeDeduction:
+    """One line of the per-grade table: the grade's fixed deduction and the worked example."""
+
+    grade: str
+    label: str
+    fixed: int
+    per_point: int
+    example_points: int
+
+    @property
+    def example_total(self) -> int:
+        return self.fixed + self.example_points * self.per_point
+
+
+@dataclasses.dataclass(frozen=True)
+class RulesExplained:
+    """The rules in force, put the way the pages explain them (every number from `CreditRules`)."""
+
+    rules: CreditRules
+    floor: int
+    grades: tuple[GradeDeduction, ...]
+
+    @property
+    def base(self) -> int:
+        return self.rules.base_score
+
+    @property
+    def with_one_award(self) -> int:
+        """An enterprise with no deduction and one award scores above the base: there is no cap."""
+        return self.rules.base_score + self.rules.award_addition
+
+
+def explain_rules(rules: CreditRules, *, example_points: int = EXAMPLE_POINTS) -> RulesExplained:
+    grades = tuple(
+        GradeDeduction(
+            grade=g.value,
+            label=g.label,
+            fixed=grade_deduction(g, rules),
+            per_point=rules.per_point,
+            example_points=example_points,
+        )
+        for g in Grade
+    )
+    return RulesExplained(rules=rules, floor=SCORE_FLOOR, grades=grades)
+
+
+def points_help(rules: CreditRules) -> str:
+    """The help beside the 扣分 field: what the number typed does to the score, per grade."""
+    grades = explain_rules(rules).grades
+    fixed = "、".join(f"{g.grade}类{g.fixed}分" for g in grades)
+    b = next(g for g in grades if g.grade == Grade.B)
+    return (
+        f"按处理决定扣减的分数，无则填0。公示期内信用分共扣：等级扣分（{fixed}）＋本栏扣分×{rules.per_point}；"
+        f"例如B类填{b.example_points}分，共扣{b.fixed}＋{b.example_points}×{b.per_point}＝{b.example_total}分。"
+    )
+
+
 def _ids(enterprises: Iterable[Enterprise | int]) -> list[int]:
     return [e if isinstance(e, int) else e.pk for e in enterprises]
 
@@ -131,7 +203,7 @@ def _bad_behaviour_events(ids: list[int], on: dt.date, rules: CreditRules) -> It
     qs = _bad_behaviour_qs(on, rules).filter(enterprise_id__in=ids)
     for b in qs.only("id", "enterprise_id", "grade", "category", "decision_no", "points", "publicity_start"):
         by_grade = grade_deduction(b.grade, rules)
-        by_points = b.points * rules.per_point
+        by_points = bad_behaviour_deduction(b.grade, b.points, rules) - by_grade
         detail = f"{Grade(b.grade).label}扣{by_grade}分"
         if b.points:
             detail += f"，记录扣分{b.points}分×{rules.per_point}＝{by_points}分"
@@ -144,7 +216,7 @@ def _bad_behaviour_events(ids: list[int], on: dt.date, rules: CreditRules) -> It
                     f"不良行为记录（{_CATEGORY_LABELS.get(b.category, b.category)}，决定书文号{b.decision_no}）"
                     f"公示中：{detail}"
                 ),
-                points=-(by_grade + by_points),
+                points=-bad_behaviour_deduction(b.grade, b.points, rules),
                 url=b.get_absolute_url(),
             ),
         )
@@ -269,7 +341,7 @@ def credit_scores(
     result = {}
     for pk, items in events.items():
         items.sort(key=lambda e: (e.date, e.kind), reverse=True)
-        score = max(0, rules.base_score + sum(e.points for e in items))
+        score = max(SCORE_FLOOR, rules.base_score + sum(e.points for e in items))
         result[pk] = CreditScore(
             enterprise_id=pk,
             on=on,

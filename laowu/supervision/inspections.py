@@ -12,6 +12,7 @@ writes its audit row, so a double click or two clerks at once cannot both win.
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from collections.abc import Mapping
 from typing import Any
 
@@ -320,6 +321,8 @@ def issue_inspection(*, inspection: Inspection, actor: Any, request: HttpRequest
         locked.issued_at = now
         if locked.needs_rectification:
             _assign_notice_no(locked, today.year)
+            # What the printed 整改通知书's QR code carries (rectification_notice.py).
+            locked.verify_token = secrets.token_urlsafe(24)
             locked.status = InspectionStatus.RECTIFYING
         else:
             locked.status = InspectionStatus.CLOSED

@@ -259,6 +259,8 @@ class Inspection(models.Model):
     )
     rounds = models.PositiveSmallIntegerField("整改轮次", default=0)
     replied_late = models.BooleanField("逾期整改", default=False)
+    # The printed 整改通知书's QR code opens /zg/<token>/: unguessable, set when the notice is issued.
+    verify_token = models.CharField(max_length=64, unique=True, null=True, blank=True)
     created_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
     issued_at = models.DateTimeField("发出时间", null=True, blank=True)
@@ -477,6 +479,9 @@ class CreditRules(models.Model):
 
 
 class Notice(models.Model):
+    ATTACHABLE_CODE: ClassVar[str] = "notice"
+    ATTACHMENT_KINDS: ClassVar[tuple[AttachmentKind, ...]] = (AttachmentKind("file", "附件", images=True),)
+
     title = models.CharField("标题", max_length=100)
     body = models.TextField("正文")
     pinned = models.BooleanField("置顶", default=False)
@@ -485,6 +490,7 @@ class Notice(models.Model):
     created_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
+    attachments = _attachments()
 
     class Meta:
         verbose_name = "通知公告"
@@ -495,6 +501,15 @@ class Notice(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("supervision:notice_detail", args=[self.pk])
+
+    @property
+    def is_editable(self) -> bool:
+        # A published notice may be corrected (notices.update_notice), its attachments too.
+        return True
+
+    @property
+    def state_label(self) -> str:
+        return "已发布" if self.is_published else "未发布"
 
 
 class Message(models.Model):

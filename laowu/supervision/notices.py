@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest
 from django.utils import timezone
 
 from laowu.audit.services import Action, record
+from laowu.documents.models import Attachment
 
 from .models import Notice
 from .search import TEXT, matching
@@ -52,6 +53,14 @@ def public_notice(pk: Any) -> Notice:
     try:
         return published_notices().get(pk=pk)
     except (Notice.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def public_attachment(notice: Notice, attachment_pk: Any) -> Attachment:
+    """One attachment of a published notice (pass `public_notice`'s result); anything else is "not found"."""
+    try:
+        return notice.attachments.select_related("blob").get(pk=attachment_pk)
+    except (Attachment.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
 
 

@@ -79,3 +79,19 @@ def editable(model: type[M]) -> Callable[[Any], QuerySet[M]]:
         return model._default_manager.none()
 
     return scope
+
+
+# 通知公告 belong to the whole committee, not to a district: every reviewer manages them,
+# and once published they are public (their attachments are served without login too,
+# by supervision/views/notices.py).
+
+
+def notices_viewable(user: Any) -> QuerySet[m.Notice]:
+    """Notices whose attachments the user may open: reviewers all, anyone else the published ones."""
+    if can_manage(user):
+        return m.Notice.objects.all()
+    return m.Notice.objects.filter(is_published=True)
+
+
+def notices_editable(user: Any) -> QuerySet[m.Notice]:
+    return m.Notice.objects.all() if can_manage(user) else m.Notice.objects.none()

@@ -5,6 +5,7 @@ and its expiring licences, the reviewer sends the reminders. Every page fits 136
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,7 +17,7 @@ from laowu.review import services as workflow
 from laowu.supervision.models import ExpiryReminder, Message, Notice
 from tests.browser.conftest import new_page, snap
 from tests.browser.test_basic_info_flow import PASSWORD, accept_dialogs, login, logout
-from tests.factories import EnterpriseUserFactory, StaffFactory, complete_basic_info
+from tests.factories import EnterpriseUserFactory, StaffFactory, complete_basic_info, make_pdf_bytes
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
@@ -33,7 +34,7 @@ def _licence_expiring_in(owner: Any, reviewer: Any, days: int) -> None:
     workflow.approve(submission=workflow.declare(filing=info, actor=owner), actor=reviewer)
 
 
-def test_notices_messages_and_expiry(live_server: Any, browser: Any, js_enabled: bool) -> None:
+def test_notices_messages_and_expiry(live_server: Any, browser: Any, js_enabled: bool, tmp_path: Path) -> None:
     tag = "js" if js_enabled else "nojs"
     base = live_server.url
     owner = EnterpriseUserFactory(password=PASSWORD)
@@ -55,6 +56,14 @@ def test_notices_messages_and_expiry(live_server: Any, browser: Any, js_enabled:
     page.check("#id_pinned")
     page.click("button:has-text('保存')")
     expect(page.locator(".msg-success", has_text="通知公告已保存（未发布）")).to_be_visible()
+    # Its attachment goes through the one attachment panel (选择 → 上传).
+    form = tmp_path / "核查表.pdf"
+    form.write_bytes(make_pdf_bytes("notice form"))
+    row = page.locator(".attach-table tbody tr").first
+    row.locator("input[type=file]").set_input_files(str(form))
+    row.locator("button:has-text('上传')").click()
+    expect(page.locator(".msg-success", has_text="上传成功")).to_be_visible()
+    expect(page.locator(".attach-name", has_text="核查表.pdf")).to_be_visible()
     snap(page, f"notice-edit-{tag}")
     page.click("button:has-text('发布')")
     expect(page.locator(".msg-success", has_text="已发布")).to_be_visible()
@@ -77,6 +86,10 @@ def test_notices_messages_and_expiry(live_server: Any, browser: Any, js_enabled:
     snap(page, f"login-notices-{tag}")
     notice_link.click()
     expect(page.locator(".notice-body", has_text="请于5月31日前完成基本信息核查。")).to_be_visible()
+    # Public notice, public attachment: no login needed to open it.
+    file_link = page.locator(".notice-files a", has_text="核查表.pdf")
+    expect(file_link).to_be_visible()
+    assert page.request.get(base + file_link.get_attribute("href")).headers["content-type"] == "application/pdf"
     snap(page, f"notice-public-{tag}")
 
     # The enterprise: home with the notice, the unread message and the expiry warning.

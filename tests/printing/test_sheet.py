@@ -420,6 +420,14 @@ def test_the_cuts_are_built_once_and_again_when_their_source_changes(
     assert 'font-family: "Laowu Sheet Serif"; font-weight: 400' in css
     assert 'font-family: "Laowu Sheet Sans"; font-weight: 700' in css
     assert fonts.font_urls() == {p.as_uri() for p in written}
+    # A line per face when it starts and when it is done, with the seconds so far.
+    lines: list[str] = []
+    fonts.build_sheet_fonts(unicodes=few, force=True, log=lines.append)
+    assert len(lines) == 5  # two starts, the notice, two ends
+    assert "正在生成打印字体（共2个" in lines[2]
+    ends = [line for line in lines if "已完成，用时" in line]
+    assert sorted(line.split("：")[0] for line in ends) == ["LaowuSheetSans-700.otf", "LaowuSheetSerif-400.otf"]
+    assert all(line.endswith(" 秒") for line in ends)
 
 
 def test_each_thread_keeps_one_font_configuration(sheet_pdf: bytes, settings: Any, tmp_path: Path) -> None:

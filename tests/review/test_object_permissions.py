@@ -169,6 +169,7 @@ COVERED_BY = {
         "rectification_submit",
         "rectification_delete",
     ),
+    "supervision/test_rectification_notice.py::test_another_enterprise_cannot_print_it": ("inspection_notice_print",),
     "supervision/test_awards.py::test_enterprise_sees_its_own_awards_only": ("award_detail",),
     "supervision/test_awards.py::test_supervisor_reads_but_cannot_change": ("award_edit", "award_decide"),
     "supervision/test_awards.py::test_reviewer_of_another_district_cannot_touch_it": ("award_withdraw",),
@@ -182,6 +183,7 @@ COVERED_BY = {
     "supervision/test_notices.py::test_only_published_notices_show_on_login_page_home_and_public_pages": (
         "notice_detail",
     ),
+    "supervision/test_notices.py::test_public_file_url_serves_only_that_notices_attachments": ("notice_attachment",),
     "supervision/test_notices.py::test_messages_are_the_enterprises_own": ("message_open", "message_mark_read"),
 }
 COVERED_ELSEWHERE = {f"supervision:{name}": where for where, names in COVERED_BY.items() for name in names}

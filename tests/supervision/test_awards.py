@@ -359,3 +359,59 @@ def test_enterprise_sees_its_own_awards_only(
     assert a.post(url("award_withdraw", nominated)).status_code == 403
     services.withdraw(award=nominated, actor=reviewer)
     assert a.get(nominated.get_absolute_url()).status_code == 404
+
+
+# ---------------------------------------------------------------- under 不良行为公示
+
+
+@pytest.fixture
+def in_publicity(enterprise_a: Any, reviewer: Any) -> Any:
+    from tests.supervision.test_credit import bad_behaviour
+
+    today = timezone.localdate()
+    return bad_behaviour(
+        enterprise_a.enterprise,
+        reviewer,
+        grade="A",
+        decision_no="相劳专〔2026〕31号",
+        publicity_start=today - dt.timedelta(days=5),
+        publicity_end=today + dt.timedelta(days=200),
+    )
+
+
+def test_nominating_an_enterprise_under_publicity_warns_and_needs_confirmation(
+    as_user: Any, reviewer: Any, enterprise_a: Any, year: int, in_publicity: Any
+) -> None:
+    client = as_user(reviewer)
+    html = client.get(NEW, {"enterprise": enterprise_a.enterprise.pk}).content.decode()
+    assert "正在不良行为公示期内（1条记录）" in html and "相劳专〔2026〕31号" in html
+    assert 'name="publicity_confirmed"' in html
+    data = {"enterprise": enterprise_a.enterprise.pk, "year": year, "title": "credit_enterprise", "reasons": "诚信经营"}
+    refused = client.post(NEW, data)
+    assert refused.status_code == 200 and not Award.objects.exists()
+    assert services.PUBLICITY_CONFIRM_MESSAGE in refused.context["form"].errors["publicity_confirmed"]
+    assert "诚信经营" in refused.content.decode()  # what was typed is kept
+    accepted = client.post(NEW, {**data, "publicity_confirmed": "on"})
+    award = Award.objects.get()
+    assert accepted.status_code == 302
+    event = AuditEvent.objects.get(action=Action.AWARD_SAVE, object_id=str(award.pk))
+    assert event.detail["in_publicity"] == ["相劳专〔2026〕31号"]
+    # The nomination's page keeps warning while it waits for a result.
+    assert "正在不良行为公示期内" in client.get(award.get_absolute_url()).content.decode()
+
+
+def test_service_refuses_an_unconfirmed_nomination_under_publicity(
+    reviewer: Any, enterprise_a: Any, year: int, in_publicity: Any
+) -> None:
+    with pytest.raises(ValidationError) as exc:
+        services.nominate(
+            enterprise=enterprise_a.enterprise, year=year, title="credit_enterprise", reasons="x", actor=reviewer
+        )
+    assert "publicity_confirmed" in exc.value.error_dict
+
+
+def test_no_warning_nor_question_for_an_enterprise_not_in_publicity(
+    as_user: Any, reviewer: Any, enterprise_a: Any, enterprise_b: Any, in_publicity: Any
+) -> None:
+    html = as_user(reviewer).get(NEW, {"enterprise": enterprise_b.enterprise.pk}).content.decode()
+    assert "不良行为公示期内" not in html and "publicity_confirmed" not in html

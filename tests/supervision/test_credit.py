@@ -338,3 +338,12 @@ def test_score_date_has_a_floor(as_user: Any, reviewer: Any, enterprise_a: Any) 
     url = reverse("supervision:credit_detail", args=[enterprise_a.enterprise.pk])
     page = as_user(reviewer).get(url, {"on": "0001-01-05"})
     assert page.status_code == 200 and "计分日期不能早于2000-01-01" in page.content.decode()
+
+
+def test_record_deduction_is_grade_fixed_plus_points_times_per_point(db: Any) -> None:
+    from laowu.supervision.credit import bad_behaviour_deduction, explain_rules
+
+    rules = CreditRules.current()
+    assert bad_behaviour_deduction("B", 10, rules) == rules.grade_b_deduction + 10 * rules.per_point == 20
+    table = {g.grade: g.example_total for g in explain_rules(rules).grades}
+    assert table == {"A": 30, "B": 20, "C": 15}

@@ -283,3 +283,37 @@ def test_score_order_and_grade_filter_page_through_every_enterprise(
     assert {s for _, s in grade_a} >= {100, 105} and all(s >= 90 for _, s in grade_a)
     assert len(grade_a) == len(everyone)  # C-grade records take 5 points or so: still A
     assert walk({"grade": "D"}) == []
+
+
+def _text(resp: Any) -> str:
+    import re
+
+    return re.sub(r"<[^>]+>", "", resp.content.decode())
+
+
+def test_pages_explain_the_scale_and_the_per_grade_arithmetic_from_the_rules(
+    as_user: Any, reviewer: Any, enterprise_a: Any, scored: Any
+) -> None:
+    """B类 with 扣分 10 takes off 10 + 10×1 = 20, and an award lifts the score above the base:
+    both are explained on every credit page, in the numbers of the rules in force."""
+    CreditRules.current()
+    CreditRules.objects.filter(pk=1).update(grade_b_deduction=12, per_point=2, base_score=100, award_addition=5)
+    client = as_user(reviewer)
+    for url in (detail(enterprise_a.enterprise), RULES):
+        text = _text(client.get(url))
+        assert "最低为0分" in text and "不设上限" in text
+        assert "无扣分、获评1项的企业为105分" in text
+        assert "共扣 12＋10×2＝32分" in text  # B类 from the edited rules
+        assert "共扣 20＋10×2＝40分" in text  # A类 default
+    mine = _text(as_user(enterprise_a).get(MINE))
+    assert "共扣 12＋10×2＝32分" in mine and "不设上限" in mine
+    assert "记录扣分×2" in _text(client.get(LIST))
+
+
+def test_points_field_says_what_the_number_typed_does(as_user: Any, reviewer: Any, enterprise_a: Any) -> None:
+    CreditRules.current()
+    CreditRules.objects.filter(pk=1).update(grade_a_deduction=25, grade_b_deduction=10, per_point=1)
+    url = reverse("supervision:bad_behaviour_new") + f"?enterprise={enterprise_a.enterprise.pk}"
+    text = _text(as_user(reviewer).get(url))
+    assert "等级扣分（A类25分、B类10分、C类5分）＋本栏扣分×1" in text
+    assert "例如B类填10分，共扣10＋10×1＝20分" in text

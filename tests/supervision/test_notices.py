@@ -313,3 +313,77 @@ def test_notice_list_exports_to_excel(as_user: Any, reviewer: Any, supervisor: A
     assert rows[0][:3] == ("标题", "状态", "置顶") and rows[1][:2] == ("'=关于复核的通知", "草稿")
     assert rows[1][3] is None  # never published: an empty cell, not an apostrophe
     assert as_user(supervisor).get(reverse("supervision:notice_export")).status_code == 403
+
+
+# ---------------------------------------------------------------- attachments
+
+
+def _upload(client: Client, notice: Notice, name: str = "核查表.pdf", text: str = "form") -> Any:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.factories import make_pdf_bytes
+
+    upload = SimpleUploadedFile(name, make_pdf_bytes(text), "application/pdf")
+    edit = reverse("supervision:notice_edit", args=[notice.pk])
+    return client.post(
+        reverse("documents:upload", args=["notice", notice.pk]), {"kind": "file", "file": upload, "next": edit}
+    )
+
+
+def test_reviewer_attaches_files_and_the_public_reads_them_once_published(
+    as_user: Any, reviewer: Any, enterprise_a: Any
+) -> None:
+    client = as_user(reviewer)
+    notice = _create(client)
+    edit = reverse("supervision:notice_edit", args=[notice.pk])
+    assert "选择" in client.get(edit).content.decode() and "上传" in client.get(edit).content.decode()
+    resp = _upload(client, notice)
+    assert resp.status_code == 302 and resp.url == edit
+    attachment = notice.attachments.get()
+    assert attachment.original_name == "核查表.pdf"
+    assert AuditEvent.objects.filter(action=Action.ATTACHMENT_UPLOAD, object_id=str(notice.pk)).exists()
+    assert "核查表.pdf" in client.get(edit).content.decode()
+    public_file = reverse("supervision:notice_attachment", args=[notice.pk, attachment.pk])
+
+    # A draft's files are nobody's but the reviewers'.
+    anonymous = Client()
+    assert anonymous.get(public_file).status_code == 404
+    assert as_user(enterprise_a).get(reverse("documents:attachment", args=[attachment.pk])).status_code == 404
+    assert client.get(reverse("documents:attachment", args=[attachment.pk])).status_code == 200
+
+    _publish(client, notice)
+    page = anonymous.get(notice.get_absolute_url()).content.decode()
+    assert "核查表.pdf" in page and public_file in page
+    served = anonymous.get(public_file)
+    assert served.status_code == 200 and served["Content-Type"] == "application/pdf"
+    assert served.content.startswith(b"%PDF")
+    assert as_user(enterprise_a).get(reverse("documents:attachment", args=[attachment.pk])).status_code == 200
+
+    # Withdrawn, the notice and its files are gone from the public again.
+    client.post(reverse("supervision:notice_unpublish", args=[notice.pk]))
+    assert anonymous.get(public_file).status_code == 404
+
+
+def test_public_file_url_serves_only_that_notices_attachments(as_user: Any, reviewer: Any) -> None:
+    client = as_user(reviewer)
+    draft, published = _create(client, title="草稿通知"), _create(client, title="已发布通知")
+    _publish(client, published)
+    _upload(client, draft, "内部材料.pdf", "secret")
+    secret = draft.attachments.get()
+    # A published notice's URL does not reach another (draft) notice's file.
+    assert Client().get(reverse("supervision:notice_attachment", args=[published.pk, secret.pk])).status_code == 404
+
+
+def test_only_reviewers_attach_to_notices(as_user: Any, reviewer: Any, supervisor: Any, enterprise_a: Any) -> None:
+    notice = _notice(reviewer, "通知")
+    for user in (supervisor, enterprise_a):
+        resp = _upload(as_user(user), notice)
+        assert resp.status_code in (403, 404)
+    assert not notice.attachments.exists()
+    # Deleting the notice takes its attachments with it.
+    _upload(as_user(reviewer), notice)
+    assert notice.attachments.count() == 1
+    notices.delete_notice(notice=notice, actor=reviewer)
+    from laowu.documents.models import Attachment
+
+    assert not Attachment.objects.exists()

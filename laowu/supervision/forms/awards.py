@@ -73,8 +73,16 @@ class AwardForm(ChineseFormMixin, forms.Form):
         help_text="写明企业（项目）的主要业绩、实名制与工资支付、安全生产等方面的表现，2000字以内。",
     )
 
-    def __init__(self, *args: Any, for_project: bool, year: int | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, for_project: bool, year: int | None = None, ask_publicity: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        if ask_publicity:
+            # Only a new nomination of an enterprise under 不良行为公示 asks; the service checks again.
+            self.fields["publicity_confirmed"] = forms.BooleanField(
+                label="已知悉该企业正在不良行为公示中，仍予推荐",
+                required=False,
+            )
         self.fields["year"].choices = [("", "请选择"), *((y, f"{y}年度") for y in year_choices(include=year))]
         titles = PROJECT_TITLE_CHOICES if for_project else ENTERPRISE_TITLE_CHOICES
         self.fields["title"].choices = [("", "请选择"), *titles]

@@ -11,7 +11,15 @@ from django.utils import timezone
 from laowu.core.forms import ChineseFormMixin, DateRangeMixin, optional_choice
 
 from ..bad_behaviour import DEFAULT_ISSUER, MAX_POINTS, RECORD_FIELDS, record_problems
-from ..models import BAD_BEHAVIOUR_CATEGORIES, BadBehaviour, BadBehaviourStatus, Grade, RemovalStatus
+from ..credit import points_help
+from ..models import (
+    BAD_BEHAVIOUR_CATEGORIES,
+    BadBehaviour,
+    BadBehaviourStatus,
+    CreditRules,
+    Grade,
+    RemovalStatus,
+)
 
 DATE_INPUT_FORMATS = ["%Y-%m-%d", "%Y/%m/%d", "%Y年%m月%d日"]
 
@@ -44,7 +52,8 @@ class BadBehaviourForm(ChineseFormMixin, forms.ModelForm):
         points.validators.append(MaxValueValidator(MAX_POINTS))
         points.widget.attrs.update(min="0", max=str(MAX_POINTS))
         points.error_messages.update(invalid="请输入整数。", max_value=f"扣分不能超过{MAX_POINTS}分。")
-        points.help_text = "按处理决定扣减的信用分，无则填0"
+        # Read from the rules in force, so the clerk sees what the number she types does to the score.
+        points.help_text = points_help(CreditRules.current())
         self.fields["publicity_end"].help_text = "公示期限6个月至3年"
         self.fields["person_name"].help_text = "针对企业人员的记录填写姓名和身份证号，否则留空"
         self.fields["person_id_number"].widget.attrs.update(autocomplete="off", maxlength="18")

@@ -124,7 +124,8 @@ def award_new(request: HttpRequest) -> HttpResponse:
             "supervision/awards/pick.html",
             {"search": search, "kind": kind, "page": page, "query": query},
         )
-    form = AwardForm(request.POST or None, for_project=project is not None)
+    in_publicity = services.records_in_publicity(enterprise)
+    form = AwardForm(request.POST or None, for_project=project is not None, ask_publicity=bool(in_publicity))
     if request.method == "POST" and form.is_valid():
         try:
             award = services.nominate(
@@ -142,7 +143,7 @@ def award_new(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "supervision/awards/edit.html",
-        {"form": form, "award": None, "enterprise": enterprise, "project": project},
+        {"form": form, "award": None, "enterprise": enterprise, "project": project, "in_publicity": in_publicity},
     )
 
 
@@ -157,6 +158,12 @@ def _detail_context(request: HttpRequest, award: Award, decision_form: AwardDeci
         "attachments_editable": manage,
         "can_manage": manage,
         "decision_form": (decision_form or AwardDecisionForm()) if manage else None,
+        # The committee deciding a nomination sees the records in publicity; the enterprise sees its own elsewhere.
+        "in_publicity": (
+            services.records_in_publicity(award.enterprise_id)
+            if award.status == AwardStatus.NOMINATED and not is_enterprise_user(request.user)
+            else []
+        ),
     }
 
 
@@ -185,7 +192,13 @@ def award_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "supervision/awards/edit.html",
-        {"form": form, "award": award, "enterprise": award.enterprise, "project": award.project},
+        {
+            "form": form,
+            "award": award,
+            "enterprise": award.enterprise,
+            "project": award.project,
+            "in_publicity": services.records_in_publicity(award.enterprise_id),
+        },
     )
 
 

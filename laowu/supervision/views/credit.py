@@ -85,6 +85,7 @@ def _score_context(enterprise: Enterprise, awards: Any, on: Any = None) -> dict[
         "enterprise": enterprise,
         "score": credit.credit_score(enterprise, on=on, rules=rules),
         "rules": rules,
+        "explained": credit.explain_rules(rules),
         "awards": awards.select_related("project").order_by("-year", "-id"),
     }
 
@@ -139,7 +140,7 @@ def credit_rules(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "supervision/credit/rules.html",
-        {"form": form, "rules": rules, "editable": editable},
+        {"form": form, "rules": rules, "explained": credit.explain_rules(rules), "editable": editable},
     )
 
 

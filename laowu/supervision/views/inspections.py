@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -20,10 +21,14 @@ from laowu.audit.services import Action, record
 from laowu.contracts.models import ProjectFiling
 from laowu.core.actions import run_action, run_form_action
 from laowu.core.exports import Column, Kind, export_response
+from laowu.core.http import client_ip
 from laowu.core.pagination import paginate
+from laowu.core.ratelimit import allow
+from laowu.documents.responses import pdf_response
 from laowu.documents.services import attachments_by_kind, missing_required_kinds
 
 from .. import inspections as svc
+from .. import rectification_notice
 from ..forms.inspections import InspectionForm, InspectionSearchForm, ReplyForm, ReviewForm
 from ..models import INSPECTION_ITEMS, Inspection, InspectionStatus, Rectification, RectificationStatus
 from ..permissions import access, access_for_change, can_manage
@@ -252,6 +257,7 @@ def _render_detail(
             "filing_type": Inspection.ATTACHABLE_CODE,
             "attachment_groups": attachments_by_kind(inspection),
             "attachments_editable": manage and inspection.is_editable,
+            "printable": rectification_notice.printable(inspection),
         },
     )
 
@@ -260,6 +266,33 @@ def _render_detail(
 def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The record, the 整改通知 and every reply round; the actions the viewer may take."""
     return _render_detail(request, access(request.user, Inspection, pk))
+
+
+# ---------------------------------------------------------------- the printed 整改通知书
+
+
+@role_required(E, R, S)
+def notice_print(request: HttpRequest, pk: int) -> HttpResponse:
+    """打印: the issued 整改通知书 as an A4 PDF with its QR code (the enterprise's own, the committee's in scope)."""
+    inspection = access(request.user, Inspection, pk)
+    if not rectification_notice.printable(inspection):
+        raise Http404
+    data = rectification_notice.notice_pdf(
+        inspection, base_url=request.build_absolute_uri("/"), full_marks=svc.full_marks()
+    )
+    return pdf_response(data, f"整改通知书-{inspection.notice_no}.pdf")
+
+
+def rectification_verify(request: HttpRequest, token: str) -> HttpResponse:
+    """The public page the notice's QR code opens: its key facts and live status, no login."""
+    if not allow(f"verify:{client_ip(request)}", limit=settings.LAOWU_VERIFY_RATE_PER_MINUTE, window_seconds=60):
+        return render(request, "supervision/inspections/verify.html", {"limited": True}, status=429)
+    inspection = rectification_notice.by_token(token)
+    if inspection is None:
+        return render(request, "supervision/inspections/verify.html", {"result": None}, status=404)
+    return render(
+        request, "supervision/inspections/verify.html", {"result": rectification_notice.verification(inspection)}
+    )
 
 
 # ---------------------------------------------------------------- enterprise: the reply
@@ -358,6 +391,8 @@ urlpatterns = [
     path("supervision/inspections/new/", inspection_new, name="inspection_new"),
     path("supervision/inspections/new/<int:project_pk>/", inspection_create, name="inspection_create"),
     path("supervision/inspections/<int:pk>/", inspection_detail, name="inspection_detail"),
+    path("supervision/inspections/<int:pk>/notice.pdf", notice_print, name="inspection_notice_print"),
+    path("zg/<str:token>/", rectification_verify, name="rectification_verify"),
     path("supervision/inspections/<int:pk>/edit/", inspection_edit, name="inspection_edit"),
     path("supervision/inspections/<int:pk>/delete/", inspection_delete, name="inspection_delete"),
     path("supervision/inspections/<int:pk>/issue/", inspection_issue, name="inspection_issue"),

@@ -17,6 +17,9 @@ from laowu.audit.services import Action, record
 from laowu.core.actions import run_action
 from laowu.core.exports import Column, Kind, export_response
 from laowu.core.pagination import paginate
+from laowu.documents.responses import file_response
+from laowu.documents.services import attachments_by_kind
+from laowu.documents.storage import open_blob
 
 from .. import messaging, notices
 from ..forms.notices import NoticeForm
@@ -90,7 +93,19 @@ def notice_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             flash.success(request, "已保存。" + ("修改已在登录页和通知公告中显示。" if notice.is_published else ""))
             return redirect("supervision:notice_edit", pk=notice.pk)
-    return render(request, "supervision/notices/edit.html", {"form": form, "notice": notice})
+    return render(
+        request,
+        "supervision/notices/edit.html",
+        {
+            "form": form,
+            "notice": notice,
+            # The one attachment panel (documents/_attachments.html), editable by reviewers.
+            "filing": notice,
+            "filing_type": Notice.ATTACHABLE_CODE,
+            "attachment_groups": attachments_by_kind(notice),
+            "attachments_editable": True,
+        },
+    )
 
 
 def _back(request: HttpRequest, notice_pk: int) -> str:
@@ -156,7 +171,18 @@ def notice_public_list(request: HttpRequest) -> HttpResponse:
 
 def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
     notice = notices.public_notice(pk)
-    return render(request, "supervision/notices/detail.html", {**_public_context(request), "notice": notice})
+    files = [a for group in attachments_by_kind(notice) for a in group["attachments"]]
+    return render(
+        request, "supervision/notices/detail.html", {**_public_context(request), "notice": notice, "files": files}
+    )
+
+
+def notice_attachment(request: HttpRequest, pk: int, attachment_pk: int) -> HttpResponse:
+    """A published notice's attachment, to anyone: the notice is public, so are its files.
+    A draft or withdrawn notice's files are "not found" here (reviewers open them through
+    documents:attachment)."""
+    item = notices.public_attachment(notices.public_notice(pk), attachment_pk)
+    return file_response(open_blob(item.blob), item.original_name, item.blob.content_type)
 
 
 # ---------------------------------------------------------------- 站内消息
@@ -227,6 +253,7 @@ urlpatterns = [
     path("supervision/notices/<int:pk>/delete/", notice_delete, name="notice_delete"),
     path("notices/", notice_public_list, name="notice_public_list"),
     path("notices/<int:pk>/", notice_detail, name="notice_detail"),
+    path("notices/<int:pk>/files/<int:attachment_pk>/", notice_attachment, name="notice_attachment"),
     path("enterprise/messages/", message_list, name="messages"),
     path("enterprise/messages/read-all/", message_mark_all_read, name="message_mark_all_read"),
     path("enterprise/messages/<int:pk>/", message_open, name="message_open"),

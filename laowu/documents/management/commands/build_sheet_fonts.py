@@ -16,8 +16,14 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **opts: Any) -> None:
         started = time.perf_counter()
-        written = build_sheet_fonts(force=opts["force"], log=self.stdout.write)
+        written = build_sheet_fonts(force=opts["force"], log=self._line)
         if written:
             self.stdout.write(f"已生成 {len(written)} 个字体，用时 {time.perf_counter() - started:.0f}s：{fonts_dir()}")
         else:
             self.stdout.write(f"打印字体已是最新：{fonts_dir()}")
+
+    def _line(self, text: str) -> None:
+        # Flushed at once: under make, stdout is a pipe and would otherwise hold the lines
+        # until the command ends, leaving a first run silent for minutes.
+        self.stdout.write(text)
+        self.stdout.flush()

@@ -54,7 +54,7 @@ def test_register_login_logout_reset_login(live_server: Any, browser: Any, js_en
     fill_captcha(page)
     page.click("button:has-text('注册')")
 
-    expect(page.locator(".main h2", has_text=company.name)).to_be_visible()
+    expect(page.locator(".main h1", has_text=company.name)).to_be_visible()
     expect(page.locator("text=已核验").first).to_be_visible()
     for label in ("基本信息归集", "安全员归集", "劳资专管员归集", "项目信息归集"):
         assert page.locator(".sidebar", has_text=label).count() == 1
@@ -93,7 +93,7 @@ def test_register_login_logout_reset_login(live_server: Any, browser: Any, js_en
     page.fill("#id_password", "Renew#2027")
     fill_captcha(page)
     page.click("button:has-text('登录')")
-    expect(page.locator(".main h2", has_text=company.name)).to_be_visible()
+    expect(page.locator(".main h1", has_text=company.name)).to_be_visible()
     page.context.close()
 
 
@@ -129,7 +129,7 @@ def test_staff_pages_fit_1366(live_server: Any, browser: Any, role: str, path: s
     fill_captcha(page)
     page.click("button:has-text('登录')")
     page.goto(live_server.url + path)
-    expect(page.locator(".panel-head h2", has_text=heading)).to_be_visible()
+    expect(page.locator(".panel-head h1", has_text=heading)).to_be_visible()
     snap(page, f"staff-{role}{path.replace('/', '-')}")
     page.context.close()
 
@@ -144,7 +144,7 @@ def test_password_change_page_fits_1366(live_server: Any, browser: Any, js_enabl
     fill_captcha(page)
     page.click("button:has-text('登录')")
     page.goto(live_server.url + "/accounts/password/change/")
-    expect(page.locator("h2", has_text="修改密码")).to_be_visible()
+    expect(page.locator("h1", has_text="修改密码")).to_be_visible()
     snap(page, f"{tag}-07-password-change")
     page.fill("#id_old_password", "Laowu@2026")
     page.fill("#id_new_password1", "Change#2027")

@@ -99,7 +99,7 @@ def test_nominate_grant_and_see_the_score(live_server: Any, browser: Any, js_ena
     expect(page.locator("td", has_text="优秀劳务企业")).to_have_count(2)  # the event and the award row
     snap(page, f"{tag}-08-my-credit")
     page.locator("tr", has_text="已获评").locator("a:has-text('查看')").click()
-    expect(page.locator("h2", has_text=f"{today.year}年度优秀劳务企业")).to_be_visible()
+    expect(page.locator("h1", has_text=f"{today.year}年度优秀劳务企业")).to_be_visible()
     expect(page.locator("text=推荐材料.pdf")).to_be_visible()
     expect(page.locator("button:has-text('撤回')")).to_have_count(0)
     page.close()

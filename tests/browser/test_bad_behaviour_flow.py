@@ -38,7 +38,7 @@ def test_publish_apply_and_remove(live_server: Any, browser: Any, js_enabled: bo
     accept_dialogs(page)
     login(page, base, "shenhe")
     page.click(".sidebar >> text=不良行为公示")
-    expect(page.locator("h2", has_text="不良行为记录")).to_be_visible()
+    expect(page.locator("h1", has_text="不良行为记录")).to_be_visible()
     page.click("a:has-text('新增')")
     page.fill("input[name=q]", ent.credit_code)
     page.click("button:has-text('查询')")

@@ -101,7 +101,7 @@ def test_inspection_loop(live_server: Any, browser: Any, js_enabled: bool, tmp_p
     assert inspection.status == InspectionStatus.RECTIFYING and inspection.total_score == 87
     notice_no = inspection.notice_no
     assert notice_no.startswith(f"XCZG-{timezone.localdate().year}-")
-    expect(page.locator("h2", has_text=notice_no)).to_be_visible()
+    expect(page.locator("h1", has_text=notice_no)).to_be_visible()
     snap(page, f"{tag}-03b-issued")
     logout(page)
 

@@ -53,7 +53,7 @@ def test_manual_5(live_server: Any, browser: Any, js_enabled: bool, tmp_path: Pa
         login(page, base, owner.username)
         # 第1步: the list; 第2步: 新增.
         page.click(f".sidebar >> text={menu}")
-        expect(page.locator("h2", has_text=menu)).to_be_visible()
+        expect(page.locator("h1", has_text=menu)).to_be_visible()
         page.click("a:has-text('新增')")
         # 第3步: fill and 保存.
         page.fill("#id_name", "周" + label[:1])
@@ -127,11 +127,11 @@ def test_delete_draft_person(live_server: Any, browser: Any, js_enabled: bool) -
         dialog.locator(".dialog-close").click()
         expect(dialog).to_have_count(0)
     else:
-        expect(page.locator("h2", has_text="删除安全员")).to_be_visible()
+        expect(page.locator("h1", has_text="删除安全员")).to_be_visible()
         expect(page.locator(".delete-confirm")).to_contain_text(question)
         snap(page, f"{tag}-01-confirm")
         page.click("a:has-text('取消')")
-        expect(page.locator("h2", has_text="安全员归集")).to_be_visible()
+        expect(page.locator("h1", has_text="安全员归集")).to_be_visible()
     assert SafetyOfficer.objects.filter(pk=person.pk).exists()
 
     # Then confirm: deleted, back on the list with a message.

@@ -61,7 +61,7 @@ def test_manual_6_1(live_server: Any, browser: Any, js_enabled: bool, tmp_path: 
     if js_enabled:
         expect(page.locator(".dialog")).to_be_visible()
     else:
-        expect(page.locator("h2", has_text="选择项目")).to_be_visible()
+        expect(page.locator("h1", has_text="选择项目")).to_be_visible()
     expect(scope.locator("text=别家企业的项目")).to_have_count(0)
     scope.locator("input[name=q]").fill("阳澄湖")
     scope.locator("button:has-text('查询')").click()

@@ -28,7 +28,7 @@ def test_dashboard(
     page = new_page(browser, js=js_enabled)
     login(page, live_server.url, reviewer.username)
     page.click(".sidebar >> text=统计分析")
-    expect(page.locator("h2", has_text="统计分析")).to_be_visible()
+    expect(page.locator("h1", has_text="统计分析")).to_be_visible()
     page.fill("#id_month_from", "2024-01")
     page.fill("#id_month_to", "2024-12")
     page.select_option("#id_type", "basic_info")

@@ -2,6 +2,7 @@
 (function () {
   document.documentElement.className += ' js';
   function on(el, type, fn) { if (el.addEventListener) { el.addEventListener(type, fn, false); } else { el.attachEvent('on' + type, fn); } }
+  function off(el, type, fn) { if (el.removeEventListener) { el.removeEventListener(type, fn, false); } else { el.detachEvent('on' + type, fn); } }
   function closest(el, cls) { while (el && el.nodeType === 1) { if ((' ' + el.className + ' ').indexOf(' ' + cls + ' ') >= 0) { return el; } el = el.parentNode; } return null; }
 
   // What a page, or a part of it replaced after loading (upload.js), needs bound to it.
@@ -43,16 +44,47 @@
   // Dialogs: a link with data-dialog opens its page's fragment (partial=1) in a modal;
   // searches and page links inside stay in the modal. Without JS the link is a page.
   function withPartial(url) { return url + (url.indexOf('?') >= 0 ? '&' : '?') + 'partial=1'; }
-  function openDialog(title, url) {
+  var dialogCount = 0;
+  function focusables(root) {
+    var all = root.querySelectorAll('a[href], button, input, select, textarea, [tabindex]'), list = [];
+    for (var i = 0; i < all.length; i++) {
+      var el = all[i];
+      if (!el.disabled && el.type !== 'hidden' && el.getAttribute('tabindex') !== '-1' && (el.offsetWidth || el.offsetHeight)) { list.push(el); }
+    }
+    return list;
+  }
+  // The dialog is named by its title, keeps the keyboard inside while open (Tab wraps, Esc
+  // closes) and gives focus back to the link that opened it.
+  function openDialog(title, url, opener) {
+    var titleId = 'dialog-title-' + (++dialogCount);
     var overlay = document.createElement('div');
     overlay.className = 'dialog-overlay';
-    overlay.innerHTML = '<div class="dialog" role="dialog" aria-modal="true"><div class="dialog-head"><span class="dialog-title"></span><button type="button" class="dialog-close" aria-label="关闭">×</button></div><div class="dialog-body">加载中…</div></div>';
-    overlay.getElementsByTagName('span')[0].appendChild(document.createTextNode(title));
+    overlay.innerHTML = '<div class="dialog" role="dialog" aria-modal="true" aria-labelledby="' + titleId + '" tabindex="-1"><div class="dialog-head"><h2 class="dialog-title" id="' + titleId + '"></h2><button type="button" class="dialog-close" aria-label="关闭">×</button></div><div class="dialog-body">加载中…</div></div>';
+    overlay.getElementsByTagName('h2')[0].appendChild(document.createTextNode(title));
     document.body.appendChild(overlay);
+    var dialog = overlay.getElementsByTagName('div')[0];
     var body = overlay.getElementsByTagName('div')[2];
-    function close() { if (overlay.parentNode) { overlay.parentNode.removeChild(overlay); } }
+    dialog.focus();
+    // Focus that leaves by other means (a click outside, the browser's own keys) comes back.
+    function keepFocus(e) { if (!dialog.contains(e.target || e.srcElement)) { dialog.focus(); } }
+    function close() {
+      off(document, 'focusin', keepFocus);
+      if (overlay.parentNode) { overlay.parentNode.removeChild(overlay); }
+      if (opener && opener.focus) { opener.focus(); }
+    }
+    on(document, 'focusin', keepFocus);
     on(overlay.getElementsByTagName('button')[0], 'click', close);
     on(overlay, 'click', function (e) { if ((e.target || e.srcElement) === overlay) { close(); } });
+    on(overlay, 'keydown', function (e) {
+      var key = e.key || e.keyCode;
+      if (key === 'Escape' || key === 'Esc' || key === 27) { if (e.preventDefault) { e.preventDefault(); } close(); return; }
+      if (key !== 'Tab' && key !== 9) { return; }
+      var list = focusables(dialog), active = document.activeElement;
+      if (!list.length) { return; }
+      var first = list[0], last = list[list.length - 1];
+      if (e.shiftKey && (active === first || active === dialog)) { if (e.preventDefault) { e.preventDefault(); } last.focus(); }
+      else if (!e.shiftKey && active === last) { if (e.preventDefault) { e.preventDefault(); } first.focus(); }
+    });
     function load(u) {
       var xhr = new XMLHttpRequest();
       xhr.open('GET', withPartial(u), true);
@@ -94,7 +126,7 @@
   for (var d = 0; d < dialogLinks.length; d++) {
     if (dialogLinks[d].getAttribute('data-dialog')) {
       (function (a) {
-        on(a, 'click', function (e) { if (e.preventDefault) { e.preventDefault(); } e.returnValue = false; openDialog(a.getAttribute('data-dialog'), a.getAttribute('href')); });
+        on(a, 'click', function (e) { if (e.preventDefault) { e.preventDefault(); } e.returnValue = false; openDialog(a.getAttribute('data-dialog'), a.getAttribute('href'), a); });
       })(dialogLinks[d]);
     }
   }

@@ -142,6 +142,8 @@ def build_world(enterprise_user: Any, reviewer: Any) -> World:
         title="excellent_enterprise",
         reasons="实名制管理规范，全年无欠薪投诉。",
         actor=reviewer,
+        # The crawl's enterprise also has a record in publicity: the committee confirms.
+        publicity_confirmed=True,
     )
     award = awards.decide(award=award, granted=True, decided_on=today, actor=reviewer)
 

@@ -17,7 +17,8 @@ from tests.browser.conftest import new_page
 from tests.browser.crawl_data import World, build_world
 from tests.browser.test_basic_info_flow import login
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# The crawl follows 打印 links, so the sheet fonts are built for it.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.prints]
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# ruff, then the suite on SQLite and on PostgreSQL. With CI=true nothing may be skipped:
+# ruff and the import contracts (pyproject.toml), then the suite on SQLite and on PostgreSQL. With CI=true nothing may be skipped:
 # PostgreSQL is started if it is down, and the run fails loudly if it cannot be.
 #
 # The browser tests (marker `browser`, real Chromium) check pages, not the database, and are
@@ -30,6 +30,8 @@ fi
 
 echo "== ruff =="
 $BIN/ruff check laowu tests scripts || exit 1
+echo "== import contracts =="
+$BIN/lint-imports || exit 1
 
 # Whether there is a PostgreSQL pass decides where the browser tests run: find out first.
 if ! pg_up 2>/dev/null; then

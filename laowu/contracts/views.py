@@ -1,4 +1,4 @@
-"""项目信息归集 (manual §6.1) and the committee's list of all project filings."""
+"""项目信息归集 (docs/manual.md §6.1) and the committee's list of all project filings."""
 
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ from .services import ensure_basic_info
 
 @role_required(Role.ENTERPRISE)
 def basic_info(request: HttpRequest) -> HttpResponse:
-    """基本信息归集 (manual §4.1): confirm the provider's data, complete it, attach, 申报."""
+    """基本信息归集 (docs/manual.md §4.1): confirm the provider's data, complete it, attach, 申报."""
     info = ensure_basic_info(enterprise=request.user.enterprise)  # type: ignore[union-attr]
     readonly = info.readonly_fields() if info.is_editable else frozenset(info.SNAPSHOT_FIELDS)
     form = BasicInfoForm(request.POST or None, instance=info, readonly=readonly)

@@ -1,4 +1,4 @@
-"""安全员 and 劳资专管员: two filing types on the one workflow (DESIGN.md §3, §4)."""
+"""安全员 and 劳资专管员: two filing types on the one workflow (docs/workflow.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""安全员归集 and 劳资专管员归集 (manual §5), and the committee's lists of all personnel."""
+"""安全员归集 and 劳资专管员归集 (docs/manual.md §5.1, §5.2), and the committee's lists of all personnel."""
 
 from __future__ import annotations
 

@@ -110,6 +110,7 @@ def _owner_action(client: Client, permit: Any, action: str) -> Any:
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.prints
 def test_a_new_filing_type_gets_the_shared_machinery(
     permit_model: Any, enterprise_a: Any, reviewer: Any, supervisor: Any, as_user: Any
 ) -> None:

@@ -270,7 +270,7 @@ def _a_unchanged(objects: Objects) -> None:
 
 
 @pytest.mark.parametrize(
-    "case", [pytest.param(c, id=c.id, marks=[pytest.mark.prints] if c.name == "documents:print" else []) for c in CASES]
+    "case", [pytest.param(c, id=c.id, marks=[pytest.mark.prints] if c.name == "printing:print" else []) for c in CASES]
 )
 def test_other_enterprise_gets_404_like_missing(
     case: Case, a_objects: Objects, as_user: Any, enterprise_a: Any, enterprise_b: Any

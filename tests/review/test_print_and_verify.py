@@ -92,6 +92,7 @@ def test_print_pdf_text_fonts_qr_and_verify(approved: Any, as_user: Any, enterpr
     assert VerificationScan.objects.filter(submission=sub, found=True).count() == 1
 
 
+@pytest.mark.prints
 def test_a_sheet_cached_by_an_older_template_prints_again(approved: Any, as_user: Any, enterprise_a: Any) -> None:
     # Sheets printed before the address was added under the QR code are rendered anew, not
     # served from the cache; the old rendering stays (a blob is never removed).

@@ -45,6 +45,7 @@ def test_issuing_gives_the_notice_an_unguessable_token(issued: Inspection) -> No
     assert rectification_notice.printable(issued)
 
 
+@pytest.mark.prints
 def test_the_notice_prints_as_a_pdf_for_its_enterprise_and_the_committee(
     issued: Inspection, enterprise_a: Any, reviewer: Any, supervisor: Any, as_user: Any
 ) -> None:
@@ -58,6 +59,7 @@ def test_the_notice_prints_as_a_pdf_for_its_enterprise_and_the_committee(
     assert print_url(issued) in detail and "打印整改通知书" in detail
 
 
+@pytest.mark.prints
 def test_the_sheet_carries_the_facts_and_the_verify_url(issued: Inspection) -> None:
     from laowu.documents.printing import render_sheet_html
 

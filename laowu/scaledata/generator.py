@@ -42,6 +42,7 @@ from typing import Any
 from django.db import DatabaseError, connection, connections, transaction
 from django.utils import timezone
 
+from laowu.core.numbers import format_amount
 from laowu.core.validators import id_number_check_char
 
 GENERATOR_VERSION = 1
@@ -658,8 +659,10 @@ class SnapshotSpec:
                 value, display = str(v[0]), js(v[1])
             elif f.kind == "choice":
                 value, display = js(v), js(f.choices.get(v, v))
-            elif f.kind == "date" or f.kind == "decimal":  # ISO dates and decimal strings: nothing to escape
+            elif f.kind == "date":  # ISO dates: nothing to escape
                 value = display = '"' + v + '"'
+            elif f.kind == "decimal":  # the stored decimal string, shown as `format_amount` writes it
+                value, display = '"' + v + '"', '"' + format_amount(v) + '"'
             else:
                 value = display = js(v)
             parts.append(
@@ -1879,7 +1882,8 @@ def write_supervision(plan: Plan, chunk: int) -> Tables:
     inspections = out.table(
         "supervision_inspection",
         "id project_id enterprise_id inspected_on inspectors scores total_score problems needs_rectification "
-        "notice_no deadline status rounds replied_late created_by_id created_at issued_at closed_at updated_at",
+        "notice_no deadline status rounds replied_late created_by_id created_at issued_at closed_at updated_at "
+        "verify_token",
     )
     replies = out.table(
         "supervision_rectification",
@@ -1970,7 +1974,9 @@ def write_supervision(plan: Plan, chunk: int) -> Tables:
             f"{day_iso(deadline) if deadline else NULL}\t{status}\t{rounds}\t{'t' if late else 'f'}\t"
             f"{reviewers[pk % len(reviewers)]}\t{ts(created)}\t{opt(issued and ts(issued))}\t"
             f"{opt(closed and ts(closed))}\t"
-            f"{ts(min(plan.hi, updated))}"
+            f"{ts(min(plan.hi, updated))}\t"
+            # An issued 整改通知书 prints with a QR code to its verification page.
+            f"{secrets.token_urlsafe(24) if notice_no else NULL}"
         )
         if rng.random() < 0.6:
             attach("inspection", pk, "evidence", reviewers[pk % len(reviewers)], created + 600)

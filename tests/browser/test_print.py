@@ -34,7 +34,7 @@ def test_a_printed_list_has_no_screen_chrome(live_server: Any, browser: Any) -> 
     for selector in HIDDEN_IN_PRINT:
         expect(page.locator(selector).first).to_be_hidden()
     expect(page.locator(".brand")).to_be_visible()  # the platform's name on top
-    expect(page.locator(".panel-head h2").first).to_be_visible()  # the page's title
+    expect(page.locator(".panel-head h1").first).to_be_visible()  # the page's title
     expect(page.locator(".page-info")).to_contain_text("共 25 条")  # which part of the list this is
     table = page.locator(".table").first.bounding_box()
     body = page.locator("body").bounding_box()

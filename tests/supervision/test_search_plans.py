@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+import secrets
 from typing import Any
 
 import pytest
@@ -109,6 +110,8 @@ def records(dataset: None) -> None:
             project_id=lambda i: projects[i % len(projects)][0],
             enterprise_id=lambda i: projects[i % len(projects)][1],
             notice_no=lambda i: f"XCZG-{1990 + i % 10}-{i:05d}",
+            # Each issued notice has its own verification token.
+            verify_token=lambda i: secrets.token_urlsafe(24),
         )
     )
     titles = [code for code, _ in ENTERPRISE_TITLE_CHOICES]

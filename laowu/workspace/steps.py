@@ -252,8 +252,9 @@ def catalogue_gate(enterprise: Enterprise) -> Gate | None:
             "catalogue_filed",
             "省合同归集系统中本企业的劳务分包合同均已申报，“选择项目”中暂无新的合同。"
             "新签订的合同由总包单位录入省合同归集系统、区劳务专委会导入后即可选择。",
-            "项目信息归集",
-            reverse("contracts:list"),
+            # Nothing to do first on this platform: the link explains where new contracts come from.
+            "帮助：项目信息归集",
+            reverse("workspace:help") + "#projects",
             "省合同归集系统中本企业的合同均已申报，暂无新的合同可选择。",
         )
     return Gate(

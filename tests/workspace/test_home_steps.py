@@ -186,9 +186,10 @@ def test_a_projects_form_with_nobody_to_pick_says_why(enterprise_a: Any, reviewe
     page = text(as_user(enterprise_a).get(filing.get_absolute_url()))
     assert "项目信息中“安全员”的下拉框暂无可选人员" in page and "先去：安全员归集" in page
     assert "项目信息中“劳资专管员”的下拉框暂无可选人员" in page
-    # Everything already filed: the picker points back to the list instead.
+    # Everything already filed: nothing to do first here, so it points at where new contracts come from.
     gate = steps.catalogue_gate(enterprise)
-    assert gate is not None and gate.key == "catalogue_filed" and gate.first_url == reverse("contracts:list")
+    assert gate is not None and gate.key == "catalogue_filed"
+    assert gate.first_url == reverse("workspace:help") + "#projects"
 
 
 def test_gates_are_for_the_enterprise_only(reviewer: Any, as_user: Any, enterprise_a: Any) -> None:

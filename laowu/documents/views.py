@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -9,19 +8,17 @@ from django.views.decorators.http import require_POST
 
 from laowu.accounts.models import Role
 from laowu.accounts.permissions import role_required
-from laowu.core.forms import error_text
-from laowu.core.placed_messages import beside, with_fragment
+from laowu.core.placed_messages import with_fragment
 
+from .feedback import MSG_NO_FILE, outcome_text, remove_and_tell, shown_slot, tell, upload_and_tell
 from .permissions import access_attachable_for_edit, access_attachment
 from .responses import file_response
-from .services import Attachable, UploadOutcome, add_attachments, remove_attachment, slot_anchor
+from .services import add_attachments
 from .storage import open_blob
 
 ALL_ROLES = (Role.ENTERPRISE, Role.REVIEWER, Role.SUPERVISOR)
 # Enterprises attach to their filings and replies; reviewers to supervision records.
 UPLOAD_ROLES = (Role.ENTERPRISE, Role.REVIEWER)
-
-MSG_NO_FILE = "请先点击“选择”选择要上传的文件。"
 
 
 def _back(request: HttpRequest, default: str) -> str:
@@ -29,21 +26,6 @@ def _back(request: HttpRequest, default: str) -> str:
     if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return target
     return default
-
-
-def _outcome_text(outcome: UploadOutcome) -> str:
-    if outcome.stored:
-        return f"“{outcome.name}”上传成功。"
-    return f"“{outcome.name}”上传失败：{outcome.error}"
-
-
-def _shown_slot(filing: Attachable, kind: str) -> str:
-    """The slot's anchor if the page shows that slot, else "" (messages then go to the top)."""
-    return slot_anchor(filing, kind) if kind in {k.code for k in filing.ATTACHMENT_KINDS} else ""
-
-
-def _tell(request: HttpRequest, level: int, text: str, anchor: str) -> None:
-    messages.add_message(request, level, text, extra_tags=beside(anchor) if anchor else "")
 
 
 def _wants_json(request: HttpRequest) -> bool:
@@ -63,18 +45,20 @@ def upload(request: HttpRequest, filing_type: str, pk: int) -> HttpResponse:
     filing = access_attachable_for_edit(request.user, filing_type, pk)
     kind = request.POST.get("kind", "")
     files = request.FILES.getlist("file")
-    outcomes = (
-        add_attachments(filing=filing, kind=kind, uploads=files, actor=request.user, request=request) if files else []
-    )
     if _wants_json(request):
-        results = [{"name": o.name, "stored": o.stored, "message": _outcome_text(o)} for o in outcomes]
+        outcomes = (
+            add_attachments(filing=filing, kind=kind, uploads=files, actor=request.user, request=request)
+            if files
+            else []
+        )
+        results = [{"name": o.name, "stored": o.stored, "message": outcome_text(o)} for o in outcomes]
         return JsonResponse({"results": results, "error": "" if files else MSG_NO_FILE})
     back = _back(request, filing.get_absolute_url())
-    anchor = _shown_slot(filing, kind)
-    if not files:
-        _tell(request, messages.ERROR, MSG_NO_FILE, anchor)
-    for outcome in outcomes:
-        _tell(request, messages.SUCCESS if outcome.stored else messages.ERROR, _outcome_text(outcome), anchor)
+    anchor = shown_slot(filing, kind)
+    if files:
+        upload_and_tell(request, filing, kind, files)
+    else:
+        tell(request, messages.ERROR, MSG_NO_FILE, anchor)
     return redirect(with_fragment(back, anchor) if anchor else back)
 
 
@@ -84,13 +68,7 @@ def attachment_delete(request: HttpRequest, pk: int) -> HttpResponse:
     """删除: one attachment; the page returns to its slot and says so there."""
     attachment = access_attachment(request.user, pk, for_edit=True)
     filing = attachment.filing
-    anchor = _shown_slot(filing, attachment.kind)
-    try:
-        remove_attachment(attachment=attachment, actor=request.user, request=request)
-    except ValidationError as exc:
-        _tell(request, messages.ERROR, error_text(exc), anchor)
-    else:
-        _tell(request, messages.SUCCESS, f"已删除附件“{attachment.original_name}”。", anchor)
+    anchor = remove_and_tell(request, attachment)
     back = _back(request, filing.get_absolute_url())
     return redirect(with_fragment(back, anchor) if anchor else back)
 

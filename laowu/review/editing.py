@@ -4,6 +4,12 @@ A type's page differs in its form and in what it shows beside the form; the rest
 保存 through the workflow service (under its row lock), a refusal or a success flashed and
 followed by a redirect to the page itself (a reload never posts twice), or the page again
 with the form's errors, around the filing's status, attachments and actions.
+
+While the filing is editable the page is one form (`OWNER_FORM`): its 申报/提交, each slot's
+上传 and each attachment's 删除 submit the fields on the screen with them, and the typed values
+are saved (when they changed and are valid) before the action, so nothing typed is lost and
+申报 declares what the clerk sees. With JavaScript on, laowu/static/laowu/upload.js sends files
+on their own instead and the typed values stay on the screen, unsaved until 保存 or 申报.
 """
 
 from __future__ import annotations
@@ -13,14 +19,21 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from laowu.core.actions import run_form_action
+from laowu.core.placed_messages import with_fragment
 
 from . import services
 from .models import Filing, State
 from .selectors import history
+
+OWNER_FORM = "owner-form"
+
+DECLARED = "已申报，请等待区劳务专委会审核。"
+UNSAVED_NOT_DECLARED = "有未保存的修改，且填写的信息有误，未能申报。请按提示修改标红的项目后再申报。"
+UNSAVED_INVALID = "页面上填写的信息有误，尚未保存，请按提示修改标红的项目后点击“保存”。"
 
 
 def filing_page_context(filing: Filing) -> dict[str, Any]:
@@ -36,7 +49,45 @@ def filing_page_context(filing: Filing) -> dict[str, Any]:
         "can_withdraw": filing.state == State.DECLARED,
         "can_change": filing.state == State.APPROVED,
         "printable": filing.approved_submission,
+        "owner_form": OWNER_FORM if filing.is_editable else "",
     }
+
+
+def _declare(request: HttpRequest, filing: Filing) -> None:
+    try:
+        services.declare(filing=filing, actor=request.user, request=request)
+    except services.DeclareBlocked as exc:
+        for problem in exc.problems:
+            messages.error(request, problem)
+    except services.WorkflowError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, DECLARED)
+
+
+def _attachment_action(request: HttpRequest, filing: Filing) -> str:
+    """上传 or 删除 pressed inside the owner form (JavaScript off): store every file chosen in
+    any slot, or remove one attachment of this filing. Returns the slot to come back to."""
+    from laowu.documents.feedback import MSG_NO_FILE, remove_and_tell, shown_slot, tell, upload_and_tell
+    from laowu.documents.permissions import access_attachment
+
+    if "delete_attachment" in request.POST:
+        attachment = access_attachment(request.user, request.POST["delete_attachment"], for_edit=True)
+        if attachment.filing != filing:
+            raise Http404
+        return remove_and_tell(request, attachment)
+    pressed = request.POST.get("upload", "")
+    anchor = shown_slot(filing, pressed)
+    sent = False
+    for kind in filing.ATTACHMENT_KINDS:
+        files = request.FILES.getlist(f"file-{kind.code}")
+        if files:
+            sent = True
+            upload_and_tell(request, filing, kind.code, files)
+            anchor = anchor or shown_slot(filing, kind.code)
+    if not sent:
+        tell(request, messages.ERROR, MSG_NO_FILE, anchor)
+    return anchor
 
 
 def edit_own_filing(
@@ -67,7 +118,29 @@ def edit_own_filing(
         if refuse_when_locked and not filing.is_editable:
             messages.error(request, f"当前状态为“{filing.state_label}”，不能修改。")
             return redirect(url)
-        if form.is_valid():
+        declaring = request.POST.get("do") == "declare"
+        attaching = "upload" in request.POST or "delete_attachment" in request.POST
+        if (declaring or attaching) and filing.is_editable:
+            valid = form.is_valid()
+            if valid and form.has_changed():
+                data = {name: value for name, value in form.cleaned_data.items() if name not in skip}
+                try:
+                    write(data)
+                except services.WorkflowError as exc:
+                    messages.error(request, exc.message)
+                    return redirect(url)
+                filing.refresh_from_db()
+            if attaching:
+                anchor = _attachment_action(request, filing)
+                if valid:
+                    return redirect(with_fragment(url, anchor) if anchor else url)
+                messages.error(request, UNSAVED_INVALID)
+            elif valid:
+                _declare(request, filing)
+                return redirect(url)
+            else:
+                messages.error(request, UNSAVED_NOT_DECLARED)
+        elif form.is_valid():
             data = {name: value for name, value in form.cleaned_data.items() if name not in skip}
             done = run_form_action(
                 request,
@@ -79,7 +152,9 @@ def edit_own_filing(
             )
             if done is not None:
                 return done
-        if invalid:
+            if invalid:
+                messages.error(request, invalid)
+        elif invalid:
             messages.error(request, invalid)
     return render(
         request,

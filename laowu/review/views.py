@@ -23,6 +23,7 @@ from laowu.core.pagination import paginate
 from laowu.core.validators import MASKS
 
 from . import selectors, services
+from .editing import DECLARED
 from .forms import QueueFilterForm, RejectForm
 from .models import Submission, SubmissionStatus
 from .permissions import access_own_filing, access_submission
@@ -30,7 +31,7 @@ from .registry import filing_model, filing_models
 from .snapshots import diff
 
 OWNER_ACTIONS = {
-    "declare": (services.declare, "已申报，请等待区劳务专委会审核。"),
+    "declare": (services.declare, DECLARED),
     "withdraw": (services.withdraw, "已撤回，现在可以修改后重新申报。"),
     "change": (services.start_change, "已开始变更。变更审核通过前，已通过的版本继续有效。"),
 }

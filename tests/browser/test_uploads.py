@@ -244,9 +244,11 @@ def test_without_javascript_several_files_are_uploaded(
     open_page: Any, owner: Any, info: BasicInfo, tmp_path: Path
 ) -> None:
     page = open_page(owner, js=False)
-    # Without the script one 上传 sends one slot's files: the panel says to upload row by row.
+    # Without the script 上传 sends the page's form: every slot's chosen files and the typed values.
     # (inner text: Playwright's plain text leaves <noscript> out whatever the browser shows.)
-    expect(page.locator(".attachments .note")).to_contain_text("选择文件后请先点击同一行的“上传”", use_inner_text=True)
+    expect(page.locator(".attachments .note")).to_contain_text(
+        "可在多类附件中选择文件后点击任一“上传”，一并上传；页面上填写的信息同时保存。", use_inner_text=True
+    )
     other = slot(page, info, "other")
     other.locator("input[type=file]").set_input_files(
         [write(tmp_path, "甲.pdf", make_pdf_bytes("a")), write(tmp_path, "乙.pdf", pdfs.png_bytes())]

@@ -92,7 +92,9 @@ def test_the_slot_takes_several_files_and_states_the_limit(owner: Client, info: 
     assert len(forms) == len(info.ATTACHMENT_KINDS)
     for form, kind in zip(forms, info.ATTACHMENT_KINDS, strict=True):
         [field] = form.xpath(".//input[@type='file']")
-        assert field.get("name") == "file" and field.get("multiple") is not None
+        # Joined to the owner page's form, so that without JavaScript 上传 sends the typed values too.
+        assert field.get("name") == f"file-{kind.code}" and field.get("multiple") is not None
+        assert field.get("form") == "owner-form"
         assert field.get("accept") == "application/pdf,.pdf"
         # What the browser checks before sending: the setting, and this slot's row.
         assert form.get("data-max-bytes") == str(3 * 1024 * 1024) and form.get("data-images") == ""

@@ -152,9 +152,11 @@ def test_attachment_row_shows_name_size_time_view_and_delete(
     assert meta == f"{filesizeformat(attachment.blob.size)} · {uploaded}"
     [view] = [a for a in item.xpath(".//a") if a.text_content() == "查看"]
     assert view.get("href") == reverse("documents:attachment", args=[attachment.pk])
-    [delete] = item.xpath(".//form")
-    assert delete.get("action") == reverse("documents:attachment_delete", args=[attachment.pk])
-    assert delete.get("method") == "post" and delete.xpath(".//button")[0].text_content() == "删除"
+    # 删除 submits the page's own form, with whatever was typed on it (laowu/review/editing.py).
+    [delete] = item.xpath(".//button")
+    assert delete.get("form") == "owner-form" and delete.text_content() == "删除"
+    assert delete.get("name") == "delete_attachment" and delete.get("value") == str(attachment.pk)
+    assert delete.get("data-confirm") == "确定删除附件“营业执照.pdf”吗？"
     # The row's upload form posts to this filing's slot.
     [upload] = by_class(row, "upload-form", "form")
     assert upload.get("action") == reverse("documents:upload", args=["basic_info", info.pk])
@@ -170,7 +172,7 @@ def test_approved_attachment_rows_can_be_viewed_not_deleted(
     assert len(items) == info.attachments.count() == 3
     for item in items:
         assert [a.text_content() for a in item.xpath(".//a")] == ["查看"]
-        assert not item.xpath(".//form")
+        assert not item.xpath(".//form") and not item.xpath(".//button")
     assert not by_class(doc, "upload-form", "form")
 
 

@@ -23,13 +23,23 @@
       })(forms[i]);
     }
 
+    // Confirmation on one button of a form (申报 and 删除 on a filing's owner page, which submit
+    // the page's form): cancelling the click cancels the submission it would start.
+    var buttons = root.getElementsByTagName('button');
+    for (var b = 0; b < buttons.length; b++) {
+      (function (button) {
+        var text = button.getAttribute('data-confirm');
+        if (text) { on(button, 'click', function (e) { if (!window.confirm(text)) { if (e.preventDefault) { e.preventDefault(); } e.returnValue = false; } }); }
+      })(buttons[b]);
+    }
+
     // 选择 → show the chosen file's name (or how many were chosen) next to the button before 上传.
     var inputs = root.getElementsByTagName('input');
     for (var n = 0; n < inputs.length; n++) {
       if (inputs[n].type === 'file') {
         (function (input) {
           on(input, 'change', function () {
-            var form = input.form, spans = form.getElementsByTagName('span');
+            var form = closest(input, 'upload-form') || input.form, spans = form.getElementsByTagName('span');
             var count = input.files ? input.files.length : (input.value ? 1 : 0);
             var name = count > 1 ? '已选择' + count + '个文件' : (count ? input.value.split(/[\\/]/).pop() : '未选择文件');
             for (var q = 0; q < spans.length; q++) { if (spans[q].className.indexOf('file-chosen') >= 0) { spans[q].innerHTML = ''; spans[q].appendChild(document.createTextNode(name)); spans[q].title = name; } }
@@ -40,6 +50,44 @@
   }
   enhance(document);
   window.laowu = { on: on, enhance: enhance };
+
+  // A form marked data-keep-typed (a filing's owner page) holds what the clerk typed until 保存:
+  // leaving the page any other way while it differs from what was loaded asks first. Files are
+  // left out: upload.js asks about chosen files itself.
+  function typed(form) {
+    var els = form.elements, parts = [];
+    for (var i = 0; i < els.length; i++) {
+      var el = els[i];
+      if (!el.name || el.type === 'file' || el.type === 'submit' || el.type === 'button' || el.type === 'hidden') { continue; }
+      parts.push(el.name + '=' + ((el.type === 'checkbox' || el.type === 'radio') ? el.checked : el.value));
+    }
+    return parts.join('&');
+  }
+  var kept = [];
+  var keptForms = document.getElementsByTagName('form');
+  for (var kf = 0; kf < keptForms.length; kf++) {
+    if (keptForms[kf].getAttribute('data-keep-typed') !== null) {
+      (function (form) {
+        var entry = { form: form, loaded: typed(form), sending: false };
+        kept.push(entry);
+        // Its own submission (保存, 申报, 上传 without JavaScript) takes the typed values along.
+        on(form, 'submit', function (e) { if (!e.defaultPrevented && e.returnValue !== false) { entry.sending = true; } });
+      })(keptForms[kf]);
+    }
+  }
+  if (kept.length) {
+    on(window, 'beforeunload', function (e) {
+      for (var i = 0; i < kept.length; i++) {
+        if (!kept[i].sending && typed(kept[i].form) !== kept[i].loaded) {
+          var text = '有未保存的修改，离开本页将丢失这些修改。';
+          e.returnValue = text;
+          return text;
+        }
+      }
+    });
+    // Back on this page from the browser's cache: its form was not sent after all.
+    on(window, 'pageshow', function () { for (var i = 0; i < kept.length; i++) { kept[i].sending = false; } });
+  }
 
   // Dialogs: a link with data-dialog opens its page's fragment (partial=1) in a modal;
   // searches and page links inside stay in the modal. Without JS the link is a page.

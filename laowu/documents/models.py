@@ -68,9 +68,15 @@ class RenderedPdf(models.Model):
 
 
 class VerificationScan(models.Model):
-    """Each visit to a QR verification page, so the committee can see a sheet's use."""
+    """Each visit to a QR verification page, so the committee can see a sheet's use.
+
+    A submission's sheet points at its submission; any other printed sheet (a 整改通知书) names
+    its kind and row in `sheet_type`/`sheet_id`, so this app needs to know no other app's model.
+    """
 
     submission = models.ForeignKey("review.Submission", null=True, on_delete=models.CASCADE, related_name="+")
+    sheet_type = models.CharField(max_length=40, blank=True, default="")
+    sheet_id = models.PositiveBigIntegerField(null=True, blank=True)
     token_prefix = models.CharField(max_length=8, blank=True)
     found = models.BooleanField(default=True)
     ip = models.GenericIPAddressField(null=True)

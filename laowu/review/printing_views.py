@@ -11,8 +11,8 @@ from laowu.accounts.models import Role
 from laowu.accounts.permissions import role_required
 from laowu.core.http import client_ip
 from laowu.core.ratelimit import allow
-from laowu.documents.models import VerificationScan
 from laowu.documents.responses import pdf_response
+from laowu.documents.scans import record_scan
 from laowu.documents.storage import open_blob
 
 from .models import Submission
@@ -42,12 +42,13 @@ def verify(request: HttpRequest, token: str) -> HttpResponse:
     if not allow(f"verify:{ip}", limit=settings.LAOWU_VERIFY_RATE_PER_MINUTE, window_seconds=60):
         return render(request, "review/verify.html", {"limited": True}, status=429)
     submission = Submission.objects.select_related("enterprise").filter(verify_token=token).first() if token else None
-    VerificationScan.objects.create(
-        submission=submission,
-        token_prefix=token[:8],
+    record_scan(
+        request,
+        token=token,
         found=submission is not None,
-        ip=ip,
-        user_agent=request.META.get("HTTP_USER_AGENT", "")[:300],
+        submission=submission,
+        sheet_type="submission" if submission else "",
+        sheet_id=submission.pk if submission else None,
     )
     if submission is None:
         return render(request, "review/verify.html", {"result": None}, status=404)

@@ -28,6 +28,10 @@ NOTES = (
 )
 
 
+# How a scan of this sheet is recorded (laowu/documents/scans.py).
+SHEET_TYPE = "rectification_notice"
+
+
 def printable(inspection: Inspection) -> bool:
     """Only an issued notice (a number and a token) prints: a draft or a closed-without-notice one has none."""
     return bool(inspection.notice_no and inspection.verify_token and inspection.issued_at)

@@ -14,6 +14,7 @@ import time_machine
 from django.test import Client
 from django.urls import reverse
 
+from laowu.documents.models import VerificationScan
 from laowu.supervision import inspections as svc
 from laowu.supervision import rectification_notice
 from laowu.supervision.models import Inspection
@@ -114,9 +115,14 @@ def test_public_page_shows_the_live_status_masked(issued: Inspection, enterprise
     svc.review_reply(rectification=reply, passed=True, actor=reviewer)
     html = Client().get(page).content.decode()
     assert "已闭环" in html and "闭环时间" in html
+    # Each visit is on record against the notice, as a submission's sheet's are.
+    scans = VerificationScan.objects.filter(sheet_type=rectification_notice.SHEET_TYPE, sheet_id=issued.pk)
+    assert scans.count() == 3 and all(s.found and s.token_prefix == issued.verify_token[:8] for s in scans)
 
 
 def test_a_wrong_token_is_not_found(issued: Inspection) -> None:
     resp = Client().get(reverse("supervision:rectification_verify", args=["x" + issued.verify_token[1:]]))
     assert resp.status_code == 404 and "未找到" in resp.content.decode()
     assert not re.search(issued.notice_no, resp.content.decode())
+    [scan] = VerificationScan.objects.all()
+    assert not scan.found and scan.sheet_type == "" and scan.sheet_id is None

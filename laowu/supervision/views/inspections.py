@@ -25,6 +25,7 @@ from laowu.core.http import client_ip
 from laowu.core.pagination import paginate
 from laowu.core.ratelimit import allow
 from laowu.documents.responses import pdf_response
+from laowu.documents.scans import record_scan
 from laowu.documents.services import attachments_by_kind, missing_required_kinds
 
 from .. import inspections as svc
@@ -288,6 +289,13 @@ def rectification_verify(request: HttpRequest, token: str) -> HttpResponse:
     if not allow(f"verify:{client_ip(request)}", limit=settings.LAOWU_VERIFY_RATE_PER_MINUTE, window_seconds=60):
         return render(request, "supervision/inspections/verify.html", {"limited": True}, status=429)
     inspection = rectification_notice.by_token(token)
+    record_scan(
+        request,
+        token=token,
+        found=inspection is not None,
+        sheet_type=rectification_notice.SHEET_TYPE if inspection else "",
+        sheet_id=inspection.pk if inspection else None,
+    )
     if inspection is None:
         return render(request, "supervision/inspections/verify.html", {"result": None}, status=404)
     return render(

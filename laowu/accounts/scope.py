@@ -34,6 +34,16 @@ def can_see_personal_data(user: Any) -> bool:
     return bool(user.is_authenticated and user.role == Role.REVIEWER)
 
 
+def sees_personal_data_of(user: Any, enterprise_id: Any) -> bool:
+    """Full 身份证号/手机号 — on printed sheets and in ID card scans too — for the enterprise's own
+    accounts and for reviewers; everyone else (监管人员, admins) gets them masked or not at all."""
+    if not user.is_authenticated:
+        return False
+    if user.role == Role.ENTERPRISE:
+        return enterprise_id is not None and user.enterprise_id == enterprise_id
+    return can_see_personal_data(user)
+
+
 def covers_every_district(user: Any) -> bool:
     """A committee account over every district (a province-level one) needs no district
     filter: the filter would be true of every row, yet at province scale it costs a join to

@@ -51,16 +51,18 @@ class Attachment(models.Model):
 
 
 class RenderedPdf(models.Model):
-    """A printed sheet, rendered once per approved submission and template version."""
+    """A printed sheet, rendered once per approved submission, template version and variant
+    (full, or with personal data masked for those who may not see it)."""
 
     submission = models.ForeignKey("review.Submission", on_delete=models.CASCADE, related_name="+")
     template_version = models.CharField(max_length=20)
+    masked = models.BooleanField(default=False)
     blob = models.ForeignKey(Blob, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["submission", "template_version"], name="rendered_pdf_unique"),
+            models.UniqueConstraint(fields=["submission", "template_version", "masked"], name="rendered_pdf_unique"),
         ]
 
     def __str__(self) -> str:

@@ -6,6 +6,8 @@ from typing import Any
 
 from django.http import Http404
 
+from laowu.accounts.scope import sees_personal_data_of
+
 from .models import Attachment
 from .registry import attachable, attachable_for_model
 
@@ -23,7 +25,16 @@ def access_attachment(user: Any, pk: Any, *, for_edit: bool = False) -> Attachme
     scope = kind.editable if for_edit else kind.viewable
     if not scope(user).filter(pk=attachment.filing_id).exists():
         raise Http404
+    if is_personal(model, attachment.kind) and not sees_personal_data_of(
+        user, getattr(attachment.filing, "enterprise_id", None)
+    ):
+        raise Http404
     return attachment
+
+
+def is_personal(model: Any, kind: str) -> bool:
+    """Whether `model`'s attachments of `kind` hold personal data (an ID card scan)."""
+    return any(k.code == kind and k.personal for k in getattr(model, "ATTACHMENT_KINDS", ()))
 
 
 def access_attachable_for_edit(user: Any, code: str, pk: Any) -> Any:

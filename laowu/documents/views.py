@@ -8,10 +8,12 @@ from django.views.decorators.http import require_POST
 
 from laowu.accounts.models import Role
 from laowu.accounts.permissions import role_required
+from laowu.accounts.scope import is_enterprise_user
+from laowu.audit.services import Action, record
 from laowu.core.placed_messages import with_fragment
 
 from .feedback import MSG_NO_FILE, outcome_text, remove_and_tell, shown_slot, tell, upload_and_tell
-from .permissions import access_attachable_for_edit, access_attachment
+from .permissions import access_attachable_for_edit, access_attachment, is_personal
 from .responses import file_response
 from .services import add_attachments
 from .storage import open_blob
@@ -76,4 +78,8 @@ def attachment_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(*ALL_ROLES)
 def attachment(request: HttpRequest, pk: int) -> HttpResponse:
     item = access_attachment(request.user, pk)
+    model = item.filing_type.model_class()
+    if is_personal(model, item.kind) and not is_enterprise_user(request.user):
+        # A reviewer opening an ID card scan: on record, as any full view of personal data.
+        record(action=Action.PERSONAL_DATA_VIEW, request=request, obj=item.filing, detail={"attachment_id": item.pk})
     return file_response(open_blob(item.blob), item.original_name, item.blob.content_type)

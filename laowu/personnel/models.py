@@ -156,7 +156,7 @@ class SafetyOfficer(Person):
         ),
     )
     ATTACHMENT_KINDS = (
-        AttachmentKind("id_card", "身份证", required=True),
+        AttachmentKind("id_card", "身份证", required=True, personal=True),
         AttachmentKind("safety_cert", "安全生产考核合格证书", required=True),
         *PERSON_ATTACHMENTS_OPTIONAL,
     )
@@ -215,7 +215,7 @@ class WageManager(Person):
     ROLE_URL = "wage"
     SHEET_CODE = "LZZG"
     ATTACHMENT_KINDS = (
-        AttachmentKind("id_card", "身份证", required=True),
+        AttachmentKind("id_card", "身份证", required=True, personal=True),
         AttachmentKind("training_cert", "培训合格证书", required=True),
         *PERSON_ATTACHMENTS_OPTIONAL,
     )

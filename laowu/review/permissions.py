@@ -14,8 +14,9 @@ from typing import Any, TypeVar
 from django.db.models import QuerySet
 from django.http import Http404
 
-from laowu.accounts.scope import in_user_districts, is_committee, is_enterprise_user
+from laowu.accounts.scope import in_user_districts, is_committee, is_enterprise_user, sees_personal_data_of
 from laowu.documents.models import Blob
+from laowu.documents.permissions import is_personal
 
 from .models import Filing, Submission, SubmissionStatus
 
@@ -66,13 +67,30 @@ def access_submission(user: Any, pk: Any) -> Submission:
 def access_submission_file(user: Any, submission_pk: Any, sha256: str) -> tuple[Submission, Blob, dict[str, Any]]:
     """A file frozen in a submission, named by its hash in the snapshot."""
     submission = access_submission(user, submission_pk)
+    hidden = personal_files(user, submission)
     for item in submission.snapshot.get("attachments", []):
-        if item["sha256"] == sha256:
+        if item["sha256"] == sha256 and sha256 not in hidden:
             try:
-                return submission, Blob.objects.get(pk=sha256), item
+                personal = is_personal(_model_of(submission), item["kind"])
+                return submission, Blob.objects.get(pk=sha256), {**item, "personal": personal}
             except Blob.DoesNotExist:
                 break
     raise Http404
+
+
+def _model_of(submission: Submission) -> Any:
+    from .registry import filing_model  # the registry imports this module
+
+    return filing_model(submission.snapshot["type"])
+
+
+def personal_files(user: Any, submission: Submission) -> set[str]:
+    """The hashes of the submission's files that hold personal data (ID card scans) and that
+    `user` may not open: for them the submission page names the file and offers no link."""
+    if sees_personal_data_of(user, submission.enterprise_id):
+        return set()
+    model = _model_of(submission)
+    return {a["sha256"] for a in submission.snapshot.get("attachments", []) if is_personal(model, a["kind"])}
 
 
 def access_printable(user: Any, submission_pk: Any) -> Submission:

@@ -9,6 +9,8 @@ from django.shortcuts import render
 
 from laowu.accounts.models import Role
 from laowu.accounts.permissions import role_required
+from laowu.accounts.scope import is_enterprise_user, sees_personal_data_of
+from laowu.audit.services import Action, record
 from laowu.core.http import client_ip
 from laowu.core.ratelimit import allow
 from laowu.documents.responses import pdf_response
@@ -24,7 +26,9 @@ ALL_ROLES = (Role.ENTERPRISE, Role.REVIEWER, Role.SUPERVISOR)
 
 @role_required(*ALL_ROLES)
 def submission_file(request: HttpRequest, submission_pk: int, sha256: str) -> HttpResponse:
-    _, blob, item = access_submission_file(request.user, submission_pk, sha256)
+    submission, blob, item = access_submission_file(request.user, submission_pk, sha256)
+    if item.get("personal") and not is_enterprise_user(request.user):
+        record(action=Action.PERSONAL_DATA_VIEW, request=request, obj=submission, detail={"sha256": sha256})
     return pdf_response(open_blob(blob), item["name"], frameable=True)
 
 
@@ -32,7 +36,10 @@ def submission_file(request: HttpRequest, submission_pk: int, sha256: str) -> Ht
 def print_sheet(request: HttpRequest, submission_pk: int) -> HttpResponse:
     """打印 / 打印PDF: the approved revision's A4 sheet with its QR code."""
     submission = access_printable(request.user, submission_pk)
-    data = sheet_pdf(submission, base_url=request.build_absolute_uri("/"))
+    masked = not sees_personal_data_of(request.user, submission.enterprise_id)
+    data = sheet_pdf(submission, base_url=request.build_absolute_uri("/"), masked=masked)
+    # Every print is on record; one with personal data in full says so.
+    record(action=Action.SHEET_PRINT, request=request, obj=submission, detail={"masked": masked})
     return pdf_response(data, f"{submission.snapshot.get('label', '')}-{submission.title}.pdf")
 
 

@@ -31,13 +31,19 @@ def verify_url(submission: Submission, base_url: str) -> str:
     return base + reverse("printing:verify", args=[submission.verify_token])
 
 
-def _sections(submission: Submission) -> list[tuple[str, list[tuple[str, str]]]]:
+def _shown(row: dict[str, Any], masked: bool) -> str:
+    mask = MASKS.get(row.get("mask") or "") if masked else None
+    return mask(row["display"]) if mask and row["display"] else row["display"]
+
+
+def _sections(submission: Submission, masked: bool) -> list[tuple[str, list[tuple[str, str]]]]:
     snapshot = submission.snapshot
     rows = {r["name"]: r for r in snapshot["fields"]}
     model = filing_model(snapshot["type"])
     layout = (model.SHEET_SECTIONS if model else ()) or (("基本信息", tuple(rows)),)
     sections = [
-        (heading, [(rows[n]["label"], rows[n]["display"]) for n in names if n in rows]) for heading, names in layout
+        (heading, [(rows[n]["label"], _shown(rows[n], masked)) for n in names if n in rows])
+        for heading, names in layout
     ]
     files = [(a["kind_label"], a["name"]) for a in snapshot.get("attachments", [])]
     if files:
@@ -49,10 +55,11 @@ def serial_number(submission: Submission, code: str) -> str:
     return f"{code}{submission.decided_at:%Y}{submission.pk:08d}-{submission.revision}"
 
 
-def sheet_pdf(submission: Submission, *, base_url: str) -> bytes:
-    """The sheet of an approved submission, rendered on first request and cached."""
+def sheet_pdf(submission: Submission, *, base_url: str, masked: bool = False) -> bytes:
+    """The sheet of an approved submission, rendered on first request and cached; ``masked``
+    prints personal data as the pages show it to those who may not see it in full."""
     cached = (
-        RenderedPdf.objects.filter(submission=submission, template_version=TEMPLATE_VERSION)
+        RenderedPdf.objects.filter(submission=submission, template_version=TEMPLATE_VERSION, masked=masked)
         .select_related("blob")
         .first()
     )
@@ -63,7 +70,7 @@ def sheet_pdf(submission: Submission, *, base_url: str) -> bytes:
         title=(model.SHEET_TITLE if model else "") or submission.snapshot["label"],
         subtitle=submission.enterprise.name,
         serial=serial_number(submission, model.SHEET_CODE if model else "XX"),
-        sections=_sections(submission),
+        sections=_sections(submission, masked),
         verify_url=verify_url(submission, base_url),
         # The approval time, not the print time: the same submission always prints the same.
         issued_at=submission.decided_at,
@@ -71,7 +78,9 @@ def sheet_pdf(submission: Submission, *, base_url: str) -> bytes:
     blob = store_blob(data)
     try:
         with transaction.atomic():
-            RenderedPdf.objects.create(submission=submission, template_version=TEMPLATE_VERSION, blob=blob)
+            RenderedPdf.objects.create(
+                submission=submission, template_version=TEMPLATE_VERSION, masked=masked, blob=blob
+            )
     except IntegrityError:
         pass  # rendered concurrently by another request; identical content
     return data

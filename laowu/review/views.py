@@ -26,7 +26,7 @@ from . import selectors, services
 from .editing import DECLARED
 from .forms import QueueFilterForm, RejectForm
 from .models import Submission, SubmissionStatus
-from .permissions import access_own_filing, access_submission
+from .permissions import access_own_filing, access_submission, personal_files
 from .registry import filing_model, filing_models
 from .snapshots import diff
 
@@ -195,6 +195,7 @@ def _render_submission(
         "enterprise": submission.enterprise,
         "can_decide": can_review(request.user) and submission.status == SubmissionStatus.PENDING,
         "reject_form": reject_form,
+        "hidden_files": personal_files(request.user, submission),
     }
     return render(request, "review/submission.html", context, status=status)
 

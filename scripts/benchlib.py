@@ -8,6 +8,7 @@ free loopback port, and talk to it with the standard library's http.client.
 from __future__ import annotations
 
 import argparse
+import base64
 import http.client
 import os
 import platform
@@ -50,6 +51,10 @@ def bench_envs(database_url: str, data_dir: Path, **local_extra: str) -> tuple[d
     base_env = {
         **os.environ,
         "SECRET_KEY": secrets.token_urlsafe(48),  # 64 characters
+        # Personal-data keys (laowu/core/crypto.py), per run like the secret key.
+        "LAOWU_DATA_KEYS": f"bench1:sm4:{base64.b64encode(secrets.token_bytes(16)).decode()}",
+        "LAOWU_DATA_KEY_ID": "bench1",
+        "LAOWU_BLIND_INDEX_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
         "DATABASE_URL": database_url,
         "LAOWU_DATA_DIR": str(data_dir),
     }

@@ -194,6 +194,13 @@ CAPTCHA_TEST_MODE = env.bool("LAOWU_CAPTCHA_TEST_MODE", default=False)
 
 # Outside systems (docs/architecture.md): each with an offline default.
 LAOWU_DEFAULT_DISTRICT = ("320507", "相城区")
+# Personal data sealed at rest (laowu/core/crypto.py): the data keys ("<id>:<sm4|aes>:<base64>",
+# comma-separated; old keys stay listed until `rotate_keys` has re-sealed their values), the id of
+# the key new values are sealed with, and the blind index's own key (base64, ≥ 32 bytes).
+LAOWU_DATA_KEYS = env.str("LAOWU_DATA_KEYS", default="")
+LAOWU_DATA_KEY_ID = env.str("LAOWU_DATA_KEY_ID", default="")
+LAOWU_BLIND_INDEX_KEY = env.str("LAOWU_BLIND_INDEX_KEY", default="")
+
 LAOWU_COMPANY_INFO_PROVIDER = env.str("LAOWU_COMPANY_INFO_PROVIDER", default="offline")
 LAOWU_TIANYANCHA_TOKEN = env.str("LAOWU_TIANYANCHA_TOKEN", default="")
 LAOWU_TIANYANCHA_BASE_URL = env.str("LAOWU_TIANYANCHA_BASE_URL", default="http://open.api.tianyancha.com")

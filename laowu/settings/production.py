@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
+from laowu.core.crypto import load_keyring
+
 from .base import *  # noqa: F403
 from .base import CAPTCHA_TEST_MODE, PRIVATE_MEDIA_ROOT, env
 
@@ -16,6 +18,17 @@ if CAPTCHA_TEST_MODE or env.bool("LAOWU_CAPTCHA_TEST_MODE", default=False):
     raise ImproperlyConfigured("生产环境禁止开启 LAOWU_CAPTCHA_TEST_MODE（测试验证码）。")
 if env.bool("DEBUG", default=False):
     raise ImproperlyConfigured("生产环境禁止开启 DEBUG。")
+
+# Personal data is sealed with keys only the environment holds (laowu/core/crypto.py).
+if not (env.str("LAOWU_DATA_KEYS", default="") and env.str("LAOWU_DATA_KEY_ID", default="")):
+    raise ImproperlyConfigured(
+        "生产环境必须通过环境变量 LAOWU_DATA_KEYS 和 LAOWU_DATA_KEY_ID 提供个人信息加密密钥"
+        "（生成方法见 docs/security.md）。"
+    )
+if len(env.str("LAOWU_BLIND_INDEX_KEY", default="")) < 44:
+    raise ImproperlyConfigured("生产环境必须通过环境变量 LAOWU_BLIND_INDEX_KEY 提供至少32字节（Base64）的索引密钥。")
+# Malformed keys stop the start, not the first save of a person.
+load_keyring(env.str("LAOWU_DATA_KEYS"), env.str("LAOWU_DATA_KEY_ID"), env.str("LAOWU_BLIND_INDEX_KEY"))
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])

@@ -6,6 +6,10 @@ from .base import *  # noqa: F403
 from .base import BASE_DIR
 
 SECRET_KEY = "test-only-not-secret"  # noqa: S105 - test settings are never deployed
+# Fixed keys so test data opens across processes (the live server, helpers); never deployed.
+LAOWU_DATA_KEYS = "test1:sm4:dGVzdC1vbmx5LWtleS0xNg=="
+LAOWU_DATA_KEY_ID = "test1"
+LAOWU_BLIND_INDEX_KEY = "dGVzdC1vbmx5LWJsaW5kLWluZGV4LWtleS0zMi1ieXRlcw=="
 DEBUG = False
 CAPTCHA_TEST_MODE = True
 # Argon2 is the production hasher (checked in tests); MD5 only keeps fixtures fast.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import subprocess
 import sys
@@ -11,11 +12,18 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 GOOD_KEY = "k" * 20 + "Q9!x" * 10
+# Personal-data keys in the format laowu/core/crypto.py reads (made up for these runs only).
+DATA_KEYS = {
+    "LAOWU_DATA_KEYS": "p1:sm4:" + base64.b64encode(b"0123456789abcdef").decode(),
+    "LAOWU_DATA_KEY_ID": "p1",
+    "LAOWU_BLIND_INDEX_KEY": base64.b64encode(b"i" * 32).decode(),
+}
 
 
 def run(env_over: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LAOWU_", "DJANGO_", "SECRET_KEY", "DEBUG"))}
     env.update({"DJANGO_SETTINGS_MODULE": "laowu.settings.production", "ALLOWED_HOSTS": "laowu.example.cn"})
+    env.update(DATA_KEYS)
     env.update(env_over)
     return subprocess.run(
         [sys.executable, "manage.py", *(args or ("check",))],
@@ -35,6 +43,17 @@ def test_production_refuses_without_secret_key() -> None:
 def test_production_refuses_short_secret_key() -> None:
     res = run({"SECRET_KEY": "short"})
     assert res.returncode != 0 and "SECRET_KEY" in res.stderr
+
+
+@pytest.mark.parametrize("missing", ["LAOWU_DATA_KEYS", "LAOWU_DATA_KEY_ID", "LAOWU_BLIND_INDEX_KEY"])
+def test_production_refuses_without_personal_data_keys(missing: str) -> None:
+    res = run({"SECRET_KEY": GOOD_KEY, missing: ""})
+    assert res.returncode != 0 and missing in res.stderr
+
+
+def test_production_refuses_a_malformed_data_key() -> None:
+    res = run({"SECRET_KEY": GOOD_KEY, "LAOWU_DATA_KEYS": "p1:sm4:" + base64.b64encode(b"short").decode()})
+    assert res.returncode != 0 and "SM4 密钥须为16字节" in res.stderr
 
 
 def test_production_refuses_captcha_test_mode() -> None:

@@ -19,6 +19,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django_fsm import FSMField, FSMModelMixin, transition
 
+from .fields import SnapshotField
+
 
 class State(models.TextChoices):
     DRAFT = "draft", "草稿"
@@ -57,7 +59,7 @@ class Submission(models.Model):
     )
     revision = models.PositiveIntegerField("版本")
     title = models.CharField("名称", max_length=200)
-    snapshot = models.JSONField("申报内容")
+    snapshot = SnapshotField("申报内容")
     status = models.CharField(
         "状态", max_length=12, choices=SubmissionStatus.choices, default=SubmissionStatus.PENDING, db_index=True
     )

@@ -42,8 +42,10 @@ from typing import Any
 from django.db import DatabaseError, connection, connections, transaction
 from django.utils import timezone
 
+from laowu.core.crypto import seal
 from laowu.core.numbers import format_amount
 from laowu.core.validators import id_number_check_char
+from laowu.review.fields import CONTEXT as SNAPSHOT_CONTEXT
 
 GENERATOR_VERSION = 1
 DEFAULT_SEED = 20260501
@@ -663,6 +665,9 @@ class SnapshotSpec:
                 value = display = '"' + v + '"'
             elif f.kind == "decimal":  # the stored decimal string, shown as `format_amount` writes it
                 value, display = '"' + v + '"', '"' + format_amount(v) + '"'
+            elif f.mask:  # personal: sealed as laowu/review/fields.py seals it
+                context = f"{SNAPSHOT_CONTEXT}.{f.name}"
+                value, display = js(seal(v, context=context)), js(seal(v, context=context))
             else:
                 value = display = js(v)
             parts.append(

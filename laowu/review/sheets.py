@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
+from laowu.core.crypto import is_sealed_bytes, seal_bytes, unseal_bytes
 from laowu.core.validators import MASKS
 from laowu.documents.models import RenderedPdf
 from laowu.documents.printing import render_sheet_pdf
@@ -63,8 +64,11 @@ def sheet_pdf(submission: Submission, *, base_url: str, masked: bool = False) ->
         .select_related("blob")
         .first()
     )
+    context = f"documents.renderedpdf.{submission.pk}.{int(masked)}"
     if cached:
-        return open_blob(cached.blob)
+        stored = open_blob(cached.blob)
+        # Sheets cached before sealing are plain PDFs; the migration drops them from the cache.
+        return unseal_bytes(stored, context=context) if is_sealed_bytes(stored) else stored
     model = filing_model(submission.snapshot["type"])
     data = render_sheet_pdf(
         title=(model.SHEET_TITLE if model else "") or submission.snapshot["label"],
@@ -75,7 +79,8 @@ def sheet_pdf(submission: Submission, *, base_url: str, masked: bool = False) ->
         # The approval time, not the print time: the same submission always prints the same.
         issued_at=submission.decided_at,
     )
-    blob = store_blob(data)
+    # The full sheet carries personal data in clear: cached sealed, like the snapshot it comes from.
+    blob = store_blob(seal_bytes(data, context=context), content_type="application/octet-stream")
     try:
         with transaction.atomic():
             RenderedPdf.objects.create(

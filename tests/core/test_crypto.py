@@ -118,3 +118,15 @@ def test_new_key_entries_parse() -> None:
     for cipher in (crypto.SM4, crypto.AES):
         [key] = crypto.parse_keys(crypto.new_key_entry("r1", cipher)).values()
         assert key.cipher == cipher and len(key.secret) == crypto.KEY_BYTES[cipher]
+
+
+def test_files_seal_and_open_bound_to_their_place(keys: Any) -> None:
+    data = b"%PDF-1.7 " + ID.encode() * 100
+    sealed = crypto.seal_bytes(data, context="documents.renderedpdf.1.0")
+    assert crypto.is_sealed_bytes(sealed) and ID.encode() not in sealed
+    assert crypto.unseal_bytes(sealed, context="documents.renderedpdf.1.0") == data
+    for wrong in (sealed[:-1] + bytes([sealed[-1] ^ 1]), sealed.replace(b"s1.k1.sm4", b"s1.k2.aes")):
+        with pytest.raises(crypto.SealError):
+            crypto.unseal_bytes(wrong, context="documents.renderedpdf.1.0")
+    with pytest.raises(crypto.SealError):
+        crypto.unseal_bytes(sealed, context="documents.renderedpdf.2.0")

@@ -91,3 +91,16 @@ def test_the_id_card_scan_is_not_opened_by_a_supervisor(
     assert as_user(enterprise_a).get(id_card).status_code == 200
     page = as_user(reviewer).get(reverse("review:submission", args=[sub.pk])).content.decode()
     assert id_card in page and "仅审核员可查看" not in lxml.html.fromstring(page).text_content()
+
+
+@pytest.mark.prints
+def test_the_cached_sheet_is_sealed_at_rest(person: Any, as_user: Any, reviewer: Any) -> None:
+    from laowu.core.crypto import is_sealed_bytes
+    from laowu.documents.storage import open_blob
+
+    served = as_user(reviewer).get(reverse("printing:print", args=[person.approved_submission_id])).content
+    [cached] = RenderedPdf.objects.filter(submission_id=person.approved_submission_id)
+    stored = open_blob(cached.blob)
+    assert served.startswith(b"%PDF") and is_sealed_bytes(stored) and b"%PDF" not in stored
+    # The same sheet again, from the cache.
+    assert as_user(reviewer).get(reverse("printing:print", args=[person.approved_submission_id])).content == served

@@ -16,14 +16,23 @@ import zlib
 from typing import Any
 
 import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.storage import Storage
+from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
+from laowu.documents.models import Attachment
+from laowu.documents.responses import file_response
+from laowu.documents.services import add_attachment, clean_original_name
+from laowu.documents.storage import open_blob
 from laowu.documents.validation import (
     InvalidAttachment,
     check_pdf_or_image,
     validate_pdf,
 )
+from laowu.supervision.models import Notice
 from tests.documents import pdfs
+from tests.documents.conftest import stored_files
 
 # ---------------------------------------------------------------- images built in code
 
@@ -283,3 +292,88 @@ def test_progressive_jpeg_scan_bomb_refused() -> None:
     # Many empty start-of-scan segments: each would make the decoder pass over the picture again.
     data = data[:end] + b"\xff\xda\x00\x08\x01\x01\x00\x00\x3f\x00" * 150 + data[end:]
     assert refused(data, images=True).code == "image_damaged"
+
+
+# ---------------------------------------------------------------- names
+
+
+@pytest.mark.parametrize(
+    ("given", "extension", "kept"),
+    [
+        ("x.html", "pdf", "x.pdf"),
+        ("营业执照.PDF", "pdf", "营业执照.pdf"),
+        ("现场.pdf", "jpg", "现场.jpg"),
+        ("现场.jpeg", "jpg", "现场.jpg"),
+        ("rtl\u202efdp.exe", "pdf", "rtlfdp.pdf"),
+        ("a\u202ab\u202bc\u202cd\u202de\u2066f\u2067g\u2068h\u2069i\u200ej\u200fk.pdf", "pdf", "abcdefghijk.pdf"),
+        ("line\u2028break\u2029.png", "png", "linebreak.png"),
+        ("e\u0301.pdf", "pdf", "\u00e9.pdf"),  # NFC: one character, as typed on another system
+        ("营业执照.2024", "pdf", "营业执照.2024.pdf"),  # ".2024" is no extension
+        ("scan", "pdf", "scan.pdf"),
+        (".html", "pdf", "附件.pdf"),
+        ("\u202e", "jpg", "附件.jpg"),
+        ("报告.tar.html", "pdf", "报告.tar.pdf"),
+    ],
+)
+def test_name_gets_the_extension_of_its_content(given: str, extension: str, kept: str) -> None:
+    assert clean_original_name(given, extension=extension) == kept
+
+
+# ---------------------------------------------------------------- what is stored
+
+
+@pytest.fixture
+def notice(reviewer: Any) -> Notice:
+    return Notice.objects.create(title="通知", body="正文", created_by=reviewer)
+
+
+@pytest.mark.django_db
+def test_photo_stored_and_served_as_what_it_is(notice: Notice, reviewer: Any, storage: Storage) -> None:
+    sent = jpeg() + HTML
+    att = add_attachment(
+        filing=notice, kind="file", upload=SimpleUploadedFile("现场\u202egpj.pdf", sent), actor=reviewer
+    )
+    assert att.original_name == "现场gpj.jpg"
+    assert att.blob.content_type == "image/jpeg"
+    [name] = stored_files(storage)
+    assert name.endswith(".jpg") and name == att.blob.storage_name
+    stored = open_blob(att.blob)
+    assert stored != sent and b"<html" not in stored and stored.startswith(b"\xff\xd8\xff")
+    response = file_response(stored, att.original_name, att.blob.content_type)
+    assert response["Content-Type"] == "image/jpeg" and response["X-Content-Type-Options"] == "nosniff"
+    assert "%E7%8E%B0%E5%9C%BAgpj.jpg" in response["Content-Disposition"]
+
+
+@pytest.mark.django_db
+def test_same_photo_twice_is_one_attachment(notice: Notice, reviewer: Any) -> None:
+    data = jpeg()
+    first = add_attachment(filing=notice, kind="file", upload=SimpleUploadedFile("a.jpg", data), actor=reviewer)
+    second = add_attachment(filing=notice, kind="file", upload=SimpleUploadedFile("b.jpg", data), actor=reviewer)
+    assert first.pk == second.pk and Attachment.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_pdf_named_html_is_stored_as_pdf(notice: Notice, reviewer: Any, storage: Storage) -> None:
+    att = add_attachment(
+        filing=notice, kind="file", upload=SimpleUploadedFile("x.html", pdfs.valid_pdf()), actor=reviewer
+    )
+    assert att.original_name == "x.pdf" and att.blob.storage_name.endswith(".pdf")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (pdfs.pdf_then_zip, "夹带了网页代码或压缩包"),
+        (lambda: pdfs.many_pages_pdf(20_000), "页数超过200页"),
+        (png_bomb, "照片像素过大"),
+    ],
+    ids=["polyglot", "page-bomb", "png-bomb"],
+)
+def test_hostile_upload_stores_nothing(
+    notice: Notice, reviewer: Any, storage: Storage, make: Any, message: str
+) -> None:
+    with pytest.raises(ValidationError) as exc:
+        add_attachment(filing=notice, kind="file", upload=SimpleUploadedFile("附件.pdf", make()), actor=reviewer)
+    assert message in " ".join(exc.value.messages)
+    assert Attachment.objects.count() == 0 and stored_files(storage) == []

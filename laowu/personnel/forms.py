@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from laowu.core.forms import ChineseFormMixin
+from laowu.core.forms import ChineseFormMixin, CodeField
 from laowu.core.validators import (
     normalize_safety_cert_no,
     safety_cert_category,
@@ -58,7 +58,8 @@ class PersonForm(ChineseFormMixin, forms.ModelForm):
         self.fields["id_number"].widget.attrs.update(autocomplete="off", maxlength="18")
 
     def clean_id_number(self) -> str:
-        value = (self.cleaned_data.get("id_number") or "").strip().upper()
+        # Already normalised by CodeField, so the uniqueness checks below compare the stored spelling.
+        value = self.cleaned_data.get("id_number") or ""
         validate_id_number(value)
         if claimed_elsewhere(value, self.enterprise_id):
             raise forms.ValidationError(
@@ -79,7 +80,7 @@ class PersonForm(ChineseFormMixin, forms.ModelForm):
         return value
 
     def clean_cert_no(self) -> str:
-        value = (self.cleaned_data.get("cert_no") or "").strip()
+        value = self.cleaned_data.get("cert_no") or ""
         if self._meta.model is SafetyOfficer and value:
             value = normalize_safety_cert_no(value)
             validate_safety_cert_no(value)
@@ -102,6 +103,12 @@ class PersonForm(ChineseFormMixin, forms.ModelForm):
         pass
 
 
+# Codes people type, normalised before any check (laowu/core/forms.py CodeField).
+CODE_FIELDS = ("id_number", "mobile", "cert_no")
+
+
 def person_form_class(model: type[Person]) -> type[PersonForm]:
-    meta = type("Meta", (), {"model": model, "fields": list(model.SNAPSHOT_FIELDS)})
+    fields = list(model.SNAPSHOT_FIELDS)
+    field_classes = {name: CodeField for name in CODE_FIELDS if name in fields}
+    meta = type("Meta", (), {"model": model, "fields": fields, "field_classes": field_classes})
     return type(f"{model.__name__}Form", (PersonForm,), {"Meta": meta})

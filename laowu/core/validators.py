@@ -153,8 +153,10 @@ def validate_safety_license_no(value: str) -> None:
         raise ValidationError("安全生产许可证编号格式应如 （苏）JZ安许证字〔2020〕000123。", code="safety_license_no")
 
 
-# 安全生产考核合格证书, e.g. 苏建安C3(2023)0000001: province, class C1/C2/C3, year, serial.
-_SAFETY_CERT_RE = re.compile(r"^[\u4e00-\u9fa5]建安(C[123])\(([0-9]{4})\)([0-9]{7})$")
+# 安全生产考核合格证书, e.g. 苏建安C3(2023)0000001: province, class, year, serial. The class is
+# C1/C2/C3 since the split into 机械/土建/综合; certificates issued before it (苏建安C(2013)1300326)
+# carry a plain C and are still in force, so their holder's class is asked for separately.
+_SAFETY_CERT_RE = re.compile(r"^[\u4e00-\u9fa5]建安(C[123]?)\(([0-9]{4})\)([0-9]{7})$")
 
 
 def normalize_safety_cert_no(value: str) -> str:
@@ -163,19 +165,50 @@ def normalize_safety_cert_no(value: str) -> str:
 
 
 def safety_cert_category(value: str) -> str | None:
-    """The class (C1/C2/C3) a well-formed certificate number carries, else None."""
+    """The class (C1/C2/C3) a well-formed certificate number carries, else None (a plain C too)."""
     m = _SAFETY_CERT_RE.match(value or "")
-    return m.group(1) if m else None
+    return m.group(1) if m and m.group(1) != "C" else None
+
+
+def safety_cert_is_legacy(value: str) -> bool:
+    """A well-formed number from before the C1/C2/C3 split: it names no class."""
+    m = _SAFETY_CERT_RE.match(value or "")
+    return bool(m) and m.group(1) == "C"
 
 
 def validate_safety_cert_no(value: str) -> None:
     require_ascii_digits(value or "")
     m = _SAFETY_CERT_RE.match(value or "")
     if not m:
-        raise ValidationError("安全生产考核合格证书编号格式应如 苏建安C3(2023)0000001。", code="safety_cert_no")
+        raise ValidationError(
+            "安全生产考核合格证书编号格式应如 苏建安C3(2023)0000001（2015年前发证的为 苏建安C(2013)1300326）。",
+            code="safety_cert_no",
+        )
     year = int(m.group(2))
     if year < 1990 or year > dt.date.today().year:
         raise ValidationError("安全生产考核合格证书编号中的年份不正确。", code="safety_cert_year")
+
+
+# 劳资专管员 培训合格证书: issued by whichever training body the district names, with no
+# national numbering, so only the shape is held: 4–40 characters, Chinese characters, Latin
+# letters, digits and the separators those bodies print, and at least one digit (a number,
+# not a sentence such as "已培训").
+_WAGE_CERT_RE = re.compile(r"^(?=.*[0-9])[\u4e00-\u9fa50-9A-Z()〔〕\[\]/_.·-]{4,40}$")
+
+
+def normalize_wage_cert_no(value: str) -> str:
+    return normalize_code(value)
+
+
+def validate_wage_cert_no(value: str) -> None:
+    if not value:
+        return
+    require_ascii_digits(value)
+    if not _WAGE_CERT_RE.match(value):
+        raise ValidationError(
+            "培训合格证书编号应为4–40位，只能含汉字、字母、数字及 - _ / . ( ) 〔 〕 等符号，且至少有一位数字。",
+            code="wage_cert_no",
+        )
 
 
 class PasswordComplexityValidator:

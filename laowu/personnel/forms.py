@@ -9,12 +9,14 @@ from laowu.core.forms import ChineseFormMixin, CodeField
 from laowu.core.validators import (
     normalize_safety_cert_no,
     safety_cert_category,
+    safety_cert_is_legacy,
     validate_id_number,
     validate_mobile,
     validate_safety_cert_no,
+    validate_wage_cert_no,
 )
 
-from .models import EDUCATIONS, GENDERS, SAFETY_CATEGORIES, Person, SafetyOfficer, claimed_elsewhere
+from .models import EDUCATIONS, GENDERS, SAFETY_CATEGORIES, Person, SafetyOfficer, WageManager, claimed_elsewhere
 
 DATE_FIELDS = {"issue_date", "valid_until"}
 CONSENT_TEXT = (
@@ -55,6 +57,8 @@ class PersonForm(ChineseFormMixin, forms.ModelForm):
             self.fields["consent"].disabled = True
         if "cert_no" in self.fields and self._meta.model is SafetyOfficer:
             self.fields["cert_no"].widget.attrs["placeholder"] = "如 苏建安C3(2023)0000001"
+        elif "cert_no" in self.fields:
+            self.fields["cert_no"].widget.attrs["placeholder"] = "按证书填写，4–40位，含数字"
         self.fields["id_number"].widget.attrs.update(autocomplete="off", maxlength="18")
 
     def clean_id_number(self) -> str:
@@ -84,6 +88,8 @@ class PersonForm(ChineseFormMixin, forms.ModelForm):
         if self._meta.model is SafetyOfficer and value:
             value = normalize_safety_cert_no(value)
             validate_safety_cert_no(value)
+        elif self._meta.model is WageManager:
+            validate_wage_cert_no(value)
         return value
 
     def clean(self) -> dict[str, Any]:
@@ -96,6 +102,8 @@ class PersonForm(ChineseFormMixin, forms.ModelForm):
         category, cert = cleaned.get("cert_category"), cleaned.get("cert_no")
         if category and cert and safety_cert_category(cert) and safety_cert_category(cert) != category:
             self.add_error("cert_category", f"证书编号中的类别为{safety_cert_category(cert)}，与所选类别不一致。")
+        if cert and not category and safety_cert_is_legacy(cert):
+            self.add_error("cert_category", "该证书编号只标有“C”，未标明C1、C2或C3，请按证书内容选择证书类别。")
         return cleaned
 
     def _post_clean(self) -> None:

@@ -1,4 +1,5 @@
-"""Codes as people type them: full-width digits, pasted spaces, other scripts' digits."""
+"""Codes as people type them (full-width digits, pasted spaces, other scripts' digits), and
+the certificate numbers' formats."""
 
 from __future__ import annotations
 
@@ -11,10 +12,15 @@ from django.core.exceptions import ValidationError
 from laowu.core.forms import CodeField
 from laowu.core.validators import (
     normalize_code,
+    normalize_safety_cert_no,
     require_ascii_digits,
+    safety_cert_category,
+    safety_cert_is_legacy,
     validate_credit_code,
     validate_id_number,
     validate_mobile,
+    validate_safety_cert_no,
+    validate_wage_cert_no,
 )
 
 TODAY = dt.date(2026, 12, 7)
@@ -96,3 +102,37 @@ def test_mobile_and_id_regexes_take_ascii_only() -> None:
         validate_mobile(arabic_indic("13912345678"))
     with pytest.raises(ValidationError, match="0–9"):
         validate_id_number(arabic_indic("11010519491231002") + "X", today=TODAY)
+
+
+# ---------------------------------------------------------------- certificate numbers
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored", "category"),
+    [
+        ("苏建安C(2013)1300326", "苏建安C(2013)1300326", None),
+        ("苏建安C（2008）0200516", "苏建安C(2008)0200516", None),
+        ("苏建安c3（2023）0000001", "苏建安C3(2023)0000001", "C3"),
+        ("苏建安C1〔2019〕1234567", "苏建安C1(2019)1234567", "C1"),
+    ],
+)
+def test_safety_cert_numbers_old_and_new(typed: str, stored: str, category: str | None) -> None:
+    value = normalize_safety_cert_no(typed)
+    assert value == stored
+    validate_safety_cert_no(value)
+    assert safety_cert_category(value) == category
+    assert safety_cert_is_legacy(value) is (category is None)
+
+
+@pytest.mark.parametrize("value", ["2023-LZ-0001", "苏劳资培字(2023)第0012号", "JS/LZ/2024/88", "〔2022〕苏人社培001"])
+def test_wage_cert_numbers_accepted(value: str) -> None:
+    validate_wage_cert_no(normalize_code(value))
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["已培训", "A1", "1" + "X" * 40, "12<script>", "2023—LZ001", "１２'; DROP", arabic_indic("20230001")],
+)
+def test_wage_cert_numbers_refused(value: str) -> None:
+    with pytest.raises(ValidationError):
+        validate_wage_cert_no(normalize_code(value))

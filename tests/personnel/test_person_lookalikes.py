@@ -1,5 +1,5 @@
 """The person forms with hostile or unusual input: look-alike digits never register the same
-person twice, and no input fails the page (HTTP 500)."""
+person twice, old certificate numbers are accepted, and no input fails the page (HTTP 500)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from laowu.core.validators import is_valid_id_number, is_valid_mobile, validate_safety_cert_no
-from laowu.personnel.models import SafetyOfficer
+from laowu.personnel.models import SafetyOfficer, WageManager
 from tests.accounts.test_registration_lookalikes import lookalike
 from tests.personnel.test_personnel import ID_A, create
 
@@ -36,6 +36,29 @@ def test_lookalike_id_is_the_same_person(as_user: Any, enterprise_a: Any) -> Non
     resp = create(client, id_number=ID_A[:3] + "\u0660" + ID_A[4:])  # ٠ for 0
     assert resp.status_code == 200 and "0–9" in resp.content.decode()
     assert SafetyOfficer.objects.count() == 1
+
+
+@pytest.mark.parametrize("cert_no", ["苏建安C(2013)1300326", "苏建安C（2008）0200516"])
+def test_old_certificate_without_class_asks_for_it(as_user: Any, enterprise_a: Any, cert_no: str) -> None:
+    client = as_user(enterprise_a)
+    resp = create(client, cert_no=cert_no, cert_category="")
+    page = resp.content.decode()
+    assert resp.status_code == 200 and "请按证书内容选择证书类别" in page
+    assert cert_no in page  # what was typed is kept
+    assert create(client, cert_no=cert_no, cert_category="C2").status_code == 302
+    person = SafetyOfficer.objects.get()
+    assert person.cert_no == cert_no.replace("（", "(").replace("）", ")") and person.cert_category == "C2"
+    assert "证书编号中的类别与所选证书类别不一致。" not in person.declare_problems()
+
+
+def test_wage_manager_certificate_has_a_format(as_user: Any, enterprise_a: Any) -> None:
+    client = as_user(enterprise_a)
+    resp = create(client, "wage", cert_no="已参加培训", cert_category=None, valid_until=None)
+    assert resp.status_code == 200 and "培训合格证书编号应为4–40位" in resp.content.decode()
+    assert (
+        create(client, "wage", cert_no="苏劳资培（2023）0012", cert_category=None, valid_until=None).status_code == 302
+    )
+    assert WageManager.objects.get().cert_no == "苏劳资培(2023)0012"
 
 
 CODE_TEXT = st.one_of(

@@ -12,6 +12,8 @@ import unicodedata
 
 from django.core.exceptions import ValidationError
 
+from .areas import PROVINCE_CODES, RESIDENCE_PERMIT_CODES, is_known_id_area
+
 # GB 32100-2015: 18 characters from this 31-symbol alphabet (no I, O, Z, S, V).
 _CREDIT_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
@@ -102,12 +104,21 @@ def validate_id_number(value: str, *, today: dt.date | None = None) -> None:
     require_ascii_digits(value)
     if not _ID_RE.match(value):
         raise ValidationError("身份证号应为18位，前17位为数字，最后一位为数字或X。", code="id_format")
+    if value[:2] not in PROVINCE_CODES and value[:6] not in RESIDENCE_PERMIT_CODES:
+        raise ValidationError(
+            f"身份证号前两位（{value[:2]}）不是有效的省份代码，请核对后重新输入。", code="id_province"
+        )
     birth = id_number_birth_date(value)
     today = today or dt.date.today()
     if birth is None or birth > today or birth.year < 1900:
         raise ValidationError("身份证号中的出生日期无效。", code="id_birth")
     if id_number_check_char(value[:17]) != value[17]:
         raise ValidationError("身份证号校验位不正确，请核对后重新输入。", code="id_check")
+    if not is_known_id_area(value[:6], born=birth):
+        # After the check character: a single typo is reported as such, not as a place.
+        raise ValidationError(
+            f"身份证号前六位（{value[:6]}）不是有效的行政区划代码，请核对后重新输入。", code="id_area"
+        )
 
 
 def is_valid_mobile(value: str) -> bool:

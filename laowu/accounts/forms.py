@@ -9,8 +9,8 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 
-from laowu.core.forms import ChineseFormMixin
-from laowu.core.validators import normalize_credit_code, validate_credit_code, validate_mobile
+from laowu.core.forms import ChineseFormMixin, CodeField
+from laowu.core.validators import normalize_code, normalize_credit_code, validate_credit_code, validate_mobile
 
 from .models import STAFF_ROLES, Role, User
 
@@ -57,7 +57,7 @@ PASSWORD_HELP = "至少8位，须包含大写字母、小写字母、数字、�
 
 class RegistrationForm(ChineseFormMixin, PasswordPairMixin, forms.Form):
     name = forms.CharField(label="企业名称", max_length=200, widget=forms.TextInput(attrs=_input("与营业执照一致")))
-    credit_code = forms.CharField(
+    credit_code = CodeField(
         label="统一社会信用代码",
         max_length=18,
         min_length=18,
@@ -65,7 +65,7 @@ class RegistrationForm(ChineseFormMixin, PasswordPairMixin, forms.Form):
         error_messages={"min_length": "统一社会信用代码应为18位。", "max_length": "统一社会信用代码应为18位。"},
     )
     contact_name = forms.CharField(label="联系人", max_length=50, widget=forms.TextInput(attrs=_input()))
-    phone = forms.CharField(
+    phone = CodeField(
         label="联系人手机号码",
         max_length=11,
         help_text="用于忘记密码时接收短信验证码找回密码",
@@ -121,11 +121,10 @@ class LoginForm(ChineseFormMixin, AuthenticationForm):
         if "captcha" in self.errors:
             return self.cleaned_data
         if self.cleaned_data.get("username"):
-            self.cleaned_data["username"] = (
-                self.cleaned_data["username"].strip().upper()
-                if len(self.cleaned_data["username"].strip()) == 18
-                else self.cleaned_data["username"].strip()
-            )
+            # An enterprise's account is its credit code, typed as in registration (full-width
+            # in a Chinese input method, lower case); staff names are ASCII and unaffected.
+            username = normalize_code(self.cleaned_data["username"], upper=False)
+            self.cleaned_data["username"] = username.upper() if len(username) == 18 else username
         return super().clean()
 
 
@@ -163,7 +162,7 @@ class PasswordChangeForm(ChineseFormMixin, PasswordPairMixin, forms.Form):
 
 
 class ForgotPasswordForm(ChineseFormMixin, forms.Form):
-    phone = forms.CharField(
+    phone = CodeField(
         label="手机号码",
         max_length=11,
         help_text="注册时填写的联系人手机号码",
@@ -178,7 +177,7 @@ class ForgotPasswordForm(ChineseFormMixin, forms.Form):
 
 
 class ResetPasswordForm(ChineseFormMixin, PasswordPairMixin, forms.Form):
-    code = forms.CharField(
+    code = CodeField(
         label="短信验证码",
         max_length=6,
         min_length=6,
@@ -228,7 +227,7 @@ class StaffCreateForm(ChineseFormMixin, PasswordPairMixin, forms.Form):
         choices=[(r.value, r.label) for r in Role if r in STAFF_ROLES],
         widget=forms.Select(attrs={"class": "input"}),
     )
-    phone = forms.CharField(label="手机号码", max_length=11, required=False, widget=forms.TextInput(attrs=_input()))
+    phone = CodeField(label="手机号码", max_length=11, required=False, widget=forms.TextInput(attrs=_input()))
     password1 = forms.CharField(
         label="初始密码", strip=False, help_text=PASSWORD_HELP, widget=forms.PasswordInput(attrs=_input())
     )

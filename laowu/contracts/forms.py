@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 from django.db.models import Q
 
-from laowu.core.forms import ChineseFormMixin, DateRangeMixin
+from laowu.core.forms import ChineseFormMixin, CodeField, DateRangeMixin
 from laowu.core.validators import validate_phone
 from laowu.personnel.models import SafetyOfficer, WageManager
 from laowu.review.models import State
@@ -25,6 +25,7 @@ class ProjectForm(ChineseFormMixin, forms.ModelForm):
     class Meta:
         model = ProjectFiling
         fields = list(OWN_FIELDS)
+        field_classes = {"site_manager_phone": CodeField}  # normalised before any check
 
     def __init__(self, *args: Any, enterprise_id: int, editable: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

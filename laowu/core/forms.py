@@ -5,6 +5,8 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
+from .validators import normalize_code, require_ascii_digits
+
 
 class ChineseFormMixin:
     """Names the field in its "required" message: “请填写联系人。” reads better beside a
@@ -16,6 +18,29 @@ class ChineseFormMixin:
             if "required" not in getattr(field, "_laowu_custom_messages", ()):
                 verb = "选择" if isinstance(field, forms.ChoiceField) else "填写"
                 field.error_messages["required"] = f"请{verb}{field.label}。"
+
+
+class CodeField(forms.CharField):
+    """A code people type: 统一社会信用代码, 身份证号, 手机号, 电话, certificate and licence numbers.
+
+    The value is normalised (NFKC, no whitespace, upper case: laowu/core/validators.py
+    `normalize_code`) and digits of other scripts are refused before anything else sees it,
+    so length limits, format checks, clean_<field> methods and uniqueness queries all work
+    on the one spelling that is stored: "15９00368499" is "15900368499" everywhere. Every
+    such field uses this class (declared, or through a ModelForm's Meta.field_classes).
+    """
+
+    def __init__(self, *, upper: bool = True, **kwargs: Any) -> None:
+        self.upper = upper
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> str:
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return value
+        value = normalize_code(value, upper=self.upper)
+        require_ascii_digits(value)
+        return value
 
 
 class DateRangeMixin:

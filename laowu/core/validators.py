@@ -8,20 +8,45 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 
 from django.core.exceptions import ValidationError
+
+from .areas import PROVINCE_CODES, RESIDENCE_PERMIT_CODES, is_known_id_area
 
 # GB 32100-2015: 18 characters from this 31-symbol alphabet (no I, O, Z, S, V).
 _CREDIT_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-_CREDIT_RE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
+_CREDIT_RE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$")
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
-_ID_RE = re.compile(r"^\d{17}[\dX]$")
+_ID_RE = re.compile(r"^[0-9]{17}[0-9X]$")
 
 # Mainland mobile numbers: 11 digits starting 13-19 (covers every carrier's ranges).
-_MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
+_MOBILE_RE = re.compile(r"^1[3-9][0-9]{9}$")
+
+
+MSG_NON_ASCII_DIGIT = "含有0–9以外的数字字符（如其他文字的数字），请用数字0–9重新输入。"
+
+
+def normalize_code(value: str | None, *, upper: bool = True) -> str:
+    """A code as people type it, in the one spelling it is checked, stored and compared in.
+
+    NFKC turns full-width ０–９, Ａ–Ｚ and brackets (an input method in full-width mode)
+    into ASCII, whitespace anywhere goes (pasted "159 0036 8499", the ideographic space),
+    and letters are upper-cased. Digits of other scripts (Arabic-Indic ٣, Devanagari ३)
+    survive NFKC; `require_ascii_digits` refuses them rather than guess.
+    """
+    value = "".join(unicodedata.normalize("NFKC", value or "").split())
+    return value.upper() if upper else value
+
+
+def require_ascii_digits(value: str) -> None:
+    # str.isdigit() and regex \d accept every script's digits; int() even reads them. A code
+    # that only looks like an existing one must never pass as a different value.
+    if any(ch.isdigit() and not ("0" <= ch <= "9") for ch in value):
+        raise ValidationError(MSG_NON_ASCII_DIGIT, code="non_ascii_digit")
 
 
 def credit_code_check_char(first17: str) -> str:
@@ -37,11 +62,12 @@ def is_valid_credit_code(value: str) -> bool:
 
 
 def normalize_credit_code(value: str) -> str:
-    return (value or "").strip().upper()
+    return normalize_code(value)
 
 
 def validate_credit_code(value: str) -> None:
     value = normalize_credit_code(value)
+    require_ascii_digits(value)
     if len(value) != 18:
         raise ValidationError("统一社会信用代码应为18位。", code="credit_code_length")
     if not _CREDIT_RE.match(value):
@@ -74,15 +100,25 @@ def is_valid_id_number(value: str, *, today: dt.date | None = None) -> bool:
 
 
 def validate_id_number(value: str, *, today: dt.date | None = None) -> None:
-    value = (value or "").strip().upper()
+    value = normalize_code(value)
+    require_ascii_digits(value)
     if not _ID_RE.match(value):
         raise ValidationError("身份证号应为18位，前17位为数字，最后一位为数字或X。", code="id_format")
+    if value[:2] not in PROVINCE_CODES and value[:6] not in RESIDENCE_PERMIT_CODES:
+        raise ValidationError(
+            f"身份证号前两位（{value[:2]}）不是有效的省份代码，请核对后重新输入。", code="id_province"
+        )
     birth = id_number_birth_date(value)
     today = today or dt.date.today()
     if birth is None or birth > today or birth.year < 1900:
         raise ValidationError("身份证号中的出生日期无效。", code="id_birth")
     if id_number_check_char(value[:17]) != value[17]:
         raise ValidationError("身份证号校验位不正确，请核对后重新输入。", code="id_check")
+    if not is_known_id_area(value[:6], born=birth):
+        # After the check character: a single typo is reported as such, not as a place.
+        raise ValidationError(
+            f"身份证号前六位（{value[:6]}）不是有效的行政区划代码，请核对后重新输入。", code="id_area"
+        )
 
 
 def is_valid_mobile(value: str) -> bool:
@@ -95,7 +131,7 @@ def validate_mobile(value: str) -> None:
 
 
 # Landlines (0512-66668888) are common for an office's 联系电话, so accept both.
-_PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(-\d{1,6})?)$")
+_PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(-\d{1,6})?)$", re.ASCII)
 
 
 def validate_phone(value: str) -> None:
@@ -103,7 +139,7 @@ def validate_phone(value: str) -> None:
         raise ValidationError("请输入正确的手机号码或固定电话（如 0512-66668888）。", code="phone")
 
 
-_QUALIFICATION_RE = re.compile(r"^D\d{9}$")
+_QUALIFICATION_RE = re.compile(r"^D[0-9]{9}$")
 
 
 def validate_qualification_no(value: str) -> None:
@@ -112,7 +148,7 @@ def validate_qualification_no(value: str) -> None:
 
 
 # e.g. （苏）JZ安许证字〔2020〕000123
-_SAFETY_LICENSE_RE = re.compile(r"^（[\u4e00-\u9fa5]）JZ安许证字〔\d{4}〕\d{6}$")
+_SAFETY_LICENSE_RE = re.compile(r"^（[\u4e00-\u9fa5]）JZ安许证字〔\d{4}〕\d{6}$", re.ASCII)
 
 
 def normalize_safety_license_no(value: str) -> str:
@@ -128,28 +164,62 @@ def validate_safety_license_no(value: str) -> None:
         raise ValidationError("安全生产许可证编号格式应如 （苏）JZ安许证字〔2020〕000123。", code="safety_license_no")
 
 
-# 安全生产考核合格证书, e.g. 苏建安C3(2023)0000001: province, class C1/C2/C3, year, serial.
-_SAFETY_CERT_RE = re.compile(r"^[\u4e00-\u9fa5]建安(C[123])\((\d{4})\)(\d{7})$")
+# 安全生产考核合格证书, e.g. 苏建安C3(2023)0000001: province, class, year, serial. The class is
+# C1/C2/C3 since the split into 机械/土建/综合; certificates issued before it (苏建安C(2013)1300326)
+# carry a plain C and are still in force, so their holder's class is asked for separately.
+_SAFETY_CERT_RE = re.compile(r"^[\u4e00-\u9fa5]建安(C[123]?)\(([0-9]{4})\)([0-9]{7})$")
 
 
 def normalize_safety_cert_no(value: str) -> str:
-    value = (value or "").strip().replace(" ", "").replace("（", "(").replace("）", ")")
-    return value.replace("c1", "C1").replace("c2", "C2").replace("c3", "C3")
+    # normalize_code turns full-width brackets (the printed certificate's) into ASCII ones.
+    return normalize_code(value).replace("〔", "(").replace("〕", ")").replace("【", "(").replace("】", ")")
 
 
 def safety_cert_category(value: str) -> str | None:
-    """The class (C1/C2/C3) a well-formed certificate number carries, else None."""
+    """The class (C1/C2/C3) a well-formed certificate number carries, else None (a plain C too)."""
     m = _SAFETY_CERT_RE.match(value or "")
-    return m.group(1) if m else None
+    return m.group(1) if m and m.group(1) != "C" else None
+
+
+def safety_cert_is_legacy(value: str) -> bool:
+    """A well-formed number from before the C1/C2/C3 split: it names no class."""
+    m = _SAFETY_CERT_RE.match(value or "")
+    return bool(m) and m.group(1) == "C"
 
 
 def validate_safety_cert_no(value: str) -> None:
+    require_ascii_digits(value or "")
     m = _SAFETY_CERT_RE.match(value or "")
     if not m:
-        raise ValidationError("安全生产考核合格证书编号格式应如 苏建安C3(2023)0000001。", code="safety_cert_no")
+        raise ValidationError(
+            "安全生产考核合格证书编号格式应如 苏建安C3(2023)0000001（2015年前发证的为 苏建安C(2013)1300326）。",
+            code="safety_cert_no",
+        )
     year = int(m.group(2))
     if year < 1990 or year > dt.date.today().year:
         raise ValidationError("安全生产考核合格证书编号中的年份不正确。", code="safety_cert_year")
+
+
+# 劳资专管员 培训合格证书: issued by whichever training body the district names, with no
+# national numbering, so only the shape is held: 4–40 characters, Chinese characters, Latin
+# letters, digits and the separators those bodies print, and at least one digit (a number,
+# not a sentence such as "已培训").
+_WAGE_CERT_RE = re.compile(r"^(?=.*[0-9])[\u4e00-\u9fa50-9A-Z()〔〕\[\]/_.·-]{4,40}$")
+
+
+def normalize_wage_cert_no(value: str) -> str:
+    return normalize_code(value)
+
+
+def validate_wage_cert_no(value: str) -> None:
+    if not value:
+        return
+    require_ascii_digits(value)
+    if not _WAGE_CERT_RE.match(value):
+        raise ValidationError(
+            "培训合格证书编号应为4–40位，只能含汉字、字母、数字及 - _ / . ( ) 〔 〕 等符号，且至少有一位数字。",
+            code="wage_cert_no",
+        )
 
 
 class PasswordComplexityValidator:

@@ -9,7 +9,7 @@ filing row first so an upload cannot slip in after a concurrent 申报 froze the
 from __future__ import annotations
 
 import dataclasses
-import os
+import re
 import unicodedata
 from collections.abc import Iterable
 from typing import Any
@@ -26,14 +26,14 @@ from .kinds import AttachmentKind
 from .models import Attachment
 from .registry import attachable_for_model
 from .storage import store_blob
-from .validation import InvalidAttachment, max_attachment_bytes, too_large, validate_pdf, validate_pdf_or_image
+from .validation import InvalidAttachment, check_pdf, check_pdf_or_image, max_attachment_bytes, too_large
 
 # Anything with ATTACHMENT_KINDS, is_editable, state_label, an `attachments` relation and
 # get_absolute_url(), and optionally not_editable_hint(): the models registered in registry.py.
 Attachable = Any
 
 ORIGINAL_NAME_MAX = 200
-DEFAULT_NAME = "附件.pdf"
+DEFAULT_STEM = "附件"
 
 
 def _not_editable(filing: Attachable) -> ValidationError:
@@ -52,21 +52,41 @@ def _lock(filing: Attachable) -> Attachable:
     return type(filing).objects.select_for_update().get(pk=filing.pk)
 
 
-def clean_original_name(name: str) -> str:
-    """What the user's file was called, safe to show and to put in a download header."""
+# Characters dropped from a name: controls (Cc: newlines, NUL), format characters (Cf: the
+# bidirectional embeddings and overrides U+202A to U+202E, the isolates U+2066 to U+2069, the
+# marks U+200E and U+200F, zero-width characters), surrogates (Cs), unassigned code points
+# (Cn) and the line and paragraph separators (Zl, Zp).
+_DROPPED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Cn", "Zl", "Zp"})
+# What a file manager takes for an extension: a dot, then up to 10 letters and digits with at
+# least one letter. "营业执照.2024" has none, so its ".2024" is kept as part of the name.
+_EXTENSION_RE = re.compile(r"\.(?=[0-9A-Za-z]*[A-Za-z])[0-9A-Za-z]{1,10}$")
+
+
+def clean_original_name(name: str, *, extension: str = "") -> str:
+    """What the user's file was called, safe to show and to put in a download header.
+
+    With `extension` (the type found in the content: "pdf", "jpg", "png") the name's own
+    extension is replaced by it, so "x.html" holding a PDF is shown and downloaded as
+    "x.pdf", and a name can never claim a type the file is not.
+    """
     # Old IE sends the full client path, with either separator.
     name = unicodedata.normalize("NFC", name or "").replace("\\", "/").rsplit("/", 1)[-1]
-    # Control and format characters (newlines, NUL, the right-to-left override that
-    # makes "x‮fdp.exe" look like "xexe.pdf") have no place in a file name.
-    name = "".join(ch for ch in name if unicodedata.category(ch) not in ("Cc", "Cf", "Cs")).strip()
-    if not name or name in (".", ".."):
-        return DEFAULT_NAME
-    if len(name) > ORIGINAL_NAME_MAX:
-        # Keep the extension so the shortened name still says what the file is.
-        stem, ext = os.path.splitext(name)
-        ext = ext if len(ext) <= 10 else ""
-        name = stem[: ORIGINAL_NAME_MAX - len(ext)].rstrip() + ext
-    return name
+    # The right-to-left override (U+202E) makes "x" + U+202E + "fdp.exe" display as
+    # "xexe.pdf"; it and the other categories above have no place in a file name.
+    name = "".join(ch for ch in name if unicodedata.category(ch) not in _DROPPED_CATEGORIES).strip()
+    if name in (".", ".."):
+        name = ""
+    suffix = f".{extension}" if extension else ""
+    if extension:
+        name = _EXTENSION_RE.sub("", name).rstrip(". ")
+    if not name:
+        return DEFAULT_STEM + (suffix or ".pdf")
+    if not extension:
+        # Keep the name's own extension when shortening, so it still says what the file is.
+        match = _EXTENSION_RE.search(name)
+        suffix = match.group(0) if match else ""
+        name = name[: len(name) - len(suffix)]
+    return name[: ORIGINAL_NAME_MAX - len(suffix)].rstrip() + suffix
 
 
 def _read_upload(upload: UploadedFile, limit: int) -> bytes:
@@ -97,21 +117,18 @@ def add_attachment(
         raise _not_editable(filing)
     slot = _kind(filing, kind)
     limit = max_attachment_bytes()
-    content_type = "application/pdf"
     try:
         data = _read_upload(upload, limit)
-        if slot.images:
-            content_type = validate_pdf_or_image(data, max_bytes=limit)
-        else:
-            validate_pdf(data, max_bytes=limit)
+        # A photo comes back re-encoded: those bytes, not the upload's, are stored.
+        checked = check_pdf_or_image(data, max_bytes=limit) if slot.images else check_pdf(data, max_bytes=limit)
     except InvalidAttachment as exc:
         raise ValidationError(exc.message, code=exc.code) from exc
-    name = clean_original_name(upload.name or "")
+    name = clean_original_name(upload.name or "", extension=checked.extension)
     with transaction.atomic(durable=True):
         locked = _lock(filing)
         if not locked.is_editable:
             raise _not_editable(locked)
-        blob = store_blob(data, content_type=content_type)
+        blob = store_blob(checked.data, content_type=checked.content_type)
         attachment, created = Attachment.objects.get_or_create(
             filing_type=ContentType.objects.get_for_model(locked),
             filing_id=locked.pk,

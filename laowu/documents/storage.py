@@ -29,6 +29,9 @@ def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+STORAGE_EXTENSIONS = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
+
+
 def blob_storage_name(sha256: str, *, extension: str = "pdf") -> str:
     # Two levels of fan-out keep any one folder (or object-store prefix) small.
     return f"blobs/{sha256[:2]}/{sha256[2:4]}/{sha256}.{extension}"
@@ -43,7 +46,9 @@ def store_blob(data: bytes, *, content_type: str = "application/pdf") -> Blob:
     the same bytes reuses it.
     """
     sha = sha256_hex(data)
-    name = blob_storage_name(sha)
+    # Named with the extension of what it is, so the file in the folder or bucket opens
+    # as itself (a photo is never a ".pdf" there).
+    name = blob_storage_name(sha, extension=STORAGE_EXTENSIONS.get(content_type, "bin"))
     _write_once(name, data)
     defaults = {"size": len(data), "storage_name": name, "content_type": content_type}
     try:

@@ -17,6 +17,7 @@ object examined, so a stray "/JS" in image data costs time but never a wrong ref
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import logging
@@ -47,6 +48,14 @@ MSG_JAVASCRIPT = "该PDF文件含有脚本（JavaScript），出于安全考虑�
 MSG_LAUNCH = "该PDF文件含有启动外部程序的动作，出于安全考虑不能上传，请用“打印为PDF”另存后重新上传。"
 MSG_EMBEDDED = "该PDF文件内嵌了其他文件，不能上传。请把内嵌文件删除，或用“打印为PDF”另存后重新上传。"
 MSG_TOO_COMPLEX = "该PDF文件结构异常或过于复杂，无法完成安全检查，请用“打印为PDF”另存后重新上传。"
+MSG_TOO_MANY_PAGES = "该PDF文件页数超过{limit}页的上限，请拆分成几个文件或只保留需要的页面后重新上传。"
+MSG_TRAILING_DATA = (
+    "该PDF文件的结束标记（%%EOF）之后还附加了其他数据，可能夹带了其他文件，出于安全考虑不能上传，"
+    "请用“打印为PDF”另存后重新上传。"
+)
+MSG_POLYGLOT = (
+    "该PDF文件中夹带了网页代码或压缩包（HTML、脚本或ZIP），出于安全考虑不能上传，请用“打印为PDF”另存后重新上传。"
+)
 
 # Bounds on the work one upload can cause. A 5MB PDF from a scanner or an office suite
 # has a few hundred to a few thousand objects whose object streams inflate to a few
@@ -90,6 +99,31 @@ _RAW_OVERLAP = 64  # longer than any escaped spelling, so a match split across c
 # or a name, never text. Escapes are already decoded there.
 _JSON_ACTIVE_NAME = re.compile(rb'"/(?:' + b"|".join(n.encode() for n in _ACTIVE_NAMES) + rb')"')
 
+# What PDF syntax counts as whitespace (ISO 32000-1 7.2.2): the only bytes allowed after the
+# last %%EOF. Anything else there is a second file riding on the PDF (a ZIP, a web page)
+# that another program would open instead; an incremental update ends in its own %%EOF.
+_PDF_WHITESPACE = b"\x00\t\n\x0c\r "
+
+# Polyglots: bytes that make the same file open as a web page or a ZIP archive elsewhere.
+# A browser sniffing the file, or a mail gateway unpacking it, sees these markers in the
+# raw bytes, compressed streams or not, so the raw bytes are what is searched. The
+# character after the tag name keeps ordinary words ("<htmlfoo") from matching.
+_HTML_MARKER = re.compile(
+    rb"<(?:!doctype[\s>]|html[\s>/]|head[\s>]|body[\s>/]|script[\s>/]|iframe[\s>/]|svg[\s>/]|meta[\s/])",
+    re.IGNORECASE,
+)
+# A ZIP local file header: signature, then version needed (< 0x40), flags, a compression
+# method a ZIP reader knows, ... and a name length of 1 to 1023. Four signature bytes alone
+# turn up by chance in about one 5MB scan in a thousand; with the fields checked, never.
+_ZIP_LOCAL_HEADER = re.compile(
+    rb"PK\x03\x04[\x00-\x3f]\x00..(?:\x00|\x08|\x09|\x0c|\x0e|\x5d|\x5f|\x62)\x00.{16}"
+    rb"(?:[\x01-\xff][\x00-\x03]|\x00[\x01-\x03])",
+    re.DOTALL,
+)
+# The end-of-central-directory record a ZIP reader looks for in the last 64KB of a file.
+_ZIP_END = b"PK\x05\x06"
+_ZIP_END_WINDOW = 65_536 + 22
+
 
 class InvalidAttachment(Exception):
     """An upload refused by content. `message` is shown to the user as is; `code` is for callers and tests."""
@@ -124,8 +158,16 @@ def too_large(size: int, max_bytes: int) -> InvalidAttachment:
     )
 
 
+def max_pdf_pages() -> int:
+    return int(settings.LAOWU_PDF_MAX_PAGES)
+
+
 def validate_pdf(data: bytes, *, max_bytes: int | None = None) -> None:
-    """Raise InvalidAttachment unless `data` is a plain, complete, unencrypted PDF."""
+    """Raise InvalidAttachment unless `data` is a plain, complete, unencrypted PDF and nothing else.
+
+    Bounded work: the byte checks are linear in the file, the object streams are inflated
+    against a budget, and the page tree is walked only up to the page limit.
+    """
     limit = max_attachment_bytes() if max_bytes is None else max_bytes
     if not data:
         raise InvalidAttachment(MSG_EMPTY, code="empty")
@@ -135,6 +177,10 @@ def validate_pdf(data: bytes, *, max_bytes: int | None = None) -> None:
         raise InvalidAttachment(MSG_NOT_PDF, code="not_pdf")
     if EOF_MARKER not in data[-EOF_WINDOW:]:
         raise InvalidAttachment(MSG_DAMAGED, code="damaged")
+    if _HTML_MARKER.search(data) or _ZIP_LOCAL_HEADER.search(data) or _ZIP_END in data[-_ZIP_END_WINDOW:]:
+        raise InvalidAttachment(MSG_POLYGLOT, code="polyglot")
+    if data[data.rindex(EOF_MARKER) + len(EOF_MARKER) :].strip(_PDF_WHITESPACE):
+        raise InvalidAttachment(MSG_TRAILING_DATA, code="trailing_data")
     try:
         # qpdf repairs small damage (a stale xref offset, a missing /Resources) the way
         # viewers do; such files open everywhere and are accepted. Only what cannot be
@@ -148,6 +194,7 @@ def validate_pdf(data: bytes, *, max_bytes: int | None = None) -> None:
             suspect_in_object_streams = _check_object_streams(pdf)
             if _page_count(pdf) < 1:
                 raise InvalidAttachment(MSG_NO_PAGES, code="no_pages")
+            _check_page_count(pdf, max_pdf_pages())
             if suspect_in_object_streams or _RAW_ACTIVE_NAME.search(data):
                 _refuse_active_content(pdf)
     except InvalidAttachment:
@@ -233,6 +280,44 @@ def _page_count(pdf: pikepdf.Pdf) -> int:
     return count if isinstance(count, int) else 0
 
 
+def _too_many_pages(limit: int) -> InvalidAttachment:
+    return InvalidAttachment(MSG_TOO_MANY_PAGES.format(limit=limit), code="too_many_pages")
+
+
+def _check_page_count(pdf: pikepdf.Pdf, limit: int) -> None:
+    """Refuse more than `limit` pages, by the declared count and by the page tree itself.
+
+    The declared /Count is what a viewer believes, but a file may understate it; the walk
+    counts the leaves and stops one past the limit, so a 20,000-page file costs no more
+    than a 201-page one. Nodes seen twice (a cycle) or far more nodes than the limit
+    needs are a structure no writer produces.
+    """
+    if _page_count(pdf) > limit:
+        raise _too_many_pages(limit)
+    leaves = 0
+    seen: set[tuple[int, int]] = set()
+    stack = [pdf.Root.get("/Pages")]
+    while stack:
+        node = stack.pop()
+        if not isinstance(node, pikepdf.Dictionary):
+            continue
+        if node.is_indirect:
+            if node.objgen in seen:
+                raise _too_complex("page tree has a cycle")
+            seen.add(node.objgen)
+        if len(seen) > 4 * limit + 100:
+            raise _too_complex("page tree has too many nodes")
+        kids = node.get("/Kids")
+        if node.get("/Type") == pikepdf.Name.Page or not isinstance(kids, pikepdf.Array):
+            leaves += 1
+            if leaves > limit:
+                raise _too_many_pages(limit)
+            continue
+        if len(kids) > limit + 1:
+            raise _too_many_pages(limit)
+        stack.extend(kids)
+
+
 def _refuse_active_content(pdf: pikepdf.Pdf) -> None:
     # Each object is serialised by qpdf in C++ (direct sub-dictionaries included), so
     # the Python side runs a regex per object and parses only the objects that match.
@@ -286,48 +371,129 @@ def _check_dictionary(d: dict[str, Any]) -> None:
 
 JPEG_MAGIC = b"\xff\xd8\xff"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-# A site photo from any phone camera is well under this; far more is a decompression bomb.
-MAX_IMAGE_PIXELS = 50_000_000
+# One decoded picture may take at most this much memory. Pillow keeps RGB, RGBA and CMYK at
+# 4 bytes a pixel, so the default 25 million pixels (LAOWU_IMAGE_MAX_PIXELS) is exactly this.
+MAX_DECODED_BYTES = 100 * 1024 * 1024
+# A progressive JPEG decodes every scan over the whole picture: a few kilobytes of scans
+# can cost minutes of CPU. Cameras and phones write at most a dozen or so.
+MAX_JPEG_SCANS = 100
 MSG_NOT_PDF_OR_IMAGE = "只能上传PDF文件或JPEG、PNG格式的照片。该文件不是其中任何一种（仅修改扩展名无效），请重新选择。"
 MSG_IMAGE_DAMAGED = "照片已损坏或不完整，无法打开，请重新拍摄或导出后上传。"
-MSG_IMAGE_TOO_BIG = "照片像素过大（超过5000万像素），请缩小后重新上传。"
+MSG_IMAGE_TOO_BIG = "照片像素过大（该照片{width}×{height}，超过{limit}万像素），请缩小后重新上传。"
+
+EXTENSIONS = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
 
 
-def validate_pdf_or_image(data: bytes, *, max_bytes: int | None = None) -> str:
-    """Validate a PDF or a JPEG/PNG photo by content; returns the content type to serve it as."""
+@dataclasses.dataclass(frozen=True)
+class CheckedFile:
+    """An accepted upload: the bytes to store (a photo re-encoded, a PDF as sent), its real
+    content type and the file extension that goes with it."""
+
+    data: bytes
+    content_type: str
+
+    @property
+    def extension(self) -> str:
+        return EXTENSIONS[self.content_type]
+
+
+def max_image_pixels() -> int:
+    return int(settings.LAOWU_IMAGE_MAX_PIXELS)
+
+
+def check_pdf(data: bytes, *, max_bytes: int | None = None) -> CheckedFile:
+    validate_pdf(data, max_bytes=max_bytes)
+    return CheckedFile(data=data, content_type="application/pdf")
+
+
+def check_pdf_or_image(data: bytes, *, max_bytes: int | None = None) -> CheckedFile:
+    """A PDF (checked as `validate_pdf`) or a JPEG/PNG photo, judged by content.
+
+    A photo is re-encoded from its pixels, and the new bytes are what is stored: metadata
+    (EXIF with its GPS position, comments), anything appended after the picture and any
+    second file hidden in it are gone. The picture's size is read from its header and
+    refused before a single pixel is decoded.
+    """
     limit = max_attachment_bytes() if max_bytes is None else max_bytes
     if not data:
         raise InvalidAttachment(MSG_EMPTY, code="empty")
     if len(data) > limit:
         raise too_large(len(data), limit)
     if data.startswith(PDF_MAGIC):
-        validate_pdf(data, max_bytes=limit)
-        return "application/pdf"
+        return check_pdf(data, max_bytes=limit)
     if data.startswith(JPEG_MAGIC):
-        expected = "JPEG"
-    elif data.startswith(PNG_MAGIC):
-        expected = "PNG"
-    else:
-        raise InvalidAttachment(MSG_NOT_PDF_OR_IMAGE, code="not_pdf_or_image")
-    from PIL import Image
+        if data.count(b"\xff\xda") > MAX_JPEG_SCANS:
+            # Inside entropy-coded data every 0xFF is followed by 0x00, so this pair is
+            # always a start-of-scan marker (or one in an embedded thumbnail).
+            raise InvalidAttachment(MSG_IMAGE_DAMAGED, code="image_damaged")
+        return CheckedFile(data=_reencoded(data, "JPEG"), content_type="image/jpeg")
+    if data.startswith(PNG_MAGIC):
+        return CheckedFile(data=_reencoded(data, "PNG"), content_type="image/png")
+    raise InvalidAttachment(MSG_NOT_PDF_OR_IMAGE, code="not_pdf_or_image")
 
+
+def validate_pdf_or_image(data: bytes, *, max_bytes: int | None = None) -> str:
+    """Validate a PDF or a JPEG/PNG photo by content; returns the content type to serve it as."""
+    return check_pdf_or_image(data, max_bytes=max_bytes).content_type
+
+
+def _decoded_bytes(width: int, height: int, mode: str) -> int:
+    # Pillow's own storage: 1 byte a pixel for 1/L/P, 2 for the 16-bit modes, else 4.
+    per_pixel = 1 if mode in ("1", "L", "P") else 2 if mode.startswith("I;16") else 4
+    return width * height * per_pixel
+
+
+def _reencoded(data: bytes, expected: str) -> bytes:
+    from PIL import Image, ImageOps
+
+    # Phones save multi-picture JPEGs (Ultra HDR, MPO); Pillow names those "MPO".
+    formats = ["JPEG", "MPO"] if expected == "JPEG" else ["PNG"]
+    max_pixels = max_image_pixels()
     try:
-        with Image.open(io.BytesIO(data)) as img:
-            # Phones save multi-picture JPEGs (Ultra HDR, MPO); Pillow names those "MPO".
-            if img.format != expected and not (expected == "JPEG" and img.format == "MPO"):
-                raise InvalidAttachment(MSG_NOT_PDF_OR_IMAGE, code="not_pdf_or_image")
+        # Image.open reads the header only; nothing is decoded until load().
+        with Image.open(io.BytesIO(data), formats=formats) as img:
             width, height = img.size
-            if width * height > MAX_IMAGE_PIXELS:
-                raise InvalidAttachment(MSG_IMAGE_TOO_BIG, code="image_too_big")
-            img.verify()
-        # verify() checks structure only; decoding the pixels finds truncated data.
-        with Image.open(io.BytesIO(data)) as img:
+            if width * height > max_pixels or _decoded_bytes(width, height, img.mode) > MAX_DECODED_BYTES:
+                raise InvalidAttachment(
+                    MSG_IMAGE_TOO_BIG.format(width=width, height=height, limit=max_pixels // 10_000),
+                    code="image_too_big",
+                )
+            img.verify()  # chunk checksums (PNG); decoding below finds truncated data
+        with Image.open(io.BytesIO(data), formats=formats) as img:
             img.load()
+            # Stripping EXIF drops the orientation flag, so turn the pixels upright first.
+            ImageOps.exif_transpose(img, in_place=True)
+            return _encode(img, expected)
     except InvalidAttachment:
         raise
     except Image.DecompressionBombError as exc:
-        raise InvalidAttachment(MSG_IMAGE_TOO_BIG, code="image_too_big") from exc
+        raise InvalidAttachment(
+            MSG_IMAGE_TOO_BIG.format(width="?", height="?", limit=max_pixels // 10_000), code="image_too_big"
+        ) from exc
     except Exception as exc:
         log.info("image refused as damaged: %s: %s", type(exc).__name__, exc)
         raise InvalidAttachment(MSG_IMAGE_DAMAGED, code="image_damaged") from exc
-    return "image/jpeg" if expected == "JPEG" else "image/png"
+
+
+def _encode(img: Any, fmt: str) -> bytes:
+    """The pixels alone, in the same format; no EXIF, ICC profile, text chunks or comments."""
+    out = io.BytesIO()
+    transparency = img.info.get("transparency")
+    # Pillow's encoders copy some of the source's metadata (a JPEG comment, a PNG's ICC
+    # profile and EXIF) from `info` unless told otherwise; nothing of it may pass.
+    img.info = {}
+    if fmt == "JPEG":
+        if img.mode not in ("L", "RGB", "CMYK"):
+            img = img.convert("RGB")
+        # "keep" reuses the original's quantisation tables, so the file neither grows nor
+        # loses more detail; it needs the JPEG itself, not the first frame of an MPO.
+        quality: int | str = "keep" if getattr(img, "format", None) == "JPEG" else 90
+        img.save(out, "JPEG", quality=quality)
+    else:
+        extra: dict[str, Any] = {}
+        if img.mode not in ("1", "L", "LA", "P", "RGB", "RGBA", "I", "I;16"):
+            img = img.convert("RGBA")
+        if transparency is not None:
+            extra["transparency"] = transparency
+        img.save(out, "PNG", **extra)
+    return out.getvalue()

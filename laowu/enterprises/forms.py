@@ -4,7 +4,7 @@ from typing import Any
 
 from django import forms
 
-from laowu.core.forms import ChineseFormMixin
+from laowu.core.forms import ChineseFormMixin, CodeField
 from laowu.core.validators import (
     normalize_safety_license_no,
     validate_phone,
@@ -29,6 +29,10 @@ class BasicInfoForm(ChineseFormMixin, forms.ModelForm):
     class Meta:
         model = BasicInfo
         fields = list(BasicInfo.SNAPSHOT_FIELDS)
+        # Codes people type, normalised before any check (laowu/core/forms.py CodeField).
+        field_classes = {
+            name: CodeField for name in ("credit_code", "contact_phone", "qualification_no", "safety_license_no")
+        }
 
     def __init__(self, *args: Any, readonly: frozenset[str] = frozenset(), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -5,16 +5,18 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from laowu.core.forms import ChineseFormMixin
+from laowu.core.forms import ChineseFormMixin, CodeField
 from laowu.core.validators import (
     normalize_safety_cert_no,
     safety_cert_category,
+    safety_cert_is_legacy,
     validate_id_number,
     validate_mobile,
     validate_safety_cert_no,
+    validate_wage_cert_no,
 )
 
-from .models import EDUCATIONS, GENDERS, SAFETY_CATEGORIES, Person, SafetyOfficer, claimed_elsewhere
+from .models import EDUCATIONS, GENDERS, SAFETY_CATEGORIES, Person, SafetyOfficer, WageManager, claimed_elsewhere
 
 DATE_FIELDS = {"issue_date", "valid_until"}
 CONSENT_TEXT = (
@@ -55,10 +57,13 @@ class PersonForm(ChineseFormMixin, forms.ModelForm):
             self.fields["consent"].disabled = True
         if "cert_no" in self.fields and self._meta.model is SafetyOfficer:
             self.fields["cert_no"].widget.attrs["placeholder"] = "如 苏建安C3(2023)0000001"
+        elif "cert_no" in self.fields:
+            self.fields["cert_no"].widget.attrs["placeholder"] = "按证书填写，4–40位，含数字"
         self.fields["id_number"].widget.attrs.update(autocomplete="off", maxlength="18")
 
     def clean_id_number(self) -> str:
-        value = (self.cleaned_data.get("id_number") or "").strip().upper()
+        # Already normalised by CodeField, so the uniqueness checks below compare the stored spelling.
+        value = self.cleaned_data.get("id_number") or ""
         validate_id_number(value)
         if claimed_elsewhere(value, self.enterprise_id):
             raise forms.ValidationError(
@@ -79,10 +84,12 @@ class PersonForm(ChineseFormMixin, forms.ModelForm):
         return value
 
     def clean_cert_no(self) -> str:
-        value = (self.cleaned_data.get("cert_no") or "").strip()
+        value = self.cleaned_data.get("cert_no") or ""
         if self._meta.model is SafetyOfficer and value:
             value = normalize_safety_cert_no(value)
             validate_safety_cert_no(value)
+        elif self._meta.model is WageManager:
+            validate_wage_cert_no(value)
         return value
 
     def clean(self) -> dict[str, Any]:
@@ -95,6 +102,8 @@ class PersonForm(ChineseFormMixin, forms.ModelForm):
         category, cert = cleaned.get("cert_category"), cleaned.get("cert_no")
         if category and cert and safety_cert_category(cert) and safety_cert_category(cert) != category:
             self.add_error("cert_category", f"证书编号中的类别为{safety_cert_category(cert)}，与所选类别不一致。")
+        if cert and not category and safety_cert_is_legacy(cert):
+            self.add_error("cert_category", "该证书编号只标有“C”，未标明C1、C2或C3，请按证书内容选择证书类别。")
         return cleaned
 
     def _post_clean(self) -> None:
@@ -102,6 +111,12 @@ class PersonForm(ChineseFormMixin, forms.ModelForm):
         pass
 
 
+# Codes people type, normalised before any check (laowu/core/forms.py CodeField).
+CODE_FIELDS = ("id_number", "mobile", "cert_no")
+
+
 def person_form_class(model: type[Person]) -> type[PersonForm]:
-    meta = type("Meta", (), {"model": model, "fields": list(model.SNAPSHOT_FIELDS)})
+    fields = list(model.SNAPSHOT_FIELDS)
+    field_classes = {name: CodeField for name in CODE_FIELDS if name in fields}
+    meta = type("Meta", (), {"model": model, "fields": fields, "field_classes": field_classes})
     return type(f"{model.__name__}Form", (PersonForm,), {"Meta": meta})

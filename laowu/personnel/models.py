@@ -200,7 +200,9 @@ class SafetyOfficer(Person):
         from laowu.core.validators import safety_cert_category
 
         problems = super().declare_problems()
-        if self.cert_no and self.cert_category and safety_cert_category(self.cert_no) != self.cert_category:
+        # A number from before the C1/C2/C3 split names no class; then the chosen one stands.
+        carried = safety_cert_category(self.cert_no) if self.cert_no else None
+        if carried and self.cert_category and carried != self.cert_category:
             problems.append("证书编号中的类别与所选证书类别不一致。")
         if self.issue_date and self.valid_until and self.valid_until <= self.issue_date:
             problems.append("有效期至必须晚于发证日期。")

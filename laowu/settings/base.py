@@ -180,6 +180,11 @@ STORAGES = {
 }
 # Attachments (docs/workflow.md): PDF only, at most this many bytes each.
 LAOWU_ATTACHMENT_MAX_BYTES = env.int("LAOWU_ATTACHMENT_MAX_BYTES", default=5 * 1024 * 1024)
+# Upload content checks (laowu/documents/validation.py): pages one PDF may have, and
+# pixels one photo may have before it is decoded (25 million is a 6000x4000 camera
+# picture with room to spare; decoded as RGBA that is 100 MB, the bound on one decode).
+LAOWU_PDF_MAX_PAGES = env.int("LAOWU_PDF_MAX_PAGES", default=200)
+LAOWU_IMAGE_MAX_PIXELS = env.int("LAOWU_IMAGE_MAX_PIXELS", default=25_000_000)
 # Any request body: room for the 20 MB catalogue upload and its form fields, nothing more.
 LAOWU_MAX_REQUEST_BYTES = env.int("LAOWU_MAX_REQUEST_BYTES", default=21 * 1024 * 1024)
 

@@ -380,3 +380,95 @@ def object_stream_pdf(compressed: Sequence[bytes] = (), *, encoding: str = "flat
     )
     out += b"startxref\n%d\n%%%%EOF\n" % xref_offset
     return bytes(out)
+
+
+# ------------------------------------------------------------------ hostile: bombs and polyglots
+
+
+def many_pages_pdf(pages: int, *, declared: int | None = None, fanout: int = 0) -> bytes:
+    """`pages` blank pages sharing one content stream, written byte by byte (20,000 pages
+    take a fraction of a second to build and about 1MB). `declared` is the root's /Count
+    (a lying file understates it); `fanout` > 0 puts the pages under intermediate nodes
+    of that many kids each instead of one flat /Kids array."""
+    objects: list[bytes] = [b"<< /Type /Catalog /Pages 2 0 R >>", b"", b"<< /Length 0 >>\nstream\n\nendstream"]
+    page_numbers = []
+    for _ in range(pages):
+        objects.append(b"")  # parent filled in below
+        page_numbers.append(len(objects))
+    parents: dict[int, int] = {}
+    if fanout:
+        groups = [page_numbers[i : i + fanout] for i in range(0, len(page_numbers), fanout)]
+        top_kids = []
+        for group in groups:
+            objects.append(b"")
+            node = len(objects)
+            top_kids.append(node)
+            kids = b" ".join(b"%d 0 R" % n for n in group)
+            objects[node - 1] = b"<< /Type /Pages /Parent 2 0 R /Kids [%s] /Count %d >>" % (kids, len(group))
+            parents.update(dict.fromkeys(group, node))
+    else:
+        top_kids = page_numbers
+        parents = dict.fromkeys(page_numbers, 2)
+    for n in page_numbers:
+        objects[n - 1] = b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 595 842] /Contents 3 0 R >>" % parents[n]
+    count = pages if declared is None else declared
+    objects[1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (b" ".join(b"%d 0 R" % n for n in top_kids), count)
+    return raw_pdf(objects)
+
+
+def zip_bytes(name: str = "payload.exe", content: bytes = b"MZ not really a program") -> bytes:
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(name, content)
+    return out.getvalue()
+
+
+HTML_PAYLOAD = b"<html><body><script>fetch('/accounts/').then(r => r.text())</script></body></html>"
+
+
+def pdf_then_zip() -> bytes:
+    """A PDF with a ZIP appended: PDF viewers read the start, unzip reads the end."""
+    return valid_pdf("zip polyglot") + zip_bytes()
+
+
+def pdf_then_html() -> bytes:
+    """A PDF with a web page appended after %%EOF."""
+    return valid_pdf("html polyglot") + b"\n" + HTML_PAYLOAD + b"\n"
+
+
+def pdf_then_junk() -> bytes:
+    """Bytes after %%EOF that are neither whitespace nor a recognisable file."""
+    return valid_pdf("junk") + b"\nsome trailing bytes\n"
+
+
+def pdf_then_whitespace() -> bytes:
+    """Whitespace (and NULs some writers pad with) after %%EOF: harmless, accepted."""
+    return valid_pdf("whitespace") + b"\r\n\x00\x00  \n"
+
+
+def _stream_object(data: bytes) -> bytes:
+    return b"<< /Length %d >>\nstream\n%s\nendstream" % (len(data), data)
+
+
+def zip_entry_inside_pdf(name: str = "payload.exe") -> bytes:
+    """A ZIP's local file entry alone (no central directory, so no end record to find) in a
+    stream: carving tools and some unpackers still extract it."""
+    entry = zip_bytes(name=name)
+    return _raw_one_page(extra=[_stream_object(entry[: entry.index(b"PK\x01\x02")])])
+
+
+def zip_inside_pdf() -> bytes:
+    """A ZIP stored uncompressed in a stream nothing refers to, then the PDF's own trailer:
+    nothing follows %%EOF, and a ZIP reader still finds the archive."""
+    return _raw_one_page(extra=[_stream_object(zip_bytes())])
+
+
+def html_inside_pdf() -> bytes:
+    """A web page stored in a stream of the PDF: a browser sniffing the bytes may render it."""
+    return _raw_one_page(extra=[_stream_object(HTML_PAYLOAD)])
+
+
+def doctype_inside_pdf() -> bytes:
+    return _raw_one_page(extra=[_stream_object(b"<!DOCTYPE html>\n<p>hi</p>")])

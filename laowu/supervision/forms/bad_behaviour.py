@@ -8,7 +8,7 @@ from django import forms
 from django.core.validators import MaxValueValidator
 from django.utils import timezone
 
-from laowu.core.forms import ChineseFormMixin, DateRangeMixin, optional_choice
+from laowu.core.forms import ChineseFormMixin, CodeField, DateRangeMixin, optional_choice
 
 from ..bad_behaviour import DEFAULT_ISSUER, MAX_POINTS, RECORD_FIELDS, record_problems
 from ..credit import points_help
@@ -34,6 +34,7 @@ class BadBehaviourForm(ChineseFormMixin, forms.ModelForm):
     class Meta:
         model = BadBehaviour
         fields = list(RECORD_FIELDS)
+        field_classes = {"person_id_number": CodeField}  # normalised before any check
         widgets = {
             "facts": forms.Textarea(attrs={"rows": 4, "placeholder": "时间、地点、项目及违法违规事实"}),
             "legal_basis": forms.Textarea(attrs={"rows": 3, "placeholder": "依据的法律法规、规章及条款"}),

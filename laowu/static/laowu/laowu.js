@@ -41,6 +41,11 @@
   enhance(document);
   window.laowu = { on: on, enhance: enhance };
 
+  // 打印 on pages meant to be kept on paper (the recovery codes); hidden without JS, where
+  // the browser's own print (Ctrl+P) does the same.
+  var printButtons = document.querySelectorAll ? document.querySelectorAll('.js-print') : [];
+  for (var p = 0; p < printButtons.length; p++) { on(printButtons[p], 'click', function () { window.print(); }); }
+
   // Dialogs: a link with data-dialog opens its page's fragment (partial=1) in a modal;
   // searches and page links inside stay in the modal. Without JS the link is a page.
   function withPartial(url) { return url + (url.indexOf('?') >= 0 ? '&' : '?') + 'partial=1'; }

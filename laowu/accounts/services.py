@@ -622,3 +622,17 @@ def reset_second_factor(*, account: User, actor: User | None, request: HttpReque
             detail={"had_device": had},
         )
     ratelimit.clear(_otp_failure_key(account))
+
+
+def bind_totp_key(*, user: User, key_hex: str) -> None:
+    """Bind an authenticator app with a key chosen on the server console rather than shown on
+    the enrolment page: `manage.py seed_demo` gives its demo staff accounts fixed, printed keys
+    so that a person trying the platform can add them to an app by hand. Refused for an account
+    that already has an app (the 安全管理员's reset comes first)."""
+    with transaction.atomic(durable=True):
+        if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+            raise ValidationError("该账号已绑定验证器App。")
+        TOTPDevice.objects.filter(user=user).delete()
+        TOTPDevice.objects.create(user=user, name=otp.TOTP_DEVICE_NAME, key=key_hex, confirmed=True)
+        _new_recovery_codes(user)
+        record(action=Action.OTP_ENROL, user=None, username="manage.py", obj=user, detail={"key": "console"})

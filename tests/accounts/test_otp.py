@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.test import Client
 from django.urls import reverse
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -312,3 +313,31 @@ def test_new_staff_account_enrols_at_first_login(as_user: Any, sysadmin: Any) ->
     assert c.get("/")["Location"].startswith(ENROL)
     listing = as_user(sysadmin).get(reverse("accounts:user_list")).content.decode()
     assert "待首次登录绑定" in listing
+
+
+def test_demo_staff_are_bound_to_printed_keys(settings: Any) -> None:
+    from laowu.accounts.management.commands.seed_demo import DEMO_OTP_KEYS, demo_key_hex
+
+    settings.LAOWU_DEMO_DATA_ALLOWED = True
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    printed = out.getvalue()
+    for username, key in DEMO_OTP_KEYS.items():
+        user = User.objects.get(username=username)
+        assert TOTPDevice.objects.get(user=user, confirmed=True).key == demo_key_hex(key)
+        assert re.search(rf"{username}\s.*动态验证码密钥 {key}", printed)
+    assert "demo_otp_code" in printed
+    # A reset account gets the printed key back on the next run.
+    services.reset_second_factor(account=User.objects.get(username="shenhe"), actor=None)
+    call_command("seed_demo", stdout=StringIO())
+    assert otp.totp_device(User.objects.get(username="shenhe")).key == demo_key_hex(DEMO_OTP_KEYS["shenhe"])
+
+    # The code the command shows is the one the login takes.
+    shown = StringIO()
+    call_command("demo_otp_code", "shenhe", stdout=shown)
+    code = re.match(r"(\d{6})（", shown.getvalue()).group(1)  # type: ignore[union-attr]
+    assert services.verify_second_factor(user=User.objects.get(username="shenhe"), code=code)
+
+    settings.LAOWU_DEMO_DATA_ALLOWED = False
+    with pytest.raises(CommandError, match="生产环境"):
+        call_command("demo_otp_code", "shenhe")

@@ -19,6 +19,7 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from laowu.audit.models import AuditEvent
+from tests.browser.a11y import axe_problems, report, structure_problems
 from tests.browser.conftest import SCREENS, new_page, snap
 from tests.factories import StaffFactory, totp_code
 
@@ -36,6 +37,13 @@ def snap_phone(page: Any, name: str) -> None:
     width = page.evaluate("document.documentElement.scrollWidth")
     page.set_viewport_size({"width": 1366, "height": 768})
     assert width <= PHONE["width"], f"{name}: page is {width}px wide on a 390px phone"
+
+
+def assert_accessible(page: Any) -> None:
+    """The checks tests/browser/test_accessibility.py makes of every crawled page: these pages
+    are only reached half logged in, which its crawl never is."""
+    problems = axe_problems(page) + structure_problems(page, page.content())
+    assert not problems, report(problems)
 
 
 def password_step(page: Any, base: str, username: str) -> None:
@@ -74,6 +82,7 @@ def test_staff_enrols_at_first_login_then_logs_in_with_a_code(live_server: Any, 
     assert len(qr) == 1 and qr[0].text.startswith("otpauth://totp/")
     assert "shenhe" in qr[0].text and "secret=" + secret.replace(" ", "") in qr[0].text
     snap(page, "otp-01-enrol")
+    assert_accessible(page)
     snap_phone(page, "otp-01-enrol")
 
     # Any other page sends it back here until it is bound.
@@ -98,6 +107,7 @@ def test_staff_enrols_at_first_login_then_logs_in_with_a_code(live_server: Any, 
     )
     expect(page.locator("button:has-text('打印')")).to_be_visible()
     snap(page, "otp-03-recovery-codes")
+    assert_accessible(page)
     snap_phone(page, "otp-03-recovery-codes")
     page.click("text=我已保存，继续")
     # Back to the page asked for before the gate.
@@ -113,11 +123,13 @@ def test_staff_enrols_at_first_login_then_logs_in_with_a_code(live_server: Any, 
     password_step(page, base, "shenhe")
     expect(page.locator("h2", has_text="动态验证码")).to_be_visible()
     snap(page, "otp-04-verify")
+    assert_accessible(page)
     snap_phone(page, "otp-04-verify")
     page.fill("#id_code", "123456")
     page.click("button:has-text('验证')")
     expect(page.locator("#id_code_error")).to_contain_text("动态验证码不正确")
     snap(page, "otp-05-verify-error")
+    assert_accessible(page)
     device = TOTPDevice.objects.get(user=user, confirmed=True)
     TOTPDevice.objects.filter(pk=device.pk).update(throttling_failure_count=0)
     page.fill("#id_code", totp_code(device))

@@ -244,6 +244,14 @@ def _next_url(request: HttpRequest, default: str = "") -> str:
     return default or reverse("workspace:home")
 
 
+def _verified(request: HttpRequest, device: Any) -> None:
+    """Mark the session as past the second factor, under a new session key: the session now
+    opens more than it did, so a key seen before this step (a shared computer, a proxy log)
+    must not be the one that does."""
+    django_otp.login(request, device)
+    request.session.cycle_key()
+
+
 def otp_verify(request: HttpRequest) -> HttpResponse:
     """After the password: the 6-digit code from the app, or a recovery code."""
     user = request.user
@@ -259,7 +267,7 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            django_otp.login(request, device)
+            _verified(request, device)
             if isinstance(device, StaticDevice):
                 left = otp.recovery_codes_left(user)
                 messages.warning(
@@ -293,7 +301,7 @@ def otp_enrol(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            django_otp.login(request, device)
+            _verified(request, device)
             request.session[RECOVERY_CODES_SESSION_KEY] = codes
             request.session[RECOVERY_CODES_SESSION_KEY + "_next"] = _next_url(request)
             messages.success(request, "验证器App绑定成功，以后每次登录都需输入动态验证码。")

@@ -145,8 +145,11 @@ def test_login_with_code_wrong_code_and_replay(reviewer: Any, settings: Any) -> 
     assert c.get("/review/").status_code == 302
 
     code = totp_code(device)
+    before = c.session.session_key
     ok = c.post(VERIFY, {"code": code, "next": "/review/"})
     assert ok.status_code == 302 and ok["Location"] == "/review/"
+    # A new session key for the session that now opens more.
+    assert c.session.session_key != before
     assert c.get("/review/").status_code == 200
     assert audit("account.otp_verify", reviewer, result="success")
     # The code page has nothing left to ask.

@@ -268,14 +268,25 @@ SESSION_SNIPPET = """
 from importlib import import_module
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from laowu.accounts import otp
 store = import_module(settings.SESSION_ENGINE).SessionStore
 for username, count in {wanted!r}:
     user = get_user_model().objects.get(username=username)
+    # Past the 动态验证码 too, as django_otp.login leaves a staff session (laowu/accounts/otp.py).
+    device = None
+    if otp.otp_required(user):
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
+            user=user, name=otp.TOTP_DEVICE_NAME, confirmed=True
+        )
     for i in range(count):
         s = store()
         s[SESSION_KEY] = user._meta.pk.value_to_string(user)
         s[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
         s[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        if device is not None:
+            s[DEVICE_ID_SESSION_KEY] = device.persistent_id
         s.create()
         print(f"BENCH session:{{username}}:{{i}}={{s.session_key}}")
 """

@@ -12,7 +12,7 @@ from django.test import Client
 
 from laowu.review import services as workflow
 from laowu.review.models import State
-from tests.factories import EnterpriseUserFactory, StaffFactory, complete_basic_info
+from tests.factories import EnterpriseUserFactory, StaffFactory, complete_basic_info, totp_device
 
 PASSWORD = "Laowu@2026"
 
@@ -151,8 +151,19 @@ def auditadmin(db: Any) -> Any:
 
 
 def client_for(user: Any) -> Client:
+    """A client logged in as `user`, past both factors: a staff account (which must use a
+    动态验证码, laowu/accounts/otp.py) or one that has turned it on gets an authenticator app
+    and a session verified with it, as django_otp.login leaves it after a right code."""
+    from django_otp import DEVICE_ID_SESSION_KEY, user_has_device
+
+    from laowu.accounts import otp
+
     c = Client()
     c.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    if otp.otp_required(user) or user_has_device(user):
+        session = c.session
+        session[DEVICE_ID_SESSION_KEY] = totp_device(user).persistent_id
+        session.save()
     return c
 
 

@@ -102,6 +102,35 @@ class StaffFactory(UserFactory):
             obj.districts.set(extracted or [DistrictFactory()])
 
 
+def totp_device(user: User) -> Any:
+    """The account's confirmed authenticator app (动态验证码), made if it has none: what a staff
+    account has once it has enrolled at its first login."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return device or TOTPDevice.objects.create(user=user, name="验证器App", confirmed=True)
+
+
+def totp_code(device: Any) -> str:
+    """A code the device accepts now, as the user's app would show it. django-otp takes each
+    time step's code once (`last_t`) and allows one step either side, so a test that logs the
+    same account in several times within 30 s gets the previous, current, then next step's
+    code, and waits only when all three are used."""
+    import time
+
+    from django_otp.oath import totp
+
+    device.refresh_from_db()
+    while True:
+        now_t = int((time.time() - device.t0) // device.step)
+        target = max(now_t - 1, device.last_t + 1)
+        if target <= now_t + 1:
+            break
+        time.sleep(1)
+    code = totp(device.bin_key, device.step, device.t0, device.digits, target - now_t)
+    return f"{code:0{device.digits}d}"
+
+
 def make_pdf_bytes(text: str = "laowu") -> bytes:
     """A small valid one-page PDF, different for each `text`."""
     import io

@@ -249,3 +249,38 @@ class StaffCreateForm(ChineseFormMixin, PasswordPairMixin, forms.Form):
         self.password_user = User(username=cleaned.get("username", ""), display_name=cleaned.get("display_name", ""))
         self.clean_password_pair(cleaned, "password1", "password2")
         return cleaned
+
+
+class OtpVerifyForm(ChineseFormMixin, forms.Form):
+    code = forms.CharField(
+        label="动态验证码",
+        max_length=32,
+        help_text="打开手机上的验证器App，输入本平台账号当前显示的6位数字；手机不在身边时，可输入一个恢复码（每个只能用一次）",
+        widget=forms.TextInput(
+            attrs=_input("6位数字或恢复码", inputmode="numeric", autocomplete="one-time-code", autofocus="autofocus")
+        ),
+    )
+
+
+class OtpEnrolForm(ChineseFormMixin, forms.Form):
+    code = forms.CharField(
+        label="验证码",
+        max_length=12,
+        help_text="扫码或手工添加后，输入验证器App显示的6位数字",
+        widget=forms.TextInput(attrs=_input("6位数字", inputmode="numeric", autocomplete="one-time-code")),
+    )
+
+    def clean_code(self) -> str:
+        value = "".join(self.cleaned_data["code"].split())
+        if not (len(value) == 6 and value.isdigit()):
+            raise ValidationError("验证码为验证器App显示的6位数字。")
+        return value
+
+
+class OtpDisableForm(ChineseFormMixin, forms.Form):
+    password = forms.CharField(
+        label="登录密码",
+        strip=False,
+        help_text="关闭前请输入当前登录密码确认",
+        widget=forms.PasswordInput(attrs=_input(autocomplete="current-password")),
+    )

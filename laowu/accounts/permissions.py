@@ -91,3 +91,27 @@ def set_active_refusal(actor: Any, account: Any) -> str | None:
 
 def can_set_account_active(actor: Any, account: Any) -> bool:
     return set_active_refusal(actor, account) is None
+
+
+def can_list_accounts(user: Any) -> bool:
+    """The account list: the 系统管理员 manages accounts there, the 安全管理员 resets second factors."""
+    return has_role(user, Role.SYSADMIN, Role.SECADMIN)
+
+
+def otp_reset_refusal(actor: Any, account: Any) -> str | None:
+    """Why `actor` may not reset `account`'s second factor (动态验证码), or None if allowed.
+
+    A security setting, so the 安全管理员's alone; never one's own, or a stolen password plus
+    a session left open would be enough to bind the thief's phone. `actor` None is the server
+    console (`manage.py reset_second_factor`), the way back for a 安全管理员 who lost the phone."""
+    if actor is None:
+        return None
+    if not has_role(actor, Role.SECADMIN):
+        return "只有安全管理员可以重置动态验证码。"
+    if account.pk == actor.pk:
+        return "不能重置自己的动态验证码；如手机遗失，请服务器运维人员在控制台使用 reset_second_factor 命令重置。"
+    return None
+
+
+def can_reset_second_factor(actor: Any, account: Any) -> bool:
+    return otp_reset_refusal(actor, account) is None

@@ -5,14 +5,17 @@ import datetime as dt
 
 from axes.models import AccessAttempt
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .models import User
 
 
 def user_list(*, q: str = "", role: str = "") -> QuerySet[User]:
-    qs = User.objects.select_related("enterprise").order_by("-date_joined")
+    """Accounts, newest first, each with `has_totp`: whether it has bound an authenticator app."""
+    has_totp = Exists(TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True))
+    qs = User.objects.select_related("enterprise").annotate(has_totp=has_totp).order_by("-date_joined")
     if q:
         qs = qs.filter(Q(username__icontains=q) | Q(display_name__icontains=q) | Q(enterprise__name__icontains=q))
     if role:

@@ -23,16 +23,19 @@ from django.db import IntegrityError, connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from laowu.audit.models import Result
 from laowu.audit.services import Action, record
+from laowu.core import ratelimit
 from laowu.core.validators import mask_mobile, normalize_credit_code, validate_credit_code, validate_mobile
 from laowu.enterprises.models import Enterprise
 from laowu.integrations.company_info import ProviderUnavailable, get_company_info_provider
 from laowu.integrations.company_info.base import CompanyInfo
 from laowu.integrations.sms import SmsDeliveryError, get_sms_backend
 
-from . import permissions
+from . import otp, permissions
 from .models import District, Role, SmsCode, SmsPurpose, User
 
 log = logging.getLogger(__name__)
@@ -423,3 +426,213 @@ def unlock(*, username: str | None = None, ip_address: str | None = None, actor:
             detail={"username": username or "", "ip": ip_address or "", "cleared": count},
         )
     return count
+
+
+# ---------------------------------------------------------------- second factor (laowu/accounts/otp.py)
+
+
+def _otp_failure_key(user: User) -> str:
+    return f"otp-fail:{user.pk}"
+
+
+def _otp_window_seconds() -> int:
+    # The same window as a password lockout (AXES_COOLOFF_TIME, in hours).
+    return int(settings.AXES_COOLOFF_TIME * 3600)
+
+
+def _refuse_if_too_many_otp_failures(user: User, request: HttpRequest | None) -> None:
+    if ratelimit.hits(_otp_failure_key(user)) < settings.LAOWU_OTP_FAILURE_LIMIT:
+        return
+    minutes = max(1, _otp_window_seconds() // 60)
+    with transaction.atomic(durable=True):
+        record(
+            action=Action.OTP_VERIFY,
+            request=request,
+            user=user,
+            obj=user,
+            result=Result.FAILURE,
+            detail={"reason": "too_many_failures"},
+        )
+    raise ValidationError({"code": f"动态验证码错误次数过多，请{minutes}分钟后再试；如无法登录，请联系安全管理员。"})
+
+
+def _otp_failure_message(user: User, *, recovery: bool, throttle: dict[str, Any] | None) -> str:
+    """Why a code was refused. A wrong code counts towards the account's limit; one refused
+    by django-otp's delay was not even checked, so it does not."""
+    if throttle is not None and throttle.get("locked_until"):
+        wait = int((throttle["locked_until"] - timezone.now()).total_seconds()) + 1
+        return f"尝试过于频繁，请{max(wait, 1)}秒后再输入。"
+    # Only the count matters here (`hits` below); allow()'s own limit is never the one applied.
+    ratelimit.allow(
+        _otp_failure_key(user), limit=settings.LAOWU_OTP_FAILURE_LIMIT, window_seconds=_otp_window_seconds()
+    )
+    left = settings.LAOWU_OTP_FAILURE_LIMIT - ratelimit.hits(_otp_failure_key(user))
+    then = f"还可尝试{left}次。" if left > 0 else "错误次数已达上限，请稍后再试。"
+    if recovery:
+        return "恢复码不正确或已使用过。" + then
+    return "动态验证码不正确，请输入验证器App当前显示的6位数字。" + then
+
+
+def _verify_device(device: Any, code: str) -> tuple[bool, dict[str, Any] | None]:
+    """django-otp's check with its doubling delay between wrong codes: (verified, why refused)."""
+    allowed, why = device.verify_is_allowed()
+    if not allowed:
+        return False, why
+    return bool(device.verify_token(code)), None
+
+
+def begin_totp_enrolment(*, user: User) -> Any:
+    """The account's pending authenticator key, made once and reused on reload, so the QR code
+    on the page stays the one the app scanned. No audit row: an unconfirmed key opens nothing;
+    `confirm_totp_enrolment` audits the enrolment itself."""
+    with transaction.atomic(durable=True):
+        if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+            raise ValidationError("已绑定验证器App；如需更换手机，请联系安全管理员重置。")
+        device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-pk").first()
+        if device is None:
+            device = TOTPDevice.objects.create(user=user, name=otp.TOTP_DEVICE_NAME, confirmed=False)
+    return device
+
+
+def _new_recovery_codes(user: User) -> list[str]:
+    device, _ = StaticDevice.objects.get_or_create(
+        user=user, name=otp.RECOVERY_DEVICE_NAME, defaults={"confirmed": True}
+    )
+    device.token_set.all().delete()
+    codes = [StaticToken.random_token() for _ in range(otp.RECOVERY_CODE_COUNT)]
+    StaticToken.objects.bulk_create([StaticToken(device=device, token=c) for c in codes])
+    return codes
+
+
+def confirm_totp_enrolment(*, user: User, code: str, request: HttpRequest | None = None) -> tuple[Any, list[str]]:
+    """Bind the pending key once the app shows a right code; returns the device (for the
+    session's django_otp.login) and the new recovery codes, shown to the user once."""
+    _refuse_if_too_many_otp_failures(user, request)
+    code = otp.normalize_code(code)
+    throttle: dict[str, Any] | None = None
+    codes: list[str] = []
+    with transaction.atomic(durable=True):
+        device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=False).order_by("-pk").first()
+        if device is None:
+            raise ValidationError({"code": "绑定已过期，请刷新本页，重新扫描二维码。"})
+        verified, throttle = _verify_device(device, code) if otp.is_totp_code(code) else (False, None)
+        if verified:
+            device.confirmed = True
+            device.save(update_fields=["confirmed"])
+            TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+            codes = _new_recovery_codes(user)
+            record(action=Action.OTP_ENROL, request=request, user=user, obj=user)
+        else:
+            record(
+                action=Action.OTP_VERIFY,
+                request=request,
+                user=user,
+                obj=user,
+                result=Result.FAILURE,
+                detail={"step": "enrol", "reason": "throttled" if throttle else "wrong_code"},
+            )
+    if not verified:
+        raise ValidationError({"code": _otp_failure_message(user, recovery=False, throttle=throttle)})
+    ratelimit.clear(_otp_failure_key(user))
+    return device, codes
+
+
+def verify_second_factor(*, user: User, code: str, request: HttpRequest | None = None) -> Any:
+    """Check a 6-digit code from the app, or else a recovery code (used up by this call).
+    Returns the device that accepted it, for the session's django_otp.login."""
+    _refuse_if_too_many_otp_failures(user, request)
+    code = otp.normalize_code(code)
+    recovery = not otp.is_totp_code(code)
+    model = StaticDevice if recovery else TOTPDevice
+    throttle: dict[str, Any] | None = None
+    verified = False
+    with transaction.atomic(durable=True):
+        # Locked, so two requests with one code (or one recovery code) cannot both pass.
+        device = model.objects.select_for_update().filter(user=user, confirmed=True).order_by("-pk").first()
+        if device is not None:
+            verified, throttle = _verify_device(device, code)
+        if verified and recovery:
+            record(
+                action=Action.OTP_RECOVERY_USED,
+                request=request,
+                user=user,
+                obj=user,
+                detail={"left": device.token_set.count()},
+            )
+        else:
+            record(
+                action=Action.OTP_VERIFY,
+                request=request,
+                user=user,
+                obj=user,
+                result=Result.SUCCESS if verified else Result.FAILURE,
+                detail={"kind": "recovery" if recovery else "totp"}
+                | ({} if verified else {"reason": "throttled" if throttle else "wrong_code"}),
+            )
+    if not verified:
+        raise ValidationError({"code": _otp_failure_message(user, recovery=recovery, throttle=throttle)})
+    ratelimit.clear(_otp_failure_key(user))
+    return device
+
+
+def regenerate_recovery_codes(*, user: User, request: HttpRequest | None = None) -> list[str]:
+    """New recovery codes for an account with an authenticator app; the old ones stop working."""
+    with transaction.atomic(durable=True):
+        if not otp.totp_device(user):
+            raise ValidationError("尚未绑定验证器App，无需恢复码。")
+        codes = _new_recovery_codes(user)
+        record(action=Action.OTP_RECOVERY_REGENERATE, request=request, user=user, obj=user)
+    return codes
+
+
+def _delete_second_factor(user: User) -> bool:
+    had = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    TOTPDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user).delete()
+    return had
+
+
+def disable_second_factor(*, user: User, password: str, request: HttpRequest | None = None) -> None:
+    """An enterprise account turns its own second factor off (staff may not: otp.otp_required)."""
+    if otp.otp_required(user):
+        raise ValidationError("工作人员账号必须使用动态验证码，不能关闭。")
+    if not user.check_password(password):
+        raise ValidationError({"password": "密码不正确。"})
+    with transaction.atomic(durable=True):
+        _delete_second_factor(user)
+        record(action=Action.OTP_DISABLE, request=request, user=user, obj=user)
+
+
+def reset_second_factor(*, account: User, actor: User | None, request: HttpRequest | None = None) -> None:
+    """The 安全管理员 clears another account's authenticator app and recovery codes (a lost
+    phone): its sessions lose their verification at once, and a staff account enrols again at
+    its next login."""
+    refusal = permissions.otp_reset_refusal(actor, account)
+    if refusal is not None:
+        _record_refusal(action=Action.OTP_RESET, request=request, actor=actor, obj=account, detail={"reason": refusal})
+        raise ValidationError(refusal)
+    with transaction.atomic(durable=True):
+        had = _delete_second_factor(account)
+        record(
+            action=Action.OTP_RESET,
+            request=request,
+            user=actor,
+            username="manage.py" if actor is None else "",
+            obj=account,
+            detail={"had_device": had},
+        )
+    ratelimit.clear(_otp_failure_key(account))
+
+
+def bind_totp_key(*, user: User, key_hex: str) -> None:
+    """Bind an authenticator app with a key chosen on the server console rather than shown on
+    the enrolment page: `manage.py seed_demo` gives its demo staff accounts fixed, printed keys
+    so that a person trying the platform can add them to an app by hand. Refused for an account
+    that already has an app (the 安全管理员's reset comes first)."""
+    with transaction.atomic(durable=True):
+        if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+            raise ValidationError("该账号已绑定验证器App。")
+        TOTPDevice.objects.filter(user=user).delete()
+        TOTPDevice.objects.create(user=user, name=otp.TOTP_DEVICE_NAME, key=key_hex, confirmed=True)
+        _new_recovery_codes(user)
+        record(action=Action.OTP_ENROL, user=None, username="manage.py", obj=user, detail={"key": "console"})

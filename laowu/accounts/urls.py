@@ -15,6 +15,12 @@ urlpatterns = [
     path("users/", views.user_list, name="user_list"),
     path("users/new/", views.staff_create, name="staff_create"),
     path("users/<int:pk>/active/", views.user_set_active, name="user_set_active"),
+    path("users/<int:pk>/otp-reset/", views.user_otp_reset, name="user_otp_reset"),
+    path("otp/", views.otp_settings, name="otp_settings"),
+    path("otp/verify/", views.otp_verify, name="otp_verify"),
+    path("otp/enrol/", views.otp_enrol, name="otp_enrol"),
+    path("otp/recovery-codes/", views.otp_recovery_codes, name="otp_recovery_codes"),
+    path("otp/recovery-codes/new/", views.otp_regenerate, name="otp_regenerate"),
     path("lockouts/", views.lockouts, name="lockouts"),
     path("lockouts/unlock/", views.unlock, name="unlock"),
 ]

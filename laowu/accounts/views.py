@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import django_otp
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import update_session_auth_hash
@@ -11,17 +13,22 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
+from django_otp.plugins.otp_static.models import StaticDevice
 
 from laowu.core.actions import run_action
-from laowu.core.forms import add_service_errors
+from laowu.core.forms import add_service_errors, error_text
 from laowu.core.http import client_ip
 from laowu.core.pagination import paginate
 
-from . import permissions, selectors, services
+from . import otp, permissions, selectors, services
 from .forms import (
     ForgotPasswordForm,
     LoginForm,
+    OtpDisableForm,
+    OtpEnrolForm,
+    OtpVerifyForm,
     PasswordChangeForm,
     RegistrationForm,
     ResetPasswordForm,
@@ -144,17 +151,27 @@ def password_reset(request: HttpRequest) -> HttpResponse:
 # ---------------------------------------------------------------- 系统管理员
 
 
-@role_required(Role.SYSADMIN)
+@role_required(Role.SYSADMIN, Role.SECADMIN)
 def user_list(request: HttpRequest) -> HttpResponse:
+    """账号管理: the 系统管理员 enables and disables accounts here, the 安全管理员 resets their
+    second factor (动态验证码)."""
     q = request.GET.get("q", "").strip()
     role = request.GET.get("role", "")
     page, query = paginate(request, selectors.user_list(q=q, role=role))
     for account in page.object_list:
         account.can_toggle = permissions.can_set_account_active(request.user, account)
+        account.can_reset_otp = account.has_totp and permissions.can_reset_second_factor(request.user, account)
     return render(
         request,
         "accounts/user_list.html",
-        {"page": page, "query": query, "q": q, "role": role, "roles": Role.choices},
+        {
+            "page": page,
+            "query": query,
+            "q": q,
+            "role": role,
+            "roles": Role.choices,
+            "can_manage": permissions.can_manage_accounts(request.user),
+        },
     )
 
 
@@ -212,3 +229,151 @@ def unlock(request: HttpRequest) -> HttpResponse:
         services.unlock(username=username, ip_address=ip_address, actor=request.user, request=request)  # type: ignore[arg-type]
         messages.success(request, "已解除锁定。")
     return redirect("accounts:lockouts")
+
+
+# ---------------------------------------------------------------- second factor (动态验证码)
+
+RECOVERY_CODES_SESSION_KEY = "laowu_otp_recovery_codes"
+
+
+def _next_url(request: HttpRequest, default: str = "") -> str:
+    """Where to go after a step: the `next` page given, if it is one of ours."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return default or reverse("workspace:home")
+
+
+def _verified(request: HttpRequest, device: Any) -> None:
+    """Mark the session as past the second factor, under a new session key: the session now
+    opens more than it did, so a key seen before this step (a shared computer, a proxy log)
+    must not be the one that does."""
+    django_otp.login(request, device)
+    request.session.cycle_key()
+
+
+def otp_verify(request: HttpRequest) -> HttpResponse:
+    """After the password: the 6-digit code from the app, or a recovery code."""
+    user = request.user
+    if not user.is_authenticated:
+        return redirect("accounts:login")
+    if otp.is_verified(user) or not otp.has_second_factor(user):
+        # Nothing to enter here: the gate sends a staff account without an app to enrol.
+        return redirect(otp.gate_url(user) or _next_url(request))
+    form = OtpVerifyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            device = services.verify_second_factor(user=user, code=form.cleaned_data["code"], request=request)  # type: ignore[arg-type]
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            _verified(request, device)
+            if isinstance(device, StaticDevice):
+                left = otp.recovery_codes_left(user)
+                messages.warning(
+                    request,
+                    f"已使用恢复码登录，剩余{left}个。如手机遗失，请联系安全管理员重置动态验证码；"
+                    "也可在“账号设置 → 动态验证码”中重新生成恢复码。",
+                )
+            return redirect(_next_url(request))
+    return render(request, "accounts/otp_verify.html", {"form": form, "next": _next_url(request)})
+
+
+def otp_enrol(request: HttpRequest) -> HttpResponse:
+    """Bind an authenticator app: staff at their first login, enterprises when they choose to."""
+    user = request.user
+    if not user.is_authenticated:
+        return redirect("accounts:login")
+    if otp.has_second_factor(user):
+        if not otp.is_verified(user):
+            return redirect("accounts:otp_verify")
+        messages.info(request, "已绑定验证器App。")
+        return redirect("accounts:otp_settings")
+    device = services.begin_totp_enrolment(user=user)  # type: ignore[arg-type]
+    form = OtpEnrolForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            device, codes = services.confirm_totp_enrolment(
+                user=user,  # type: ignore[arg-type]
+                code=form.cleaned_data["code"],
+                request=request,
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            _verified(request, device)
+            request.session[RECOVERY_CODES_SESSION_KEY] = codes
+            request.session[RECOVERY_CODES_SESSION_KEY + "_next"] = _next_url(request)
+            messages.success(request, "验证器App绑定成功，以后每次登录都需输入动态验证码。")
+            return redirect("accounts:otp_recovery_codes")
+    return render(
+        request,
+        "accounts/otp_enrol.html",
+        {
+            "form": form,
+            "qr": otp.qr_data_uri(device),
+            "secret": otp.secret_text(device),
+            "issuer": settings.OTP_TOTP_ISSUER,
+            "required": otp.otp_required(user),
+            "next": request.POST.get("next") or request.GET.get("next") or "",
+        },
+    )
+
+
+@role_required(*Role.values)
+def otp_recovery_codes(request: HttpRequest) -> HttpResponse:
+    """New recovery codes, shown this once: they are taken out of the session as the page is made."""
+    codes = request.session.pop(RECOVERY_CODES_SESSION_KEY, None)
+    then = request.session.pop(RECOVERY_CODES_SESSION_KEY + "_next", None) or reverse("workspace:home")
+    return render(request, "accounts/otp_recovery_codes.html", {"codes": codes, "then": then})
+
+
+@role_required(*Role.values)
+def otp_settings(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    form = OtpDisableForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.disable_second_factor(user=user, password=form.cleaned_data["password"], request=request)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "动态验证码已关闭，登录时只需账号和密码。")
+            return redirect("accounts:otp_settings")
+    device = otp.totp_device(user)
+    return render(
+        request,
+        "accounts/otp_settings.html",
+        {
+            "form": form,
+            "device": device,
+            "required": otp.otp_required(user),
+            "codes_left": otp.recovery_codes_left(user) if device else 0,
+        },
+    )
+
+
+@require_POST
+@role_required(*Role.values)
+def otp_regenerate(request: HttpRequest) -> HttpResponse:
+    try:
+        codes = services.regenerate_recovery_codes(user=request.user, request=request)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        messages.error(request, error_text(exc))
+        return redirect("accounts:otp_settings")
+    request.session[RECOVERY_CODES_SESSION_KEY] = codes
+    request.session[RECOVERY_CODES_SESSION_KEY + "_next"] = reverse("accounts:otp_settings")
+    messages.success(request, "已重新生成恢复码，原有恢复码全部作废。")
+    return redirect("accounts:otp_recovery_codes")
+
+
+@require_POST
+@role_required(Role.SECADMIN)
+def user_otp_reset(request: HttpRequest, pk: int) -> HttpResponse:
+    account = get_object_or_404(User, pk=pk)
+    return run_action(
+        request,
+        lambda: services.reset_second_factor(account=account, actor=request.user, request=request),  # type: ignore[arg-type]
+        success=f"账号 {account.username} 的动态验证码已重置，该账号下次登录时需重新绑定验证器App。",
+        then=_next_url(request, reverse("accounts:user_list")),
+    )

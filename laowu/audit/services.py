@@ -25,6 +25,13 @@ class Action(models.TextChoices):
     SMS_CODE = "account.sms_code", "获取短信验证码"
     STAFF_CREATE = "account.staff_create", "创建工作人员账号"
     ACCOUNT_ACTIVE = "account.set_active", "启用/停用账号"
+    # Second factor (laowu/accounts/otp.py).
+    OTP_ENROL = "account.otp_enrol", "绑定动态验证码"
+    OTP_VERIFY = "account.otp_verify", "动态验证码验证"
+    OTP_RECOVERY_USED = "account.otp_recovery_used", "使用恢复码登录"
+    OTP_RECOVERY_REGENERATE = "account.otp_recovery_regenerate", "重新生成恢复码"
+    OTP_DISABLE = "account.otp_disable", "关闭动态验证码"
+    OTP_RESET = "account.otp_reset", "重置动态验证码"
     AUDIT_VIEW = "audit.search", "查询审计日志"
     FILING_SAVE = "filing.save", "保存"
     FILING_DECLARE = "filing.declare", "申报"

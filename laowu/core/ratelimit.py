@@ -15,3 +15,13 @@ def allow(key: str, *, limit: int, window_seconds: int) -> bool:
         cache.add(cache_key, 1, timeout=window_seconds)
         return True
     return count <= limit
+
+
+def hits(key: str) -> int:
+    """How many times `allow(key, …)` was called in the current window (0 once it has passed):
+    lets a caller count failures only, and refuse before trying once they reach the limit."""
+    return int(cache.get(f"rl:{key}") or 0)
+
+
+def clear(key: str) -> None:
+    cache.delete(f"rl:{key}")

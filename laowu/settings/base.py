@@ -28,6 +28,9 @@ INSTALLED_APPS = [
     "django.forms",
     "axes",
     "captcha",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "laowu.core",
     "laowu.audit",
     "laowu.accounts",
@@ -52,6 +55,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(); then the second-factor gate (laowu/accounts/otp.py).
+    "django_otp.middleware.OTPMiddleware",
+    "laowu.accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -129,6 +135,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 LOGIN_URL = "accounts:login"
+# Second factor (TOTP, laowu/accounts/otp.py): the name an authenticator app shows beside the
+# account, and how many wrong codes (TOTP or recovery) an account may enter in the login lock
+# window before it must wait for the window to pass; django-otp's own doubling delay applies
+# between any two wrong codes as well.
+OTP_TOTP_ISSUER = "相城区劳务平台"
+LAOWU_OTP_FAILURE_LIMIT = env.int("LAOWU_OTP_FAILURE_LIMIT", default=5)
 LOGIN_REDIRECT_URL = "workspace:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 

@@ -31,6 +31,9 @@ class Group:
 E, R, S = Role.ENTERPRISE, Role.REVIEWER, Role.SUPERVISOR
 # Every role's menu ends with it: the order of the steps and whom to ask.
 HELP = Group("使用帮助", (Item("帮助", "workspace:help"),))
+ACCOUNT_SETTINGS = Group(
+    "账号设置", (Item("修改密码", "accounts:password_change"), Item("动态验证码", "accounts:otp_settings"))
+)
 
 MENUS: dict[str, tuple[Group, ...]] = {
     E: (
@@ -54,7 +57,7 @@ MENUS: dict[str, tuple[Group, ...]] = {
                 Item("通知公告", "supervision:notice_public_list"),
             ),
         ),
-        Group("账号设置", (Item("修改密码", "accounts:password_change"),)),
+        ACCOUNT_SETTINGS,
         HELP,
     ),
     R: (
@@ -81,7 +84,7 @@ MENUS: dict[str, tuple[Group, ...]] = {
                 Item("统计分析", "supervision:statistics"),
             ),
         ),
-        Group("账号设置", (Item("修改密码", "accounts:password_change"),)),
+        ACCOUNT_SETTINGS,
         HELP,
     ),
     S: (
@@ -106,22 +109,22 @@ MENUS: dict[str, tuple[Group, ...]] = {
                 Item("统计分析", "supervision:statistics"),
             ),
         ),
-        Group("账号设置", (Item("修改密码", "accounts:password_change"),)),
+        ACCOUNT_SETTINGS,
         HELP,
     ),
     Role.SYSADMIN: (
         Group("系统管理", (Item("账号管理", "accounts:user_list"), Item("新建工作人员", "accounts:staff_create"))),
-        Group("账号设置", (Item("修改密码", "accounts:password_change"),)),
+        ACCOUNT_SETTINGS,
         HELP,
     ),
     Role.SECADMIN: (
-        Group("安全管理", (Item("登录锁定", "accounts:lockouts"),)),
-        Group("账号设置", (Item("修改密码", "accounts:password_change"),)),
+        Group("安全管理", (Item("登录锁定", "accounts:lockouts"), Item("账号管理", "accounts:user_list"))),
+        ACCOUNT_SETTINGS,
         HELP,
     ),
     Role.AUDITADMIN: (
         Group("审计管理", (Item("审计日志", "audit:event_list"),)),
-        Group("账号设置", (Item("修改密码", "accounts:password_change"),)),
+        ACCOUNT_SETTINGS,
         HELP,
     ),
 }

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 # Page → the only roles that may open it.
 ROLE_PAGES = {
-    "accounts:user_list": {Role.SYSADMIN},
+    "accounts:user_list": {Role.SYSADMIN, Role.SECADMIN},
     "accounts:staff_create": {Role.SYSADMIN},
     "accounts:lockouts": {Role.SECADMIN},
     "audit:event_list": {Role.AUDITADMIN},

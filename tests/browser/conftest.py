@@ -69,6 +69,35 @@ def snap(page: Any, name: str) -> None:
     assert width <= VIEWPORT["width"], f"{name}: page is {width}px wide, needs horizontal scrolling at 1366×768"
 
 
+def second_factor_device(username: str) -> Any:
+    """The authenticator app of an account that uses a 动态验证码 (every staff account,
+    laowu/accounts/otp.py), or None. A staff account the test made without one is given one, as
+    if it had enrolled at an earlier login (enrolment has its own test,
+    tests/browser/test_otp_flow.py). Call it before the password step: the server decides
+    where that step leads as soon as the form is sent."""
+    from laowu.accounts import otp
+    from laowu.accounts.models import User
+    from tests.factories import totp_device
+
+    user = User.objects.get(username=username)
+    if otp.otp_required(user) or otp.has_second_factor(user):
+        return totp_device(user)
+    return None
+
+
+def pass_second_factor(page: Any, device: Any) -> None:
+    """After the password step: type the code the app shows, computed from the device's key
+    as the app computes it."""
+    from tests.factories import totp_code
+
+    if device is None:
+        return
+    expect(page.locator("h2", has_text="动态验证码")).to_be_visible()
+    page.fill("#id_code", totp_code(device))
+    page.click("button:has-text('验证')")
+    expect(page.locator("h2", has_text="动态验证码")).to_have_count(0)
+
+
 def approve_open_submission(page: Any) -> None:
     """Reviewer's 通过 on the submission page just opened: wait until it has loaded, as a
     reader would, then confirm and expect the success message."""

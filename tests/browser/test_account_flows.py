@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from laowu.accounts.models import User
 from laowu.integrations.company_info.offline import offline_companies
-from tests.browser.conftest import new_page, snap
+from tests.browser.conftest import new_page, pass_second_factor, second_factor_device, snap
 from tests.factories import EnterpriseUserFactory, StaffFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -122,12 +122,14 @@ def test_captcha_refresh_with_javascript(live_server: Any, browser: Any) -> None
 )
 def test_staff_pages_fit_1366(live_server: Any, browser: Any, role: str, path: str, heading: str) -> None:
     StaffFactory(role=role, username=f"demo-{role}", password="Laowu@2026")
+    device = second_factor_device(f"demo-{role}")
     page = new_page(browser, js=True)
     page.goto(live_server.url + "/accounts/login/")
     page.fill("#id_username", f"demo-{role}")
     page.fill("#id_password", "Laowu@2026")
     fill_captcha(page)
     page.click("button:has-text('登录')")
+    pass_second_factor(page, device)
     page.goto(live_server.url + path)
     expect(page.locator(".panel-head h1", has_text=heading)).to_be_visible()
     snap(page, f"staff-{role}{path.replace('/', '-')}")

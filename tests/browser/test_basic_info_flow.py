@@ -14,7 +14,7 @@ from PIL import Image
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from tests.browser.conftest import approve_open_submission, new_page, snap
+from tests.browser.conftest import approve_open_submission, new_page, pass_second_factor, second_factor_device, snap
 from tests.factories import EnterpriseUserFactory, StaffFactory, make_pdf_bytes
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.prints]
@@ -23,11 +23,13 @@ PASSWORD = "Laowu@2026"
 
 
 def login(page: Any, base: str, username: str) -> None:
+    device = second_factor_device(username)
     page.goto(base + "/accounts/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
     page.fill("input[name=captcha_1]", "PASSED")
     page.click("button:has-text('登录')")
+    pass_second_factor(page, device)
 
 
 def logout(page: Any) -> None:

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from playwright.sync_api import expect
 
@@ -18,6 +17,7 @@ from laowu.documents.validation import format_size
 from laowu.enterprises.models import BasicInfo
 from laowu.enterprises.services import ensure_basic_info
 from tests.browser.conftest import SCREENS, new_page
+from tests.conftest import client_for
 from tests.documents import pdfs
 from tests.factories import EnterpriseUserFactory, make_pdf_bytes
 
@@ -46,8 +46,8 @@ def open_page(browser: Any, live_server: Any) -> Iterator[Callable[..., Any]]:
     def open_as(user: Any, *, js: bool = True) -> Any:
         page = new_page(browser, js=js)
         contexts.append(page.context)
-        client = Client()
-        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        # Past both factors, as a staff account must be (laowu/accounts/otp.py).
+        client = client_for(user)
         session = client.cookies["sessionid"].value
         page.context.add_cookies([{"name": "sessionid", "value": session, "url": live_server.url}])
         page.goto(live_server.url + PAGE)

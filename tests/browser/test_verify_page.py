@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 from django.core.cache import cache
-from django.test import Client
 from django.urls import reverse
 
 from laowu.core.ratelimit import allow
@@ -17,6 +16,7 @@ from laowu.personnel.models import SafetyOfficer
 from laowu.review import services
 from laowu.review.models import State, Submission, SubmissionStatus
 from tests.browser.conftest import SCREENS, VIEWPORT
+from tests.conftest import client_for
 from tests.factories import approved_person
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -27,8 +27,8 @@ LONG_NAME = "苏州市相城区元和街道阳澄湖生态休闲旅游度假区�
 
 
 def session_for(user: Any) -> str:
-    client = Client()
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    # Past both factors, as a staff account must be (laowu/accounts/otp.py).
+    client = client_for(user)
     return client.cookies["sessionid"].value
 
 

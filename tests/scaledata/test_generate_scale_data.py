@@ -42,6 +42,7 @@ from laowu.review.registry import filing_models
 from laowu.review.snapshots import build_snapshot, diff
 from laowu.scaledata import generator
 from laowu.supervision import models as sv
+from tests.conftest import client_for
 
 SIZES = {"enterprises": 200, "people": 2000, "contracts": 4000}
 GENERATOR_TABLES = (generator.PROGRESS_TABLE, generator.DATASET_TABLE, generator.INDEX_TABLE)
@@ -194,9 +195,8 @@ def dataset(django_db_setup: Any, django_db_blocker: Any) -> Iterator[dict[str, 
 
 
 def reviewer_client() -> Client:
-    client = Client()
-    client.force_login(User.objects.get(username="scale_shenhe01"))
-    return client
+    # Past both factors, as a staff account must be (laowu/accounts/otp.py).
+    return client_for(User.objects.get(username="scale_shenhe01"))
 
 
 @PG

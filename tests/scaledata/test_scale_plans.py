@@ -27,6 +27,7 @@ from laowu.core import pagination, search
 from laowu.enterprises.models import Enterprise
 from laowu.personnel.models import SafetyOfficer, WageManager
 from laowu.review.models import Submission
+from tests.conftest import client_for
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db]
 
@@ -115,9 +116,8 @@ def check_page(client: Client, url: str, params: dict[str, str] | None = None) -
 
 
 def login(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
+    # Past both factors for a staff account (laowu/accounts/otp.py).
+    return client_for(user)
 
 
 def sample_term(value: str, length: int) -> str:

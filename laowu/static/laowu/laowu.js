@@ -88,6 +88,10 @@
     // Back on this page from the browser's cache: its form was not sent after all.
     on(window, 'pageshow', function () { for (var i = 0; i < kept.length; i++) { kept[i].sending = false; } });
   }
+  // 打印 on pages meant to be kept on paper (the recovery codes); hidden without JS, where
+  // the browser's own print (Ctrl+P) does the same.
+  var printButtons = document.querySelectorAll ? document.querySelectorAll('.js-print') : [];
+  for (var p = 0; p < printButtons.length; p++) { on(printButtons[p], 'click', function () { window.print(); }); }
 
   // Dialogs: a link with data-dialog opens its page's fragment (partial=1) in a modal;
   // searches and page links inside stay in the modal. Without JS the link is a page.

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from laowu.core.actions import run_action
 from laowu.core.forms import add_service_errors
-from laowu.core.http import client_ip
+from laowu.core.http import client_ip, redirect_target
 from laowu.core.pagination import paginate
 
 from . import permissions, selectors, services
@@ -190,7 +190,7 @@ def user_set_active(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         lambda: services.set_account_active(account=account, active=active, actor=request.user, request=request),  # type: ignore[arg-type]
         success=f"账号 {account.username} 已{'启用' if active else '停用'}。",
-        then=request.POST.get("next") or reverse("accounts:user_list"),
+        then=redirect_target(request, reverse("accounts:user_list")),
     )
 
 

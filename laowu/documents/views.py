@@ -4,12 +4,12 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from laowu.accounts.models import Role
 from laowu.accounts.permissions import role_required
 from laowu.core.forms import error_text
+from laowu.core.http import redirect_target
 from laowu.core.placed_messages import beside, with_fragment
 
 from .permissions import access_attachable_for_edit, access_attachment
@@ -25,10 +25,7 @@ MSG_NO_FILE = "请先点击“选择”选择要上传的文件。"
 
 
 def _back(request: HttpRequest, default: str) -> str:
-    target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return target
-    return default
+    return redirect_target(request, default)
 
 
 def _outcome_text(outcome: UploadOutcome) -> str:

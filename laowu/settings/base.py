@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
@@ -28,6 +29,7 @@ INSTALLED_APPS = [
     "django.forms",
     "axes",
     "captcha",
+    "csp",
     "laowu.core",
     "laowu.audit",
     "laowu.accounts",
@@ -45,6 +47,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "laowu.core.middleware.SecurityHeadersMiddleware",
     "laowu.core.middleware.RequestSizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -56,6 +59,23 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
+
+# All scripts and styles are static files, so the policy can forbid inline code: an injected
+# <script> does not run even if escaping ever fails. Responses that set their own policy keep
+# it (django-csp leaves an existing header alone): attachments served inline are stricter
+# still (laowu/documents/responses.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "style-src": [SELF],
+        "script-src": [SELF],
+        "object-src": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+        "base-uri": [SELF],
+    },
+}
 
 ROOT_URLCONF = "laowu.urls"
 # Covering indexes (Index.include) are PostgreSQL's; SQLite builds the same index without the

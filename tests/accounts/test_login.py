@@ -121,6 +121,20 @@ def test_password_change(client: Any, enterprise_a: Any) -> None:
 def test_security_headers(client: Any) -> None:
     resp = client.get(LOGIN)
     assert "default-src 'self'" in resp["Content-Security-Policy"]
+    # The whole policy, as django-csp builds it from settings.CONTENT_SECURITY_POLICY: no
+    # inline script or style, no plugins, no framing, forms and <base> to this site only.
+    assert sorted(resp["Content-Security-Policy"].split("; ")) == sorted(
+        [
+            "default-src 'self'",
+            "img-src 'self' data:",
+            "style-src 'self'",
+            "script-src 'self'",
+            "object-src 'none'",
+            "frame-ancestors 'none'",
+            "form-action 'self'",
+            "base-uri 'self'",
+        ]
+    )
     assert resp["X-Frame-Options"] == "DENY"
     assert resp["X-Content-Type-Options"] == "nosniff"
 

@@ -318,4 +318,6 @@ def test_attachment_served_privately_inline(a_objects: Objects, as_user: Any, en
     assert resp["Content-Type"] == "application/pdf"
     assert resp["Content-Disposition"].startswith("inline; filename*=UTF-8''")
     assert resp["X-Content-Type-Options"] == "nosniff"
+    # Its own stricter policy, which the site-wide one (django-csp) leaves in place.
+    assert resp["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'self'"
     assert resp.content.startswith(b"%PDF-")

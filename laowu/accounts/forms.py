@@ -94,7 +94,11 @@ class RegistrationForm(ChineseFormMixin, PasswordPairMixin, forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
-        self.password_user = User(username=cleaned.get("credit_code", ""), display_name=cleaned.get("contact_name", ""))
+        self.password_user = User(
+            username=cleaned.get("credit_code", ""),
+            display_name=cleaned.get("contact_name", ""),
+            phone=cleaned.get("phone", ""),
+        )
         self.clean_password_pair(cleaned, "password1", "password2")
         return cleaned
 
@@ -247,6 +251,11 @@ class StaffCreateForm(ChineseFormMixin, PasswordPairMixin, forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
-        self.password_user = User(username=cleaned.get("username", ""), display_name=cleaned.get("display_name", ""))
+        self.password_user = User(
+            username=cleaned.get("username", ""),
+            display_name=cleaned.get("display_name", ""),
+            phone=cleaned.get("phone", ""),
+        )
         self.clean_password_pair(cleaned, "password1", "password2")
         return cleaned
+

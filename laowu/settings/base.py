@@ -142,11 +142,19 @@ PASSWORD_HASHERS = [
     "laowu.accounts.hashers.LaowuArgon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
+# Every message in Chinese (tests/core/test_password_validators.py checks each): Django's own
+# rules are subclassed in laowu/core/validators.py with their messages written there.
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "laowu.core.validators.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "laowu.core.validators.PasswordComplexityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {
+        "NAME": "laowu.core.validators.UserAttributeSimilarityValidator",
+        # display_name too: Django's default looks at first/last name, which this platform leaves empty.
+        "OPTIONS": {"user_attributes": ("username", "display_name", "first_name", "last_name", "email")},
+    },
+    {"NAME": "laowu.core.validators.CommonPasswordValidator"},
+    {"NAME": "laowu.core.validators.CommonPatternPasswordValidator"},
+    {"NAME": "laowu.core.validators.PersonalNumberPasswordValidator"},
 ]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "workspace:home"

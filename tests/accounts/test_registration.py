@@ -14,7 +14,7 @@ from tests.factories import EnterpriseUserFactory, make_credit_code
 
 pytestmark = pytest.mark.django_db
 
-GOOD = "Qwer@1234"
+GOOD = "Hz7$tq2Lm"
 
 
 def form_data(**over: str) -> dict[str, str]:

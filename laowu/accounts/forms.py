@@ -259,3 +259,23 @@ class StaffCreateForm(ChineseFormMixin, PasswordPairMixin, forms.Form):
         self.clean_password_pair(cleaned, "password1", "password2")
         return cleaned
 
+
+class AdminSetPasswordForm(ChineseFormMixin, PasswordPairMixin, forms.Form):
+    password1 = forms.CharField(
+        label="新的初始密码",
+        strip=False,
+        help_text=PASSWORD_HELP + "；账号持有人首次登录时须修改",
+        widget=forms.PasswordInput(attrs=_input(autocomplete="new-password")),
+    )
+    password2 = forms.CharField(
+        label="确认密码", strip=False, widget=forms.PasswordInput(attrs=_input(autocomplete="new-password"))
+    )
+
+    def __init__(self, account: User, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.password_user = account
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        self.clean_password_pair(cleaned, "password1", "password2")
+        return cleaned

@@ -34,6 +34,7 @@ from laowu.integrations.sms import SmsDeliveryError, get_sms_backend
 
 from . import permissions
 from .models import District, Role, SmsCode, SmsPurpose, User
+from .passwords import set_new_password
 
 log = logging.getLogger(__name__)
 
@@ -110,10 +111,8 @@ def register_enterprise(
             enterprise.full_clean()
             enterprise.save()
             user.enterprise = enterprise
-            user.set_password(password)
-            user.password_changed_at = timezone.now()
             user.full_clean(exclude=["password"])
-            user.save()
+            set_new_password(user, password)
             record(
                 action=Action.REGISTER,
                 request=request,
@@ -146,9 +145,7 @@ def _check_unique_registration(*, credit_code: str, phone: str) -> None:
 def change_password(*, user: User, new_password: str, request: HttpRequest | None = None) -> None:
     validate_password(new_password, user)
     with transaction.atomic(durable=True):
-        user.set_password(new_password)
-        user.password_changed_at = timezone.now()
-        user.save(update_fields=["password", "password_changed_at"])
+        set_new_password(user, new_password)
         record(action=Action.PASSWORD_CHANGE, request=request, user=user, obj=user)
 
 
@@ -288,9 +285,7 @@ def reset_password_with_code(*, phone: str, code: str, new_password: str, reques
                 password_error = exc
                 error = "新密码不符合要求：" + "".join(exc.messages)
             else:
-                user.set_password(new_password)
-                user.password_changed_at = now
-                user.save(update_fields=["password", "password_changed_at"])
+                set_new_password(user, new_password, now=now)
                 sms.used_at = now
                 sms.save(update_fields=["used_at"])
         record(
@@ -350,10 +345,10 @@ def create_staff_account(
             raise ValidationError({"username": "该账号已存在。"})
         if phone and User.objects.filter(phone=phone).exists():
             raise ValidationError({"phone": "该手机号码已被其他账号使用。"})
-        user.set_password(password)
-        user.password_changed_at = timezone.now()
         user.full_clean(exclude=["password"])
-        user.save()
+        # A password the 系统管理员 chose is known to two people: its holder replaces it at
+        # first login. One set on the server console is the operator's own (create_staff).
+        set_new_password(user, password, must_change=actor is not None)
         user.districts.set(districts)
         record(
             action=Action.STAFF_CREATE,
@@ -364,6 +359,22 @@ def create_staff_account(
             detail={"role": role, "districts": [d.code for d in districts]},
         )
     return user
+
+
+def admin_set_password(*, account: User, password: str, actor: User, request: HttpRequest | None = None) -> None:
+    """重置密码 by the 系统管理员: a new password the holder must change at the next login.
+    The same rules as any password (history included), and the lockout is lifted."""
+    refusal = permissions.set_password_refusal(actor, account)
+    if refusal is not None:
+        _record_refusal(
+            action=Action.PASSWORD_SET, request=request, actor=actor, obj=account, detail={"reason": refusal}
+        )
+        raise ValidationError(refusal)
+    validate_password(password, account)
+    with transaction.atomic(durable=True):
+        set_new_password(account, password, must_change=True)
+        record(action=Action.PASSWORD_SET, request=request, user=actor, obj=account, detail={"must_change": True})
+    AxesProxyHandler.reset_attempts(username=account.get_username())
 
 
 def set_account_active(*, account: User, active: bool, actor: User | None, request: HttpRequest | None = None) -> None:

@@ -7,7 +7,7 @@ from django.contrib.auth import login as auth_login
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,6 +20,7 @@ from laowu.core.pagination import paginate
 
 from . import permissions, selectors, services
 from .forms import (
+    AdminSetPasswordForm,
     ForgotPasswordForm,
     LoginForm,
     PasswordChangeForm,
@@ -28,6 +29,7 @@ from .forms import (
     StaffCreateForm,
 )
 from .models import Role, User
+from .passwords import change_required_reason
 from .permissions import role_required
 
 RESET_PHONE_SESSION_KEY = "laowu_reset_phone"
@@ -95,7 +97,9 @@ def password_change(request: HttpRequest) -> HttpResponse:
             update_session_auth_hash(request, user)
             messages.success(request, "密码修改成功。")
             return redirect("workspace:home")
-    return render(request, "accounts/password_change.html", {"form": form})
+    return render(
+        request, "accounts/password_change.html", {"form": form, "change_reason": change_required_reason(user)}
+    )
 
 
 def password_forgot(request: HttpRequest) -> HttpResponse:
@@ -151,6 +155,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
     page, query = paginate(request, selectors.user_list(q=q, role=role))
     for account in page.object_list:
         account.can_toggle = permissions.can_set_account_active(request.user, account)
+        account.can_set_password = permissions.can_set_password(request.user, account)
     return render(
         request,
         "accounts/user_list.html",
@@ -192,6 +197,31 @@ def user_set_active(request: HttpRequest, pk: int) -> HttpResponse:
         success=f"账号 {account.username} 已{'启用' if active else '停用'}。",
         then=redirect_target(request, reverse("accounts:user_list")),
     )
+
+
+@role_required(Role.SYSADMIN)
+def user_set_password(request: HttpRequest, pk: int) -> HttpResponse:
+    """重置密码: the 系统管理员 gives an account a new initial password, changed at first login."""
+    account = get_object_or_404(User, pk=pk)
+    if not permissions.can_set_password(request.user, account):
+        raise Http404
+    form = AdminSetPasswordForm(account, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.admin_set_password(
+                account=account,
+                password=form.cleaned_data["password1"],
+                actor=request.user,  # type: ignore[arg-type]
+                request=request,
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(
+                request, f"账号 {account.username} 的密码已重置，请将新密码告知本人；首次登录时须修改密码。"
+            )
+            return redirect("accounts:user_list")
+    return render(request, "accounts/user_set_password.html", {"form": form, "account": account})
 
 
 # ---------------------------------------------------------------- 安全管理员

@@ -55,6 +55,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "laowu.accounts.middleware.PasswordChangeRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -155,7 +156,13 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "laowu.core.validators.CommonPasswordValidator"},
     {"NAME": "laowu.core.validators.CommonPatternPasswordValidator"},
     {"NAME": "laowu.core.validators.PersonalNumberPasswordValidator"},
+    {"NAME": "laowu.accounts.passwords.PasswordHistoryValidator"},
 ]
+# 等保 level 3: a password older than this many days must be changed at the next login
+# (laowu/accounts/middleware.py); 0 turns expiry off. A new password may not repeat any of
+# the account's last LAOWU_PASSWORD_HISTORY ones (laowu/accounts/passwords.py).
+LAOWU_PASSWORD_MAX_AGE_DAYS = env.int("LAOWU_PASSWORD_MAX_AGE_DAYS", default=90)
+LAOWU_PASSWORD_HISTORY = 5
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "workspace:home"
 LOGOUT_REDIRECT_URL = "accounts:login"

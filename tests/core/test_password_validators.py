@@ -26,6 +26,7 @@ BAD_FOR = {
     "laowu.core.validators.CommonPasswordValidator": "password",
     "laowu.core.validators.CommonPatternPasswordValidator": "Admin@123",
     "laowu.core.validators.PersonalNumberPasswordValidator": "Hz#13912345678",
+    "laowu.accounts.passwords.PasswordHistoryValidator": "Laowu@2026",
 }
 
 

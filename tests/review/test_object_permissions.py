@@ -133,6 +133,7 @@ def _other_cases() -> Iterator[Case]:
     yield Case("directory:enterprise_detail", "get", lambda o: [o["info"].enterprise_id], lambda o: [MISSING], 403, 404)
     # The system administrator's page: nobody else reaches it, for any account id.
     yield Case("accounts:user_set_active", "post", lambda o: [o["owner"].pk], lambda o: [MISSING], 403, 403)
+    yield Case("accounts:user_set_password", "post", lambda o: [o["owner"].pk], lambda o: [MISSING], 403, 403)
 
 
 CASES = [*_filing_cases(), *_personnel_cases(), *_other_cases()]

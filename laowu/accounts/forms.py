@@ -103,6 +103,22 @@ class RegistrationForm(ChineseFormMixin, PasswordPairMixin, forms.Form):
         return cleaned
 
 
+class RegistrationCodeForm(ChineseFormMixin, forms.Form):
+    code = forms.CharField(
+        label="短信验证码",
+        max_length=6,
+        min_length=6,
+        widget=forms.TextInput(attrs=_input("6位数字", inputmode="numeric", autocomplete="one-time-code")),
+        error_messages={"min_length": "短信验证码为6位数字。"},
+    )
+
+    def clean_code(self) -> str:
+        value = self.cleaned_data["code"].strip()
+        if not value.isdigit():
+            raise ValidationError("短信验证码为6位数字。")
+        return value
+
+
 class LoginForm(ChineseFormMixin, AuthenticationForm):
     username = forms.CharField(
         label="账号",

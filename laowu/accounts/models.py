@@ -109,6 +109,7 @@ class PasswordHistory(models.Model):
 
 class SmsPurpose(models.TextChoices):
     PASSWORD_RESET = "password_reset", "找回密码"
+    REGISTER = "register", "用户注册"
 
 
 class SmsCode(models.Model):

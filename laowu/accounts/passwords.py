@@ -16,7 +16,12 @@ from .models import PasswordHistory, User
 
 
 def set_new_password(
-    user: User, raw_password: str, *, must_change: bool = False, now: dt.datetime | None = None
+    user: User,
+    raw_password: str | None = None,
+    *,
+    encoded: str | None = None,
+    must_change: bool = False,
+    now: dt.datetime | None = None,
 ) -> None:
     """Give `user` a new password and save it: the hash, when it was set, whether its holder
     must replace it (someone else chose it), and a row in the history, which keeps only the
@@ -26,7 +31,11 @@ def set_new_password(
         # An account from before the history was kept: its outgoing password is the first entry.
         since = user.password_changed_at or user.date_joined
         PasswordHistory.objects.create(user=user, password=user.password, created_at=since)
-    user.set_password(raw_password)
+    if encoded is not None:
+        # Hashed earlier (a registration waiting for its SMS code keeps only the hash).
+        user.password = encoded
+    else:
+        user.set_password(raw_password)
     user.password_changed_at = now
     user.must_change_password = must_change
     if user.pk is None:

@@ -9,6 +9,7 @@ urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("register/", views.register, name="register"),
+    path("register/verify/", views.register_verify, name="register_verify"),
     path("password/change/", views.password_change, name="password_change"),
     path("password/forgot/", views.password_forgot, name="password_forgot"),
     path("password/reset/", views.password_reset, name="password_reset"),

@@ -24,6 +24,7 @@ from .forms import (
     ForgotPasswordForm,
     LoginForm,
     PasswordChangeForm,
+    RegistrationCodeForm,
     RegistrationForm,
     ResetPasswordForm,
     StaffCreateForm,
@@ -33,6 +34,7 @@ from .passwords import change_required_reason
 from .permissions import role_required
 
 RESET_PHONE_SESSION_KEY = "laowu_reset_phone"
+REGISTER_SESSION_KEY = "laowu_registration"
 
 
 class LoginView(auth_views.LoginView):
@@ -55,23 +57,61 @@ def lockout_response(
 
 
 def register(request: HttpRequest) -> HttpResponse:
+    """用户注册 step 1: the enterprise, its contact and password; then an SMS code to the phone.
+    The next page reads the same whether or not the phone is already on an account
+    (services.start_registration)."""
     if request.user.is_authenticated:
         return redirect("workspace:home")
-    form = RegistrationForm(request.POST or None)
+    pending = services.PendingRegistration.from_session(request.session.get(REGISTER_SESSION_KEY))
+    initial = {}
+    if pending is not None:
+        # 返回修改 from step 2: what was typed, except the password, is kept.
+        initial = {f: getattr(pending, f) for f in ("name", "credit_code", "contact_name", "phone")}
+    form = RegistrationForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            user = services.register_enterprise(
+            pending = services.prepare_registration(
                 name=data["name"],
                 credit_code=data["credit_code"],
                 contact_name=data["contact_name"],
                 phone=data["phone"],
                 password=data["password1"],
-                request=request,
             )
+            services.start_registration(pending=pending, request=request)
+        except services.RateLimited as exc:
+            form.add_error("phone", str(exc))
         except ValidationError as exc:
-            form.add_error(None, exc)
+            add_service_errors(form, exc)
         else:
+            request.session[REGISTER_SESSION_KEY] = pending.as_session()
+            return redirect("accounts:register_verify")
+    return render(request, "accounts/register.html", {"form": form})
+
+
+def register_verify(request: HttpRequest) -> HttpResponse:
+    """用户注册 step 2: the SMS code; the account is made and signed in."""
+    if request.user.is_authenticated:
+        return redirect("workspace:home")
+    pending = services.PendingRegistration.from_session(request.session.get(REGISTER_SESSION_KEY))
+    if pending is None:
+        return redirect("accounts:register")
+    form = RegistrationCodeForm(request.POST or None)
+    if request.method == "POST" and "resend" in request.POST:
+        try:
+            services.start_registration(pending=pending, request=request)
+        except services.RateLimited as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"验证码已重新发送至 {pending.masked_phone}。")
+        return redirect("accounts:register_verify")
+    elif request.method == "POST" and form.is_valid():
+        try:
+            user = services.complete_registration(pending=pending, code=form.cleaned_data["code"], request=request)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            del request.session[REGISTER_SESSION_KEY]
             auth_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             if user.enterprise and user.enterprise.provider_confirmed:
                 messages.success(request, "注册成功。企业登记信息已通过天眼查核验，请在“基本信息归集”中确认并补充。")
@@ -81,7 +121,7 @@ def register(request: HttpRequest) -> HttpResponse:
                     "注册成功。未能从天眼查获取企业登记信息，请在“基本信息归集”中手工填写，审核时将予以核对。",
                 )
             return redirect("workspace:home")
-    return render(request, "accounts/register.html", {"form": form})
+    return render(request, "accounts/register_verify.html", {"form": form, "masked_phone": pending.masked_phone})
 
 
 @role_required(*Role.values)

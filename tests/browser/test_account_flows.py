@@ -1,4 +1,4 @@
-"""用户注册 → 用户登录 → 退出 → 忘记密码 (code from the SMS outbox) → login with the new
+"""用户注册 (with its SMS code) → 用户登录 → 退出 → 忘记密码 (code from the SMS outbox) → login with the new
 password, in real Chromium, once with JavaScript on and once with it off."""
 
 from __future__ import annotations
@@ -53,6 +53,13 @@ def test_register_login_logout_reset_login(live_server: Any, browser: Any, js_en
     page.fill("#id_password2", "Xc8%Jyw3Np")
     fill_captcha(page)
     page.click("button:has-text('注册')")
+    # Step 2: the code sent to the contact's phone makes the account.
+    expect(page.locator("text=短信验证码已发送至 138****6666")).to_be_visible()
+    assert not User.objects.filter(username=company.credit_code).exists()
+    sent = [json.loads(line) for line in _sms_outbox.read_text(encoding="utf-8").splitlines()]
+    assert sent[-1]["phone"] == "13855556666" and sent[-1]["purpose"] == "register"
+    page.fill("#id_code", sent[-1]["code"])
+    page.click("button:has-text('完成注册')")
 
     expect(page.locator(".main h1", has_text=company.name)).to_be_visible()
     expect(page.locator("text=已核验").first).to_be_visible()

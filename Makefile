@@ -40,6 +40,7 @@ lint: deps
 	$(BIN)/ruff check laowu tests scripts
 	$(BIN)/ruff format --check laowu tests scripts
 	$(BIN)/lint-imports
+	$(BIN)/bandit -r laowu -ll -q
 
 bench: system-deps deps fonts
 	$(BIN)/python scripts/bench.py

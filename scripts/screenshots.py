@@ -29,7 +29,7 @@ ARGS = [
 def login(page, username: str) -> None:
     page.goto(BASE + "/accounts/login/")
     page.fill("#id_username", username)
-    page.fill("#id_password", "Laowu@2026")
+    page.fill("#id_password", "Demo#Xc2026")
     page.fill("#id_captcha_1", "PASSED")
     page.click("button[type=submit].btn-primary")
     page.wait_for_load_state()

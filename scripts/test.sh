@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# ruff and the import contracts (pyproject.toml), then the suite on SQLite and on PostgreSQL. With CI=true nothing may be skipped:
+# ruff, the import contracts (pyproject.toml) and bandit, then the suite on SQLite and on PostgreSQL. With CI=true nothing may be skipped:
 # PostgreSQL is started if it is down, and the run fails loudly if it cannot be.
 #
 # The browser tests (marker `browser`, real Chromium) check pages, not the database, and are
@@ -32,6 +32,9 @@ echo "== ruff =="
 $BIN/ruff check laowu tests scripts || exit 1
 echo "== import contracts =="
 $BIN/lint-imports || exit 1
+echo "== bandit (medium and high) =="
+# A finding is fixed, or justified on its line with `# nosec <id>  # reason`.
+$BIN/bandit -r laowu -ll -q || exit 1
 
 # Whether there is a PostgreSQL pass decides where the browser tests run: find out first.
 if ! pg_up 2>/dev/null; then

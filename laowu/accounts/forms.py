@@ -94,9 +94,29 @@ class RegistrationForm(ChineseFormMixin, PasswordPairMixin, forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
-        self.password_user = User(username=cleaned.get("credit_code", ""), display_name=cleaned.get("contact_name", ""))
+        self.password_user = User(
+            username=cleaned.get("credit_code", ""),
+            display_name=cleaned.get("contact_name", ""),
+            phone=cleaned.get("phone", ""),
+        )
         self.clean_password_pair(cleaned, "password1", "password2")
         return cleaned
+
+
+class RegistrationCodeForm(ChineseFormMixin, forms.Form):
+    code = forms.CharField(
+        label="短信验证码",
+        max_length=6,
+        min_length=6,
+        widget=forms.TextInput(attrs=_input("6位数字", inputmode="numeric", autocomplete="one-time-code")),
+        error_messages={"min_length": "短信验证码为6位数字。"},
+    )
+
+    def clean_code(self) -> str:
+        value = self.cleaned_data["code"].strip()
+        if not value.isdigit():
+            raise ValidationError("短信验证码为6位数字。")
+        return value
 
 
 class LoginForm(ChineseFormMixin, AuthenticationForm):
@@ -246,7 +266,32 @@ class StaffCreateForm(ChineseFormMixin, PasswordPairMixin, forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
-        self.password_user = User(username=cleaned.get("username", ""), display_name=cleaned.get("display_name", ""))
+        self.password_user = User(
+            username=cleaned.get("username", ""),
+            display_name=cleaned.get("display_name", ""),
+            phone=cleaned.get("phone", ""),
+        )
+        self.clean_password_pair(cleaned, "password1", "password2")
+        return cleaned
+
+
+class AdminSetPasswordForm(ChineseFormMixin, PasswordPairMixin, forms.Form):
+    password1 = forms.CharField(
+        label="新的初始密码",
+        strip=False,
+        help_text=PASSWORD_HELP + "；账号持有人首次登录时须修改",
+        widget=forms.PasswordInput(attrs=_input(autocomplete="new-password")),
+    )
+    password2 = forms.CharField(
+        label="确认密码", strip=False, widget=forms.PasswordInput(attrs=_input(autocomplete="new-password"))
+    )
+
+    def __init__(self, account: User, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.password_user = account
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
         self.clean_password_pair(cleaned, "password1", "password2")
         return cleaned
 

@@ -1,8 +1,13 @@
-"""The second-factor gate: a session past the password but not yet past the code reaches
-nothing but the code (or enrolment) page, logout and static files.
+"""The sign-in gates, in the order settings.MIDDLEWARE runs them.
 
-It lives in accounts, not core, because the rule it applies is an accounts rule
-(`laowu/accounts/otp.py`); it must come after django_otp's OTPMiddleware in settings.
+`SecondFactorMiddleware`: a session past the password but not yet past the code reaches nothing
+but the code (or enrolment) page, logout and static files. It must come after django_otp's
+OTPMiddleware; the rule it applies is `laowu/accounts/otp.py`.
+
+`PasswordChangeRequiredMiddleware`: a user whose password must change (expired, or set by an
+admin) is kept on 修改密码, which says why (laowu/accounts/passwords.py `change_required_reason`);
+after the second factor, so the change is made by someone who passed both. The login view stays
+as it is.
 """
 
 from __future__ import annotations
@@ -12,9 +17,11 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect
 from django.urls import reverse
 
 from . import otp
+from .passwords import change_required_reason
 
 
 class SecondFactorMiddleware:
@@ -44,3 +51,21 @@ class SecondFactorMiddleware:
             # Back to the page asked for once the code is entered (checked there: same host only).
             target += "?" + urlencode({"next": request.get_full_path()})
         return HttpResponseRedirect(target)
+
+
+# Reachable while a change is due: the page itself and signing out. Static files are served
+# before this middleware (WhiteNoise), and the captcha image needs no session.
+ALLOWED_URL_NAMES = ("accounts:password_change", "accounts:logout")
+
+
+class PasswordChangeRequiredMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and change_required_reason(user):
+            allowed = {reverse(name) for name in ALLOWED_URL_NAMES}
+            if request.path not in allowed:
+                return redirect("accounts:password_change")
+        return self.get_response(request)

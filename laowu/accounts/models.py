@@ -52,6 +52,9 @@ class User(AbstractUser):
     )
     districts = models.ManyToManyField(District, verbose_name="管辖区划", blank=True, related_name="staff")
     password_changed_at = models.DateTimeField("密码修改时间", null=True, blank=True)
+    # Set when someone else chose the password (the 系统管理员 creating or resetting an
+    # account): the holder must replace it before anything else (laowu/accounts/middleware.py).
+    must_change_password = models.BooleanField("须修改密码", default=False)
 
     objects = UserManager()
 
@@ -87,8 +90,26 @@ class User(AbstractUser):
         return self.role in COMMITTEE_ROLES
 
 
+class PasswordHistory(models.Model):
+    """One of an account's recent password hashes (the current one included), so that a new
+    password repeating any of the last LAOWU_PASSWORD_HISTORY is refused
+    (laowu/accounts/passwords.py). Only hashes are kept, never the passwords."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="password_history")
+    password = models.CharField("密码哈希", max_length=128)
+    created_at = models.DateTimeField("设置时间")
+
+    class Meta:
+        verbose_name = "历史密码"
+        indexes = [models.Index(fields=["user", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.created_at:%Y-%m-%d}"
+
+
 class SmsPurpose(models.TextChoices):
     PASSWORD_RESET = "password_reset", "找回密码"
+    REGISTER = "register", "用户注册"
 
 
 class SmsCode(models.Model):

@@ -115,3 +115,20 @@ def otp_reset_refusal(actor: Any, account: Any) -> str | None:
 
 def can_reset_second_factor(actor: Any, account: Any) -> bool:
     return otp_reset_refusal(actor, account) is None
+
+
+def set_password_refusal(actor: Any, account: Any) -> str | None:
+    """Why `actor` may not give `account` a new password (重置密码), or None if allowed: the
+    accounts the 系统管理员 may switch on and off, for the same 三员分立 reason; their own
+    password each user changes on 修改密码."""
+    if not has_role(actor, Role.SYSADMIN):
+        return "您的角色无权重置账号密码。"
+    if account.pk == actor.pk:
+        return "不能在此重置自己的密码，请使用“修改密码”。"
+    if account.role in ADMIN_ROLES:
+        return "三员管理账号的密码不能在页面上重置，请由服务器运维人员在服务器控制台处理。"
+    return None
+
+
+def can_set_password(actor: Any, account: Any) -> bool:
+    return set_password_refusal(actor, account) is None

@@ -17,6 +17,7 @@ from typing import Any
 
 from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
@@ -37,6 +38,7 @@ from laowu.integrations.sms import SmsDeliveryError, get_sms_backend
 
 from . import otp, permissions
 from .models import District, Role, SmsCode, SmsPurpose, User
+from .passwords import set_new_password
 
 log = logging.getLogger(__name__)
 
@@ -77,15 +79,41 @@ def default_district() -> District:
     return district
 
 
-def register_enterprise(
-    *,
-    name: str,
-    credit_code: str,
-    contact_name: str,
-    phone: str,
-    password: str,
-    request: HttpRequest | None = None,
-) -> User:
+@dataclasses.dataclass(frozen=True)
+class PendingRegistration:
+    """Step 1 of 用户注册, checked and kept in the session until the SMS code proves the phone.
+    The password is kept only as its hash."""
+
+    name: str
+    credit_code: str
+    contact_name: str
+    phone: str
+    password_hash: str
+    provider_status: str  # "confirmed" | "no_result" | "unavailable"
+    provider_data: dict[str, Any]
+
+    def as_session(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_session(cls, data: Any) -> PendingRegistration | None:
+        try:
+            return cls(**data)
+        except TypeError:
+            return None
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_mobile(self.phone)
+
+
+def prepare_registration(
+    *, name: str, credit_code: str, contact_name: str, phone: str, password: str
+) -> PendingRegistration:
+    """Everything about a registration that may be said out loud: the code's format and that
+    it is not yet registered (the enterprise registry is public), the name against the
+    provider's record, the password rules. Whether the phone is free is not said here
+    (`start_registration`)."""
     credit_code = normalize_credit_code(credit_code)
     name = name.strip()
     validate_credit_code(credit_code)
@@ -95,43 +123,136 @@ def register_enterprise(
         raise ValidationError(
             {"name": f"企业名称与该统一社会信用代码的登记名称不一致（登记名称：{lookup.info.name}），请核对。"}
         )
-    user = User(username=credit_code, role=Role.ENTERPRISE, display_name=contact_name.strip(), phone=phone)
-    validate_password(password, user)
+    validate_password(password, User(username=credit_code, display_name=contact_name.strip(), phone=phone))
+    _check_credit_code_free(credit_code)
+    return PendingRegistration(
+        name=name,
+        credit_code=credit_code,
+        contact_name=contact_name.strip(),
+        phone=phone,
+        password_hash=make_password(password),
+        provider_status=lookup.status,
+        provider_data=lookup.info.as_dict() if lookup.info else {},
+    )
+
+
+# What the holder of a number already on an account is told instead of getting a code:
+# the person registering learns nothing, the holder learns of the attempt.
+PHONE_IN_USE_NOTICE = "phone_in_use"
+PHONE_IN_USE_TEXT = (
+    "您的手机号码正被用于注册相城区施工劳务行业自管自律平台的新账号。该号码已绑定您的账号，无需重复注册；"
+    "如非本人操作，请忽略本短信。"
+)
+
+
+def start_registration(*, pending: PendingRegistration, request: HttpRequest | None = None) -> None:
+    """Send the registration code, with the same reply, limits and audit whether or not the
+    phone is already on an account, so that 用户注册 cannot be used to find out which numbers
+    are: a free number gets a code; a used one gets a notice instead, and the code that
+    was never sent cannot be guessed on step 2 (it counts wrong tries as any other)."""
+    in_use = User.objects.filter(phone=pending.phone).exists()
+    sms, code = _issue_code(phone=pending.phone, purpose=SmsPurpose.REGISTER, user=None, request=request)
+    if in_use:
+        try:
+            get_sms_backend().send_notice(
+                phone=pending.phone, text=PHONE_IN_USE_TEXT, template_params={}, template=PHONE_IN_USE_NOTICE
+            )
+        except SmsDeliveryError as exc:
+            log.error("SMS notice failed for %s: %s", mask_mobile(pending.phone), exc)
+        return
+    _deliver_code(sms=sms, code=code, user=None, request=request)
+
+
+def complete_registration(*, pending: PendingRegistration, code: str, request: HttpRequest | None = None) -> User:
+    """Step 2: the SMS code proves the phone; the enterprise and its account are made."""
+    now = timezone.now()
+    user: User | None = None
+    error: str | None = None
     try:
         with transaction.atomic(durable=True):
-            _check_unique_registration(credit_code=credit_code, phone=phone)
-            enterprise = Enterprise(
-                name=name,
-                credit_code=credit_code,
-                district=default_district(),
-                provider_confirmed=lookup.status == "confirmed",
-                provider_data=lookup.info.as_dict() if lookup.info else {},
-                provider_checked_at=timezone.now(),
-                contact_name=contact_name.strip(),
-                contact_phone=phone,
-            )
-            enterprise.full_clean()
-            enterprise.save()
-            user.enterprise = enterprise
-            user.set_password(password)
-            user.password_changed_at = timezone.now()
-            user.full_clean(exclude=["password"])
-            user.save()
-            record(
-                action=Action.REGISTER,
-                request=request,
-                user=user,
-                obj=enterprise,
-                detail={"provider": lookup.status},
-            )
+            sms = _open_code(phone=pending.phone, purpose=SmsPurpose.REGISTER)
+            # A number already on an account never had its code sent, so nobody can type it.
+            error = _code_error(sms, phone=pending.phone, code=code, now=now, deliverable=True)
+            if error is None:
+                assert sms is not None
+                _check_credit_code_free(pending.credit_code)
+                if User.objects.filter(phone=pending.phone).exists():
+                    # Taken since step 1: only the phone's holder, who has the code, reads this.
+                    raise ValidationError("该手机号码已被其他账号使用，请返回修改联系人手机号码。")
+                user = _create_enterprise_account(pending, request=request)
+                sms.used_at = now
+                sms.save(update_fields=["used_at"])
+            else:
+                record(
+                    action=Action.REGISTER,
+                    request=request,
+                    username=pending.credit_code,
+                    result=Result.FAILURE,
+                    detail={"phone": pending.masked_phone, "reason": error},
+                )
     except IntegrityError:
         # Two registrations of the same code or phone raced past the checks above.
-        _check_unique_registration(credit_code=credit_code, phone=phone)
+        _check_credit_code_free(pending.credit_code)
         raise
+    if error:
+        raise ValidationError({"code": error})
+    assert user is not None
     return user
 
 
-def _check_unique_registration(*, credit_code: str, phone: str) -> None:
+def register_enterprise(
+    *,
+    name: str,
+    credit_code: str,
+    contact_name: str,
+    phone: str,
+    password: str,
+    request: HttpRequest | None = None,
+) -> User:
+    """Register without the SMS step: the server console's demo data (seed_demo) only."""
+    pending = prepare_registration(
+        name=name, credit_code=credit_code, contact_name=contact_name, phone=phone, password=password
+    )
+    with transaction.atomic(durable=True):
+        if User.objects.filter(phone=phone).exists():
+            raise ValidationError({"phone": "该手机号码已被其他账号使用，请更换联系人手机号码。"})
+        return _create_enterprise_account(pending, request=request)
+
+
+def _create_enterprise_account(pending: PendingRegistration, *, request: HttpRequest | None) -> User:
+    """The enterprise and its account, inside the caller's transaction."""
+    enterprise = Enterprise(
+        name=pending.name,
+        credit_code=pending.credit_code,
+        district=default_district(),
+        provider_confirmed=pending.provider_status == "confirmed",
+        provider_data=pending.provider_data,
+        provider_checked_at=timezone.now(),
+        contact_name=pending.contact_name,
+        contact_phone=pending.phone,
+    )
+    enterprise.full_clean()
+    enterprise.save()
+    user = User(
+        username=pending.credit_code,
+        role=Role.ENTERPRISE,
+        display_name=pending.contact_name,
+        phone=pending.phone,
+        enterprise=enterprise,
+    )
+    user.full_clean(exclude=["password"])
+    set_new_password(user, encoded=pending.password_hash)
+    record(
+        action=Action.REGISTER,
+        request=request,
+        user=user,
+        obj=enterprise,
+        detail={"provider": pending.provider_status},
+    )
+    return user
+
+
+def _check_credit_code_free(credit_code: str) -> None:
     if (
         Enterprise.objects.filter(credit_code=credit_code).exists()
         or User.objects.filter(username=credit_code).exists()
@@ -139,8 +260,6 @@ def _check_unique_registration(*, credit_code: str, phone: str) -> None:
         raise ValidationError(
             {"credit_code": "该统一社会信用代码已注册。请直接登录；如忘记密码，请点击“忘记密码”找回。"}
         )
-    if User.objects.filter(phone=phone).exists():
-        raise ValidationError({"phone": "该手机号码已被其他账号使用，请更换联系人手机号码。"})
 
 
 # ---------------------------------------------------------------- passwords
@@ -149,9 +268,7 @@ def _check_unique_registration(*, credit_code: str, phone: str) -> None:
 def change_password(*, user: User, new_password: str, request: HttpRequest | None = None) -> None:
     validate_password(new_password, user)
     with transaction.atomic(durable=True):
-        user.set_password(new_password)
-        user.password_changed_at = timezone.now()
-        user.save(update_fields=["password", "password_changed_at"])
+        set_new_password(user, new_password)
         record(action=Action.PASSWORD_CHANGE, request=request, user=user, obj=user)
 
 
@@ -172,12 +289,22 @@ def request_password_reset_code(*, phone: str, request: HttpRequest | None = Non
     exception to that: it is logged and audited for the operators, while the caller again
     gets the same reply (the next page offers 重新获取 after the 60 s wait).
     """
+    validate_mobile(phone)
+    user = User.objects.filter(phone=phone, is_active=True).first()
+    sms, code = _issue_code(phone=phone, purpose=SmsPurpose.PASSWORD_RESET, user=user, request=request)
+    if user is not None:
+        _deliver_code(sms=sms, code=code, user=user, request=request)
+
+
+def _issue_code(*, phone: str, purpose: str, user: User | None, request: HttpRequest | None) -> tuple[SmsCode, str]:
+    """A new code for `phone`, after the resend, daily and per-IP limits (RateLimited), with
+    its audit row; the earlier open codes of the purpose are voided. Not yet sent: the row
+    exists whether or not the caller sends it (`_deliver_code`), so limits and replies are
+    the same for every number."""
     from laowu.core.http import client_ip
 
-    validate_mobile(phone)
     now = timezone.now()
     ip = client_ip(request)
-    purpose = SmsPurpose.PASSWORD_RESET
     with transaction.atomic(durable=True):
         _serialize_sms_requests(phone=phone, ip=ip)
         last = SmsCode.objects.filter(phone=phone, purpose=purpose).order_by("-created_at").first()
@@ -195,7 +322,6 @@ def request_password_reset_code(*, phone: str, request: HttpRequest | None = Non
         ):
             raise RateLimited("当前网络获取验证码过于频繁，请稍后再试。")
         SmsCode.objects.filter(phone=phone, purpose=purpose, used_at__isnull=True, voided=False).update(voided=True)
-        user = User.objects.filter(phone=phone, is_active=True).first()
         code = f"{secrets.randbelow(10**6):06d}"
         sms = SmsCode.objects.create(
             phone=phone,
@@ -206,29 +332,56 @@ def request_password_reset_code(*, phone: str, request: HttpRequest | None = Non
             expires_at=now + dt.timedelta(seconds=settings.LAOWU_SMS_CODE_TTL_SECONDS),
             delivered=False,
         )
-        record(
-            action=Action.SMS_CODE,
-            request=request,
-            user=user,
-            username=mask_mobile(phone),
-            detail={"phone": mask_mobile(phone), "registered": user is not None},
-        )
-    if user is None:
-        return
+        detail: dict[str, Any] = {"phone": mask_mobile(phone), "registered": user is not None}
+        if purpose != SmsPurpose.PASSWORD_RESET:
+            detail = {"phone": mask_mobile(phone), "purpose": purpose}
+        record(action=Action.SMS_CODE, request=request, user=user, username=mask_mobile(phone), detail=detail)
+    return sms, code
+
+
+def _deliver_code(*, sms: SmsCode, code: str, user: User | None, request: HttpRequest | None) -> None:
+    """Send an issued code. A provider failure is logged and audited, and the code voided;
+    the caller's reply stays the same (the page offers 重新获取)."""
     try:
-        get_sms_backend().send_code(phone=phone, code=code, purpose=purpose)
+        get_sms_backend().send_code(phone=sms.phone, code=code, purpose=sms.purpose)
     except SmsDeliveryError as exc:
-        log.error("SMS delivery failed for %s: %s", mask_mobile(phone), exc)
+        log.error("SMS delivery failed for %s: %s", mask_mobile(sms.phone), exc)
         SmsCode.objects.filter(pk=sms.pk).update(voided=True)
         record(
             action=Action.SMS_CODE,
             request=request,
             user=user,
             result=Result.FAILURE,
-            detail={"phone": mask_mobile(phone), "error": str(exc)[:200]},
+            detail={"phone": mask_mobile(sms.phone), "error": str(exc)[:200]},
         )
         return
     SmsCode.objects.filter(pk=sms.pk).update(delivered=True)
+
+
+def _open_code(*, phone: str, purpose: str) -> SmsCode | None:
+    """The phone's newest usable code of the purpose, locked for the caller's transaction."""
+    return (
+        SmsCode.objects.select_for_update()
+        .filter(phone=phone, purpose=purpose, used_at__isnull=True, voided=False)
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def _code_error(sms: SmsCode | None, *, phone: str, code: str, now: dt.datetime, deliverable: bool) -> str | None:
+    """Why `code` does not open `sms`, or None if it does. A wrong try is counted (and saved,
+    in the caller's transaction, which must commit even when the attempt fails); so is any
+    try at a code that was never sent (`deliverable` False), so that it reads the same."""
+    if sms is None or sms.expires_at <= now:
+        return "验证码已失效，请重新获取。"
+    if deliverable and constant_time_compare(_code_hash(phone, code.strip()), sms.code_hash):
+        return None
+    sms.wrong_tries += 1
+    left = settings.LAOWU_SMS_MAX_WRONG_TRIES - sms.wrong_tries
+    if left <= 0:
+        sms.voided = True
+    sms.save(update_fields=["wrong_tries", "voided"])
+    return "验证码错误次数过多，已失效，请重新获取。" if left <= 0 else f"验证码不正确，还可尝试{left}次。"
 
 
 def _serialize_sms_requests(*, phone: str, ip: str | None) -> None:
@@ -265,25 +418,10 @@ def reset_password_with_code(*, phone: str, code: str, new_password: str, reques
     # The wrong-try counter must be committed even when the attempt fails, so the
     # outcome is decided inside the transaction and raised only after it commits.
     with transaction.atomic(durable=True):
-        sms = (
-            SmsCode.objects.select_for_update()
-            .filter(phone=phone, purpose=SmsPurpose.PASSWORD_RESET, used_at__isnull=True, voided=False)
-            .order_by("-created_at")
-            .first()
-        )
-        if sms is None or sms.expires_at <= now:
-            error = "验证码已失效，请重新获取。"
-        elif not constant_time_compare(_code_hash(phone, code.strip()), sms.code_hash) or user is None:
-            sms.wrong_tries += 1
-            left = settings.LAOWU_SMS_MAX_WRONG_TRIES - sms.wrong_tries
-            if left <= 0:
-                sms.voided = True
-                error = "验证码错误次数过多，已失效，请重新获取。"
-            else:
-                error = f"验证码不正确，还可尝试{left}次。"
-            sms.save(update_fields=["wrong_tries", "voided"])
-        else:
-            assert user is not None
+        sms = _open_code(phone=phone, purpose=SmsPurpose.PASSWORD_RESET)
+        error = _code_error(sms, phone=phone, code=code, now=now, deliverable=user is not None)
+        if error is None:
+            assert user is not None and sms is not None
             try:
                 validate_password(new_password, user)
             except ValidationError as exc:
@@ -291,9 +429,7 @@ def reset_password_with_code(*, phone: str, code: str, new_password: str, reques
                 password_error = exc
                 error = "新密码不符合要求：" + "".join(exc.messages)
             else:
-                user.set_password(new_password)
-                user.password_changed_at = now
-                user.save(update_fields=["password", "password_changed_at"])
+                set_new_password(user, new_password, now=now)
                 sms.used_at = now
                 sms.save(update_fields=["used_at"])
         record(
@@ -353,10 +489,10 @@ def create_staff_account(
             raise ValidationError({"username": "该账号已存在。"})
         if phone and User.objects.filter(phone=phone).exists():
             raise ValidationError({"phone": "该手机号码已被其他账号使用。"})
-        user.set_password(password)
-        user.password_changed_at = timezone.now()
         user.full_clean(exclude=["password"])
-        user.save()
+        # A password the 系统管理员 chose is known to two people: its holder replaces it at
+        # first login. One set on the server console is the operator's own (create_staff).
+        set_new_password(user, password, must_change=actor is not None)
         user.districts.set(districts)
         record(
             action=Action.STAFF_CREATE,
@@ -367,6 +503,22 @@ def create_staff_account(
             detail={"role": role, "districts": [d.code for d in districts]},
         )
     return user
+
+
+def admin_set_password(*, account: User, password: str, actor: User, request: HttpRequest | None = None) -> None:
+    """重置密码 by the 系统管理员: a new password the holder must change at the next login.
+    The same rules as any password (history included), and the lockout is lifted."""
+    refusal = permissions.set_password_refusal(actor, account)
+    if refusal is not None:
+        _record_refusal(
+            action=Action.PASSWORD_SET, request=request, actor=actor, obj=account, detail={"reason": refusal}
+        )
+        raise ValidationError(refusal)
+    validate_password(password, account)
+    with transaction.atomic(durable=True):
+        set_new_password(account, password, must_change=True)
+        record(action=Action.PASSWORD_SET, request=request, user=actor, obj=account, detail={"must_change": True})
+    AxesProxyHandler.reset_attempts(username=account.get_username())
 
 
 def set_account_active(*, account: User, active: bool, actor: User | None, request: HttpRequest | None = None) -> None:

@@ -9,6 +9,7 @@ urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("register/", views.register, name="register"),
+    path("register/verify/", views.register_verify, name="register_verify"),
     path("password/change/", views.password_change, name="password_change"),
     path("password/forgot/", views.password_forgot, name="password_forgot"),
     path("password/reset/", views.password_reset, name="password_reset"),
@@ -21,6 +22,7 @@ urlpatterns = [
     path("otp/enrol/", views.otp_enrol, name="otp_enrol"),
     path("otp/recovery-codes/", views.otp_recovery_codes, name="otp_recovery_codes"),
     path("otp/recovery-codes/new/", views.otp_regenerate, name="otp_regenerate"),
+    path("users/<int:pk>/password/", views.user_set_password, name="user_set_password"),
     path("lockouts/", views.lockouts, name="lockouts"),
     path("lockouts/unlock/", views.unlock, name="unlock"),
 ]

@@ -9,7 +9,7 @@ from django.contrib.auth import login as auth_login
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,25 +19,29 @@ from django_otp.plugins.otp_static.models import StaticDevice
 
 from laowu.core.actions import run_action
 from laowu.core.forms import add_service_errors, error_text
-from laowu.core.http import client_ip
+from laowu.core.http import client_ip, redirect_target
 from laowu.core.pagination import paginate
 
 from . import otp, permissions, selectors, services
 from .forms import (
+    AdminSetPasswordForm,
     ForgotPasswordForm,
     LoginForm,
     OtpDisableForm,
     OtpEnrolForm,
     OtpVerifyForm,
     PasswordChangeForm,
+    RegistrationCodeForm,
     RegistrationForm,
     ResetPasswordForm,
     StaffCreateForm,
 )
 from .models import Role, User
+from .passwords import change_required_reason
 from .permissions import role_required
 
 RESET_PHONE_SESSION_KEY = "laowu_reset_phone"
+REGISTER_SESSION_KEY = "laowu_registration"
 
 
 class LoginView(auth_views.LoginView):
@@ -60,23 +64,61 @@ def lockout_response(
 
 
 def register(request: HttpRequest) -> HttpResponse:
+    """用户注册 step 1: the enterprise, its contact and password; then an SMS code to the phone.
+    The next page reads the same whether or not the phone is already on an account
+    (services.start_registration)."""
     if request.user.is_authenticated:
         return redirect("workspace:home")
-    form = RegistrationForm(request.POST or None)
+    pending = services.PendingRegistration.from_session(request.session.get(REGISTER_SESSION_KEY))
+    initial = {}
+    if pending is not None:
+        # 返回修改 from step 2: what was typed, except the password, is kept.
+        initial = {f: getattr(pending, f) for f in ("name", "credit_code", "contact_name", "phone")}
+    form = RegistrationForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            user = services.register_enterprise(
+            pending = services.prepare_registration(
                 name=data["name"],
                 credit_code=data["credit_code"],
                 contact_name=data["contact_name"],
                 phone=data["phone"],
                 password=data["password1"],
-                request=request,
             )
+            services.start_registration(pending=pending, request=request)
+        except services.RateLimited as exc:
+            form.add_error("phone", str(exc))
         except ValidationError as exc:
-            form.add_error(None, exc)
+            add_service_errors(form, exc)
         else:
+            request.session[REGISTER_SESSION_KEY] = pending.as_session()
+            return redirect("accounts:register_verify")
+    return render(request, "accounts/register.html", {"form": form})
+
+
+def register_verify(request: HttpRequest) -> HttpResponse:
+    """用户注册 step 2: the SMS code; the account is made and signed in."""
+    if request.user.is_authenticated:
+        return redirect("workspace:home")
+    pending = services.PendingRegistration.from_session(request.session.get(REGISTER_SESSION_KEY))
+    if pending is None:
+        return redirect("accounts:register")
+    form = RegistrationCodeForm(request.POST or None)
+    if request.method == "POST" and "resend" in request.POST:
+        try:
+            services.start_registration(pending=pending, request=request)
+        except services.RateLimited as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"验证码已重新发送至 {pending.masked_phone}。")
+        return redirect("accounts:register_verify")
+    elif request.method == "POST" and form.is_valid():
+        try:
+            user = services.complete_registration(pending=pending, code=form.cleaned_data["code"], request=request)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            del request.session[REGISTER_SESSION_KEY]
             auth_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             if user.enterprise and user.enterprise.provider_confirmed:
                 messages.success(request, "注册成功。企业登记信息已通过天眼查核验，请在“基本信息归集”中确认并补充。")
@@ -86,7 +128,7 @@ def register(request: HttpRequest) -> HttpResponse:
                     "注册成功。未能从天眼查获取企业登记信息，请在“基本信息归集”中手工填写，审核时将予以核对。",
                 )
             return redirect("workspace:home")
-    return render(request, "accounts/register.html", {"form": form})
+    return render(request, "accounts/register_verify.html", {"form": form, "masked_phone": pending.masked_phone})
 
 
 @role_required(*Role.values)
@@ -102,7 +144,9 @@ def password_change(request: HttpRequest) -> HttpResponse:
             update_session_auth_hash(request, user)
             messages.success(request, "密码修改成功。")
             return redirect("workspace:home")
-    return render(request, "accounts/password_change.html", {"form": form})
+    return render(
+        request, "accounts/password_change.html", {"form": form, "change_reason": change_required_reason(user)}
+    )
 
 
 def password_forgot(request: HttpRequest) -> HttpResponse:
@@ -161,6 +205,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
     for account in page.object_list:
         account.can_toggle = permissions.can_set_account_active(request.user, account)
         account.can_reset_otp = account.has_totp and permissions.can_reset_second_factor(request.user, account)
+        account.can_set_password = permissions.can_set_password(request.user, account)
     return render(
         request,
         "accounts/user_list.html",
@@ -207,8 +252,33 @@ def user_set_active(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         lambda: services.set_account_active(account=account, active=active, actor=request.user, request=request),  # type: ignore[arg-type]
         success=f"账号 {account.username} 已{'启用' if active else '停用'}。",
-        then=request.POST.get("next") or reverse("accounts:user_list"),
+        then=redirect_target(request, reverse("accounts:user_list")),
     )
+
+
+@role_required(Role.SYSADMIN)
+def user_set_password(request: HttpRequest, pk: int) -> HttpResponse:
+    """重置密码: the 系统管理员 gives an account a new initial password, changed at first login."""
+    account = get_object_or_404(User, pk=pk)
+    if not permissions.can_set_password(request.user, account):
+        raise Http404
+    form = AdminSetPasswordForm(account, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.admin_set_password(
+                account=account,
+                password=form.cleaned_data["password1"],
+                actor=request.user,  # type: ignore[arg-type]
+                request=request,
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(
+                request, f"账号 {account.username} 的密码已重置，请将新密码告知本人；首次登录时须修改密码。"
+            )
+            return redirect("accounts:user_list")
+    return render(request, "accounts/user_set_password.html", {"form": form, "account": account})
 
 
 # ---------------------------------------------------------------- 安全管理员

@@ -22,6 +22,7 @@ class Action(models.TextChoices):
     LOGOUT = "account.logout", "退出登录"
     PASSWORD_CHANGE = "account.password_change", "修改密码"
     PASSWORD_RESET = "account.password_reset", "找回密码"
+    PASSWORD_SET = "account.password_set", "管理员重置密码"
     SMS_CODE = "account.sms_code", "获取短信验证码"
     STAFF_CREATE = "account.staff_create", "创建工作人员账号"
     ACCOUNT_ACTIVE = "account.set_active", "启用/停用账号"

@@ -457,7 +457,7 @@ def _update_rows(changed: Sequence[tuple[int, Mapping[str, Any]]], *, source: st
     qn = connection.ops.quote_name
     assignments = ", ".join(f"{qn(f.column)} = %s" for f in fields)
     # Only the model's own quoted names are formatted in; every value is a parameter.
-    sql = f"UPDATE {qn(meta.db_table)} SET {assignments} WHERE {qn(meta.pk.column)} = %s"  # noqa: S608
+    sql = f"UPDATE {qn(meta.db_table)} SET {assignments} WHERE {qn(meta.pk.column)} = %s"  # noqa: S608  # nosec B608  # the code's own quoted names, values are parameters
     extra = {"source": source, "updated_at": now}  # auto_now is not applied outside save()
     with connection.cursor() as cursor:
         for i in range(0, len(changed), _UPDATE_BATCH):

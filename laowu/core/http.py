@@ -4,6 +4,7 @@ import ipaddress
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.http import url_has_allowed_host_and_scheme
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
@@ -31,3 +32,21 @@ def _is_ip(value: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def is_safe_redirect(url: str, request: HttpRequest | None = None) -> bool:
+    """Whether `url` stays on this site: a path, or a URL naming the request's own host (with
+    https when the request came over https). Every redirect to a target taken from the request
+    or from stored data goes through here (or `redirect_target`), so that `next=https://evil…`
+    never sends a user to a look-alike login page."""
+    if not url:
+        return False
+    if request is None:
+        return url_has_allowed_host_and_scheme(url, allowed_hosts=None)
+    return url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}, require_https=request.is_secure())
+
+
+def redirect_target(request: HttpRequest, default: str, *, field: str = "next") -> str:
+    """The POST (else GET) parameter `field` if it is a safe local target, else `default`."""
+    target = request.POST.get(field) or request.GET.get(field) or ""
+    return target if is_safe_redirect(target, request) else default

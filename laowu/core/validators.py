@@ -7,9 +7,12 @@ not weeks later when a reviewer compares the filing with the licence.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 import unicodedata
+from pathlib import Path
 
+from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 
 from .areas import PROVINCE_CODES, RESIDENCE_PERMIT_CODES, is_known_id_area
@@ -240,6 +243,145 @@ class PasswordComplexityValidator:
 
     def get_help_text(self) -> str:
         return "密码至少8位，且须包含大写字母、小写字母、数字、特殊字符中的至少三类。"
+
+
+class MinimumLengthValidator(password_validation.MinimumLengthValidator):
+    """Django's length rule with its message in Chinese, written here: Django 5.2 changed the
+    message's wording (so its id), and the translation it had no longer matched."""
+
+    def validate(self, password: str, user: object = None) -> None:
+        if len(password) < self.min_length:
+            raise ValidationError(
+                self.get_error_message(), code="password_too_short", params={"min_length": self.min_length}
+            )
+
+    def get_error_message(self) -> str:
+        return f"密码太短，至少需要{self.min_length}位。"
+
+    def get_help_text(self) -> str:
+        return f"密码至少{self.min_length}位。"
+
+
+class UserAttributeSimilarityValidator(password_validation.UserAttributeSimilarityValidator):
+    """Django's rule, its message in Chinese here for the same reason as above."""
+
+    def get_error_message(self) -> str:
+        return "密码与%(verbose_name)s过于相似，请换一个。"
+
+    def get_help_text(self) -> str:
+        return "密码不能与账号、姓名等个人信息相似。"
+
+
+class CommonPasswordValidator(password_validation.CommonPasswordValidator):
+    """Django's 20,000 common passwords, its message in Chinese here."""
+
+    def get_error_message(self) -> str:
+        return "该密码过于常见，容易被猜中，请换一个。"
+
+    def get_help_text(self) -> str:
+        return "密码不能是常见密码。"
+
+
+COMMON_WORDS_PATH = Path(__file__).resolve().parent / "data" / "common-passwords-zh.txt"
+
+# Letters people swap for look-alike digits and symbols ("P@ssw0rd"): undone before comparing.
+_LEET = str.maketrans({"@": "a", "4": "a", "0": "o", "1": "l", "!": "i", "3": "e", "$": "s", "5": "s", "7": "t"})
+_EDGE_RE = re.compile(r"^[\W\d_]+|[\W\d_]+$")
+# Shifted symbols typed as their digit key, so "1qaz@WSX" is the walk it looks like on the keyboard.
+_SHIFTED = str.maketrans(dict(zip("!@#$%^&*()", "1234567890", strict=True)))
+# Each key's (row, x) on a QWERTY keyboard, rows staggered as on the real thing.
+_KEY_ROWS = (("1234567890-=", 0.0), ("qwertyuiop[]", 0.5), ("asdfghjkl;'", 0.75), ("zxcvbnm,./", 1.25))
+_KEY_POS = {ch: (row, col + offset) for row, (keys, offset) in enumerate(_KEY_ROWS) for col, ch in enumerate(keys)}
+
+
+def _next_to(a: str, b: str) -> bool:
+    """Whether typing b after a is a walk: the same key, a neighbouring key, or the next letter/digit."""
+    if a == b or (abs(ord(a) - ord(b)) == 1 and a.isalnum() and b.isalnum()):
+        return True
+    pa, pb = _KEY_POS.get(a), _KEY_POS.get(b)
+    return bool(pa and pb and abs(pa[0] - pb[0]) <= 1 and abs(pa[1] - pb[1]) <= 1)
+
+
+def _walks(password: str) -> list[int]:
+    """The lengths of the keyboard walks (runs of neighbouring keys) that make up the password."""
+    keys = password.lower().translate(_SHIFTED)
+    runs = [1]
+    for a, b in itertools.pairwise(keys):
+        if _next_to(a, b):
+            runs[-1] += 1
+        else:
+            runs.append(1)
+    return runs
+
+
+def _is_repeated(password: str) -> bool:
+    """ "Aa1!Aa1!", "abcabcabc": a short piece typed again and again."""
+    text = password.lower()
+    return any(len(text) % n == 0 and text == text[:n] * (len(text) // n) for n in range(1, len(text) // 2 + 1))
+
+
+class CommonPatternPasswordValidator:
+    """Weak passwords that pass the complexity rule by decoration: a common word or keyboard walk
+    with digits and symbols added ("Admin@123", "Qwerty@123", "P@ssw0rd1", "1qaz@WSX"), or a
+    short piece repeated ("Aa1!Aa1!"). The word is found by lowercasing, stripping digits and
+    symbols from both ends and undoing look-alike swaps, then looking it up in Django's common
+    passwords and the bundled Chinese-context list (COMMON_WORDS_PATH)."""
+
+    def __init__(self, words_path: str | Path = COMMON_WORDS_PATH) -> None:
+        words = {
+            line.strip().lower()
+            for line in Path(words_path).read_text(encoding="utf-8").splitlines()
+            if line.strip() and not line.startswith("#")
+        }
+        self.words = words | password_validation.CommonPasswordValidator().passwords
+
+    def core(self, password: str) -> str:
+        return _EDGE_RE.sub("", password.lower())
+
+    def is_weak(self, password: str) -> bool:
+        core = self.core(password)
+        if not core or core in self.words or core.translate(_LEET) in self.words:
+            return True
+        # The whole password with its swaps undone ("P@ssw0rd" → "password").
+        if self.core(password.lower().translate(_LEET)) in self.words:
+            return True
+        if _is_repeated(password):
+            return True
+        # At most two walks, each of three keys or more: "1qaz2wsx", "Qwer1234", "Zxcv@123".
+        runs = _walks(password)
+        return len(runs) <= 2 and min(runs) >= 3 and sum(runs) >= 6
+
+    def validate(self, password: str, user: object = None) -> None:
+        if self.is_weak(password):
+            raise ValidationError(
+                "密码由常见单词、键盘连续按键或重复字符加数字、符号组成，容易被猜中，请换一个。",
+                code="password_common_pattern",
+            )
+
+    def get_help_text(self) -> str:
+        return "密码不能是常见单词或键盘连续按键加数字、符号（如 Admin@123、Qwerty@123）。"
+
+
+class PersonalNumberPasswordValidator:
+    """A password containing the account's own mobile number or 统一社会信用代码: both are printed
+    on paperwork and shown to colleagues. UserAttributeSimilarityValidator compares by likeness
+    of the whole string and misses digits inside a longer password, so this one looks for the
+    numbers themselves (the mobile's last 8 digits and the code's 9-character organisation part
+    too, the pieces people copy)."""
+
+    def validate(self, password: str, user: object = None) -> None:
+        if user is None:
+            return
+        text = password.upper()
+        phone = str(getattr(user, "phone", "") or "")
+        if phone and (phone in text or (len(phone) == 11 and phone[-8:] in text)):
+            raise ValidationError("密码不能包含本账号的手机号码。", code="password_contains_phone")
+        for code in (str(getattr(user, "username", "") or "").upper(), str(getattr(user, "credit_code", "") or "")):
+            if len(code) == 18 and _CREDIT_RE.match(code) and (code in text or code[8:17] in text):
+                raise ValidationError("密码不能包含本企业的统一社会信用代码。", code="password_contains_credit_code")
+
+    def get_help_text(self) -> str:
+        return "密码不能包含本账号的手机号码或统一社会信用代码。"
 
 
 def mask_id_number(value: str) -> str:

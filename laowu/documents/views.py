@@ -3,13 +3,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from laowu.accounts.models import Role
 from laowu.accounts.permissions import role_required
 from laowu.accounts.scope import is_enterprise_user
 from laowu.audit.services import Action, record
+from laowu.core.http import redirect_target
 from laowu.core.placed_messages import with_fragment
 
 from .feedback import MSG_NO_FILE, outcome_text, remove_and_tell, shown_slot, tell, upload_and_tell
@@ -24,10 +24,7 @@ UPLOAD_ROLES = (Role.ENTERPRISE, Role.REVIEWER)
 
 
 def _back(request: HttpRequest, default: str) -> str:
-    target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return target
-    return default
+    return redirect_target(request, default)
 
 
 def _wants_json(request: HttpRequest) -> bool:

@@ -16,7 +16,7 @@ from laowu.core.validators import (
     validate_wage_cert_no,
 )
 
-from .models import EDUCATIONS, GENDERS, SAFETY_CATEGORIES, Person, SafetyOfficer, WageManager, claimed_elsewhere
+from .models import EDUCATIONS, GENDERS, SAFETY_CATEGORIES, Person, SafetyOfficer, WageManager
 
 DATE_FIELDS = {"issue_date", "valid_until"}
 CONSENT_TEXT = (
@@ -65,10 +65,8 @@ class PersonForm(ChineseFormMixin, forms.ModelForm):
         # Already normalised by CodeField, so the uniqueness checks below compare the stored spelling.
         value = self.cleaned_data.get("id_number") or ""
         validate_id_number(value)
-        if claimed_elsewhere(value, self.enterprise_id):
-            raise forms.ValidationError(
-                "该人员已在其他企业登记在岗，不能重复登记。如该人员已离职，请原企业先办理注销。"
-            )
+        # Whether another enterprise has the person on file is not said here: that is its
+        # business; the reviewer sees it at 审核 (Person.review_notes).
         model = self._meta.model
         dup = model.objects.filter(enterprise_id=self.enterprise_id, id_number=value).exclude(state="deregistered")
         if self.instance.pk:

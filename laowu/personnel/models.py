@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from laowu.core.validators import validate_id_number, validate_mobile
+from laowu.core.validators import mask_id_number, validate_id_number, validate_mobile
 from laowu.documents.kinds import AttachmentKind
 from laowu.review.models import ON_FILE, ExpiringDate, Filing, State
 from laowu.review.services import WorkflowError, delete_refusal
@@ -50,12 +50,11 @@ class PersonClaim(models.Model):
 
 class PersonClaimedElsewhere(WorkflowError):
     def __init__(self) -> None:
-        # Deliberately does not name the other enterprise (its staff list is not public).
-        super().__init__("该人员已在其他企业登记在岗，不能重复登记。如该人员已离职，请原企业先办理注销。")
-
-
-def claimed_elsewhere(id_number: str, enterprise_id: int) -> bool:
-    return PersonClaim.objects.filter(id_number=id_number).exclude(enterprise_id=enterprise_id).exists()
+        # Told to the reviewer at 通过, never to the declaring enterprise (see Person.on_declare).
+        super().__init__(
+            "该人员仍在其他企业登记在岗，不能审核通过。请核实其实际所在企业：如已离职，请原企业办理注销后再审核；"
+            "否则请退回并说明原因。"
+        )
 
 
 class Person(Filing):
@@ -114,18 +113,43 @@ class Person(Filing):
         return problems
 
     def on_declare(self) -> None:
-        claim = PersonClaim.objects.select_for_update().filter(id_number=self.id_number).first()
-        if claim is not None:
-            if claim.enterprise_id != self.enterprise_id:
-                raise PersonClaimedElsewhere
+        """Claim the person for this enterprise if nobody holds them. If another enterprise
+        does, the declaration still goes through, exactly as any other: refusing it (or a
+        save) would tell this enterprise that the person is on file elsewhere, which is the
+        other enterprise's business. The reviewer sees the conflict on the submission page
+        (`review_notes`) and decides; 通过 waits until the claim is free (`on_approve`)."""
+        if PersonClaim.objects.select_for_update().filter(id_number=self.id_number).exists():
             return
         try:
             with transaction.atomic():
                 PersonClaim.objects.create(id_number=self.id_number, enterprise_id=self.enterprise_id)
         except IntegrityError:
-            # Another enterprise claimed the person between our read and insert.
-            if claimed_elsewhere(self.id_number, self.enterprise_id):
-                raise PersonClaimedElsewhere from None
+            # Another enterprise claimed the person between our read and insert: the same
+            # conflict as above, left to the reviewer.
+            pass
+
+    def on_approve(self) -> None:
+        claim = PersonClaim.objects.select_for_update().filter(id_number=self.id_number).first()
+        if claim is not None:
+            if claim.enterprise_id != self.enterprise_id:
+                raise PersonClaimedElsewhere
+            return
+        # Declared while another enterprise held the person, who has since been released.
+        try:
+            with transaction.atomic():
+                PersonClaim.objects.create(id_number=self.id_number, enterprise_id=self.enterprise_id)
+        except IntegrityError:
+            raise PersonClaimedElsewhere from None
+
+    def review_notes(self) -> list[str]:
+        claim = PersonClaim.objects.filter(id_number=self.id_number).select_related("enterprise").first()
+        if claim is None or claim.enterprise_id == self.enterprise_id:
+            return []
+        return [
+            f"该人员（身份证号 {mask_id_number(self.id_number)}）目前已在“{claim.enterprise.name}”登记在岗。"
+            "同一人员同一时间只能在一家企业登记：请核实其实际所在企业，如已从原企业离职，请原企业办理注销后再审核通过；"
+            "否则请退回并说明原因。申报企业未被告知此情况。"
+        ]
 
     def on_inactive(self) -> None:
         still_active = any(

@@ -202,6 +202,15 @@ class Filing(FSMModelMixin, models.Model):
     def on_inactive(self) -> None:
         """Release it when the filing stops being declared or valid."""
 
+    def on_approve(self) -> None:
+        """Take what an approved filing holds, or refuse 通过 by raising a WorkflowError
+        (laowu/review/services.py) whose message the reviewer reads."""
+
+    def review_notes(self) -> list[str]:
+        """What the committee should weigh before deciding, shown on the submission page
+        (e.g. the same person on file with another enterprise). Never shown to the owner."""
+        return []
+
     # ------------------------------------------------------------ per type
     def title(self) -> str:
         raise NotImplementedError

@@ -174,6 +174,7 @@ def approve(*, submission: Submission, actor: Any, request: HttpRequest | None =
     The enterprise is told (`laowu/review/signals.py`) once the decision has committed."""
     with transaction.atomic(durable=True):
         filing, sub = _locked_pending(submission, "审核通过")
+        filing.on_approve()
         now = timezone.now()
         kind = DecisionKind.CHANGE_APPROVED if filing.approved_submission_id else DecisionKind.APPROVED
         if filing.approved_submission_id:

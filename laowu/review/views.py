@@ -194,6 +194,8 @@ def _render_submission(
         "history": selectors.history(submission),
         "enterprise": submission.enterprise,
         "can_decide": can_review(request.user) and submission.status == SubmissionStatus.PENDING,
+        # Only while the decision is open: afterwards the notes would describe today, not then.
+        "review_notes": submission.filing.review_notes() if submission.status == SubmissionStatus.PENDING else [],
         "reject_form": reject_form,
         "hidden_files": personal_files(request.user, submission),
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
@@ -31,6 +32,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "csp",
     "laowu.core",
     "laowu.audit",
     "laowu.accounts",
@@ -48,6 +50,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "laowu.core.middleware.SecurityHeadersMiddleware",
     "laowu.core.middleware.RequestSizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -58,10 +61,28 @@ MIDDLEWARE = [
     # request.user.is_verified(); then the second-factor gate (laowu/accounts/otp.py).
     "django_otp.middleware.OTPMiddleware",
     "laowu.accounts.middleware.SecondFactorMiddleware",
+    "laowu.accounts.middleware.PasswordChangeRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
+
+# All scripts and styles are static files, so the policy can forbid inline code: an injected
+# <script> does not run even if escaping ever fails. Responses that set their own policy keep
+# it (django-csp leaves an existing header alone): attachments served inline are stricter
+# still (laowu/documents/responses.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "style-src": [SELF],
+        "script-src": [SELF],
+        "object-src": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+        "base-uri": [SELF],
+    },
+}
 
 ROOT_URLCONF = "laowu.urls"
 # Covering indexes (Index.include) are PostgreSQL's; SQLite builds the same index without the
@@ -128,12 +149,26 @@ PASSWORD_HASHERS = [
     "laowu.accounts.hashers.LaowuArgon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
+# Every message in Chinese (tests/core/test_password_validators.py checks each): Django's own
+# rules are subclassed in laowu/core/validators.py with their messages written there.
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "laowu.core.validators.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "laowu.core.validators.PasswordComplexityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {
+        "NAME": "laowu.core.validators.UserAttributeSimilarityValidator",
+        # display_name too: Django's default looks at first/last name, which this platform leaves empty.
+        "OPTIONS": {"user_attributes": ("username", "display_name", "first_name", "last_name", "email")},
+    },
+    {"NAME": "laowu.core.validators.CommonPasswordValidator"},
+    {"NAME": "laowu.core.validators.CommonPatternPasswordValidator"},
+    {"NAME": "laowu.core.validators.PersonalNumberPasswordValidator"},
+    {"NAME": "laowu.accounts.passwords.PasswordHistoryValidator"},
 ]
+# 等保 level 3: a password older than this many days must be changed at the next login
+# (laowu/accounts/middleware.py); 0 turns expiry off. A new password may not repeat any of
+# the account's last LAOWU_PASSWORD_HISTORY ones (laowu/accounts/passwords.py).
+LAOWU_PASSWORD_MAX_AGE_DAYS = env.int("LAOWU_PASSWORD_MAX_AGE_DAYS", default=90)
+LAOWU_PASSWORD_HISTORY = 5
 LOGIN_URL = "accounts:login"
 # Second factor (TOTP, laowu/accounts/otp.py): the name an authenticator app shows beside the
 # account, and how many wrong codes (TOTP or recovery) an account may enter in the login lock

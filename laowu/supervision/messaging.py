@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 
+from laowu.core.http import is_safe_redirect
 from laowu.enterprises.models import Enterprise
 
 from .models import Message
@@ -64,4 +64,4 @@ def local_link(link: str) -> str:
     link = (link or "").strip()
     if not link.startswith("/") or link.startswith("//") or "\\" in link:
         return ""
-    return link if url_has_allowed_host_and_scheme(link, allowed_hosts=None) else ""
+    return link if is_safe_redirect(link) else ""

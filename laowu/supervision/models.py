@@ -484,6 +484,16 @@ class Notice(models.Model):
 
     title = models.CharField("标题", max_length=100)
     body = models.TextField("正文")
+    # Whose notice it is: a district's committee manages its own; empty is province-wide,
+    # managed only by an account over every district (supervision/permissions.py).
+    district = models.ForeignKey(
+        "accounts.District",
+        verbose_name="发布范围",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     pinned = models.BooleanField("置顶", default=False)
     is_published = models.BooleanField("已发布", default=False, db_index=True)
     published_at = models.DateTimeField("发布时间", null=True, blank=True)
@@ -510,6 +520,10 @@ class Notice(models.Model):
     @property
     def state_label(self) -> str:
         return "已发布" if self.is_published else "未发布"
+
+    @property
+    def scope_label(self) -> str:
+        return self.district.name if self.district_id else "全部区划"
 
 
 class Message(models.Model):

@@ -1,7 +1,8 @@
 """通知公告: the committee writes and publishes notices; everyone reads the published ones.
 
-Notices are the whole committee's (not one district's): any reviewer manages them, and
-the login page, the enterprises' home page and the public list show the published ones.
+A notice belongs to a district (or, with none, to every district): its district's reviewers
+manage it (supervision/permissions.py). The login page and the public list show every
+published notice; an enterprise's home page those of its own district and the province-wide.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 
@@ -18,9 +19,10 @@ from laowu.audit.services import Action, record
 from laowu.documents.models import Attachment
 
 from .models import Notice
+from .permissions import notices_editable
 from .search import TEXT, matching
 
-EDITABLE_FIELDS = ("title", "body", "pinned")
+EDITABLE_FIELDS = ("title", "body", "district", "pinned")
 LOGIN_PAGE_LATEST = 5
 HOME_LATEST = 5
 STATUS_FILTERS = (("published", "已发布"), ("draft", "未发布"))
@@ -29,9 +31,9 @@ STATUS_FILTERS = (("published", "已发布"), ("draft", "未发布"))
 # ---------------------------------------------------------------- selectors
 
 
-def notice_list(*, q: str = "", status: str = "") -> QuerySet[Notice]:
-    """All notices, for the reviewers' list: drafts and published alike."""
-    qs = Notice.objects.select_related("created_by")
+def notice_list(*, user: Any, q: str = "", status: str = "") -> QuerySet[Notice]:
+    """The notices the reviewer manages, drafts and published alike."""
+    qs = notices_editable(user).select_related("created_by", "district")
     if status == "published":
         qs = qs.filter(is_published=True)
     elif status == "draft":
@@ -39,13 +41,17 @@ def notice_list(*, q: str = "", status: str = "") -> QuerySet[Notice]:
     return matching(qs.order_by("-is_published", "-pinned", "-published_at", "-updated_at", "-id"), q, TEXT)
 
 
-def published_notices(*, q: str = "") -> QuerySet[Notice]:
-    """What the public sees: pinned first, then the newest."""
-    return matching(Notice.objects.filter(is_published=True).order_by("-pinned", "-published_at", "-id"), q, TEXT)
+def published_notices(*, q: str = "", district_id: int | None = None) -> QuerySet[Notice]:
+    """What the public sees, pinned first, then the newest; with `district_id`, only that
+    district's and the province-wide ones (an enterprise's home page)."""
+    qs = Notice.objects.filter(is_published=True).select_related("district")
+    if district_id is not None:
+        qs = qs.filter(Q(district_id=district_id) | Q(district__isnull=True))
+    return matching(qs.order_by("-pinned", "-published_at", "-id"), q, TEXT)
 
 
-def latest_notices(limit: int = LOGIN_PAGE_LATEST) -> list[Notice]:
-    return list(published_notices()[:limit])
+def latest_notices(limit: int = LOGIN_PAGE_LATEST, *, district_id: int | None = None) -> list[Notice]:
+    return list(published_notices(district_id=district_id)[:limit])
 
 
 def public_notice(pk: Any) -> Notice:
@@ -61,13 +67,6 @@ def public_attachment(notice: Notice, attachment_pk: Any) -> Attachment:
     try:
         return notice.attachments.select_related("blob").get(pk=attachment_pk)
     except (Attachment.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
-
-
-def get_notice(pk: Any) -> Notice:
-    try:
-        return Notice.objects.get(pk=pk)
-    except (Notice.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
 
 

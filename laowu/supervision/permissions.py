@@ -13,7 +13,14 @@ from typing import Any, TypeVar
 from django.db.models import Model, QuerySet
 from django.http import Http404
 
-from laowu.accounts.scope import can_review, in_user_districts, is_committee, is_enterprise_user
+from laowu.accounts.models import District
+from laowu.accounts.scope import (
+    can_review,
+    covers_every_district,
+    in_user_districts,
+    is_committee,
+    is_enterprise_user,
+)
 
 from . import models as m
 
@@ -59,6 +66,12 @@ def access(user: Any, model: type[M], pk: Any) -> M:
         raise Http404 from None
 
 
+def can_edit_credit_rules(user: Any) -> bool:
+    """信用评分规则 are one set for every district (enterprises anywhere are scored alike), so
+    only a reviewer over every district changes them; a district's reviewers read them."""
+    return can_manage(user) and covers_every_district(user)
+
+
 def access_for_change(user: Any, model: type[M], pk: Any) -> M:
     """A record the user may change: reviewers for committee records, the owner for replies."""
     if not editable(model)(user).filter(pk=pk).exists():
@@ -81,17 +94,40 @@ def editable(model: type[M]) -> Callable[[Any], QuerySet[M]]:
     return scope
 
 
-# 通知公告 belong to the whole committee, not to a district: every reviewer manages them,
-# and once published they are public (their attachments are served without login too,
-# by supervision/views/notices.py).
-
-
-def notices_viewable(user: Any) -> QuerySet[m.Notice]:
-    """Notices whose attachments the user may open: reviewers all, anyone else the published ones."""
-    if can_manage(user):
-        return m.Notice.objects.all()
-    return m.Notice.objects.filter(is_published=True)
+# 通知公告 are scoped by district as the records are: a reviewer manages the notices of their
+# own district(s); a province-wide notice (no district) only an account over every district,
+# which may also publish to any district. Once published a notice is public (its attachments
+# are served without login too, by supervision/views/notices.py).
 
 
 def notices_editable(user: Any) -> QuerySet[m.Notice]:
-    return m.Notice.objects.all() if can_manage(user) else m.Notice.objects.none()
+    """The notices `user` may edit, publish, withdraw and delete."""
+    if not can_manage(user):
+        return m.Notice.objects.none()
+    if covers_every_district(user):
+        return m.Notice.objects.all()
+    return m.Notice.objects.filter(district__in=user.districts.all())
+
+
+def notices_viewable(user: Any) -> QuerySet[m.Notice]:
+    """Notices whose attachments the user may open: their own drafts too for reviewers, the
+    published ones for anyone."""
+    published = m.Notice.objects.filter(is_published=True)
+    if can_manage(user):
+        return published | notices_editable(user)
+    return published
+
+
+def access_notice_for_change(user: Any, pk: Any) -> m.Notice:
+    """A notice the user may change; another district's answers 404 like a missing one."""
+    try:
+        return notices_editable(user).get(pk=pk)
+    except (m.Notice.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+def notice_districts(user: Any) -> tuple[list[District], bool]:
+    """Where `user` may publish: their districts, and whether also to every district at once."""
+    every = covers_every_district(user)
+    districts = list(District.objects.all() if every else user.districts.all())
+    return districts, every

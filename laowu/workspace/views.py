@@ -40,7 +40,7 @@ def _enterprise_home_context(user: Any) -> dict[str, Any]:
     return {
         "enterprise": user.enterprise,
         "steps": steps.enterprise_steps(user.enterprise),
-        "notices": notices.latest_notices(notices.HOME_LATEST),
+        "notices": notices.latest_notices(notices.HOME_LATEST, district_id=user.enterprise.district_id),
         "unread_count": messaging.unread_messages(enterprise_id).count(),
         "latest_messages": messaging.latest_messages(enterprise_id),
         **_expiry_counts(user),

@@ -1,4 +1,4 @@
-"""用户注册 → 用户登录 → 退出 → 忘记密码 (code from the SMS outbox) → login with the new
+"""用户注册 (with its SMS code) → 用户登录 → 退出 → 忘记密码 (code from the SMS outbox) → login with the new
 password, in real Chromium, once with JavaScript on and once with it off."""
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ def test_register_login_logout_reset_login(live_server: Any, browser: Any, js_en
     page.fill("#id_credit_code", company.credit_code)
     page.fill("#id_contact_name", "陈工")
     page.fill("#id_phone", "13855556666")
-    page.fill("#id_password1", "Start@2026")
+    page.fill("#id_password1", "Xc8%Jyw3Np")
     page.fill("#id_password2", "Other@2026")
     fill_captcha(page)
     page.click("button:has-text('注册')")
@@ -49,10 +49,17 @@ def test_register_login_logout_reset_login(live_server: Any, browser: Any, js_en
     assert page.input_value("#id_credit_code") == company.credit_code
     assert page.input_value("#id_phone") == "13855556666"
     snap(page, f"{tag}-02-register-error")
-    page.fill("#id_password1", "Start@2026")
-    page.fill("#id_password2", "Start@2026")
+    page.fill("#id_password1", "Xc8%Jyw3Np")
+    page.fill("#id_password2", "Xc8%Jyw3Np")
     fill_captcha(page)
     page.click("button:has-text('注册')")
+    # Step 2: the code sent to the contact's phone makes the account.
+    expect(page.locator("text=短信验证码已发送至 138****6666")).to_be_visible()
+    assert not User.objects.filter(username=company.credit_code).exists()
+    sent = [json.loads(line) for line in _sms_outbox.read_text(encoding="utf-8").splitlines()]
+    assert sent[-1]["phone"] == "13855556666" and sent[-1]["purpose"] == "register"
+    page.fill("#id_code", sent[-1]["code"])
+    page.click("button:has-text('完成注册')")
 
     expect(page.locator(".main h1", has_text=company.name)).to_be_visible()
     expect(page.locator("text=已核验").first).to_be_visible()
@@ -84,7 +91,7 @@ def test_register_login_logout_reset_login(live_server: Any, browser: Any, js_en
 
     # The old password no longer works; the new one does.
     page.fill("#id_username", company.credit_code)
-    page.fill("#id_password", "Start@2026")
+    page.fill("#id_password", "Xc8%Jyw3Np")
     fill_captcha(page)
     page.click("button:has-text('登录')")
     expect(page.locator("text=账号或密码错误")).to_be_visible()
@@ -149,16 +156,16 @@ def test_password_change_page_fits_1366(live_server: Any, browser: Any, js_enabl
     expect(page.locator("h1", has_text="修改密码")).to_be_visible()
     snap(page, f"{tag}-07-password-change")
     page.fill("#id_old_password", "Laowu@2026")
-    page.fill("#id_new_password1", "Change#2027")
+    page.fill("#id_new_password1", "Gx!83mQa")
     page.fill("#id_new_password2", "Change#2028")
     page.click("button:has-text('保存')")
     assert page.locator("#id_new_password2_error").inner_text() == "两次输入的密码不一致。"
     snap(page, f"{tag}-08-password-change-error")
     page.fill("#id_old_password", "Laowu@2026")
-    page.fill("#id_new_password1", "Change#2027")
-    page.fill("#id_new_password2", "Change#2027")
+    page.fill("#id_new_password1", "Gx!83mQa")
+    page.fill("#id_new_password2", "Gx!83mQa")
     page.click("button:has-text('保存')")
     expect(page.locator("text=密码修改成功。")).to_be_visible()
     page.context.close()
     user.refresh_from_db()
-    assert user.check_password("Change#2027")
+    assert user.check_password("Gx!83mQa")

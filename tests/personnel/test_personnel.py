@@ -192,10 +192,39 @@ def test_one_enterprise_at_a_time(
     person = SafetyOfficer.objects.get()
     attach_required(person, enterprise_a)
     services.declare(filing=person, actor=enterprise_a)
-    # B cannot register the same person, and the message does not name A.
-    resp = create(as_user(enterprise_b))
-    page = resp.content.decode()
-    assert "已在其他企业登记在岗" in page and enterprise_a.enterprise.name not in page
+    person.refresh_from_db()
+    # B registers the same person like anyone else: nothing tells B the person is on file at A.
+    b = as_user(enterprise_b)
+    resp = create(b)
+    assert resp.status_code == 302
+    theirs = SafetyOfficer.objects.get(enterprise=enterprise_b.enterprise)
+    info_b = complete_basic_info(enterprise_b.enterprise, actor=enterprise_b)
+    services.approve(submission=services.declare(filing=info_b, actor=enterprise_b), actor=reviewer)
+    attach_required(theirs, enterprise_b)
+    resp = owner_action(b, theirs, "declare")
+    theirs.refresh_from_db()
+    assert theirs.state == State.DECLARED
+    for page in (b.get(resp["Location"]).content.decode(), b.get(theirs.get_absolute_url()).content.decode()):
+        assert "登记在岗" not in page and enterprise_a.enterprise.name not in page
+    assert list(PersonClaim.objects.values_list("enterprise_id", flat=True)) == [enterprise_a.enterprise_id]
+    # The reviewer sees the conflict on B's submission page and cannot approve it yet.
+    committee = as_user(reviewer)
+    submission_url = reverse("review:submission", args=[theirs.pending_submission_id])
+    page = committee.get(submission_url).content.decode()
+    assert "目前已在“" + enterprise_a.enterprise.name + "”登记在岗" in page and "1101**********002X" in page
+    a_page = committee.get(reverse("review:submission", args=[person.pending_submission_id])).content.decode()
+    assert "登记在岗" not in a_page
+    resp = committee.post(reverse("review:decide", args=[theirs.pending_submission_id, "approve"]), follow=True)
+    assert "仍在其他企业登记在岗，不能审核通过" in resp.content.decode()
+    theirs.refresh_from_db()
+    assert theirs.state == State.DECLARED
+    # Once A lets the person go, B's declaration can be approved and takes the claim.
+    services.approve(submission=person.pending_submission, actor=reviewer)
+    person.refresh_from_db()
+    services.deregister(filing=person, actor=enterprise_a)
+    assert "登记在岗" not in committee.get(submission_url).content.decode()
+    services.approve(submission=theirs.pending_submission, actor=reviewer)
+    assert list(PersonClaim.objects.values_list("enterprise_id", flat=True)) == [enterprise_b.enterprise_id]
     # A may also file them as its wage manager (same enterprise).
     resp = as_user(enterprise_a).post(
         reverse("personnel:new", args=["wage"]),

@@ -135,6 +135,7 @@ def _other_cases() -> Iterator[Case]:
     yield Case("accounts:user_set_active", "post", lambda o: [o["owner"].pk], lambda o: [MISSING], 403, 403)
     # The security administrator's reset of a second factor, likewise.
     yield Case("accounts:user_otp_reset", "post", lambda o: [o["owner"].pk], lambda o: [MISSING], 403, 403)
+    yield Case("accounts:user_set_password", "post", lambda o: [o["owner"].pk], lambda o: [MISSING], 403, 403)
 
 
 CASES = [*_filing_cases(), *_personnel_cases(), *_other_cases()]
@@ -320,4 +321,6 @@ def test_attachment_served_privately_inline(a_objects: Objects, as_user: Any, en
     assert resp["Content-Type"] == "application/pdf"
     assert resp["Content-Disposition"].startswith("inline; filename*=UTF-8''")
     assert resp["X-Content-Type-Options"] == "nosniff"
+    # Its own stricter policy, which the site-wide one (django-csp) leaves in place.
+    assert resp["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'self'"
     assert resp.content.startswith(b"%PDF-")

@@ -237,7 +237,7 @@ LISTS: dict[str, tuple[Listed, tuple[str, ...]]] = {
         lambda d, q: messaging.message_list(enterprise_id=d.enterprises[0].pk, q=q),
         ("title", "body"),
     ),
-    "notice_list": (lambda d, q: notices.notice_list(q=q), ("title", "body")),
+    "notice_list": (lambda d, q: notices.notice_list(user=d.reviewer, q=q), ("title", "body")),
     "published_notices": (lambda d, q: notices.published_notices(q=q), ("title", "body")),
 }
 
@@ -308,7 +308,7 @@ def test_pages_show_the_rows_of_a_plain_match(
             removals,
             ("enterprise__name", "enterprise__credit_code", "record__decision_no"),
         ),
-        (reverse("supervision:notice_list"), {}, notices.notice_list(), ("title", "body")),
+        (reverse("supervision:notice_list"), {}, notices.notice_list(user=data.reviewer), ("title", "body")),
     )
     for url, params, everything, columns in pages:
         for term in data.terms:

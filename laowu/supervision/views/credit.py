@@ -22,7 +22,7 @@ from laowu.enterprises.scope import enterprises_in_scope
 from .. import credit
 from ..forms.credit import CreditDateForm, CreditRulesForm, CreditSearchForm
 from ..models import Award, CreditRules
-from ..permissions import can_manage, in_scope
+from ..permissions import can_edit_credit_rules, in_scope
 
 E, R, S = Role.ENTERPRISE, Role.REVIEWER, Role.SUPERVISOR
 
@@ -118,9 +118,9 @@ def my_credit(request: HttpRequest) -> HttpResponse:
 @role_required(R, S)
 def credit_rules(request: HttpRequest) -> HttpResponse:
     """The scoring rules: reviewers edit them, supervisors read them."""
-    editable = can_manage(request.user)
+    editable = can_edit_credit_rules(request.user)
     if request.method == "POST" and not editable:
-        raise PermissionDenied("您的角色只能查看信用评分规则。")
+        raise PermissionDenied("信用评分规则全省统一，只有管辖全部区划的审核员可以修改；您只能查看。")
     rules = CreditRules.current()
     form = CreditRulesForm(request.POST or None, instance=rules, readonly=not editable)
     if request.method == "POST":

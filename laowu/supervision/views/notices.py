@@ -24,7 +24,7 @@ from laowu.documents.storage import open_blob
 from .. import messaging, notices
 from ..forms.notices import NoticeForm
 from ..models import Message, Notice
-from ..permissions import access
+from ..permissions import access, access_notice_for_change
 
 E, R, S = Role.ENTERPRISE, Role.REVIEWER, Role.SUPERVISOR
 
@@ -47,7 +47,7 @@ NOTICE_COLUMNS: list[Column[Notice]] = [
 def notice_list(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "")
     status = request.GET.get("status", "")
-    page, query = paginate(request, notices.notice_list(q=q, status=status))
+    page, query = paginate(request, notices.notice_list(user=request.user, q=q, status=status))
     return render(
         request,
         "supervision/notices/list.html",
@@ -57,7 +57,7 @@ def notice_list(request: HttpRequest) -> HttpResponse:
 
 @role_required(R)
 def notice_export(request: HttpRequest) -> HttpResponse:
-    qs = notices.notice_list(q=request.GET.get("q", ""), status=request.GET.get("status", ""))
+    qs = notices.notice_list(user=request.user, q=request.GET.get("q", ""), status=request.GET.get("status", ""))
     record(action=Action.EXPORT, request=request, detail={"list": "notice"})
     return export_response(
         filename="通知公告列表.xlsx",
@@ -69,7 +69,7 @@ def notice_export(request: HttpRequest) -> HttpResponse:
 
 @role_required(R)
 def notice_new(request: HttpRequest) -> HttpResponse:
-    form = NoticeForm(request.POST or None)
+    form = NoticeForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             notice = notices.create_notice(data=form.cleaned_data, actor=request.user, request=request)
@@ -83,8 +83,8 @@ def notice_new(request: HttpRequest) -> HttpResponse:
 
 @role_required(R)
 def notice_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    notice = notices.get_notice(pk)
-    form = NoticeForm(request.POST or None, instance=notice)
+    notice = access_notice_for_change(request.user, pk)
+    form = NoticeForm(request.POST or None, instance=notice, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             notice = notices.update_notice(notice=notice, data=form.cleaned_data, actor=request.user, request=request)
@@ -118,7 +118,7 @@ def _back(request: HttpRequest, notice_pk: int) -> str:
 @require_POST
 @role_required(R)
 def notice_publish(request: HttpRequest, pk: int) -> HttpResponse:
-    notice = notices.get_notice(pk)
+    notice = access_notice_for_change(request.user, pk)
     return run_action(
         request,
         lambda: notices.publish_notice(notice=notice, actor=request.user, request=request),
@@ -130,7 +130,7 @@ def notice_publish(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @role_required(R)
 def notice_unpublish(request: HttpRequest, pk: int) -> HttpResponse:
-    notice = notices.get_notice(pk)
+    notice = access_notice_for_change(request.user, pk)
     return run_action(
         request,
         lambda: notices.unpublish_notice(notice=notice, actor=request.user, request=request),
@@ -142,7 +142,7 @@ def notice_unpublish(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @role_required(R)
 def notice_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    notice = notices.get_notice(pk)
+    notice = access_notice_for_change(request.user, pk)
     return run_action(
         request,
         lambda: notices.delete_notice(notice=notice, actor=request.user, request=request),

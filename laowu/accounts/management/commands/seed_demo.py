@@ -14,7 +14,7 @@ from laowu.integrations.company_info.offline import offline_companies
 
 # Demo-only password, printed by `make run` and listed in README. Demo data is refused
 # under production settings, so this never exists on a real deployment.
-DEMO_PASSWORD = "Laowu@2026"  # noqa: S105
+DEMO_PASSWORD = "Demo#Xc2026"  # noqa: S105
 
 STAFF = [
     ("shenhe", Role.REVIEWER, "审核员（演示）", "13900000001"),

@@ -64,7 +64,8 @@ class PasswordChangeRequiredMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
-        if user is not None and change_required_reason(user):
+        # Not before the second factor is passed: its own pages must stay reachable.
+        if user is not None and user.is_authenticated and otp.gate_url(user) is None and change_required_reason(user):
             allowed = {reverse(name) for name in ALLOWED_URL_NAMES}
             if request.path not in allowed:
                 return redirect("accounts:password_change")

@@ -42,6 +42,17 @@ class CodeField(forms.CharField):
         require_ascii_digits(value)
         return value
 
+    def has_changed(self, initial: Any, data: Any) -> bool:
+        # A value stored before normalising ("（苏）…" with full-width brackets) sent back as it is
+        # was not changed by the user, though it normalises to another spelling.
+        if self.disabled:
+            return False
+        try:
+            data = self.to_python(data)
+        except ValidationError:
+            return True
+        return normalize_code(str(initial or ""), upper=self.upper) != (data or "")
+
 
 class DateRangeMixin:
     """A search form's "from ≤ to" check; subclasses name their two date fields."""

@@ -1156,7 +1156,7 @@ class Tables:
 
 USER_COLS = (
     "id password last_login is_superuser username first_name last_name email is_staff is_active date_joined role "
-    "display_name phone password_changed_at enterprise_id"
+    "display_name phone password_changed_at enterprise_id must_change_password"
 )
 FILING_COLS = (
     "id state revision last_reject_reason created_at updated_at enterprise_id pending_submission_id "
@@ -1371,9 +1371,12 @@ def write_enterprises(plan: Plan, chunk: int) -> Tables:
             f"{ts(created)}\t{contact}\t{phone}\t{ts(created)}"
         )
         last_login = ts(plan.hi - int(rng.random() * 60 * DAY)) if rng.random() < 0.6 else NULL
+        # Passwords are changed every 90 days (laowu/accounts/passwords.py): the last change
+        # falls within the 60 days before the dataset's start, so its accounts log in.
+        changed = max(created, plan.hi - (e % 60) * DAY)
         users.append(
             f"{e}\t{ctx.password}\t{last_login}\tf\t{credit}\t\t\t\tf\tt\t{ts(created)}\tenterprise\t{contact}\t{phone}\t"
-            f"{ts(created)}\t{e}"
+            f"{ts(changed)}\t{e}\tf"
         )
         # ---- 基本信息
         scenario = plan.e_scenario[e]
@@ -2026,8 +2029,11 @@ def write_supervision(plan: Plan, chunk: int) -> Tables:
 
     # ---------------------------------------------------------------- 通知公告
     notices = out.table(
-        "supervision_notice", "id title body pinned is_published published_at created_by_id created_at updated_at"
+        "supervision_notice",
+        "id title body pinned is_published published_at created_by_id created_at updated_at district_id",
     )
+    # Most notices are 相城's committee's; every fifth is province-wide (no district).
+    committee = ctx.districts[next(i for i, d in enumerate(DISTRICTS) if d[0] == COMMITTEE_DISTRICT)]
     for pk in range(1, 31):
         title = NOTICE_TITLES[pk % len(NOTICE_TITLES)]
         year = this_year - (30 - pk) // 12
@@ -2038,7 +2044,7 @@ def write_supervision(plan: Plan, chunk: int) -> Tables:
             f"{pk}\t{title}\t各劳务企业：\\n现将有关事项通知如下，请遵照执行。\\n区劳务专委会\t"
             f"{'t' if pk in (29, 30) else 'f'}\t"
             f"{'t' if published else 'f'}\t{ts(created + HOUR) if published else NULL}\t{ctx.supervisor_id}\t"
-            f"{ts(created)}\t{ts(created + HOUR)}"
+            f"{ts(created)}\t{ts(created + HOUR)}\t{NULL if pk % 5 == 0 else committee}"
         )
     return out
 
@@ -2147,6 +2153,8 @@ def setup(sizes: Sizes, anchor: int) -> Context:
             districts = list(District.objects.filter(code__in=[d[0] for d in DISTRICTS]))
             staff = []
             now = dt.datetime.fromtimestamp(anchor - SPAN_DAYS * DAY, tz=dt.UTC)
+            # Changed lately, as the 90-day expiry (laowu/accounts/passwords.py) has them do.
+            changed = dt.datetime.fromtimestamp(anchor - HOUR, tz=dt.UTC)
             for k in range(1, REVIEWERS + 1):
                 staff.append(
                     User(
@@ -2156,7 +2164,7 @@ def setup(sizes: Sizes, anchor: int) -> Context:
                         display_name=f"审核员{k:02d}（规模测试）",
                         phone=f"1990000{k:04d}",
                         password=password,
-                        password_changed_at=now,
+                        password_changed_at=changed,
                         date_joined=now,
                     )
                 )
@@ -2168,7 +2176,7 @@ def setup(sizes: Sizes, anchor: int) -> Context:
                     display_name="监管人员（规模测试）",
                     phone="19900009999",
                     password=password,
-                    password_changed_at=now,
+                    password_changed_at=changed,
                     date_joined=now,
                 )
             )

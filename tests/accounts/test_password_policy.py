@@ -14,11 +14,11 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from laowu.accounts import services
+from laowu.accounts import otp, services
 from laowu.accounts.models import PasswordHistory, User
 from laowu.audit.models import AuditEvent
 from tests.conftest import PASSWORD
-from tests.factories import EnterpriseUserFactory, StaffFactory
+from tests.factories import EnterpriseUserFactory, StaffFactory, totp_code, totp_device
 
 pytestmark = pytest.mark.django_db
 
@@ -27,8 +27,13 @@ PASSWORDS = ["Hz7$tq2Lm", "Xs9#kLp2", "Gx!83mQa", "Vb4^rw8Tn", "Kd2*mp6Qz", "Jf5
 
 
 def login(client: Client, user: User, password: str = PASSWORD) -> Any:
+    """The password step, then — for staff, who must (laowu/accounts/otp.py) — the 动态验证码 from
+    their app: the password-change gate comes after the second factor."""
     data = {"username": user.username, "password": password, "captcha_0": "k", "captcha_1": "PASSED"}
-    return client.post(reverse("accounts:login"), data)
+    resp = client.post(reverse("accounts:login"), data)
+    if resp.status_code == 302 and otp.otp_required(user):
+        resp = client.post(reverse("accounts:otp_verify"), {"code": totp_code(totp_device(user))})
+    return resp
 
 
 def change(client: Client, old: str, new: str) -> Any:

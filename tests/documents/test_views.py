@@ -162,3 +162,10 @@ def test_delete_returns_to_the_slot(owner: Client, info: BasicInfo, enterprise_a
     assert resp.redirect_chain == [(f"{PAGE}#{anchor(info, 'other')}", 302)]
     assert slot_messages(resp.content.decode(), anchor(info, "other")) == [("success", "已删除附件“旧.pdf”。")]
     assert not Attachment.objects.exists()
+
+
+def test_delete_ignores_a_next_outside_the_site(owner: Client, info: BasicInfo, enterprise_a: Any) -> None:
+    attachment = add_attachment(filing=info, kind="other", upload=pdf("旧.pdf"), actor=enterprise_a)
+    resp = owner.post(reverse("documents:attachment_delete", args=[attachment.pk]), {"next": "//evil.example/x"})
+    assert resp.url == f"{info.get_absolute_url()}#{anchor(info, 'other')}"
+    assert not Attachment.objects.exists()

@@ -15,6 +15,7 @@ from laowu.accounts.models import District
 from laowu.documents.models import Attachment
 from laowu.supervision import notices
 from laowu.supervision.models import CreditRules, Notice
+from tests.conftest import client_for
 from tests.factories import DistrictFactory, EnterpriseFactory, EnterpriseUserFactory, StaffFactory, make_pdf_bytes
 
 pytestmark = pytest.mark.django_db
@@ -36,9 +37,7 @@ def world(db: Any) -> dict[str, Any]:
 
 
 def client_of(user: Any) -> Client:
-    c = Client()
-    c.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
-    return c
+    return client_for(user)  # signed in, the second factor passed where the role needs it
 
 
 def _new(client: Client, district: Any, title: str = "相城区劳务企业年度核查通知") -> Any:

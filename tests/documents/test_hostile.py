@@ -13,6 +13,7 @@ import subprocess
 import sys
 import textwrap
 import zlib
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -249,7 +250,10 @@ def test_checking_the_png_bomb_stays_small_in_memory() -> None:
         print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before)
         """
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
+    repo = Path(__file__).resolve().parents[2]  # so `tests` imports whatever directory pytest ran from
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False, cwd=repo
+    )
     assert result.returncode == 0, result.stderr
     grown_kb = int(result.stdout.strip().splitlines()[-1])
     assert grown_kb < 20 * 1024, f"checking four PNG bombs grew the process by {grown_kb} KB"

@@ -264,3 +264,15 @@ LAOWU_STATISTICS_CACHE_SECONDS = env.int("LAOWU_STATISTICS_CACHE_SECONDS", defau
 LAOWU_STATISTICS_WAIT_SECONDS = env.float("LAOWU_STATISTICS_WAIT_SECONDS", default=0.3)
 # The 待审核 tabs' counts (the list itself is always read live).
 LAOWU_PENDING_COUNTS_SECONDS = env.int("LAOWU_PENDING_COUNTS_SECONDS", default=30)
+
+# The audit log's hash chain (docs/audit.md): SM3 by default (GB/T 32905, what 等保 asks of
+# a domestic deployment), `sha256` selectable. Every row carries an HMAC with the server key
+# LAOWU_AUDIT_HMAC_KEY and that key's id; after a rotation the retired keys stay listed in
+# LAOWU_AUDIT_HMAC_OLD_KEYS ("k1=…,k2=…") so older rows still verify. Production refuses to
+# start without a real key (laowu/settings/production.py); local and test use a fixed one.
+LAOWU_AUDIT_HASH = env.str("LAOWU_AUDIT_HASH", default="sm3")
+LAOWU_AUDIT_HMAC_KEY = env.str("LAOWU_AUDIT_HMAC_KEY", default="")
+LAOWU_AUDIT_HMAC_KEY_ID = env.str("LAOWU_AUDIT_HMAC_KEY_ID", default="k1")
+LAOWU_AUDIT_HMAC_OLD_KEYS = env.dict("LAOWU_AUDIT_HMAC_OLD_KEYS", default={})
+# The development key: accepted only outside production (production.py refuses it).
+LAOWU_AUDIT_DEV_HMAC_KEY = "laowu-development-audit-key-never-use-in-production"

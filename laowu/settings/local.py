@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 
 from .base import *  # noqa: F403
-from .base import DATA_DIR, env
+from .base import DATA_DIR, LAOWU_AUDIT_DEV_HMAC_KEY, env
 
 DEBUG = env.bool("DEBUG", default=True)
 
@@ -23,3 +23,6 @@ def _local_secret_key() -> str:
 
 SECRET_KEY = env.str("SECRET_KEY", default="") or _local_secret_key()
 LAOWU_DEMO_DATA_ALLOWED = True
+
+# A fixed audit key when none is given: production refuses this one (production.py).
+LAOWU_AUDIT_HMAC_KEY = env.str("LAOWU_AUDIT_HMAC_KEY", default="") or LAOWU_AUDIT_DEV_HMAC_KEY

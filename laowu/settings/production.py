@@ -6,7 +6,13 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
 from .base import *  # noqa: F403
-from .base import CAPTCHA_TEST_MODE, PRIVATE_MEDIA_ROOT, env
+from .base import (
+    CAPTCHA_TEST_MODE,
+    LAOWU_AUDIT_DEV_HMAC_KEY,
+    LAOWU_AUDIT_HASH,
+    PRIVATE_MEDIA_ROOT,
+    env,
+)
 
 DEBUG = False
 SECRET_KEY = env.str("SECRET_KEY", default="")
@@ -16,6 +22,15 @@ if CAPTCHA_TEST_MODE or env.bool("LAOWU_CAPTCHA_TEST_MODE", default=False):
     raise ImproperlyConfigured("生产环境禁止开启 LAOWU_CAPTCHA_TEST_MODE（测试验证码）。")
 if env.bool("DEBUG", default=False):
     raise ImproperlyConfigured("生产环境禁止开启 DEBUG。")
+
+# The audit log's MAC key (docs/audit.md): a real one, never the development key.
+LAOWU_AUDIT_HMAC_KEY = env.str("LAOWU_AUDIT_HMAC_KEY", default="")
+if len(LAOWU_AUDIT_HMAC_KEY) < 32 or LAOWU_AUDIT_HMAC_KEY == LAOWU_AUDIT_DEV_HMAC_KEY:
+    raise ImproperlyConfigured(
+        "生产环境必须通过环境变量 LAOWU_AUDIT_HMAC_KEY 提供至少32个字符的审计日志密钥（不能使用开发密钥）。"
+    )
+if LAOWU_AUDIT_HASH not in ("sm3", "sha256"):
+    raise ImproperlyConfigured("LAOWU_AUDIT_HASH 只能是 sm3 或 sha256。")
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])

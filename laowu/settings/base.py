@@ -276,3 +276,6 @@ LAOWU_AUDIT_HMAC_KEY_ID = env.str("LAOWU_AUDIT_HMAC_KEY_ID", default="k1")
 LAOWU_AUDIT_HMAC_OLD_KEYS = env.dict("LAOWU_AUDIT_HMAC_OLD_KEYS", default={})
 # The development key: accepted only outside production (production.py refuses it).
 LAOWU_AUDIT_DEV_HMAC_KEY = "laowu-development-audit-key-never-use-in-production"
+# 等保 keeps audit records at least 6 months: `archive_audit` moves out only older rows.
+LAOWU_AUDIT_RETENTION_DAYS = env.int("LAOWU_AUDIT_RETENTION_DAYS", default=190)
+LAOWU_AUDIT_MIN_RETENTION_DAYS = 180

@@ -10,6 +10,8 @@ from .base import (
     CAPTCHA_TEST_MODE,
     LAOWU_AUDIT_DEV_HMAC_KEY,
     LAOWU_AUDIT_HASH,
+    LAOWU_AUDIT_MIN_RETENTION_DAYS,
+    LAOWU_AUDIT_RETENTION_DAYS,
     PRIVATE_MEDIA_ROOT,
     env,
 )
@@ -31,6 +33,10 @@ if len(LAOWU_AUDIT_HMAC_KEY) < 32 or LAOWU_AUDIT_HMAC_KEY == LAOWU_AUDIT_DEV_HMA
     )
 if LAOWU_AUDIT_HASH not in ("sm3", "sha256"):
     raise ImproperlyConfigured("LAOWU_AUDIT_HASH 只能是 sm3 或 sha256。")
+if LAOWU_AUDIT_RETENTION_DAYS < LAOWU_AUDIT_MIN_RETENTION_DAYS:
+    raise ImproperlyConfigured(
+        f"LAOWU_AUDIT_RETENTION_DAYS 不能少于 {LAOWU_AUDIT_MIN_RETENTION_DAYS} 天（等保要求审计记录至少保存6个月）。"
+    )
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])

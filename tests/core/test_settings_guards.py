@@ -149,3 +149,9 @@ def test_production_refuses_without_a_real_audit_key() -> None:
     for key in ("", "short-key", settings.LAOWU_AUDIT_DEV_HMAC_KEY):
         res = run({"SECRET_KEY": GOOD_KEY, "LAOWU_AUDIT_HMAC_KEY": key})
         assert res.returncode != 0 and "LAOWU_AUDIT_HMAC_KEY" in res.stderr, key
+
+
+def test_production_refuses_audit_retention_under_six_months() -> None:
+    res = run({"SECRET_KEY": GOOD_KEY, "LAOWU_AUDIT_RETENTION_DAYS": "179"})
+    assert res.returncode != 0 and "LAOWU_AUDIT_RETENTION_DAYS" in res.stderr
+    assert run({"SECRET_KEY": GOOD_KEY, "LAOWU_AUDIT_RETENTION_DAYS": "180"}).returncode == 0

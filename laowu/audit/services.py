@@ -3,15 +3,18 @@ describes, so a rolled-back change leaves no row claiming it happened."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import hashlib
 import json
 import os
+import time
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection, models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -70,6 +73,12 @@ class Action(models.TextChoices):
     NOTICE_PUBLISH = "notice.publish", "发布/撤下通知公告"
     NOTICE_DELETE = "notice.delete", "删除通知公告"
     EXPIRY_REMIND = "expiry.remind", "发送证照到期提醒"
+    # Refusals (record_refusal: rate-limited per caller IP and kind).
+    ACCESS_DENIED = "access.denied", "拒绝访问（无权限）"
+    NOT_FOUND = "access.not_found", "访问不存在或无权查看的页面"
+    CSRF_FAILURE = "security.csrf_failure", "CSRF校验失败"
+    ATTACHMENT_REFUSED = "attachment.refused", "附件被拒收"
+    REFUSALS_SUPPRESSED = "audit.suppressed", "同类拒绝事件过多，未逐条记录"
     AUDIT_ARCHIVE = "audit.archive", "归档审计日志"
 
 
@@ -115,6 +124,65 @@ def record_search(*, request: HttpRequest, filters: dict[str, Any], page: int) -
             request=request,
             detail={"filters": {k: str(v) for k, v in filters.items() if v}, "page": page},
         )
+
+
+# Set on a request whose refusal is already logged, so the middleware does not log it twice.
+REFUSAL_RECORDED = "_laowu_refusal_recorded"
+
+
+def record_refusal(
+    *,
+    action: str,
+    request: HttpRequest | None,
+    user: Any = None,
+    username: str = "",
+    obj: Any = None,
+    detail: dict[str, Any] | None = None,
+) -> AuditEvent | None:
+    """Log a refused request, at most LAOWU_AUDIT_REFUSALS_PER_MINUTE per caller IP and kind
+    per minute, so an attack cannot flood the table. What is over the limit is counted in the
+    cache, and the first refusal of that kind from that IP in a later minute writes one
+    summary row (REFUSALS_SUPPRESSED) with the count. Returns None when suppressed.
+
+    Like `record`, it writes in the caller's transaction; outside one, in its own."""
+    if request is not None:
+        setattr(request, REFUSAL_RECORDED, True)
+    limit = settings.LAOWU_AUDIT_REFUSALS_PER_MINUTE
+    key = f"audit-refusal:{action}:{client_ip(request) or '-'}"
+    window_key = f"{key}:{int(time.time() // 60)}"
+    suppressed_key = f"{key}:suppressed"
+    if cache.add(window_key, 1, timeout=120):
+        count = 1
+    else:
+        try:
+            count = cache.incr(window_key)
+        except ValueError:  # expired between add() and incr()
+            cache.add(window_key, 1, timeout=120)
+            count = 1
+    if count > limit:
+        if not cache.add(suppressed_key, 1, timeout=7 * 86_400):
+            try:
+                cache.incr(suppressed_key)
+            except ValueError:
+                cache.add(suppressed_key, 1, timeout=7 * 86_400)
+        return None
+    if count == 1:
+        # The first of a new minute: account for what earlier minutes held back.
+        suppressed = cache.get(suppressed_key) or 0
+        if suppressed:
+            with contextlib.suppress(ValueError):  # expired meanwhile: nothing left to take back
+                cache.decr(suppressed_key, suppressed)
+            record(
+                action=Action.REFUSALS_SUPPRESSED,
+                request=request,
+                user=user,
+                username=username,
+                result=Result.FAILURE,
+                detail={"action": action, "suppressed": suppressed, "limit_per_minute": limit},
+            )
+    return record(
+        action=action, request=request, user=user, username=username, obj=obj, result=Result.FAILURE, detail=detail
+    )
 
 
 # ---------------------------------------------------------------- archiving

@@ -55,7 +55,11 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Inside the others, so it sees the final status of every refusal (laowu/audit/middleware.py).
+    "laowu.audit.middleware.RefusalAuditMiddleware",
 ]
+# A failed CSRF check is logged before Django's 403 page (laowu/audit/views.py).
+CSRF_FAILURE_VIEW = "laowu.audit.views.csrf_failure"
 
 ROOT_URLCONF = "laowu.urls"
 # Covering indexes (Index.include) are PostgreSQL's; SQLite builds the same index without the
@@ -279,3 +283,6 @@ LAOWU_AUDIT_DEV_HMAC_KEY = "laowu-development-audit-key-never-use-in-production"
 # 等保 keeps audit records at least 6 months: `archive_audit` moves out only older rows.
 LAOWU_AUDIT_RETENTION_DAYS = env.int("LAOWU_AUDIT_RETENTION_DAYS", default=190)
 LAOWU_AUDIT_MIN_RETENTION_DAYS = 180
+# Refused requests (403/404, CSRF, refused uploads, login failures and lockouts) are logged
+# at most this many per caller IP and kind per minute; the rest are counted in one summary row.
+LAOWU_AUDIT_REFUSALS_PER_MINUTE = env.int("LAOWU_AUDIT_REFUSALS_PER_MINUTE", default=20)

@@ -36,3 +36,5 @@ LAOWU_PENDING_COUNTS_SECONDS = 0
 
 # A fixed audit key when none is given: production refuses this one (production.py).
 LAOWU_AUDIT_HMAC_KEY = env.str("LAOWU_AUDIT_HMAC_KEY", default="") or LAOWU_AUDIT_DEV_HMAC_KEY
+# Many tests are refused from 127.0.0.1 within a minute; the limit has tests of its own.
+LAOWU_AUDIT_REFUSALS_PER_MINUTE = 100_000

@@ -185,6 +185,12 @@ def record_refusal(
     )
 
 
+def record_print(*, request: HttpRequest, obj: Any, detail: dict[str, Any]) -> AuditEvent:
+    """打印: who printed which sheet, once its PDF is made."""
+    with transaction.atomic(durable=True):
+        return record(action=Action.SHEET_PRINT, request=request, obj=obj, detail=detail)
+
+
 # ---------------------------------------------------------------- archiving
 
 

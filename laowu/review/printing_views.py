@@ -9,6 +9,7 @@ from django.shortcuts import render
 
 from laowu.accounts.models import Role
 from laowu.accounts.permissions import role_required
+from laowu.audit.services import record_print
 from laowu.core.http import client_ip
 from laowu.core.ratelimit import allow
 from laowu.documents.models import VerificationScan
@@ -33,6 +34,7 @@ def print_sheet(request: HttpRequest, submission_pk: int) -> HttpResponse:
     """打印 / 打印PDF: the approved revision's A4 sheet with its QR code."""
     submission = access_printable(request.user, submission_pk)
     data = sheet_pdf(submission, base_url=request.build_absolute_uri("/"))
+    record_print(request=request, obj=submission, detail={"sheet": submission.snapshot.get("label", "")})
     return pdf_response(data, f"{submission.snapshot.get('label', '')}-{submission.title}.pdf")
 
 

@@ -26,7 +26,7 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        where = f"第 {self.row_id} 条（id={self.row_id}）：" if self.row_id is not None else ""
+        where = f"id={self.row_id} 的记录：" if self.row_id is not None else ""
         return f"[{self.kind}] {where}{self.message}"
 
 

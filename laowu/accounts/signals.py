@@ -1,4 +1,5 @@
-"""Login, logout and lockout events go to the audit log."""
+"""Login, logout and lockout events go to the audit log; failures and lockouts through
+`record_refusal`, whose per-IP limit keeps a password-guessing run from flooding it."""
 
 from __future__ import annotations
 
@@ -10,8 +11,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.dispatch import receiver
 from django.http import HttpRequest
 
-from laowu.audit.models import Result
-from laowu.audit.services import Action, record
+from laowu.audit.services import Action, record, record_refusal
 
 
 @receiver(user_logged_in)
@@ -31,17 +31,12 @@ def on_login_failed(
 ) -> None:
     username = str(credentials.get("username", ""))[:150]
     user = get_user_model().objects.filter(username=username).first()
-    record(action=Action.LOGIN_FAILED, request=request, user=user, username=username, result=Result.FAILURE)
+    record_refusal(action=Action.LOGIN_FAILED, request=request, user=user, username=username)
 
 
 @receiver(user_locked_out)
 def on_locked_out(sender: Any, request: HttpRequest, username: str | None, ip_address: str, **kwargs: Any) -> None:
     user = get_user_model().objects.filter(username=username).first() if username else None
-    record(
-        action=Action.LOCKOUT,
-        request=request,
-        user=user,
-        username=username or "",
-        result=Result.FAILURE,
-        detail={"ip": ip_address},
+    record_refusal(
+        action=Action.LOCKOUT, request=request, user=user, username=username or "", detail={"ip": ip_address}
     )

@@ -3,7 +3,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.db import models
+from django.db import models, router
+from django.utils import timezone
+
+from . import chain
 
 
 class AppendOnlyError(RuntimeError):
@@ -17,6 +20,10 @@ class AuditQuerySet(models.QuerySet["AuditEvent"]):
     def delete(self) -> tuple[int, dict[str, int]]:
         raise AppendOnlyError("审计日志只能追加，不能删除。")
 
+    def bulk_create(self, *args: Any, **kwargs: Any) -> list[AuditEvent]:
+        # Each row is sealed with the one before it (laowu/audit/chain.py): one at a time.
+        raise AppendOnlyError("审计日志须逐条写入（哈希链），不能批量写入。")
+
 
 class Result(models.TextChoices):
     SUCCESS = "success", "成功"
@@ -26,11 +33,15 @@ class Result(models.TextChoices):
 class AuditEvent(models.Model):
     """Append-only record of who did what, when, from where, and with what result.
 
-    The ORM refuses updates and deletes; on PostgreSQL a trigger refuses them too, so
-    not even raw SQL from the application role can rewrite history.
+    The ORM refuses updates and deletes; a trigger refuses them too (PostgreSQL and
+    SQLite), so not even raw SQL from the application role can rewrite history, except the
+    deletes `archive_audit` makes through its permit. Each row is sealed into a hash chain
+    with a MAC when it is saved (laowu/audit/chain.py), so what gets past the triggers
+    (a dropped trigger, a forged INSERT) is found by `manage.py verify_audit`.
     """
 
-    created_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    # Set before the row is sealed, since the time is part of what the hash covers.
+    created_at = models.DateTimeField("时间", default=timezone.now, editable=False, db_index=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="用户", null=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -44,6 +55,13 @@ class AuditEvent(models.Model):
     object_repr = models.CharField("对象", max_length=200, blank=True)
     result = models.CharField("结果", max_length=10, choices=Result.choices, default=Result.SUCCESS)
     detail = models.JSONField("详情", default=dict, blank=True)
+    # The chain (laowu/audit/chain.py): place, link to the previous row, own hash and MAC.
+    seq = models.BigIntegerField("链序号", null=True, editable=False)
+    prev_hash = models.CharField("前一条哈希", max_length=64, default="", editable=False)
+    row_hash = models.CharField("本条哈希", max_length=64, default="", editable=False)
+    mac = models.CharField("消息认证码", max_length=64, default="", editable=False)
+    alg = models.CharField("哈希算法", max_length=10, default="", editable=False)
+    key_id = models.CharField("密钥编号", max_length=32, default="", editable=False)
 
     objects = AuditQuerySet.as_manager()
 
@@ -58,7 +76,52 @@ class AuditEvent(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
             raise AppendOnlyError("审计日志只能追加，不能修改。")
-        super().save(*args, **kwargs)
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        row = {f: getattr(self, f) for f in chain.CONTENT_FIELDS if f not in ("seq", "alg", "key_id")}
+
+        def insert() -> int:
+            for field in ("seq", "prev_hash", "row_hash", "mac", "alg", "key_id"):
+                setattr(self, field, row[field])
+            super(AuditEvent, self).save(*args, **kwargs)
+            return self.pk
+
+        chain.append(row, insert, using=using)
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise AppendOnlyError("审计日志只能追加，不能删除。")
+
+
+class AuditChainHead(models.Model):
+    """The one row (id 1) saying where the chain ends and, after archiving, where the table's
+    part of it starts. Written only by laowu/audit/chain.py, with its own MAC."""
+
+    seq = models.BigIntegerField(default=0)
+    last_id = models.BigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64)
+    anchor_seq = models.BigIntegerField(default=0)
+    anchor_id = models.BigIntegerField(default=0)
+    anchor_hash = models.CharField(max_length=64)
+    alg = models.CharField(max_length=10)
+    key_id = models.CharField(max_length=32)
+    mac = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = "审计日志哈希链头"
+
+    def __str__(self) -> str:
+        return f"{self.seq} {self.last_hash}"
+
+
+class AuditArchivePermit(models.Model):
+    """While a row here says `through_id`, the triggers let rows up to that id be deleted.
+    `archive_audit` inserts it, deletes the archived rows and removes it in one transaction,
+    so no other connection ever sees it (docs/audit.md)."""
+
+    through_id = models.BigIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "审计日志归档许可"
+
+    def __str__(self) -> str:
+        return f"≤{self.through_id}"

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views import csrf
 
 from laowu.accounts.models import Role
 from laowu.accounts.permissions import role_required
@@ -26,3 +28,12 @@ def event_list(request: HttpRequest) -> HttpResponse:
         event.role_label = roles.get(event.role, event.role)
         event.object_type_label = types.get(event.object_type, event.object_type)
     return render(request, "audit/event_list.html", {"form": form, "page": page, "query": query})
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """CSRF_FAILURE_VIEW: log the refused form post, then Django's own 403 page."""
+    with transaction.atomic(durable=True):
+        services.record_refusal(
+            action=Action.CSRF_FAILURE, request=request, detail={"path": request.path[:300], "reason": reason}
+        )
+    return csrf.csrf_failure(request, reason=reason)

@@ -20,7 +20,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.http import HttpRequest
 
-from laowu.audit.services import Action, record
+from laowu.audit.services import Action, record, record_refusal
 
 from .kinds import AttachmentKind
 from .models import Attachment
@@ -110,8 +110,32 @@ def add_attachment(
     """上传: add a validated PDF (or, where the kind allows, a photo) to one attachment slot.
 
     Uploading the same file to the same slot again returns the existing attachment.
-    On refusal (ValidationError) nothing is stored: no file, no Blob, no Attachment.
+    On refusal (ValidationError) nothing is stored: no file, no Blob, no Attachment; the
+    refusal itself is logged (ATTACHMENT_REFUSED), after the transaction it rolled back.
     """
+    try:
+        return _add_attachment(filing=filing, kind=kind, upload=upload, actor=actor, request=request)
+    except ValidationError as exc:
+        with transaction.atomic(durable=True):
+            record_refusal(
+                action=Action.ATTACHMENT_REFUSED,
+                request=request,
+                user=actor,
+                obj=filing,
+                detail={
+                    "kind": kind,
+                    "name": clean_original_name(upload.name or ""),
+                    "size": upload.size,
+                    "code": exc.code or "",
+                    "reason": " ".join(exc.messages)[:300],
+                },
+            )
+        raise
+
+
+def _add_attachment(
+    *, filing: Attachable, kind: str, upload: UploadedFile, actor: Any, request: HttpRequest | None
+) -> Attachment:
     # Everything that can refuse runs before any byte is written.
     if not filing.is_editable:
         raise _not_editable(filing)

@@ -10,7 +10,7 @@ from django.shortcuts import render
 from laowu.accounts.models import Role
 from laowu.accounts.permissions import role_required
 from laowu.accounts.scope import is_enterprise_user, sees_personal_data_of
-from laowu.audit.services import Action, record
+from laowu.audit.services import Action, record, record_print
 from laowu.core.http import client_ip
 from laowu.core.ratelimit import allow
 from laowu.documents.responses import pdf_response
@@ -39,7 +39,9 @@ def print_sheet(request: HttpRequest, submission_pk: int) -> HttpResponse:
     masked = not sees_personal_data_of(request.user, submission.enterprise_id)
     data = sheet_pdf(submission, base_url=request.build_absolute_uri("/"), masked=masked)
     # Every print is on record; one with personal data in full says so.
-    record(action=Action.SHEET_PRINT, request=request, obj=submission, detail={"masked": masked})
+    record_print(
+        request=request, obj=submission, detail={"sheet": submission.snapshot.get("label", ""), "masked": masked}
+    )
     return pdf_response(data, f"{submission.snapshot.get('label', '')}-{submission.title}.pdf")
 
 

@@ -1167,7 +1167,12 @@ SUBMISSION_COLS = (
     "decided_by_id decided_at reason verify_token status_changed_at"
 )
 ATTACHMENT_COLS = "id filing_type_id filing_id kind blob_id original_name uploaded_by_id uploaded_at"
-AUDIT_COLS = "id created_at user_id username role ip action object_type object_id object_repr result detail"
+# The chain columns are left empty here and sealed in id order at the end (finalize): chunks
+# are written in parallel, and each row's hash needs the one before it.
+AUDIT_COLS = (
+    "id created_at user_id username role ip action object_type object_id object_repr result detail "
+    "seq prev_hash row_hash mac alg key_id"
+)
 MESSAGE_COLS = "id enterprise_id title body link created_at read_at"
 
 
@@ -1305,7 +1310,7 @@ class Writer:
         ip = f"10.{(pk >> 16) & 255}.{(pk >> 8) & 255}.{pk & 255 or 1}"
         rows.append(
             f"{pk}\t{ts(t)}\t{opt(user)}\t{username}\t{role}\t{ip}\t{action}\t{obj[0]}\t{obj[1]}\t{esc(obj[2][:200])}\t"
-            f"success\t{esc(detail)}"
+            f"success\t{esc(detail)}\t{NULL}\t\t\t\t\t"
         )
 
 
@@ -2417,6 +2422,9 @@ def finalize(workers: int, report: Callable[[str], None], every: float) -> dict[
             _sql(f"SELECT setval(%s, COALESCE((SELECT max({column}) FROM {table}), 0) + 1, false)", [seq])  # noqa: S608  # nosec B608  # the code's own quoted names, values are parameters
     seconds["foreign_keys_sequences"] = time.monotonic() - t
     t = time.monotonic()
+    report("[finalize] 审计日志哈希链……")
+    seconds["audit_chain"] = seal_audit_chain(report)
+    t = time.monotonic()
     report("[finalize] VACUUM ANALYZE……")
     # Biggest first, so the two workers finish together.
     tables = [
@@ -2432,6 +2440,19 @@ def finalize(workers: int, report: Callable[[str], None], every: float) -> dict[
             report(f"  VACUUM ANALYZE {table}: {spent:.0f}s")
     seconds["vacuum_analyze"] = time.monotonic() - t
     return seconds
+
+
+def seal_audit_chain(report: Callable[[str], None]) -> float:
+    """Seal the generated audit rows into the hash chain (laowu/audit/chain.py), in id order, as
+    migration 0004 sealed the rows from before the chain: `verify_audit` then passes on a
+    generated dataset like on a real one."""
+    from laowu.audit import chain
+    from laowu.audit.models import AuditEvent
+
+    t = time.monotonic()
+    count = chain.rechain(AuditEvent, report=report)
+    report(f"[finalize] 审计日志哈希链：{count:,} 条，用时 {time.monotonic() - t:.1f}s")
+    return time.monotonic() - t
 
 
 @dataclasses.dataclass

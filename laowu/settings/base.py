@@ -65,7 +65,11 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Inside the others, so it sees the final status of every refusal (laowu/audit/middleware.py).
+    "laowu.audit.middleware.RefusalAuditMiddleware",
 ]
+# A failed CSRF check is logged before Django's 403 page (laowu/audit/views.py).
+CSRF_FAILURE_VIEW = "laowu.audit.views.csrf_failure"
 
 # All scripts and styles are static files, so the policy can forbid inline code: an injected
 # <script> does not run even if escaping ever fails. Responses that set their own policy keep
@@ -323,3 +327,21 @@ LAOWU_STATISTICS_CACHE_SECONDS = env.int("LAOWU_STATISTICS_CACHE_SECONDS", defau
 LAOWU_STATISTICS_WAIT_SECONDS = env.float("LAOWU_STATISTICS_WAIT_SECONDS", default=0.3)
 # The 待审核 tabs' counts (the list itself is always read live).
 LAOWU_PENDING_COUNTS_SECONDS = env.int("LAOWU_PENDING_COUNTS_SECONDS", default=30)
+
+# The audit log's hash chain (docs/audit.md): SM3 by default (GB/T 32905, what 等保 asks of
+# a domestic deployment), `sha256` selectable. Every row carries an HMAC with the server key
+# LAOWU_AUDIT_HMAC_KEY and that key's id; after a rotation the retired keys stay listed in
+# LAOWU_AUDIT_HMAC_OLD_KEYS ("k1=…,k2=…") so older rows still verify. Production refuses to
+# start without a real key (laowu/settings/production.py); local and test use a fixed one.
+LAOWU_AUDIT_HASH = env.str("LAOWU_AUDIT_HASH", default="sm3")
+LAOWU_AUDIT_HMAC_KEY = env.str("LAOWU_AUDIT_HMAC_KEY", default="")
+LAOWU_AUDIT_HMAC_KEY_ID = env.str("LAOWU_AUDIT_HMAC_KEY_ID", default="k1")
+LAOWU_AUDIT_HMAC_OLD_KEYS = env.dict("LAOWU_AUDIT_HMAC_OLD_KEYS", default={})
+# The development key: accepted only outside production (production.py refuses it).
+LAOWU_AUDIT_DEV_HMAC_KEY = "laowu-development-audit-key-never-use-in-production"
+# 等保 keeps audit records at least 6 months: `archive_audit` moves out only older rows.
+LAOWU_AUDIT_RETENTION_DAYS = env.int("LAOWU_AUDIT_RETENTION_DAYS", default=190)
+LAOWU_AUDIT_MIN_RETENTION_DAYS = 180
+# Refused requests (403/404, CSRF, refused uploads, login failures and lockouts) are logged
+# at most this many per caller IP and kind per minute; the rest are counted in one summary row.
+LAOWU_AUDIT_REFUSALS_PER_MINUTE = env.int("LAOWU_AUDIT_REFUSALS_PER_MINUTE", default=20)

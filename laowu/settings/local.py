@@ -6,7 +6,7 @@ import base64
 import secrets
 
 from .base import *  # noqa: F403
-from .base import DATA_DIR, env
+from .base import DATA_DIR, LAOWU_AUDIT_DEV_HMAC_KEY, env
 
 DEBUG = env.bool("DEBUG", default=True)
 
@@ -40,3 +40,6 @@ def _local_data_keys() -> tuple[str, str, str]:
 if not env.str("LAOWU_DATA_KEYS", default=""):
     LAOWU_DATA_KEYS, LAOWU_DATA_KEY_ID, LAOWU_BLIND_INDEX_KEY = _local_data_keys()
 LAOWU_DEMO_DATA_ALLOWED = True
+
+# A fixed audit key when none is given: production refuses this one (production.py).
+LAOWU_AUDIT_HMAC_KEY = env.str("LAOWU_AUDIT_HMAC_KEY", default="") or LAOWU_AUDIT_DEV_HMAC_KEY

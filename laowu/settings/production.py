@@ -8,7 +8,15 @@ from django.utils.module_loading import import_string
 from laowu.core.crypto import load_keyring
 
 from .base import *  # noqa: F403
-from .base import CAPTCHA_TEST_MODE, PRIVATE_MEDIA_ROOT, env
+from .base import (
+    CAPTCHA_TEST_MODE,
+    LAOWU_AUDIT_DEV_HMAC_KEY,
+    LAOWU_AUDIT_HASH,
+    LAOWU_AUDIT_MIN_RETENTION_DAYS,
+    LAOWU_AUDIT_RETENTION_DAYS,
+    PRIVATE_MEDIA_ROOT,
+    env,
+)
 
 DEBUG = False
 SECRET_KEY = env.str("SECRET_KEY", default="")
@@ -29,6 +37,18 @@ if len(env.str("LAOWU_BLIND_INDEX_KEY", default="")) < 44:
     raise ImproperlyConfigured("生产环境必须通过环境变量 LAOWU_BLIND_INDEX_KEY 提供至少32字节（Base64）的索引密钥。")
 # Malformed keys stop the start, not the first save of a person.
 load_keyring(env.str("LAOWU_DATA_KEYS"), env.str("LAOWU_DATA_KEY_ID"), env.str("LAOWU_BLIND_INDEX_KEY"))
+# The audit log's MAC key (docs/audit.md): a real one, never the development key.
+LAOWU_AUDIT_HMAC_KEY = env.str("LAOWU_AUDIT_HMAC_KEY", default="")
+if len(LAOWU_AUDIT_HMAC_KEY) < 32 or LAOWU_AUDIT_HMAC_KEY == LAOWU_AUDIT_DEV_HMAC_KEY:
+    raise ImproperlyConfigured(
+        "生产环境必须通过环境变量 LAOWU_AUDIT_HMAC_KEY 提供至少32个字符的审计日志密钥（不能使用开发密钥）。"
+    )
+if LAOWU_AUDIT_HASH not in ("sm3", "sha256"):
+    raise ImproperlyConfigured("LAOWU_AUDIT_HASH 只能是 sm3 或 sha256。")
+if LAOWU_AUDIT_RETENTION_DAYS < LAOWU_AUDIT_MIN_RETENTION_DAYS:
+    raise ImproperlyConfigured(
+        f"LAOWU_AUDIT_RETENTION_DAYS 不能少于 {LAOWU_AUDIT_MIN_RETENTION_DAYS} 天（等保要求审计记录至少保存6个月）。"
+    )
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])

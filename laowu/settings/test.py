@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .base import *  # noqa: F403
-from .base import BASE_DIR
+from .base import BASE_DIR, LAOWU_AUDIT_DEV_HMAC_KEY, env
 
 SECRET_KEY = "test-only-not-secret"  # noqa: S105 - test settings are never deployed
 # Fixed keys so test data opens across processes (the live server, helpers); never deployed.
@@ -37,3 +37,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
 # Tests change data between two looks at the dashboard; its cache has a test of its own.
 LAOWU_STATISTICS_CACHE_SECONDS = 0
 LAOWU_PENDING_COUNTS_SECONDS = 0
+
+# A fixed audit key when none is given: production refuses this one (production.py).
+LAOWU_AUDIT_HMAC_KEY = env.str("LAOWU_AUDIT_HMAC_KEY", default="") or LAOWU_AUDIT_DEV_HMAC_KEY
+# Many tests are refused from 127.0.0.1 within a minute; the limit has tests of its own.
+LAOWU_AUDIT_REFUSALS_PER_MINUTE = 100_000

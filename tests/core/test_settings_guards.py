@@ -18,11 +18,18 @@ DATA_KEYS = {
     "LAOWU_DATA_KEY_ID": "p1",
     "LAOWU_BLIND_INDEX_KEY": base64.b64encode(b"i" * 32).decode(),
 }
+AUDIT_KEY = "audit-" + "Zr7%" * 10
 
 
 def run(env_over: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LAOWU_", "DJANGO_", "SECRET_KEY", "DEBUG"))}
-    env.update({"DJANGO_SETTINGS_MODULE": "laowu.settings.production", "ALLOWED_HOSTS": "laowu.example.cn"})
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "laowu.settings.production",
+            "ALLOWED_HOSTS": "laowu.example.cn",
+            "LAOWU_AUDIT_HMAC_KEY": AUDIT_KEY,
+        }
+    )
     env.update(DATA_KEYS)
     env.update(env_over)
     return subprocess.run(
@@ -153,3 +160,17 @@ def test_proxy_count_comes_from_the_environment() -> None:
     script = "from django.conf import settings; print(settings.LAOWU_PROXY_COUNT, settings.AXES_CLIENT_IP_CALLABLE)"
     res = run({"SECRET_KEY": GOOD_KEY, "LAOWU_PROXY_COUNT": "2"}, "shell", "--no-imports", "-c", script)
     assert res.returncode == 0 and res.stdout.split() == ["2", "laowu.core.http.client_ip"], res.stderr
+
+
+def test_production_refuses_without_a_real_audit_key() -> None:
+    from django.conf import settings
+
+    for key in ("", "short-key", settings.LAOWU_AUDIT_DEV_HMAC_KEY):
+        res = run({"SECRET_KEY": GOOD_KEY, "LAOWU_AUDIT_HMAC_KEY": key})
+        assert res.returncode != 0 and "LAOWU_AUDIT_HMAC_KEY" in res.stderr, key
+
+
+def test_production_refuses_audit_retention_under_six_months() -> None:
+    res = run({"SECRET_KEY": GOOD_KEY, "LAOWU_AUDIT_RETENTION_DAYS": "179"})
+    assert res.returncode != 0 and "LAOWU_AUDIT_RETENTION_DAYS" in res.stderr
+    assert run({"SECRET_KEY": GOOD_KEY, "LAOWU_AUDIT_RETENTION_DAYS": "180"}).returncode == 0

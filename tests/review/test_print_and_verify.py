@@ -14,6 +14,8 @@ from django.urls import reverse
 from PIL import Image
 from pypdf import PdfReader
 
+from laowu.audit.models import AuditEvent
+from laowu.audit.services import Action
 from laowu.documents.models import RenderedPdf, VerificationScan
 from laowu.documents.storage import open_blob, store_blob
 from laowu.personnel.models import SafetyOfficer
@@ -67,6 +69,13 @@ def test_print_pdf_text_fonts_qr_and_verify(approved: Any, as_user: Any, enterpr
     resp = owner.get(reverse("printing:print", args=[sub.pk]))
     assert resp.status_code == 200 and resp["Content-Type"] == "application/pdf"
     pdf = resp.content
+    # Who printed which sheet is in the audit log.
+    (printed,) = AuditEvent.objects.filter(action=Action.SHEET_PRINT)
+    assert (printed.user_id, printed.object_type, printed.object_id) == (
+        enterprise_a.pk,
+        "review.submission",
+        str(sub.pk),
+    )
     # The title is letter-spaced on the sheet; compare without white space.
     text = "".join("".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(pdf)).pages)
     ent = enterprise_a.enterprise

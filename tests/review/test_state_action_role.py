@@ -162,8 +162,11 @@ def state_of(filing: Filing, kind: str) -> dict[str, Any]:
         "submissions": sorted(history(fresh).values_list("pk", "status")),
         "attachments": sorted(fresh.attachments.values_list("pk", flat=True)),
         "field": getattr(fresh, SAVED[kind][0]),
-        # A's record's own audit trail (B's 保存 of its own 基本信息 is logged against B's).
-        "audit": AuditEvent.objects.filter(object_type=fresh._meta.label_lower, object_id=str(fresh.pk)).count(),
+        # A's record's own audit trail (B's 保存 of its own 基本信息 is logged against B's) of
+        # what was done; a refused upload is logged too, as a failure (ATTACHMENT_REFUSED).
+        "audit": AuditEvent.objects.filter(
+            object_type=fresh._meta.label_lower, object_id=str(fresh.pk), result="success"
+        ).count(),
     }
 
 

@@ -456,6 +456,12 @@ def test_supervision_records_keep_their_rules(dataset: dict[str, Any]) -> None:
 
     assert sv.Message.objects.count() > SIZES["enterprises"]
     assert AuditEvent.objects.filter(action="account.register").count() == SIZES["enterprises"]
+    # Sealed into the hash chain at the end of the load: the generated log verifies.
+    from laowu.audit import verify
+
+    outcome = verify.verify_table()
+    assert outcome.ok, outcome.problem
+    assert outcome.checked == AuditEvent.objects.count()
 
 
 @PG

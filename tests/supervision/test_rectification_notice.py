@@ -14,6 +14,8 @@ import time_machine
 from django.test import Client
 from django.urls import reverse
 
+from laowu.audit.models import AuditEvent
+from laowu.audit.services import Action
 from laowu.documents.models import VerificationScan
 from laowu.supervision import inspections as svc
 from laowu.supervision import rectification_notice
@@ -56,6 +58,10 @@ def test_the_notice_prints_as_a_pdf_for_its_enterprise_and_the_committee(
         assert "整改通知书" in resp["Content-Disposition"] or "%E6%95%B4%E6%94%B9" in resp["Content-Disposition"]
     pdf = pikepdf.open(io.BytesIO(resp.content))
     assert len(pdf.pages) == 1
+    # Each of the three prints is in the audit log, against the inspection.
+    printed = AuditEvent.objects.filter(action=Action.SHEET_PRINT, object_id=str(issued.pk))
+    assert sorted(printed.values_list("user_id", flat=True)) == sorted([enterprise_a.pk, reviewer.pk, supervisor.pk])
+    assert {e.detail["notice_no"] for e in printed} == {issued.notice_no}
     detail = as_user(enterprise_a).get(issued.get_absolute_url()).content.decode()
     assert print_url(issued) in detail and "打印整改通知书" in detail
 

@@ -8,7 +8,8 @@ from django.db import migrations
 #
 # Caution for later migrations: SQLite alters a table by rebuilding it, which drops its
 # triggers. A migration that alters audit_auditevent must recreate them (run
-# SQLITE_TRIGGERS again); tests/audit/test_audit_log.py fails if they are missing.
+# SQLITE_TRIGGERS again); tests/audit/test_audit_log.py fails if they are missing. Since
+# 0004_hash_chain the current triggers (which let archive_audit's permit through) are there.
 SQLITE_TRIGGERS = [
     """
     CREATE TRIGGER audit_auditevent_no_update BEFORE UPDATE ON audit_auditevent

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from laowu.accounts.models import Role
 from laowu.accounts.permissions import role_required
 from laowu.accounts.scope import is_committee
-from laowu.audit.services import Action, record
+from laowu.audit.services import Action, record, record_print
 from laowu.contracts.models import ProjectFiling
 from laowu.core.actions import run_action, run_form_action
 from laowu.core.exports import Column, Kind, export_response
@@ -281,6 +281,7 @@ def notice_print(request: HttpRequest, pk: int) -> HttpResponse:
     data = rectification_notice.notice_pdf(
         inspection, base_url=request.build_absolute_uri("/"), full_marks=svc.full_marks()
     )
+    record_print(request=request, obj=inspection, detail={"sheet": "整改通知书", "notice_no": inspection.notice_no})
     return pdf_response(data, f"整改通知书-{inspection.notice_no}.pdf")
 
 

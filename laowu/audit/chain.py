@@ -194,7 +194,7 @@ def lock(using: str = "default") -> None:
 def read_head(using: str = "default") -> Head | None:
     with connections[using].cursor() as cursor:
         cursor.execute(
-            f"SELECT {', '.join(Head.STATE)}, mac FROM {HEAD_TABLE} WHERE id = %s",  # noqa: S608  # nosec B608 - fixed names
+            f"SELECT {', '.join(Head.STATE)}, mac FROM {HEAD_TABLE} WHERE id = %s",  # noqa: S608 - fixed names  # nosec B608
             [HEAD_PK],
         )
         found = cursor.fetchone()
@@ -207,9 +207,9 @@ def write_head(head: Head, using: str = "default") -> None:
     head.sign()
     values = [getattr(head, f) for f in (*Head.STATE, "mac")]
     with connections[using].cursor() as cursor:
-        cursor.execute(f"DELETE FROM {HEAD_TABLE} WHERE id = %s", [HEAD_PK])  # noqa: S608  # nosec B608 - fixed names
+        cursor.execute(f"DELETE FROM {HEAD_TABLE} WHERE id = %s", [HEAD_PK])  # noqa: S608 - fixed names  # nosec B608
         cursor.execute(
-            f"INSERT INTO {HEAD_TABLE} ({', '.join(HEAD_COLUMNS)}) "  # noqa: S608  # nosec B608 - fixed names
+            f"INSERT INTO {HEAD_TABLE} ({', '.join(HEAD_COLUMNS)}) "  # noqa: S608 - fixed names  # nosec B608
             f"VALUES ({', '.join(['%s'] * len(HEAD_COLUMNS))})",
             [HEAD_PK, *values],
         )
@@ -279,7 +279,7 @@ def rechain(model: Any, using: str = "default", report: Callable[[str], None] | 
     history, so it is the database owner's act, never the application's: it lifts the
     triggers for its own transaction. Returns the number of rows sealed."""
     sql = (
-        f"UPDATE {TABLE} SET seq = %s, prev_hash = %s, row_hash = %s, mac = %s, alg = %s, key_id = %s "  # noqa: S608  # nosec B608 - fixed names
+        f"UPDATE {TABLE} SET seq = %s, prev_hash = %s, row_hash = %s, mac = %s, alg = %s, key_id = %s "  # noqa: S608 - fixed names  # nosec B608
         "WHERE id = %s"
     )
     count = 0

@@ -24,6 +24,7 @@ import dataclasses
 import functools
 import hmac as std_hmac
 import os
+from collections.abc import Callable
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -194,6 +195,22 @@ def unseal_bytes(data: bytes, *, context: str) -> bytes:
         return _decrypt(key, raw[:NONCE_BYTES], raw[NONCE_BYTES:], _aad(key, context))
     except (InvalidTag, ValueError) as exc:
         raise SealError("加密数据已被篡改或不属于此处。") from exc
+
+
+# What `manage.py rotate_keys` runs besides the sealed columns: each app holding sealed data
+# elsewhere (a JSON field, a file) registers a function re-sealing it under the current key and
+# returning how many items it re-sealed (or dropped to be made again).
+ROTATIONS: dict[str, Callable[[], int]] = {}
+
+
+def register_rotation(name: str, rotate: Callable[[], int]) -> None:
+    ROTATIONS[name] = rotate
+
+
+def current_prefix() -> str:
+    """How every token sealed under the current key starts."""
+    key = keyring().current
+    return f"{VERSION}.{key.key_id}.{key.cipher}."
 
 
 def needs_rotation(token: str) -> bool:

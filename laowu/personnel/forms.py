@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from laowu.core.fields import index_value
 from laowu.core.forms import ChineseFormMixin, CodeField
 from laowu.core.validators import (
     normalize_safety_cert_no,
@@ -16,7 +17,7 @@ from laowu.core.validators import (
     validate_wage_cert_no,
 )
 
-from .models import EDUCATIONS, GENDERS, SAFETY_CATEGORIES, Person, SafetyOfficer, WageManager
+from .models import EDUCATIONS, GENDERS, ID_INDEX_CONTEXT, SAFETY_CATEGORIES, Person, SafetyOfficer, WageManager
 
 DATE_FIELDS = {"issue_date", "valid_until"}
 CONSENT_TEXT = (
@@ -68,7 +69,9 @@ class PersonForm(ChineseFormMixin, forms.ModelForm):
         # Whether another enterprise has the person on file is not said here: that is its
         # business; the reviewer sees it at 审核 (Person.review_notes).
         model = self._meta.model
-        dup = model.objects.filter(enterprise_id=self.enterprise_id, id_number=value).exclude(state="deregistered")
+        dup = model.objects.filter(
+            enterprise_id=self.enterprise_id, id_index=index_value(value, context=ID_INDEX_CONTEXT)
+        ).exclude(state="deregistered")
         if self.instance.pk:
             dup = dup.exclude(pk=self.instance.pk)
         if dup.exists():

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from laowu.core.fields import BlindIndexField, SealedCharField, index_value
 from laowu.core.validators import mask_id_number, validate_id_number, validate_mobile
 from laowu.documents.kinds import AttachmentKind
 from laowu.review.models import ON_FILE, ExpiringDate, Filing, State
@@ -30,6 +31,10 @@ PERSON_ATTACHMENTS_OPTIONAL = (
 )
 
 
+# One context for every blind index of a person's 身份证号 (both roles' tables and PersonClaim).
+ID_INDEX_CONTEXT = "person.id_number"
+
+
 class PersonClaim(models.Model):
     """Which enterprise a person (身份证号) is currently on file with.
 
@@ -37,7 +42,9 @@ class PersonClaim(models.Model):
     declare the same person at the same moment: the second insert fails.
     """
 
-    id_number = models.CharField(max_length=18, unique=True)
+    # The person's 身份证号 by its blind index only (laowu/core/fields.py): a claim needs to
+    # compare numbers, never to show one.
+    id_index = models.CharField(max_length=64, unique=True)
     enterprise = models.ForeignKey("enterprises.Enterprise", on_delete=models.CASCADE, related_name="+")
     claimed_at = models.DateTimeField(auto_now_add=True)
 
@@ -45,7 +52,7 @@ class PersonClaim(models.Model):
         verbose_name = "人员在岗登记"
 
     def __str__(self) -> str:
-        return f"{self.id_number[:4]}…@{self.enterprise_id}"
+        return f"{self.id_index[:8]}…@{self.enterprise_id}"
 
 
 class PersonClaimedElsewhere(WorkflowError):
@@ -67,8 +74,11 @@ class Person(Filing):
 
     name = models.CharField("姓名", max_length=30)
     gender = models.CharField("性别", max_length=2, choices=GENDERS, blank=True)
-    id_number = models.CharField("身份证号", max_length=18, validators=[validate_id_number])
-    mobile = models.CharField("手机号", max_length=11, blank=True, validators=[validate_mobile])
+    # Sealed at rest (laowu/core/fields.py, docs/security.md); compared through id_index, whose
+    # context is shared by both roles and by PersonClaim, so one person's number matches across them.
+    id_number = SealedCharField("身份证号", plain_max_length=18, validators=[validate_id_number])
+    id_index = BlindIndexField(source="id_number", context=ID_INDEX_CONTEXT, db_index=True)
+    mobile = SealedCharField("手机号", plain_max_length=11, blank=True, validators=[validate_mobile])
     cert_no = models.CharField("证书编号", max_length=40, blank=True)
     issue_date = models.DateField("发证日期", null=True, blank=True)
     education = models.CharField("学历", max_length=10, choices=EDUCATIONS, blank=True)
@@ -83,6 +93,10 @@ class Person(Filing):
 
     def title(self) -> str:
         return self.name
+
+    def id_index_now(self) -> str:
+        """The blind index of the 身份证号 as it is now (the column is filled on save)."""
+        return index_value(self.id_number or "", context=ID_INDEX_CONTEXT)
 
     def get_absolute_url(self) -> str:
         return reverse("personnel:edit", args=[self.ROLE_URL, self.pk])
@@ -118,18 +132,18 @@ class Person(Filing):
         save) would tell this enterprise that the person is on file elsewhere, which is the
         other enterprise's business. The reviewer sees the conflict on the submission page
         (`review_notes`) and decides; 通过 waits until the claim is free (`on_approve`)."""
-        if PersonClaim.objects.select_for_update().filter(id_number=self.id_number).exists():
+        if PersonClaim.objects.select_for_update().filter(id_index=self.id_index_now()).exists():
             return
         try:
             with transaction.atomic():
-                PersonClaim.objects.create(id_number=self.id_number, enterprise_id=self.enterprise_id)
+                PersonClaim.objects.create(id_index=self.id_index_now(), enterprise_id=self.enterprise_id)
         except IntegrityError:
             # Another enterprise claimed the person between our read and insert: the same
             # conflict as above, left to the reviewer.
             pass
 
     def on_approve(self) -> None:
-        claim = PersonClaim.objects.select_for_update().filter(id_number=self.id_number).first()
+        claim = PersonClaim.objects.select_for_update().filter(id_index=self.id_index_now()).first()
         if claim is not None:
             if claim.enterprise_id != self.enterprise_id:
                 raise PersonClaimedElsewhere
@@ -137,12 +151,12 @@ class Person(Filing):
         # Declared while another enterprise held the person, who has since been released.
         try:
             with transaction.atomic():
-                PersonClaim.objects.create(id_number=self.id_number, enterprise_id=self.enterprise_id)
+                PersonClaim.objects.create(id_index=self.id_index_now(), enterprise_id=self.enterprise_id)
         except IntegrityError:
             raise PersonClaimedElsewhere from None
 
     def review_notes(self) -> list[str]:
-        claim = PersonClaim.objects.filter(id_number=self.id_number).select_related("enterprise").first()
+        claim = PersonClaim.objects.filter(id_index=self.id_index_now()).select_related("enterprise").first()
         if claim is None or claim.enterprise_id == self.enterprise_id:
             return []
         return [
@@ -153,14 +167,14 @@ class Person(Filing):
 
     def on_inactive(self) -> None:
         still_active = any(
-            model.objects.filter(enterprise_id=self.enterprise_id, id_number=self.id_number)
+            model.objects.filter(enterprise_id=self.enterprise_id, id_index=self.id_index_now())
             .exclude(pk=self.pk if isinstance(self, model) else None)
             .filter(Q(state=State.DECLARED) | (Q(approved_submission__isnull=False) & ~Q(state=State.DEREGISTERED)))
             .exists()
             for model in (SafetyOfficer, WageManager)
         )
         if not still_active:
-            PersonClaim.objects.filter(id_number=self.id_number, enterprise_id=self.enterprise_id).delete()
+            PersonClaim.objects.filter(id_index=self.id_index_now(), enterprise_id=self.enterprise_id).delete()
 
 
 class SafetyOfficer(Person):
@@ -208,13 +222,12 @@ class SafetyOfficer(Person):
         verbose_name = "安全员"
         indexes = [
             models.Index(fields=["enterprise", "state"]),
-            models.Index(fields=["id_number"]),
             models.Index(fields=["updated_at", "id"], name="safety_updated_idx"),
             models.Index(fields=["approved_valid_until", "id"], name="safety_expiry_idx", condition=ON_FILE),
         ]
         constraints = [
             models.UniqueConstraint(
-                fields=["enterprise", "id_number"],
+                fields=["enterprise", "id_index"],
                 condition=~Q(state="deregistered"),
                 name="safety_officer_once_per_enterprise",
             )
@@ -255,12 +268,11 @@ class WageManager(Person):
         verbose_name = "劳资专管员"
         indexes = [
             models.Index(fields=["enterprise", "state"]),
-            models.Index(fields=["id_number"]),
             models.Index(fields=["updated_at", "id"], name="wage_updated_idx"),
         ]
         constraints = [
             models.UniqueConstraint(
-                fields=["enterprise", "id_number"],
+                fields=["enterprise", "id_index"],
                 condition=~Q(state="deregistered"),
                 name="wage_manager_once_per_enterprise",
             )

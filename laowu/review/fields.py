@@ -52,3 +52,27 @@ class SnapshotField(models.JSONField):
 
     def get_prep_value(self, value: Any) -> Any:
         return super().get_prep_value(seal_snapshot(value))
+
+
+def rotate_snapshots() -> int:
+    """Re-seal under the current key the snapshots sealed under another (`manage.py rotate_keys`)."""
+    from django.db.models import F, TextField
+    from django.db.models.functions import Cast
+
+    from laowu.core.crypto import VERSION, current_prefix
+
+    from .models import Submission
+
+    prefix = current_prefix()
+    # A snapshot's values are all sealed together, under one key.
+    stale = (
+        Submission.objects.annotate(raw=Cast(F("snapshot"), TextField()))
+        .filter(raw__contains=f'"{VERSION}.')
+        .exclude(raw__contains=f'"{prefix}')
+    )
+    count = 0
+    for pk in stale.values_list("pk", flat=True).iterator(chunk_size=500):
+        snapshot = Submission.objects.values_list("snapshot", flat=True).get(pk=pk)  # opened
+        Submission.objects.filter(pk=pk).update(snapshot=snapshot)  # sealed anew
+        count += 1
+    return count

@@ -142,3 +142,14 @@ def verification(submission: Submission) -> Verification:
         approved_at=submission.decided_at,
         enterprise_name=submission.enterprise.name,
     )
+
+
+def rotate_cached_sheets() -> int:
+    """Drop from the cache the sheets sealed under a key other than the current one
+    (`manage.py rotate_keys`): each is made again, under the current key, when next printed."""
+    from laowu.core.crypto import current_prefix
+
+    header = current_prefix().rstrip(".").encode() + b"\n"
+    stale = [r.pk for r in RenderedPdf.objects.select_related("blob") if not open_blob(r.blob).startswith(header)]
+    RenderedPdf.objects.filter(pk__in=stale).delete()
+    return len(stale)

@@ -43,8 +43,10 @@ from django.db import DatabaseError, connection, connections, transaction
 from django.utils import timezone
 
 from laowu.core.crypto import seal
+from laowu.core.fields import index_value
 from laowu.core.numbers import format_amount
 from laowu.core.validators import id_number_check_char
+from laowu.personnel.models import ID_INDEX_CONTEXT
 from laowu.review.fields import CONTEXT as SNAPSHOT_CONTEXT
 
 GENERATOR_VERSION = 1
@@ -1527,9 +1529,15 @@ def write_people(plan: Plan, stage: str, chunk: int) -> Tables:
     spec = plan.specs[ftype]
     people = out.table(
         table,
-        FILING_COLS + " consent_confirmed_at " + " ".join(f.name for f in spec.fields) + plan.copy_columns(ftype),
+        FILING_COLS
+        + " consent_confirmed_at "
+        + " ".join(f.name for f in spec.fields)
+        + plan.copy_columns(ftype)
+        + " id_index",
     )
-    claims = out.table("personnel_personclaim", "id id_number enterprise_id claimed_at")
+    claims = out.table("personnel_personclaim", "id id_index enterprise_id claimed_at")
+    # 身份证号 and 手机号 sealed, the number indexed, as laowu/core/fields.py writes them.
+    sealed = {name: f"personnel.{table.split('_', 1)[1]}.{name}" for name in ("id_number", "mobile")}
     size = CHUNK_SIZES[stage]
     first = chunk * size + 1
     last = min(sizes.stage_total(stage), first + size - 1)
@@ -1599,12 +1607,19 @@ def write_people(plan: Plan, stage: str, chunk: int) -> Tables:
         values = []
         for f in spec.fields:
             v = live.get(f.name)
+            if v and f.name in sealed:
+                v = seal(str(v), context=sealed[f.name])
             values.append(NULL if v is None else str(v))
+        id_index = index_value(idn, context=ID_INDEX_CONTEXT)
         people.append(
-            w.filing_cols(pk, e, rows) + f"\t{consent}\t" + "\t".join(values) + w.approved_copies(ftype, rows)
+            w.filing_cols(pk, e, rows)
+            + f"\t{consent}\t"
+            + "\t".join(values)
+            + w.approved_copies(ftype, rows)
+            + f"\t{id_index}"
         )
         if scenario.active:
-            claims.append(f"{g_base + pk}\t{idn}\t{e}\t{ts(revisions[0].declared)}")
+            claims.append(f"{g_base + pk}\t{id_index}\t{e}\t{ts(revisions[0].declared)}")
     return out
 
 
@@ -1804,7 +1819,8 @@ def write_supervision(plan: Plan, chunk: int) -> Tables:
     # ---------------------------------------------------------------- 不良行为记录 (~1% of enterprises)
     bad = out.table(
         "supervision_badbehaviour",
-        "id enterprise_id person_name person_id_number grade category facts legal_basis decision_no decision_date "
+        "id enterprise_id person_name person_id_number person_id_index grade category facts legal_basis decision_no "
+        "decision_date "
         "points issuer publicity_start publicity_end status ended_early_on revoke_reason created_by_id created_at "
         "published_at revoked_at updated_at",
     )
@@ -1840,6 +1856,9 @@ def write_supervision(plan: Plan, chunk: int) -> Tables:
         if category in ("certificate", "safety_accident") and rng.random() < 0.6:
             male = rng.random() < 0.85
             person, person_id = person_name(rng, male), id_number(sizes.people + pk, male)
+        # Sealed and indexed as laowu/core/fields.py writes them.
+        sealed_id = seal(person_id, context="supervision.badbehaviour.person_id_number") if person_id else ""
+        id_index = index_value(person_id, context=ID_INDEX_CONTEXT)
         created = min(plan.hi - 3 * HOUR, day_start(decision) + 9 * HOUR)
         published = min(plan.hi, day_start(start) + 10 * HOUR) if status != "draft" else None
         revoked = None
@@ -1857,7 +1876,7 @@ def write_supervision(plan: Plan, chunk: int) -> Tables:
         issuer = DEFAULT_ISSUER if rng.random() < 0.6 else f"{DISTRICTS[plan.e_district[e]][2]}住房和城乡建设局"
         updated = max(t for t in (created, published or 0, revoked or 0) if t)
         bad.append(
-            f"{pk}\t{e}\t{person}\t{person_id}\t{grade}\t{category}\t{BAD_FACTS[category]}\t{LEGAL_BASIS}\t"
+            f"{pk}\t{e}\t{person}\t{sealed_id}\t{id_index}\t{grade}\t{category}\t{BAD_FACTS[category]}\t{LEGAL_BASIS}\t"
             f"相劳专罚〔{start_d.year}〕{pk:04d}号\t{day_iso(decision)}\t{points}\t{issuer}\t{day_iso(start)}\t"
             f"{day_iso(end)}\t{status}\t{day_iso(ended_early) if ended_early else NULL}\t{revoke_reason}\t"
             f"{reviewers[pk % len(reviewers)]}\t{ts(created)}\t{opt(published and ts(published))}\t"

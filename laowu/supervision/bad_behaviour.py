@@ -21,8 +21,10 @@ from django.utils import timezone
 
 from laowu.accounts.scope import is_enterprise_user
 from laowu.audit.services import Action, record
+from laowu.core.fields import index_value
 from laowu.core.validators import validate_id_number
 from laowu.enterprises.models import Enterprise
+from laowu.personnel.models import ID_INDEX_CONTEXT
 
 from .messaging import send_message
 from .models import (
@@ -127,7 +129,9 @@ def _check_record(rec: BadBehaviour) -> None:
     problems = record_problems({name: getattr(rec, name) for name in RECORD_FIELDS})
     duplicate = (
         BadBehaviour.objects.filter(
-            enterprise_id=rec.enterprise_id, decision_no=rec.decision_no, person_id_number=rec.person_id_number
+            enterprise_id=rec.enterprise_id,
+            decision_no=rec.decision_no,
+            person_id_index=index_value(rec.person_id_number or "", context=ID_INDEX_CONTEXT),
         )
         .exclude(status=BadBehaviourStatus.REVOKED)
         .exclude(pk=rec.pk)

@@ -20,7 +20,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from laowu.core.dates import add_months, add_years
+from laowu.core.fields import BlindIndexField, SealedCharField
 from laowu.documents.kinds import AttachmentKind
+from laowu.personnel.models import ID_INDEX_CONTEXT
 
 USER = settings.AUTH_USER_MODEL
 
@@ -85,7 +87,9 @@ class BadBehaviour(models.Model):
         "enterprises.Enterprise", verbose_name="企业", on_delete=models.PROTECT, related_name="bad_behaviours"
     )
     person_name = models.CharField("当事人员", max_length=30, blank=True, help_text="针对企业人员的记录填写，否则留空")
-    person_id_number = models.CharField("当事人员身份证号", max_length=18, blank=True)
+    # Sealed at rest like a person's (laowu/core/fields.py); compared through the index.
+    person_id_number = SealedCharField("当事人员身份证号", plain_max_length=18, blank=True)
+    person_id_index = BlindIndexField(source="person_id_number", context=ID_INDEX_CONTEXT)
     grade = models.CharField("等级", max_length=1, choices=Grade.choices)
     category = models.CharField("类别", max_length=30, choices=BAD_BEHAVIOUR_CATEGORIES)
     facts = models.TextField("不良行为事实")

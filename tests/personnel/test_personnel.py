@@ -11,9 +11,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from laowu.audit.models import AuditEvent
+from laowu.core.fields import index_value
 from laowu.core.validators import validate_safety_cert_no
 from laowu.documents.services import add_attachment
-from laowu.personnel.models import PersonClaim, SafetyOfficer, WageManager
+from laowu.personnel.models import ID_INDEX_CONTEXT, PersonClaim, SafetyOfficer, WageManager
 from laowu.personnel.services import update_person
 from laowu.review import services
 from laowu.review.models import State
@@ -24,6 +25,11 @@ pytestmark = pytest.mark.django_db
 
 ID_A = "11010519491231002X"
 ID_B = "110101199003074477"
+
+
+def id_index(value: str) -> str:
+    """How PersonClaim and the persons' tables key a 身份证号 (its blind index; the number is sealed)."""
+    return index_value(value, context=ID_INDEX_CONTEXT)
 
 
 def safety_data(**over: Any) -> dict[str, str]:
@@ -95,9 +101,11 @@ def test_create_edit_list_masks(as_user: Any, enterprise_a: Any) -> None:
     detail = c.get(person.get_absolute_url()).content.decode()
     assert ID_A in detail
     assert AuditEvent.objects.filter(action="personal_data.view", object_id=str(person.pk)).exists()
-    # Search by name, id, certificate number and status.
-    for q in ("王建军", ID_A[-6:], "0000001"):
+    # Search by name, the whole 身份证号 (sealed: found through its blind index, typed in any
+    # width or case), certificate number and status; a piece of the number finds nothing.
+    for q in ("王建军", ID_A, ID_A.lower(), "0000001"):
         assert "王建军" in c.get(reverse("personnel:list", args=["safety"]), {"q": q}).content.decode()
+    assert "王建军" not in c.get(reverse("personnel:list", args=["safety"]), {"q": ID_A[-6:]}).content.decode()
     assert "王建军" not in c.get(reverse("personnel:list", args=["safety"]), {"state": "approved"}).content.decode()
 
 
@@ -146,7 +154,7 @@ def test_submit_withdraw_approve_deregister(
     attach_required(person, enterprise_a)
     c.post(reverse("review:owner_action", args=["safety_officer", person.pk, "declare"]))
     person.refresh_from_db()
-    assert person.state == State.DECLARED and PersonClaim.objects.filter(id_number=ID_A).exists()
+    assert person.state == State.DECLARED and PersonClaim.objects.filter(id_index=id_index(ID_A)).exists()
     c.post(reverse("review:owner_action", args=["safety_officer", person.pk, "withdraw"]))
     person.refresh_from_db()
     assert person.state == State.DRAFT and not PersonClaim.objects.exists()
@@ -230,7 +238,7 @@ def test_one_enterprise_at_a_time(
         reverse("personnel:new", args=["wage"]),
         {"name": "王建军", "id_number": ID_A, "consent": "on", "cert_no": "LZ2023001"},
     )
-    assert resp.status_code == 302 and WageManager.objects.filter(id_number=ID_A).exists()
+    assert resp.status_code == 302 and WageManager.objects.filter(id_index=id_index(ID_A)).exists()
 
 
 def test_exports_masked_for_enterprise_and_supervisor_full_for_reviewer(
@@ -375,7 +383,9 @@ def test_id_number_is_fixed_once_approved(
     person.refresh_from_db()
     fields = {r["name"]: r["value"] for r in person.approved_submission.snapshot["fields"]}
     assert fields["id_number"] == ID_A
-    assert list(PersonClaim.objects.values_list("id_number", "enterprise_id")) == [(ID_A, enterprise_a.enterprise_id)]
+    assert list(PersonClaim.objects.values_list("id_index", "enterprise_id")) == [
+        (id_index(ID_A), enterprise_a.enterprise_id)
+    ]
     # After 注销 the person is free: another enterprise registers and declares them.
     c.post(reverse("personnel:deregister", args=["safety", person.pk]))
     assert not PersonClaim.objects.exists()
@@ -385,7 +395,9 @@ def test_id_number_is_fixed_once_approved(
     theirs = SafetyOfficer.objects.get(enterprise=enterprise_b.enterprise)
     attach_required(theirs, enterprise_b)
     services.declare(filing=theirs, actor=enterprise_b)
-    assert list(PersonClaim.objects.values_list("id_number", "enterprise_id")) == [(ID_A, enterprise_b.enterprise_id)]
+    assert list(PersonClaim.objects.values_list("id_index", "enterprise_id")) == [
+        (id_index(ID_A), enterprise_b.enterprise_id)
+    ]
 
 
 def test_id_number_editable_while_never_approved(as_user: Any, enterprise_a: Any) -> None:
@@ -551,7 +563,7 @@ def test_wage_manager_declare_and_export(approved_basic_info: Any, as_user: Any,
     resp = owner_action(c, person, "declare")
     person.refresh_from_db()
     assert person.state == State.DECLARED and person.pending_submission.snapshot["label"] == "劳资专管员"
-    assert PersonClaim.objects.filter(id_number=ID_B, enterprise=enterprise_a.enterprise).exists()
+    assert PersonClaim.objects.filter(id_index=id_index(ID_B), enterprise=enterprise_a.enterprise).exists()
     export = c.get(reverse("personnel:export", args=["wage"]))
     assert export["Content-Type"].startswith("application/vnd.openxmlformats")
     rows = [list(r) for r in openpyxl.load_workbook(io.BytesIO(export.content)).active.iter_rows(values_only=True)]

@@ -20,10 +20,11 @@ from laowu.accounts.models import User
 from laowu.accounts.services import register_enterprise
 from laowu.contracts.models import ProjectFiling, available_catalogue
 from laowu.contracts.services import select_contract
+from laowu.core.fields import index_value
 from laowu.documents.services import add_attachment
 from laowu.enterprises.services import ensure_basic_info
 from laowu.integrations.company_info.offline import offline_companies
-from laowu.personnel.models import SafetyOfficer, WageManager
+from laowu.personnel.models import ID_INDEX_CONTEXT, SafetyOfficer, WageManager
 from laowu.personnel.services import create_person
 from laowu.review import services as workflow
 from laowu.review.models import Filing, State
@@ -120,7 +121,9 @@ class Command(BaseCommand):
             self._approve(info, owner, reviewer)
         people = {}
         for model, fields in PEOPLE:
-            person = model.objects.filter(enterprise=enterprise, id_number=fields["id_number"]).first()
+            person = model.objects.filter(
+                enterprise=enterprise, id_index=index_value(fields["id_number"], context=ID_INDEX_CONTEXT)
+            ).first()
             if person is None:
                 data = dict(fields)
                 if model is SafetyOfficer:

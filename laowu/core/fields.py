@@ -1,0 +1,101 @@
+"""Model fields for personal data sealed at rest (laowu/core/crypto.py).
+
+`SealedCharField` holds the plain value in Python and a sealed token in the database, bound to
+its column (`<app>.<model>.<field>`). A sealed column cannot be compared in SQL, so it refuses
+lookups other than emptiness; equality goes through a `BlindIndexField` beside it, which the
+model fills from the plain value on every save (`pre_save`), bulk inserts included.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core import validators
+from django.db import models
+from django.db.models.lookups import Exact
+
+from .crypto import blind_index, is_sealed, seal, unseal
+
+# A sealed 18-character value takes about 80 characters; room for longer inputs and headers.
+SEALED_MAX_LENGTH = 255
+
+
+def column_context(model: type[models.Model], name: str) -> str:
+    return f"{model._meta.label_lower}.{name}"
+
+
+def index_value(value: str, *, context: str) -> str:
+    """The blind index of `value` under `context`, as `BlindIndexField` stores it ("" for "")."""
+    return blind_index(value, context=context) if value else ""
+
+
+class SealedCharField(models.CharField):
+    def __init__(self, *args: Any, plain_max_length: int | None = None, **kwargs: Any) -> None:
+        self.plain_max_length = plain_max_length or kwargs.get("max_length") or SEALED_MAX_LENGTH
+        kwargs["max_length"] = SEALED_MAX_LENGTH
+        super().__init__(*args, **kwargs)
+        # What the user may type is checked on the plain value; the column's own length is the token's.
+        self.validators = [v for v in self.validators if not isinstance(v, validators.MaxLengthValidator)]
+        self.validators.append(validators.MaxLengthValidator(self.plain_max_length))
+
+    def deconstruct(self) -> Any:
+        name, path, args, kwargs = super().deconstruct()
+        kwargs["plain_max_length"] = self.plain_max_length
+        kwargs.pop("max_length", None)
+        return name, path, args, kwargs
+
+    @property
+    def context(self) -> str:
+        return column_context(self.model, self.name)
+
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
+        # Values written before sealing are read as they are; their migration seals them.
+        return unseal(value, context=self.context) if is_sealed(value) else value
+
+    def get_prep_value(self, value: Any) -> Any:
+        value = super().get_prep_value(value)
+        if value in (None, "") or is_sealed(value):
+            return value
+        return seal(value, context=self.context)
+
+    def formfield(self, **kwargs: Any) -> Any:
+        return super().formfield(**{"max_length": self.plain_max_length, **kwargs})
+
+
+@SealedCharField.register_lookup
+class SealedExact(Exact):
+    """Only emptiness can be asked of a sealed column: any other value seals differently each
+    time and would silently match nothing. Compare through the column's blind index instead."""
+
+    def get_prep_lookup(self) -> Any:
+        if self.rhs not in (None, ""):
+            raise TypeError(f"{self.lhs.target.name} is sealed: filter on its blind index instead")
+        return super().get_prep_lookup()
+
+
+class BlindIndexField(models.CharField):
+    """HMAC-SM3 of another field's plain value (laowu/core/crypto.py `blind_index`), kept by the
+    model itself. `context` names what is compared: fields given the same context (a person's
+    身份证号 in every table) have comparable indexes."""
+
+    def __init__(self, *args: Any, source: str = "", context: str = "", **kwargs: Any) -> None:
+        self.source = source
+        self.index_context = context
+        kwargs.setdefault("max_length", 64)
+        kwargs.setdefault("editable", False)
+        kwargs.setdefault("blank", True)
+        kwargs.setdefault("default", "")
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self) -> Any:
+        name, path, args, kwargs = super().deconstruct()
+        kwargs["source"] = self.source
+        kwargs["context"] = self.index_context
+        for key in ("max_length", "editable", "blank", "default"):
+            kwargs.pop(key, None)
+        return name, path, args, kwargs
+
+    def pre_save(self, model_instance: models.Model, add: bool) -> str:
+        value = index_value(getattr(model_instance, self.source) or "", context=self.index_context)
+        setattr(model_instance, self.attname, value)
+        return value

@@ -54,6 +54,7 @@ class RateLimited(Exception):
 class ProviderLookup:
     status: str  # "confirmed" | "no_result" | "unavailable"
     info: CompanyInfo | None
+    reason: str = ""  # why it was unavailable, in Chinese
 
 
 def lookup_company(credit_code: str) -> ProviderLookup:
@@ -61,7 +62,7 @@ def lookup_company(credit_code: str) -> ProviderLookup:
         info = get_company_info_provider().lookup(credit_code)
     except ProviderUnavailable as exc:
         log.warning("company-info provider unavailable: %s", exc)
-        return ProviderLookup("unavailable", None)
+        return ProviderLookup("unavailable", None, exc.reason)
     return ProviderLookup("confirmed" if info else "no_result", info)
 
 
@@ -118,13 +119,14 @@ def prepare_registration(
     name = name.strip()
     validate_credit_code(credit_code)
     validate_mobile(phone)
+    # Before the lookup: each 天眼查 query is billed, and a registered code needs none.
+    _check_credit_code_free(credit_code)
     lookup = lookup_company(credit_code)
     if lookup.info is not None and not _same_name(lookup.info.name, name):
         raise ValidationError(
             {"name": f"企业名称与该统一社会信用代码的登记名称不一致（登记名称：{lookup.info.name}），请核对。"}
         )
     validate_password(password, User(username=credit_code, display_name=contact_name.strip(), phone=phone))
-    _check_credit_code_free(credit_code)
     return PendingRegistration(
         name=name,
         credit_code=credit_code,

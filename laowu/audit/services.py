@@ -27,6 +27,7 @@ from .models import AuditEvent, Result
 
 class Action(models.TextChoices):
     REGISTER = "account.register", "企业注册"
+    PROVIDER_REFRESH = "enterprise.provider_refresh", "重新从天眼查获取"
     LOGIN = "account.login", "登录"
     LOGIN_FAILED = "account.login_failed", "登录失败"
     LOCKOUT = "account.lockout", "账号锁定"

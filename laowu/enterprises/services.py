@@ -4,6 +4,12 @@ import datetime as dt
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from laowu.accounts.services import lookup_company
+from laowu.audit.services import Action, record
+from laowu.review.services import WorkflowError
 
 from .models import PROVIDER_FIELDS, BasicInfo, Enterprise
 
@@ -37,3 +43,46 @@ def ensure_basic_info(*, enterprise: Enterprise) -> BasicInfo:
     except IntegrityError:
         # Two first visits raced; the other one created it.
         return BasicInfo.objects.select_related("enterprise").get(enterprise=enterprise)
+
+
+def refresh_from_provider(*, enterprise: Enterprise, actor: Any, request: HttpRequest | None = None) -> str:
+    """重新从天眼查获取: ask the provider again for an enterprise registration found nothing for
+    (or could not ask). What it finds fills the 基本信息's registered fields, read-only from then
+    on, as if it had been found at registration. Returns what to tell the clerk; raises
+    `WorkflowError` if the 基本信息 cannot change now."""
+    info = ensure_basic_info(enterprise=enterprise)
+    if enterprise.provider_confirmed:
+        return "企业登记信息已经天眼查核验，无需重新获取。"
+    if not info.is_editable:
+        raise WorkflowError(f"当前状态为“{info.state_label}”，不能更新企业登记信息。")
+    # Asked outside the transaction: the provider never holds a database lock.
+    lookup = lookup_company(enterprise.credit_code)
+    with transaction.atomic(durable=True):
+        locked = Enterprise.objects.select_for_update().get(pk=enterprise.pk)
+        filing = BasicInfo.objects.select_for_update().get(pk=info.pk)
+        if not filing.is_editable:
+            raise WorkflowError(f"当前状态为“{filing.state_label}”，不能更新企业登记信息。")
+        locked.provider_checked_at = timezone.now()
+        if lookup.info is not None:
+            data = lookup.info.as_dict()
+            locked.provider_confirmed = True
+            locked.provider_data = data
+            locked.name = lookup.info.name
+            for name in PROVIDER_FIELDS:
+                if data.get(name) not in (None, ""):
+                    setattr(filing, name, _provider_value(name, data[name]))
+            filing.save()
+        locked.save(update_fields=["provider_checked_at", "provider_confirmed", "provider_data", "name"])
+        record(
+            action=Action.PROVIDER_REFRESH,
+            request=request,
+            user=actor,
+            obj=filing,
+            detail={"provider": lookup.status, **({"reason": lookup.reason} if lookup.reason else {})},
+        )
+    enterprise.refresh_from_db()
+    if lookup.status == "confirmed":
+        return "已从天眼查获取企业登记信息，标注“天眼查”的项目已自动填写，请核对。"
+    if lookup.status == "no_result":
+        return "天眼查仍未查到该统一社会信用代码的登记信息，请按营业执照填写，审核时将予以核对。"
+    return f"暂时无法从天眼查获取（{lookup.reason}），请稍后重试，或按营业执照填写。"

@@ -4,4 +4,7 @@ from . import views
 
 app_name = "enterprises"
 
-urlpatterns = [path("basic-info/", views.basic_info, name="basic_info")]
+urlpatterns = [
+    path("basic-info/", views.basic_info, name="basic_info"),
+    path("basic-info/provider/", views.provider_refresh, name="provider_refresh"),
+]

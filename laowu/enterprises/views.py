@@ -1,14 +1,18 @@
 from __future__ import annotations
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.views.decorators.http import require_POST
 
 from laowu.accounts.models import Role
 from laowu.accounts.permissions import role_required
 from laowu.review.editing import edit_own_filing
+from laowu.review.services import WorkflowError
 
 from .forms import BasicInfoForm
 from .models import SUPPLEMENT_FIELDS
-from .services import ensure_basic_info
+from .services import ensure_basic_info, refresh_from_provider
 
 
 @role_required(Role.ENTERPRISE)
@@ -34,3 +38,17 @@ def basic_info(request: HttpRequest) -> HttpResponse:
             "confirmed": info.provider_fields(),
         },
     )
+
+
+@require_POST
+@role_required(Role.ENTERPRISE)
+def provider_refresh(request: HttpRequest) -> HttpResponse:
+    """重新从天眼查获取, offered on 基本信息归集 while the registered data is not confirmed."""
+    enterprise = request.user.enterprise  # type: ignore[union-attr]
+    try:
+        text = refresh_from_provider(enterprise=enterprise, actor=request.user, request=request)
+    except WorkflowError as exc:
+        messages.error(request, exc.message)
+    else:
+        (messages.success if enterprise.provider_confirmed else messages.warning)(request, text)
+    return redirect("enterprises:basic_info")

@@ -259,7 +259,8 @@ LAOWU_BLIND_INDEX_KEY = env.str("LAOWU_BLIND_INDEX_KEY", default="")
 
 LAOWU_COMPANY_INFO_PROVIDER = env.str("LAOWU_COMPANY_INFO_PROVIDER", default="offline")
 LAOWU_TIANYANCHA_TOKEN = env.str("LAOWU_TIANYANCHA_TOKEN", default="")
-LAOWU_TIANYANCHA_BASE_URL = env.str("LAOWU_TIANYANCHA_BASE_URL", default="http://open.api.tianyancha.com")
+# https: the token travels in a header of every query.
+LAOWU_TIANYANCHA_BASE_URL = env.str("LAOWU_TIANYANCHA_BASE_URL", default="https://open.api.tianyancha.com")
 LAOWU_PROVIDER_TIMEOUT = env.float("LAOWU_PROVIDER_TIMEOUT", default=5.0)
 
 # 省合同归集系统's JSON export, pulled by `manage.py pull_provincial_contracts`; empty URL = not configured.

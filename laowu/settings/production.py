@@ -14,6 +14,8 @@ from .base import (
     LAOWU_AUDIT_HASH,
     LAOWU_AUDIT_MIN_RETENTION_DAYS,
     LAOWU_AUDIT_RETENTION_DAYS,
+    LAOWU_COMPANY_INFO_PROVIDER,
+    LAOWU_TIANYANCHA_BASE_URL,
     PRIVATE_MEDIA_ROOT,
     env,
 )
@@ -49,6 +51,9 @@ if LAOWU_AUDIT_RETENTION_DAYS < LAOWU_AUDIT_MIN_RETENTION_DAYS:
     raise ImproperlyConfigured(
         f"LAOWU_AUDIT_RETENTION_DAYS 不能少于 {LAOWU_AUDIT_MIN_RETENTION_DAYS} 天（等保要求审计记录至少保存6个月）。"
     )
+
+if LAOWU_COMPANY_INFO_PROVIDER == "tianyancha" and not LAOWU_TIANYANCHA_BASE_URL.startswith("https://"):
+    raise ImproperlyConfigured("LAOWU_TIANYANCHA_BASE_URL 必须以 https:// 开头：天眼查令牌随每次查询发送。")
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])

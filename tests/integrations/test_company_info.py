@@ -247,6 +247,30 @@ def test_tianyancha_other_error_code(tyc_settings, tianyancha: TianyanchaFake) -
 
 
 @pytest.mark.parametrize(
+    ("code", "reason"),
+    [
+        (300003, "天眼查账号已过期"),
+        (300006, "天眼查账户余额不足"),
+        (300011, "IP地址未获天眼查授权"),
+        (399999, "错误码399999"),
+    ],
+)
+def test_tianyancha_error_codes_read_in_chinese(
+    tyc_settings, tianyancha: TianyanchaFake, code: int, reason: str
+) -> None:
+    tianyancha.refuse_with = code
+    with pytest.raises(ProviderUnavailable) as caught:
+        get_company_info_provider().lookup(KNOWN_CODE)
+    assert reason in caught.value.reason
+
+
+def test_tianyancha_default_address_is_https() -> None:
+    from laowu.settings import base
+
+    assert base.LAOWU_TIANYANCHA_BASE_URL.startswith("https://")
+
+
+@pytest.mark.parametrize(
     "reply",
     [
         FakeResponse(500, b'{"error_code": 0}'),

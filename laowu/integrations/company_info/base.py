@@ -8,7 +8,14 @@ from typing import Protocol
 
 
 class ProviderUnavailable(Exception):
-    """The provider could not be asked (network, quota, bad token, malformed reply)."""
+    """The provider could not be asked (network, quota, bad token, malformed reply).
+
+    `reason` is the short Chinese phrase a page may show ("天眼查账户余额不足"); the message
+    itself is for the log."""
+
+    def __init__(self, message: str = "", *, reason: str = "") -> None:
+        super().__init__(message)
+        self.reason = reason or "天眼查暂时无法访问"
 
 
 @dataclasses.dataclass(frozen=True)

@@ -19,6 +19,21 @@ logger = logging.getLogger("laowu.company_info")
 BASEINFO_PATH = "/services/open/ic/baseinfo/normal"
 # 天眼查's "查询无结果"; every other non-zero code means we could not ask (token, quota, IP...).
 NO_RESULT = 300000
+# 天眼查's documented error codes, as a clerk (or the operator she calls) should read them.
+ERROR_REASONS = {
+    300001: "天眼查请求失败",
+    300002: "天眼查账号已失效",
+    300003: "天眼查账号已过期",
+    300004: "天眼查访问过于频繁",
+    300005: "天眼查账号无权使用该接口",
+    300006: "天眼查账户余额不足",
+    300007: "天眼查剩余查询次数不足",
+    300008: "天眼查查询缺少必要参数",
+    300009: "天眼查账号信息有误",
+    300010: "天眼查接口地址不存在",
+    300011: "本平台服务器的IP地址未获天眼查授权",
+    300012: "天眼查数据生成中",
+}
 # The provider's timestamps are midnight Beijing time; read in UTC they fall on the previous day.
 _CHINA_TZ = zoneinfo.ZoneInfo("Asia/Shanghai")
 
@@ -59,7 +74,7 @@ class TianyanchaProvider:
 
     def lookup(self, credit_code: str) -> CompanyInfo | None:
         if not self._token:
-            raise ProviderUnavailable("未配置天眼查令牌（LAOWU_TIANYANCHA_TOKEN）")
+            raise ProviderUnavailable("未配置天眼查令牌（LAOWU_TIANYANCHA_TOKEN）", reason="平台未配置天眼查查询")
         code = normalize_credit_code(credit_code)
         # Each query is billed; a code failing its check digit cannot be registered anyway.
         if not is_valid_credit_code(code):
@@ -73,10 +88,10 @@ class TianyanchaProvider:
             )
         except requests.Timeout as exc:
             logger.warning("天眼查超时：%s", code)
-            raise ProviderUnavailable("天眼查查询超时") from exc
+            raise ProviderUnavailable("天眼查查询超时", reason="天眼查查询超时") from exc
         except requests.RequestException as exc:
             logger.warning("天眼查无法连接：%s：%s", code, type(exc).__name__)
-            raise ProviderUnavailable(f"无法连接天眼查：{type(exc).__name__}") from exc
+            raise ProviderUnavailable(f"无法连接天眼查：{type(exc).__name__}", reason="无法连接天眼查") from exc
         if resp.status_code != 200:
             logger.warning("天眼查 HTTP %s：%s", resp.status_code, code)
             raise ProviderUnavailable(f"天眼查返回 HTTP {resp.status_code}")
@@ -91,7 +106,10 @@ class TianyanchaProvider:
             return None
         if error_code != 0:
             logger.warning("天眼查拒绝查询：%s %s（%s）", error_code, data.get("reason", ""), code)
-            raise ProviderUnavailable(f"天眼查拒绝查询：{error_code} {data.get('reason', '')}".rstrip())
+            raise ProviderUnavailable(
+                f"天眼查拒绝查询：{error_code} {data.get('reason', '')}".rstrip(),
+                reason=ERROR_REASONS.get(error_code, f"天眼查拒绝查询（错误码{error_code}）"),
+            )
         result = data.get("result")
         if not isinstance(result, dict) or not _text(result.get("name")):
             raise ProviderUnavailable("天眼查应答缺少企业信息")

@@ -53,16 +53,18 @@ def filing_page_context(filing: Filing) -> dict[str, Any]:
     }
 
 
-def _declare(request: HttpRequest, filing: Filing) -> None:
+def tell_outcome(request: HttpRequest, filing: Filing, action: Callable[..., object], done: str) -> None:
+    """Run an owner's workflow action (申报, 撤回, 变更) on `filing` and flash what came of it:
+    each reason 申报 is blocked, the workflow's refusal, or `done`."""
     try:
-        services.declare(filing=filing, actor=request.user, request=request)
+        action(filing=filing, actor=request.user, request=request)
     except services.DeclareBlocked as exc:
         for problem in exc.problems:
             messages.error(request, problem)
     except services.WorkflowError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, DECLARED)
+        messages.success(request, done)
 
 
 def _attachment_action(request: HttpRequest, filing: Filing) -> str:
@@ -136,7 +138,7 @@ def edit_own_filing(
                     return redirect(with_fragment(url, anchor) if anchor else url)
                 messages.error(request, UNSAVED_INVALID)
             elif valid:
-                _declare(request, filing)
+                tell_outcome(request, filing, services.declare, DECLARED)
                 return redirect(url)
             else:
                 messages.error(request, UNSAVED_NOT_DECLARED)

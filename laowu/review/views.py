@@ -3,7 +3,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
@@ -23,7 +22,7 @@ from laowu.core.pagination import paginate
 from laowu.core.validators import MASKS
 
 from . import selectors, services
-from .editing import DECLARED
+from .editing import DECLARED, tell_outcome
 from .forms import QueueFilterForm, RejectForm
 from .models import Submission, SubmissionStatus
 from .permissions import access_own_filing, access_submission, personal_files
@@ -46,15 +45,7 @@ def owner_action(request: HttpRequest, filing_type: str, pk: int, action: str) -
         raise Http404
     filing = access_own_filing(request.user, model, pk)
     func, done = OWNER_ACTIONS[action]
-    try:
-        func(filing=filing, actor=request.user, request=request)
-    except services.DeclareBlocked as exc:
-        for problem in exc.problems:
-            messages.error(request, problem)
-    except services.WorkflowError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, done)
+    tell_outcome(request, filing, func, done)
     return redirect(filing.get_absolute_url())
 
 

@@ -4,6 +4,16 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
 
+from laowu.core.fields import BlindIndexField, SealedCharField, index_value
+
+# One context for every blind index of a 手机号 (laowu/core/fields.py): accounts and SMS codes.
+PHONE_INDEX_CONTEXT = "phone"
+
+
+def phone_is(phone: str) -> dict[str, str]:
+    """The lookup that finds rows whose (sealed) phone is `phone`: `filter(**phone_is(p))`."""
+    return {"phone_index": index_value(phone or "", context=PHONE_INDEX_CONTEXT)}
+
 
 class District(models.Model):
     """行政区划. Enterprises and committee accounts belong to one; reviewers see their own."""
@@ -41,7 +51,10 @@ class User(AbstractUser):
 
     role = models.CharField("角色", max_length=20, choices=Role.choices)
     display_name = models.CharField("姓名/联系人", max_length=50, blank=True)
-    phone = models.CharField("手机号码", max_length=11, blank=True)
+    # Sealed at rest (laowu/core/fields.py, docs/security.md); found and kept unique through
+    # its blind index.
+    phone = SealedCharField("手机号码", plain_max_length=11, blank=True)
+    phone_index = BlindIndexField(source="phone", context=PHONE_INDEX_CONTEXT)
     enterprise = models.ForeignKey(
         "enterprises.Enterprise",
         verbose_name="所属企业",
@@ -62,7 +75,7 @@ class User(AbstractUser):
         verbose_name = "用户"
         constraints = [
             # The phone is how a forgotten password is recovered, so it must name one account.
-            models.UniqueConstraint(fields=["phone"], condition=~Q(phone=""), name="user_phone_unique"),
+            models.UniqueConstraint(fields=["phone_index"], condition=~Q(phone_index=""), name="user_phone_unique"),
             models.CheckConstraint(
                 condition=(
                     Q(role="enterprise", enterprise__isnull=False)
@@ -116,7 +129,8 @@ class SmsCode(models.Model):
     """One verification code request. Rows exist for unknown numbers too, so that rate
     limits (and the reply) are the same whether or not the number is registered."""
 
-    phone = models.CharField(max_length=11, db_index=True)
+    phone = SealedCharField(plain_max_length=11)
+    phone_index = BlindIndexField(source="phone", context=PHONE_INDEX_CONTEXT, db_index=True)
     purpose = models.CharField(max_length=30, choices=SmsPurpose.choices)
     code_hash = models.CharField(max_length=128)
     ip = models.GenericIPAddressField(null=True)

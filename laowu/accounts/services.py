@@ -37,7 +37,7 @@ from laowu.integrations.company_info.base import CompanyInfo
 from laowu.integrations.sms import SmsDeliveryError, get_sms_backend
 
 from . import otp, permissions
-from .models import District, Role, SmsCode, SmsPurpose, User
+from .models import District, Role, SmsCode, SmsPurpose, User, phone_is
 from .passwords import set_new_password
 
 log = logging.getLogger(__name__)
@@ -152,7 +152,7 @@ def start_registration(*, pending: PendingRegistration, request: HttpRequest | N
     phone is already on an account, so that 用户注册 cannot be used to find out which numbers
     are: a free number gets a code; a used one gets a notice instead, and the code that
     was never sent cannot be guessed on step 2 (it counts wrong tries as any other)."""
-    in_use = User.objects.filter(phone=pending.phone).exists()
+    in_use = User.objects.filter(**phone_is(pending.phone)).exists()
     sms, code = _issue_code(phone=pending.phone, purpose=SmsPurpose.REGISTER, user=None, request=request)
     if in_use:
         try:
@@ -178,7 +178,7 @@ def complete_registration(*, pending: PendingRegistration, code: str, request: H
             if error is None:
                 assert sms is not None
                 _check_credit_code_free(pending.credit_code)
-                if User.objects.filter(phone=pending.phone).exists():
+                if User.objects.filter(**phone_is(pending.phone)).exists():
                     # Taken since step 1: only the phone's holder, who has the code, reads this.
                     raise ValidationError("该手机号码已被其他账号使用，请返回修改联系人手机号码。")
                 user = _create_enterprise_account(pending, request=request)
@@ -216,7 +216,7 @@ def register_enterprise(
         name=name, credit_code=credit_code, contact_name=contact_name, phone=phone, password=password
     )
     with transaction.atomic(durable=True):
-        if User.objects.filter(phone=phone).exists():
+        if User.objects.filter(**phone_is(phone)).exists():
             raise ValidationError({"phone": "该手机号码已被其他账号使用，请更换联系人手机号码。"})
         return _create_enterprise_account(pending, request=request)
 
@@ -292,7 +292,7 @@ def request_password_reset_code(*, phone: str, request: HttpRequest | None = Non
     gets the same reply (the next page offers 重新获取 after the 60 s wait).
     """
     validate_mobile(phone)
-    user = User.objects.filter(phone=phone, is_active=True).first()
+    user = User.objects.filter(**phone_is(phone), is_active=True).first()
     sms, code = _issue_code(phone=phone, purpose=SmsPurpose.PASSWORD_RESET, user=user, request=request)
     if user is not None:
         _deliver_code(sms=sms, code=code, user=user, request=request)
@@ -309,12 +309,12 @@ def _issue_code(*, phone: str, purpose: str, user: User | None, request: HttpReq
     ip = client_ip(request)
     with transaction.atomic(durable=True):
         _serialize_sms_requests(phone=phone, ip=ip)
-        last = SmsCode.objects.filter(phone=phone, purpose=purpose).order_by("-created_at").first()
+        last = SmsCode.objects.filter(**phone_is(phone), purpose=purpose).order_by("-created_at").first()
         wait = settings.LAOWU_SMS_RESEND_SECONDS - (now - last.created_at).total_seconds() if last else 0
         if wait > 0:
             raise RateLimited(f"验证码已发送，请{int(wait) + 1}秒后再重新获取。")
         if (
-            SmsCode.objects.filter(phone=phone, purpose=purpose, created_at__gte=_local_midnight(now)).count()
+            SmsCode.objects.filter(**phone_is(phone), purpose=purpose, created_at__gte=_local_midnight(now)).count()
             >= settings.LAOWU_SMS_DAILY_PER_PHONE
         ):
             raise RateLimited("该手机号今日获取验证码的次数已达上限，请明天再试。")
@@ -323,7 +323,9 @@ def _issue_code(*, phone: str, purpose: str, user: User | None, request: HttpReq
             >= settings.LAOWU_SMS_HOURLY_PER_IP
         ):
             raise RateLimited("当前网络获取验证码过于频繁，请稍后再试。")
-        SmsCode.objects.filter(phone=phone, purpose=purpose, used_at__isnull=True, voided=False).update(voided=True)
+        SmsCode.objects.filter(**phone_is(phone), purpose=purpose, used_at__isnull=True, voided=False).update(
+            voided=True
+        )
         code = f"{secrets.randbelow(10**6):06d}"
         sms = SmsCode.objects.create(
             phone=phone,
@@ -364,7 +366,7 @@ def _open_code(*, phone: str, purpose: str) -> SmsCode | None:
     """The phone's newest usable code of the purpose, locked for the caller's transaction."""
     return (
         SmsCode.objects.select_for_update()
-        .filter(phone=phone, purpose=purpose, used_at__isnull=True, voided=False)
+        .filter(**phone_is(phone), purpose=purpose, used_at__isnull=True, voided=False)
         .order_by("-created_at")
         .first()
     )
@@ -412,7 +414,7 @@ def reset_password_with_code(*, phone: str, code: str, new_password: str, reques
     now = timezone.now()
     error: str | None = None
     password_error: ValidationError | None = None
-    user = User.objects.filter(phone=phone, is_active=True).first()
+    user = User.objects.filter(**phone_is(phone), is_active=True).first()
     # Only the rules that are the same for everyone come before the code: the rule that
     # compares the password with the account (UserAttributeSimilarityValidator) would
     # answer differently for a registered number, so it waits until the code is proven.
@@ -489,7 +491,7 @@ def create_staff_account(
             raise ValidationError({"districts": "行政区划代码不存在。"})
         if User.objects.filter(username=user.username).exists():
             raise ValidationError({"username": "该账号已存在。"})
-        if phone and User.objects.filter(phone=phone).exists():
+        if phone and User.objects.filter(**phone_is(phone)).exists():
             raise ValidationError({"phone": "该手机号码已被其他账号使用。"})
         user.full_clean(exclude=["password"])
         # A password the 系统管理员 chose is known to two people: its holder replaces it at

@@ -7,6 +7,7 @@ from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 
+from laowu.core.fields import SealedCharField
 from laowu.core.validators import validate_credit_code, validate_phone
 from laowu.documents.kinds import AttachmentKind
 from laowu.review.models import Filing, State
@@ -69,6 +70,9 @@ class ProjectFiling(Filing):
     """One filed labour contract. The catalogue's fields are copied at 选择 and read-only."""
 
     FILING_TYPE = "project"
+    # The site manager's phone is personal data: masked for those who may not see it in full,
+    # sealed in the snapshot (laowu/review/fields.py).
+    SENSITIVE_FIELDS = {"site_manager_phone": "mobile"}
     FILING_LABEL = "项目信息"
     ATTACHMENT_KINDS = (
         AttachmentKind("subcontract", "劳务分包合同", required=True),
@@ -106,7 +110,7 @@ class ProjectFiling(Filing):
     planned_end = models.DateField("计划竣工日期")
 
     site_manager = models.CharField("现场负责人", max_length=30, blank=True)
-    site_manager_phone = models.CharField("现场负责人电话", max_length=20, blank=True, validators=[validate_phone])
+    site_manager_phone = SealedCharField("现场负责人电话", plain_max_length=20, blank=True, validators=[validate_phone])
     safety_officer = models.ForeignKey(
         "personnel.SafetyOfficer",
         verbose_name="安全员",

@@ -99,3 +99,15 @@ class BlindIndexField(models.CharField):
         value = index_value(getattr(model_instance, self.source) or "", context=self.index_context)
         setattr(model_instance, self.attname, value)
         return value
+
+
+def seal_existing_rows(model: type[models.Model], fields: tuple[str, ...], indexes: dict[str, tuple[str, str]]) -> None:
+    """For a migration that turns columns into `SealedCharField`s: write each row's values again
+    (loading passes plain values through, saving seals them) and fill the blind indexes named in
+    `indexes` ({index field: (source field, context)}). `model` is the migration's historical one."""
+    rows = model._default_manager.order_by("pk").values_list("pk", *fields)
+    for pk, *values in rows.iterator(chunk_size=500):
+        data = dict(zip(fields, values, strict=True))
+        for index, (source, context) in indexes.items():
+            data[index] = index_value(data[source] or "", context=context)
+        model._default_manager.filter(pk=pk).update(**data)

@@ -4,6 +4,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from laowu.core.fields import SealedCharField
 from laowu.core.validators import (
     validate_credit_code,
     validate_phone,
@@ -26,7 +27,7 @@ class Enterprise(models.Model):
     provider_data = models.JSONField("天眼查登记信息", default=dict, blank=True)
     provider_checked_at = models.DateTimeField("核验时间", null=True, blank=True)
     contact_name = models.CharField("联系人", max_length=50)
-    contact_phone = models.CharField("联系人手机号码", max_length=11)
+    contact_phone = SealedCharField("联系人手机号码", plain_max_length=11)  # sealed at rest (docs/security.md)
     created_at = models.DateTimeField("注册时间", auto_now_add=True)
 
     class Meta:
@@ -80,6 +81,9 @@ class BasicInfo(Filing):
     """基本信息归集: the enterprise's registered data confirmed, plus the committee's fields."""
 
     FILING_TYPE = "basic_info"
+    # The contact person's phone is personal data: masked for those who may not see it in full,
+    # sealed in the snapshot (laowu/review/fields.py).
+    SENSITIVE_FIELDS = {"contact_phone": "mobile"}
     FILING_LABEL = "企业基本信息"
     APPROVED_COPIES = {
         "qualification_valid_until": "approved_qualification_valid_until",
@@ -140,7 +144,7 @@ class BasicInfo(Filing):
     registration_place = models.CharField("注册地", max_length=20, choices=REGISTRATION_PLACES, blank=True)
     office_address = models.CharField("办公地址", max_length=200, blank=True)
     contact_name = models.CharField("联系人", max_length=50, blank=True)
-    contact_phone = models.CharField("联系电话", max_length=20, blank=True, validators=[validate_phone])
+    contact_phone = SealedCharField("联系电话", plain_max_length=20, blank=True, validators=[validate_phone])
     principal = models.CharField("主要负责人", max_length=50, blank=True)
     employee_count = models.PositiveIntegerField("职工人数", null=True, blank=True)
     qualification_no = models.CharField(

@@ -42,6 +42,7 @@ from typing import Any
 from django.db import DatabaseError, connection, connections, transaction
 from django.utils import timezone
 
+from laowu.accounts.models import PHONE_INDEX_CONTEXT
 from laowu.core.crypto import seal
 from laowu.core.fields import index_value
 from laowu.core.numbers import format_amount
@@ -1158,8 +1159,15 @@ class Tables:
 
 USER_COLS = (
     "id password last_login is_superuser username first_name last_name email is_staff is_active date_joined role "
-    "display_name phone password_changed_at enterprise_id must_change_password"
+    "display_name phone password_changed_at enterprise_id must_change_password phone_index"
 )
+
+
+def sealed_or_empty(value: str, context: str) -> str:
+    """A personal value as laowu/core/fields.py SealedCharField stores it ("" stays "")."""
+    return seal(value, context=context) if value else ""
+
+
 FILING_COLS = (
     "id state revision last_reject_reason created_at updated_at enterprise_id pending_submission_id "
     "approved_submission_id"
@@ -1375,15 +1383,17 @@ def write_enterprises(plan: Plan, chunk: int) -> Tables:
         provider_data = json.dumps(provider_values, ensure_ascii=False) if confirmed else "{}"
         ent.append(
             f"{e}\t{name}\t{credit}\t{ctx.districts[d]}\t{'t' if confirmed else 'f'}\t{esc(provider_data)}\t"
-            f"{ts(created)}\t{contact}\t{phone}\t{ts(created)}"
+            f"{ts(created)}\t{contact}\t{sealed_or_empty(phone, 'enterprises.enterprise.contact_phone')}\t"
+            f"{ts(created)}"
         )
         last_login = ts(plan.hi - int(rng.random() * 60 * DAY)) if rng.random() < 0.6 else NULL
         # Passwords are changed every 90 days (laowu/accounts/passwords.py): the last change
         # falls within the 60 days before the dataset's start, so its accounts log in.
         changed = max(created, plan.hi - (e % 60) * DAY)
         users.append(
-            f"{e}\t{ctx.password}\t{last_login}\tf\t{credit}\t\t\t\tf\tt\t{ts(created)}\tenterprise\t{contact}\t{phone}\t"
-            f"{ts(changed)}\t{e}\tf"
+            f"{e}\t{ctx.password}\t{last_login}\tf\t{credit}\t\t\t\tf\tt\t{ts(created)}\tenterprise\t{contact}\t"
+            f"{sealed_or_empty(phone, 'accounts.user.phone')}\t{ts(changed)}\t{e}\tf\t"
+            f"{index_value(phone, context=PHONE_INDEX_CONTEXT)}"
         )
         # ---- 基本信息
         scenario = plan.e_scenario[e]
@@ -1440,6 +1450,8 @@ def write_enterprises(plan: Plan, chunk: int) -> Tables:
         values = []
         for f in spec.fields:
             v = live.get(f.name)
+            if f.name == "contact_phone":
+                v = sealed_or_empty(v or "", "enterprises.basicinfo.contact_phone")
             values.append(NULL if v is None else esc(str(v)))
         infos.append(w.filing_cols(e, e, rows) + "\t" + "\t".join(values) + w.approved_copies("basic_info", rows))
         # ---- audit: registration, and each 申报 and decision of 基本信息
@@ -1746,6 +1758,8 @@ def write_contracts(plan: Plan, chunk: int) -> Tables:
         values = []
         for f in spec.fields:
             v = live.get(f.name)
+            if f.name == "site_manager_phone":
+                v = sealed_or_empty(v or "", "contracts.projectfiling.site_manager_phone")
             values.append(NULL if v is None else str(v[0]) if f.kind == "fk" else str(v))
         projects.append(
             w.filing_cols(pid, e, rows) + f"\t{cid}\t" + "\t".join(values) + w.approved_copies("project", rows)

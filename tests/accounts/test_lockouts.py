@@ -15,7 +15,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from laowu.accounts.models import SmsCode
+from laowu.accounts.models import SmsCode, phone_is
 from laowu.audit.models import AuditEvent
 from tests.accounts.test_login import login
 from tests.conftest import PASSWORD
@@ -61,7 +61,7 @@ def test_behind_a_proxy_lockout_audit_and_sms_limits_use_the_real_client_ip(
     via_proxy("3.3.3.3").post(
         "/accounts/password/forgot/", {"phone": enterprise_b.phone, "captcha_0": "k", "captcha_1": "PASSED"}
     )
-    assert SmsCode.objects.get(phone=enterprise_b.phone).ip == "3.3.3.3"
+    assert SmsCode.objects.get(**phone_is(enterprise_b.phone)).ip == "3.3.3.3"
 
 
 def test_without_proxy_setting_the_forwarded_header_is_ignored(enterprise_a: Any) -> None:

@@ -9,7 +9,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from laowu.accounts.models import Role, SmsCode, User
+from laowu.accounts.models import Role, SmsCode, User, phone_is
 from laowu.audit.models import AuditEvent
 from laowu.enterprises.models import Enterprise
 from laowu.integrations.company_info import ProviderUnavailable
@@ -178,7 +178,7 @@ def test_a_phone_in_use_gets_the_same_answer_as_a_free_one(client: Any, _sms_out
     assert len(to_holder) == 1 and to_holder[0]["template"] == "phone_in_use" and "code" not in to_holder[0]
     assert len(sent_codes(_sms_outbox, free_phone)) == 1
     # Both numbers have a code row, so the limits and the replies are alike.
-    assert SmsCode.objects.filter(phone=existing.phone, purpose="register").count() == 1
+    assert SmsCode.objects.filter(**phone_is(existing.phone), purpose="register").count() == 1
     wrong_used = used.post(VERIFY, {"code": "000000"})
     wrong_free = fresh.post(
         VERIFY, {"code": "000000" if sent_codes(_sms_outbox, free_phone)[0] != "000000" else "111111"}

@@ -12,7 +12,7 @@ from django.urls import reverse
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from laowu.accounts.models import Role, User
+from laowu.accounts.models import Role, User, phone_is
 from laowu.core.validators import credit_code_check_char, is_valid_credit_code, is_valid_mobile, normalize_code
 from laowu.enterprises.models import Enterprise
 from tests.accounts.test_registration import VERIFY, sent_codes
@@ -90,7 +90,7 @@ def test_full_width_phone_is_the_same_phone() -> None:
     existing = EnterpriseUserFactory(phone=PHONE)
     register(phone="15９00368499")
     # Not said (no enumeration), but no second account: the holder of the number got a notice.
-    assert User.objects.filter(phone=PHONE).count() == 1 and User.objects.get(phone=PHONE) == existing
+    assert User.objects.filter(**phone_is(PHONE)).count() == 1 and User.objects.get(**phone_is(PHONE)) == existing
     assert User.objects.count() == 1
 
 
@@ -114,7 +114,7 @@ def test_arabic_indic_digit_in_credit_code_is_an_error_beside_the_field() -> Non
 @settings(max_examples=30, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(phone=lookalike(PHONE), code_variant=st.booleans())
 def test_no_second_account_through_lookalike_digits(db: Any, phone: str, code_variant: bool) -> None:
-    existing = User.objects.filter(phone=PHONE).first() or EnterpriseUserFactory(phone=PHONE)
+    existing = User.objects.filter(**phone_is(PHONE)).first() or EnterpriseUserFactory(phone=PHONE)
     over = {"phone": phone}
     if code_variant:
         code = existing.username

@@ -1,8 +1,9 @@
-"""No 身份证号 or 手机号 of a person rests in plain text (docs/security.md): after a person is
-filed, approved, printed and named in a bad-behaviour record, neither number is found in any
-column of any table, in the SQLite database file itself, or in any stored file; the pages still
-show them to those who may see them. `rotate_keys` moves everything to a new key, after which the
-old key can be dropped."""
+"""No 身份证号 or 手机号 rests in plain text (docs/security.md): after a person is filed, approved,
+printed and named in a bad-behaviour record, a project filed with its site manager's phone and a
+password-reset code sent to the account's phone, none of those numbers (the person's, the
+account's, the contact's, the site manager's) is found in any column of any table, in the SQLite
+database file itself, or in any stored file; the pages still show them to those who may see them.
+`rotate_keys` moves everything to a new key, after which the old key can be dropped."""
 
 from __future__ import annotations
 
@@ -17,13 +18,15 @@ from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
 
+from laowu.accounts.models import SmsCode, phone_is
+from laowu.accounts.services import request_password_reset_code
 from laowu.core.crypto import current_prefix
 from laowu.personnel.models import SafetyOfficer
 from laowu.review import services
 from laowu.review.models import Submission
 from laowu.supervision import bad_behaviour as bb
 from laowu.supervision.models import BadBehaviour
-from tests.factories import approved_person, complete_basic_info
+from tests.factories import approved_person, approved_project, complete_basic_info
 from tests.supervision.test_bad_behaviour import record_data
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.prints]
@@ -31,6 +34,8 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.prints]
 ID = "320507198501010075"
 OTHER_ID = "320507199002020038"
 PHONE = "13912345678"  # tests/factories.py complete_person's mobile
+SITE_PHONE = "13911112222"  # approved_project's 现场负责人电话
+CONTACT_PHONE = "13800000000"  # complete_basic_info's 联系电话
 
 
 def every_value() -> str:
@@ -71,23 +76,36 @@ def world(enterprise_a: Any, reviewer: Any, as_user: Any) -> Any:
         data=record_data(person_name="张建国", person_id_number=OTHER_ID),
         actor=reviewer,
     )
+    project = approved_project(enterprise_a, reviewer)
+    assert project.site_manager_phone == SITE_PHONE
+    request_password_reset_code(phone=enterprise_a.phone)
+    assert SmsCode.objects.filter(**phone_is(enterprise_a.phone)).exists()
     return person
 
 
 def test_no_number_rests_in_plain_text(world: Any, as_user: Any, reviewer: Any, enterprise_a: Any) -> None:
+    secrets = (
+        ID,
+        OTHER_ID,
+        PHONE,
+        SITE_PHONE,
+        CONTACT_PHONE,
+        enterprise_a.phone,
+        enterprise_a.enterprise.contact_phone,
+    )
     text = every_value()
-    for secret in (ID, OTHER_ID, PHONE):
+    for secret in secrets:
         assert secret not in text, f"{secret} found in the database"
     if connection.vendor == "sqlite":
         name = connection.settings_dict["NAME"]
         for path in (Path(name), Path(f"{name}-wal"), Path(f"{name}-journal")):
             data = path.read_bytes() if path.exists() else b""
-            for secret in (ID, OTHER_ID, PHONE):
+            for secret in secrets:
                 assert secret.encode() not in data and secret.encode("utf-16-le") not in data
     files = stored_files()
     assert len(files) >= 6  # attachments and the two cached sheets
     for blob in files:
-        for secret in (ID, OTHER_ID, PHONE):
+        for secret in secrets:
             assert secret.encode() not in blob
     # Yet the numbers are there for those who may see them.
     assert ID in as_user(enterprise_a).get(world.get_absolute_url()).content.decode()

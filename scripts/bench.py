@@ -252,7 +252,7 @@ for model in (SafetyOfficer, WageManager):
     rows = [person(model, n, demo if n < PEOPLE_DEMO else rng.choice(others)) for n in range(PEOPLE)]
     model.objects.bulk_create(rows, batch_size=2000)
     claims += [
-        PersonClaim(id_number=p.id_number, enterprise=p.enterprise)
+        PersonClaim(id_index=p.id_index_now(), enterprise=p.enterprise)
         for p in rows if p.state in (State.APPROVED, State.DECLARED)
     ]
 PersonClaim.objects.bulk_create(claims, batch_size=2000)
@@ -391,7 +391,7 @@ TARGETS: list[Target] = [
         "enterprise basic info",
         "/enterprise/basic-info/",
         auth=True,
-        marker="<h2>基本信息归集</h2>",
+        marker="<h1>基本信息归集</h1>",
         setup=SETUP_DEMO_BASIC_INFO,
     ),
     Target(
@@ -400,7 +400,7 @@ TARGETS: list[Target] = [
         auth=True,
         user=REVIEWER_USERNAME,
         # The count checks the queue really holds the seeded submissions.
-        marker=f"<h2>待审核（{REVIEW_QUEUE}）</h2>",
+        marker=f"<h1>待审核（{REVIEW_QUEUE}）</h1>",
         setup=SETUP_REVIEW_QUEUE,
     ),
     Target(
@@ -418,7 +418,7 @@ TARGETS: list[Target] = [
         "safety officers",
         "/enterprise/personnel/safety/",
         auth=True,
-        marker="<h2>安全员归集</h2>",
+        marker="<h1>安全员归集</h1>",
         setup=SETUP_PEOPLE,
         requests=LIST_REQUESTS,
     ),
@@ -426,7 +426,7 @@ TARGETS: list[Target] = [
         "wage managers",
         "/enterprise/personnel/wage/",
         auth=True,
-        marker="<h2>劳资专管员归集</h2>",
+        marker="<h1>劳资专管员归集</h1>",
         requests=LIST_REQUESTS,
     ),
     Target(
@@ -434,7 +434,7 @@ TARGETS: list[Target] = [
         "/review/personnel/safety/",
         auth=True,
         user=REVIEWER_USERNAME,
-        marker="<h2>安全员（全部企业）</h2>",
+        marker="<h1>安全员（全部企业）</h1>",
         requests=LIST_REQUESTS,
     ),
     Target(
@@ -442,14 +442,14 @@ TARGETS: list[Target] = [
         f"/review/personnel/safety/?q={quote(PEOPLE_SEARCH)}",
         auth=True,
         user=REVIEWER_USERNAME,
-        marker="<h2>安全员（全部企业）</h2>",
+        marker="<h1>安全员（全部企业）</h1>",
         requests=LIST_REQUESTS,
     ),
     Target(
         "projects",
         "/enterprise/projects/",
         auth=True,
-        marker="<h2>项目信息归集</h2>",
+        marker="<h1>项目信息归集</h1>",
         setup=SETUP_PROJECTS,
         requests=LIST_REQUESTS,
     ),
@@ -477,7 +477,7 @@ TARGETS: list[Target] = [
         "/supervision/statistics/",
         auth=True,
         user=REVIEWER_USERNAME,
-        marker="<h2>统计分析</h2>",
+        marker="<h1>统计分析</h1>",
         requests=LIST_REQUESTS,
     ),
     Target(

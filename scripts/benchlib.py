@@ -55,6 +55,8 @@ def bench_envs(database_url: str, data_dir: Path, **local_extra: str) -> tuple[d
         "LAOWU_DATA_KEYS": f"bench1:sm4:{base64.b64encode(secrets.token_bytes(16)).decode()}",
         "LAOWU_DATA_KEY_ID": "bench1",
         "LAOWU_BLIND_INDEX_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
+        # The audit log's MAC key (docs/audit.md), per run too.
+        "LAOWU_AUDIT_HMAC_KEY": secrets.token_urlsafe(48),
         "DATABASE_URL": database_url,
         "LAOWU_DATA_DIR": str(data_dir),
     }

@@ -23,6 +23,17 @@ from django.urls import reverse
 from . import otp
 from .passwords import change_required_reason
 
+_GATE_ATTR = "_laowu_otp_gate"
+
+
+def _gate(request: HttpRequest, user: object) -> str | None:
+    """`otp.gate_url` once per request: both gates ask it, and for an account without an
+    authenticator app each asking costs a query. Kept on the request, never longer, so an
+    enrolment or a reset counts from the next request on."""
+    if not hasattr(request, _GATE_ATTR):
+        setattr(request, _GATE_ATTR, otp.gate_url(user))
+    return getattr(request, _GATE_ATTR)
+
 
 class SecondFactorMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -44,7 +55,7 @@ class SecondFactorMiddleware:
         path = request.path
         if path in self._open_paths() or path.startswith("/" + settings.STATIC_URL.lstrip("/")):
             return self.get_response(request)
-        target = otp.gate_url(user)
+        target = _gate(request, user)
         if target is None:
             return self.get_response(request)
         if request.method == "GET":
@@ -65,7 +76,7 @@ class PasswordChangeRequiredMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
         # Not before the second factor is passed: its own pages must stay reachable.
-        if user is not None and user.is_authenticated and otp.gate_url(user) is None and change_required_reason(user):
+        if user is not None and user.is_authenticated and _gate(request, user) is None and change_required_reason(user):
             allowed = {reverse(name) for name in ALLOWED_URL_NAMES}
             if request.path not in allowed:
                 return redirect("accounts:password_change")

@@ -498,11 +498,10 @@ def create_staff_account(
         # first login. One set on the server console is the operator's own (create_staff).
         set_new_password(user, password, must_change=actor is not None)
         user.districts.set(districts)
-        record(
+        _record_as(
+            actor,
             action=Action.STAFF_CREATE,
             request=request,
-            user=actor,
-            username="manage.py" if actor is None else "",
             obj=user,
             detail={"role": role, "districts": [d.code for d in districts]},
         )
@@ -540,14 +539,22 @@ def set_account_active(*, account: User, active: bool, actor: User | None, reque
     with transaction.atomic(durable=True):
         User.objects.filter(pk=account.pk).update(is_active=active)
         account.is_active = active
-        record(
+        _record_as(
+            actor,
             action=Action.ACCOUNT_ACTIVE,
             request=request,
-            user=actor,
-            username="manage.py" if actor is None else "",
             obj=account,
             detail={"active": active},
         )
+
+
+CONSOLE = "manage.py"
+
+
+def _record_as(actor: User | None, **fields: Any) -> None:
+    """An audit row by `actor`, or by the server console when there is none (a management
+    command): the row then names the console, since it has no account to point at."""
+    record(user=actor, username=CONSOLE if actor is None else "", **fields)
 
 
 def _record_refusal(
@@ -561,11 +568,10 @@ def _record_refusal(
     """Audit a refused request in its own transaction: the refusal is raised right after,
     and the row must outlive it."""
     with transaction.atomic(durable=True):
-        record(
+        _record_as(
+            actor,
             action=action,
             request=request,
-            user=actor,
-            username="manage.py" if actor is None else "",
             obj=obj,
             result=Result.FAILURE,
             detail=detail,
@@ -769,11 +775,10 @@ def reset_second_factor(*, account: User, actor: User | None, request: HttpReque
         raise ValidationError(refusal)
     with transaction.atomic(durable=True):
         had = _delete_second_factor(account)
-        record(
+        _record_as(
+            actor,
             action=Action.OTP_RESET,
             request=request,
-            user=actor,
-            username="manage.py" if actor is None else "",
             obj=account,
             detail={"had_device": had},
         )
@@ -791,4 +796,4 @@ def bind_totp_key(*, user: User, key_hex: str) -> None:
         TOTPDevice.objects.filter(user=user).delete()
         TOTPDevice.objects.create(user=user, name=otp.TOTP_DEVICE_NAME, key=key_hex, confirmed=True)
         _new_recovery_codes(user)
-        record(action=Action.OTP_ENROL, user=None, username="manage.py", obj=user, detail={"key": "console"})
+        _record_as(None, action=Action.OTP_ENROL, obj=user, detail={"key": "console"})

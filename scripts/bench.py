@@ -665,10 +665,41 @@ def measure_each(
 # --------------------------------------------------------------------------- report
 
 
+# Throughput goals as a share of the floor's, measured in the same run (docs/benchmarks/README.md):
+# an authenticated page at least a quarter of it, a stored sheet at least half. First renders
+# (`each`) are single requests on an idle server, so their req/s is no throughput and has no goal.
+PAGE_SHARE_GOAL = 0.25
+CACHED_SHEET_SHARE_GOAL = 0.50
+
+
+def share_goal(target: Target) -> float | None:
+    if target.each is not None or not target.auth:
+        return None
+    return CACHED_SHEET_SHARE_GOAL if "(cached)" in target.name else PAGE_SHARE_GOAL
+
+
 def table(results: list[Result]) -> list[list[str]]:
     floor = results[0]
-    rows = [["target", "path", "ok", "errors", "req/s", "p50 ms", "p95 ms", "p99 ms", "p50/floor", "p95/floor"]]
+    rows = [
+        [
+            "target",
+            "path",
+            "ok",
+            "errors",
+            "req/s",
+            "share of floor",
+            "goal",
+            "p50 ms",
+            "p95 ms",
+            "p99 ms",
+            "p50/floor",
+            "p95/floor",
+        ]
+    ]
     for r in results:
+        share = r.rps / floor.rps if floor.rps else float("nan")
+        goal = share_goal(r.target)
+        verdict = "—" if goal is None else f"≥ {goal:.0%} " + ("✅" if share >= goal else "❌")
         rows.append(
             [
                 r.target.name,
@@ -676,6 +707,8 @@ def table(results: list[Result]) -> list[list[str]]:
                 f"{len(r.latencies)}" + ("*" if r.timed_out else ""),
                 str(r.error_count),
                 f"{r.rps:.0f}",
+                f"{share:.1%}",
+                verdict,
                 ms(r.pct(50)),
                 ms(r.pct(95)),
                 ms(r.pct(99)),

@@ -61,6 +61,7 @@ from benchlib import (
     cpu_model,
     create_sessions,
     git_commit,
+    kept_keys,
     manage,
     markdown_table,
     percentile,
@@ -71,6 +72,7 @@ from benchlib import (
 )
 from psycopg import sql
 
+KEYS_FILE = "keys.json"
 PASSWORD = "Laowu@2026"  # noqa: S105 - every generated account's (generate_scale_data), public in the spec
 REVIEWERS = [f"scale_shenhe{n:02d}" for n in range(1, 21)]
 SUPERVISOR = "scale_jianguan"
@@ -1213,7 +1215,19 @@ def main() -> int:
     data_dir.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix="laowu-bench-scale-"))
     database_url = f"{args.pg.rstrip('/')}/{args.database}"
-    local_env, prod_env = bench_envs(database_url, data_dir)
+    keys_file = data_dir / KEYS_FILE
+    if args.regenerate:
+        keys_file.unlink(missing_ok=True)
+    elif (
+        not keys_file.exists()
+        and admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [args.database]).fetchone()
+    ):
+        raise SystemExit(
+            f"database {args.database} exists but {keys_file} does not: its personal data was sealed with keys "
+            "this run does not have. Run again with --regenerate."
+        )
+    # Kept with the dataset: its sealed personal data is readable only with the keys it was written with.
+    local_env, prod_env = bench_envs(database_url, data_dir, keys=kept_keys(keys_file))
     if args.redis:
         # The production deployment: Redis holds the cache and the sessions. Emptied first, so that
         # no figure is served from an earlier run's cache.

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import base64
 import http.client
+import json
 import os
 import platform
 import secrets
@@ -42,21 +43,47 @@ UNSAFE_ENV = (
 )
 
 
-def bench_envs(database_url: str, data_dir: Path, **local_extra: str) -> tuple[dict[str, str], dict[str, str]]:
+KEY_NAMES = ("LAOWU_DATA_KEYS", "LAOWU_DATA_KEY_ID", "LAOWU_BLIND_INDEX_KEY", "LAOWU_AUDIT_HMAC_KEY")
+
+
+def new_keys() -> dict[str, str]:
+    """Fresh personal-data keys (laowu/core/crypto.py) and audit MAC key (docs/audit.md)."""
+    return {
+        "LAOWU_DATA_KEYS": f"bench1:sm4:{base64.b64encode(secrets.token_bytes(16)).decode()}",
+        "LAOWU_DATA_KEY_ID": "bench1",
+        "LAOWU_BLIND_INDEX_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
+        "LAOWU_AUDIT_HMAC_KEY": secrets.token_urlsafe(48),
+    }
+
+
+def kept_keys(path: Path) -> dict[str, str]:
+    """The keys of a dataset kept between runs (the province-scale one): its sealed personal data
+    is readable only with the keys it was written with. Made on first use, readable by the owner
+    only; a key file holds nothing but these generated, machine-local benchmark keys."""
+    if path.exists():
+        keys = json.loads(path.read_text())
+        if set(keys) == set(KEY_NAMES):
+            return keys
+    keys = new_keys()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch(mode=0o600)
+    path.write_text(json.dumps(keys))
+    return keys
+
+
+def bench_envs(
+    database_url: str, data_dir: Path, *, keys: dict[str, str] | None = None, **local_extra: str
+) -> tuple[dict[str, str], dict[str, str]]:
     """(local_env, prod_env): the environments for seeding (local settings) and for the server.
 
     Both share DATABASE_URL, LAOWU_DATA_DIR (static files, uploads, SMS outbox) and a SECRET_KEY
-    generated per run, which lives only in this process and its children's environments.
+    generated per run, which lives only in this process and its children's environments; the
+    data and audit keys too, unless `keys` gives a kept dataset's own (`kept_keys`).
     """
     base_env = {
         **os.environ,
         "SECRET_KEY": secrets.token_urlsafe(48),  # 64 characters
-        # Personal-data keys (laowu/core/crypto.py), per run like the secret key.
-        "LAOWU_DATA_KEYS": f"bench1:sm4:{base64.b64encode(secrets.token_bytes(16)).decode()}",
-        "LAOWU_DATA_KEY_ID": "bench1",
-        "LAOWU_BLIND_INDEX_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
-        # The audit log's MAC key (docs/audit.md), per run too.
-        "LAOWU_AUDIT_HMAC_KEY": secrets.token_urlsafe(48),
+        **(keys or new_keys()),
         "DATABASE_URL": database_url,
         "LAOWU_DATA_DIR": str(data_dir),
     }

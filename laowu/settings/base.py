@@ -201,12 +201,12 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_LOCKOUT_CALLABLE = "laowu.accounts.views.lockout_response"
-# How many of our own reverse proxies (nginx, a load balancer) stand in front of the app.
-# 0: the caller is REMOTE_ADDR. N: the caller is the Nth hop from the right of
-# X-Forwarded-For, the one our outermost proxy appended; anything further left was sent by
-# the client and is not trusted. Lockouts, the audit log and the SMS per-IP limit all ask
-# laowu.core.http.client_ip, so they agree on who the caller is.
-LAOWU_PROXY_COUNT = env.int("LAOWU_PROXY_COUNT", default=0)
+# Our own reverse proxies (nginx, a load balancer): addresses or networks, comma-separated,
+# e.g. "127.0.0.1,::1" for an nginx on the same server. Only a request whose REMOTE_ADDR is one
+# of them has its X-Forwarded-For / X-Real-IP believed, and only up to the first hop that is
+# not one of them (laowu.core.http.client_ip). Lockouts, the audit log, the SMS per-IP limit
+# and the request log all ask that function, so they agree on who the caller is.
+LAOWU_TRUSTED_PROXIES = env.list("LAOWU_TRUSTED_PROXIES", default=[])
 AXES_CLIENT_IP_CALLABLE = "laowu.core.http.client_ip"
 AXES_VERBOSE = False
 

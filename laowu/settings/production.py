@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
@@ -16,6 +18,7 @@ from .base import (
     LAOWU_AUDIT_RETENTION_DAYS,
     LAOWU_COMPANY_INFO_PROVIDER,
     LAOWU_TIANYANCHA_BASE_URL,
+    LAOWU_TRUSTED_PROXIES,
     PRIVATE_MEDIA_ROOT,
     env,
 )
@@ -65,6 +68,17 @@ SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 LAOWU_DEMO_DATA_ALLOWED = False
+
+# Client addresses (laowu.core.http.client_ip): the proxies whose forwarding headers are believed.
+if env.str("LAOWU_PROXY_COUNT", default=""):
+    raise ImproperlyConfigured(
+        "LAOWU_PROXY_COUNT 已不再使用：请改为在 LAOWU_TRUSTED_PROXIES 中列出反向代理的地址（例如 127.0.0.1）。"
+    )
+try:
+    for _proxy in LAOWU_TRUSTED_PROXIES:
+        ipaddress.ip_network(_proxy.strip(), strict=False)
+except ValueError as exc:
+    raise ImproperlyConfigured(f"LAOWU_TRUSTED_PROXIES 中有无效的地址：{exc}。") from exc
 
 # Attachments: the private folder on local disk by default; any Django storage class
 # otherwise (e.g. storages.backends.s3.S3Storage for S3-compatible object storage such as

@@ -48,6 +48,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so every response (a redirect, a refusal) carries its id and gets its log line.
+    "laowu.core.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -312,12 +314,25 @@ LAOWU_COMMITTEE_CONTACT_PHONE = env.str("LAOWU_COMMITTEE_CONTACT_PHONE", default
 LAOWU_PUBLIC_BASE_URL = env.str("LAOWU_PUBLIC_BASE_URL", default="")
 LAOWU_VERIFY_RATE_PER_MINUTE = env.int("LAOWU_VERIFY_RATE_PER_MINUTE", default=30)
 
+# One JSON line per log record on stderr (journald keeps it under systemd), each with the id of
+# the request it belongs to; one "laowu.request" line per request (laowu/core/logs.py,
+# docs/deploy.md). django.request's own 4xx warnings would repeat that line: only its errors
+# (with their tracebacks) are kept.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "laowu.core.logs.RequestIdFilter"}},
+    "formatters": {"json": {"()": "laowu.core.logs.JsonFormatter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["request_id"]},
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"axes": {"level": "WARNING"}, "weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+        "django.request": {"level": "ERROR"},
+    },
 }
 
 # The statistics dashboard aggregates whole tables: at province scale it is computed at most

@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-from django.test import RequestFactory
+import pytest
+from django.test import Client, RequestFactory
 
 from laowu.core.http import client_ip
 
@@ -38,3 +40,11 @@ def test_through_a_trusted_proxy_the_nearest_untrusted_hop_is_the_client(setting
     assert ip("127.0.0.1", HTTP_X_REAL_IP="unknown") == "127.0.0.1"
     # Every hop ours: the request began inside.
     assert ip("127.0.0.1", HTTP_X_FORWARDED_FOR="10.1.1.1, 10.0.0.5") == "10.1.1.1"
+
+
+def test_the_request_log_and_axes_use_the_same_rule(settings: Any, caplog: pytest.LogCaptureFixture) -> None:
+    settings.LAOWU_TRUSTED_PROXIES = ["127.0.0.1"]
+    assert settings.AXES_CLIENT_IP_CALLABLE == "laowu.core.http.client_ip"
+    caplog.set_level(logging.INFO, logger="laowu.request")
+    Client(REMOTE_ADDR="127.0.0.1").get("/healthz", HTTP_X_FORWARDED_FOR="8.8.8.8, 1.1.1.1")
+    assert [r.client_ip for r in caplog.records if r.name == "laowu.request"] == ["1.1.1.1"]

@@ -139,6 +139,9 @@ else:
             "max_parallel_workers_per_gather": env.str("LAOWU_PG_PARALLEL_WORKERS", default="0"),
         }
         _options = DATABASES["default"].setdefault("OPTIONS", {})
+        # A database host that does not answer fails a request (and /readyz's check) within
+        # seconds instead of holding the worker until gunicorn kills it.
+        _options.setdefault("connect_timeout", env.int("LAOWU_PG_CONNECT_TIMEOUT", default=5))
         _options["options"] = " ".join(
             [_options.get("options", ""), *(f"-c {k}={float(v):g}" for k, v in _pg_options.items() if v)]
         ).strip()

@@ -127,6 +127,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+    # A kept connection is tested before a request reuses it: after a database restart each
+    # worker would otherwise answer one 500 on its dead connection.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=True)
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         # PostgreSQL's default random_page_cost (4) prices a random read as a spinning disk's;
         # on SSD or a cached database 1.1 is the usual setting. With 4 the planner sorts a whole
@@ -313,7 +316,8 @@ LAOWU_SMS_MAX_WRONG_TRIES = 5
 LAOWU_COMMITTEE_CONTACT_NAME = env.str("LAOWU_COMMITTEE_CONTACT_NAME", default="专委会办公室")
 LAOWU_COMMITTEE_CONTACT_PHONE = env.str("LAOWU_COMMITTEE_CONTACT_PHONE", default="")
 
-# Printed sheets' QR codes point here; empty means "the host the sheet was printed from".
+# Printed sheets' QR codes point here, e.g. "https://laowu.example.cn" (required in production,
+# laowu/settings/production.py); empty, locally, means "the host the sheet was printed from".
 LAOWU_PUBLIC_BASE_URL = env.str("LAOWU_PUBLIC_BASE_URL", default="")
 LAOWU_VERIFY_RATE_PER_MINUTE = env.int("LAOWU_VERIFY_RATE_PER_MINUTE", default=30)
 

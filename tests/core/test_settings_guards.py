@@ -27,6 +27,7 @@ def run(env_over: dict[str, str], *args: str) -> subprocess.CompletedProcess[str
         {
             "DJANGO_SETTINGS_MODULE": "laowu.settings.production",
             "ALLOWED_HOSTS": "laowu.example.cn",
+            "LAOWU_PUBLIC_BASE_URL": "https://laowu.example.cn",
             "LAOWU_AUDIT_HMAC_KEY": AUDIT_KEY,
         }
     )

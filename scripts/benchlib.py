@@ -96,6 +96,8 @@ def bench_envs(
         "DJANGO_SETTINGS_MODULE": "laowu.settings.production",
         "ALLOWED_HOSTS": "127.0.0.1",
         "SECURE_SSL_REDIRECT": "0",
+        # Required in production (the printed sheets' QR codes); the benchmark never scans one.
+        "LAOWU_PUBLIC_BASE_URL": "https://127.0.0.1",
         # The generated accounts' passwords are as old as their data (up to three years): the
         # benchmark measures the pages, not the 修改密码 page every expired login is sent to.
         "LAOWU_PASSWORD_MAX_AGE_DAYS": "0",

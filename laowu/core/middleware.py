@@ -1,8 +1,63 @@
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.functional import empty
+
+from .http import client_ip
+from .logs import request_id_from, request_id_var
+
+request_log = logging.getLogger("laowu.request")
+
+
+class RequestLogMiddleware:
+    """Gives each request an id — the proxy's X-Request-ID when well-formed (nginx sets it,
+    deploy/nginx/), else a new one — returns it in the X-Request-ID header, has every log
+    record written while serving the request carry it (laowu/core/logs.py), and writes one
+    "laowu.request" line per request: user, client IP, method, path, status, duration."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request_id = request_id_from(request.META.get("HTTP_X_REQUEST_ID"))
+        token = request_id_var.set(request_id)
+        start = time.perf_counter()
+        try:
+            response = self.get_response(request)
+            response.headers["X-Request-ID"] = request_id
+            status = response.status_code
+            level = logging.ERROR if status >= 500 else logging.WARNING if status >= 400 else logging.INFO
+            request_log.log(
+                level,
+                "%s %s %s",
+                request.method,
+                request.path,
+                status,
+                extra={
+                    "user_id": _user_id(request),
+                    "client_ip": client_ip(request),
+                    "method": request.method,
+                    "path": request.path,
+                    "status": status,
+                    "duration_ms": round((time.perf_counter() - start) * 1000, 1),
+                },
+            )
+            return response
+        finally:
+            request_id_var.reset(token)
+
+
+def _user_id(request: HttpRequest) -> int | None:
+    # Only a user some layer already loaded: looking it up here would cost /healthz and the
+    # static files a session read each.
+    user = getattr(request, "user", None)
+    if user is None or getattr(user, "_wrapped", None) is empty:
+        return None
+    return user.pk if user.is_authenticated else None
 
 
 class SecurityHeadersMiddleware:

@@ -23,8 +23,10 @@ from laowu.documents.storage import open_blob, store_blob
 from .models import Submission, SubmissionStatus
 from .registry import filing_model
 
-# Bump when the sheet template changes, so cached sheets are rendered again.
-TEMPLATE_VERSION = "2"
+# Bump when the sheet template changes, so cached sheets are rendered again. 3: sheets cached
+# before production required LAOWU_PUBLIC_BASE_URL may carry the Host of their first print in
+# their QR code.
+TEMPLATE_VERSION = "3"
 
 
 def verify_url(submission: Submission, base_url: str) -> str:

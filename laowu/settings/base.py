@@ -48,6 +48,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so every response (a redirect, a refusal) carries its id and gets its log line.
+    "laowu.core.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -126,6 +128,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+    # A kept connection is tested before a request reuses it: after a database restart each
+    # worker would otherwise answer one 500 on its dead connection.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=True)
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         # PostgreSQL's default random_page_cost (4) prices a random read as a spinning disk's;
         # on SSD or a cached database 1.1 is the usual setting. With 4 the planner sorts a whole
@@ -138,6 +143,9 @@ else:
             "max_parallel_workers_per_gather": env.str("LAOWU_PG_PARALLEL_WORKERS", default="0"),
         }
         _options = DATABASES["default"].setdefault("OPTIONS", {})
+        # A database host that does not answer fails a request (and /readyz's check) within
+        # seconds instead of holding the worker until gunicorn kills it.
+        _options.setdefault("connect_timeout", env.int("LAOWU_PG_CONNECT_TIMEOUT", default=5))
         _options["options"] = " ".join(
             [_options.get("options", ""), *(f"-c {k}={float(v):g}" for k, v in _pg_options.items() if v)]
         ).strip()
@@ -204,12 +212,12 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_LOCKOUT_CALLABLE = "laowu.accounts.views.lockout_response"
-# How many of our own reverse proxies (nginx, a load balancer) stand in front of the app.
-# 0: the caller is REMOTE_ADDR. N: the caller is the Nth hop from the right of
-# X-Forwarded-For, the one our outermost proxy appended; anything further left was sent by
-# the client and is not trusted. Lockouts, the audit log and the SMS per-IP limit all ask
-# laowu.core.http.client_ip, so they agree on who the caller is.
-LAOWU_PROXY_COUNT = env.int("LAOWU_PROXY_COUNT", default=0)
+# Our own reverse proxies (nginx, a load balancer): addresses or networks, comma-separated,
+# e.g. "127.0.0.1,::1" for an nginx on the same server. Only a request whose REMOTE_ADDR is one
+# of them has its X-Forwarded-For / X-Real-IP believed, and only up to the first hop that is
+# not one of them (laowu.core.http.client_ip). Lockouts, the audit log, the SMS per-IP limit
+# and the request log all ask that function, so they agree on who the caller is.
+LAOWU_TRUSTED_PROXIES = env.list("LAOWU_TRUSTED_PROXIES", default=[])
 AXES_CLIENT_IP_CALLABLE = "laowu.core.http.client_ip"
 AXES_VERBOSE = False
 
@@ -311,16 +319,30 @@ LAOWU_SMS_MAX_WRONG_TRIES = 5
 LAOWU_COMMITTEE_CONTACT_NAME = env.str("LAOWU_COMMITTEE_CONTACT_NAME", default="专委会办公室")
 LAOWU_COMMITTEE_CONTACT_PHONE = env.str("LAOWU_COMMITTEE_CONTACT_PHONE", default="")
 
-# Printed sheets' QR codes point here; empty means "the host the sheet was printed from".
+# Printed sheets' QR codes point here, e.g. "https://laowu.example.cn" (required in production,
+# laowu/settings/production.py); empty, locally, means "the host the sheet was printed from".
 LAOWU_PUBLIC_BASE_URL = env.str("LAOWU_PUBLIC_BASE_URL", default="")
 LAOWU_VERIFY_RATE_PER_MINUTE = env.int("LAOWU_VERIFY_RATE_PER_MINUTE", default=30)
 
+# One JSON line per log record on stderr (journald keeps it under systemd), each with the id of
+# the request it belongs to; one "laowu.request" line per request (laowu/core/logs.py,
+# docs/deploy.md). django.request's own 4xx warnings would repeat that line: only its errors
+# (with their tracebacks) are kept.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "laowu.core.logs.RequestIdFilter"}},
+    "formatters": {"json": {"()": "laowu.core.logs.JsonFormatter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["request_id"]},
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"axes": {"level": "WARNING"}, "weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+        "django.request": {"level": "ERROR"},
+    },
 }
 
 # The statistics dashboard aggregates whole tables: at province scale it is computed at most

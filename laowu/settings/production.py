@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import ipaddress
+from urllib.parse import urlsplit
+
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
@@ -16,7 +19,9 @@ from .base import (
     LAOWU_AUDIT_RETENTION_DAYS,
     LAOWU_COMPANY_INFO_PROVIDER,
     LAOWU_TIANYANCHA_BASE_URL,
+    LAOWU_TRUSTED_PROXIES,
     PRIVATE_MEDIA_ROOT,
+    SILENCED_SYSTEM_CHECKS,
     env,
 )
 
@@ -55,16 +60,57 @@ if LAOWU_AUDIT_RETENTION_DAYS < LAOWU_AUDIT_MIN_RETENTION_DAYS:
 if LAOWU_COMPANY_INFO_PROVIDER == "tianyancha" and not LAOWU_TIANYANCHA_BASE_URL.startswith("https://"):
     raise ImproperlyConfigured("LAOWU_TIANYANCHA_BASE_URL 必须以 https:// 开头：天眼查令牌随每次查询发送。")
 
+# The address people reach the platform at: every printed sheet's QR code points there, never
+# at the Host a print was requested from (a print from "localhost:8280" would otherwise send
+# every scan of that sheet nowhere).
+LAOWU_PUBLIC_BASE_URL = env.str("LAOWU_PUBLIC_BASE_URL", default="").rstrip("/")
+_public = urlsplit(LAOWU_PUBLIC_BASE_URL)
+if _public.scheme not in ("http", "https") or not _public.hostname or _public.path or _public.query:
+    raise ImproperlyConfigured(
+        "生产环境必须通过环境变量 LAOWU_PUBLIC_BASE_URL 提供平台的访问地址，例如 https://laowu.example.cn"
+        "（打印件二维码指向此地址；不含路径）。"
+    )
+# A plain-HTTP deployment (an internal network, behind an nginx without TLS): no redirect to
+# https, cookies sent over http, no HSTS. Everything else is https-only (docs/deploy.md).
+LAOWU_PLAIN_HTTP = env.bool("LAOWU_PLAIN_HTTP", default=False)
+if not LAOWU_PLAIN_HTTP and _public.scheme != "https":
+    raise ImproperlyConfigured(
+        "LAOWU_PUBLIC_BASE_URL 必须以 https:// 开头；仅在内网使用 HTTP 部署时设置 LAOWU_PLAIN_HTTP=1。"
+    )
+
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
-CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# The public address is an origin forms are posted from (its port included, as the browser sends it).
+CSRF_TRUSTED_ORIGINS = list(
+    dict.fromkeys([*env.list("CSRF_TRUSTED_ORIGINS", default=[]), f"{_public.scheme}://{_public.netloc}"])
+)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
-SESSION_COOKIE_SECURE = True
-CSRF_COOKIE_SECURE = True
-SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-SECURE_HSTS_PRELOAD = True
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not LAOWU_PLAIN_HTTP)
+# Load balancers and the rolling restart probe the instances directly, over plain HTTP: a 301
+# would read as "down" (laowu/core/views.py).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SESSION_COOKIE_SECURE = not LAOWU_PLAIN_HTTP
+CSRF_COOKIE_SECURE = not LAOWU_PLAIN_HTTP
+# HSTS binds browsers to https for this long; a first deployment starts at one day and no
+# preload (a preload list entry takes months to undo), and raises both once https is settled.
+SECURE_HSTS_SECONDS = 0 if LAOWU_PLAIN_HTTP else env.int("SECURE_HSTS_SECONDS", default=86400)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+# Those defaults are chosen, not forgotten: `check --deploy` should not warn about them.
+SILENCED_SYSTEM_CHECKS = [*SILENCED_SYSTEM_CHECKS, "security.W005", "security.W021"]
+if LAOWU_PLAIN_HTTP:
+    SILENCED_SYSTEM_CHECKS += ["security.W004", "security.W008", "security.W012", "security.W016"]
 LAOWU_DEMO_DATA_ALLOWED = False
+
+# Client addresses (laowu.core.http.client_ip): the proxies whose forwarding headers are believed.
+if env.str("LAOWU_PROXY_COUNT", default=""):
+    raise ImproperlyConfigured(
+        "LAOWU_PROXY_COUNT 已不再使用：请改为在 LAOWU_TRUSTED_PROXIES 中列出反向代理的地址（例如 127.0.0.1）。"
+    )
+try:
+    for _proxy in LAOWU_TRUSTED_PROXIES:
+        ipaddress.ip_network(_proxy.strip(), strict=False)
+except ValueError as exc:
+    raise ImproperlyConfigured(f"LAOWU_TRUSTED_PROXIES 中有无效的地址：{exc}。") from exc
 
 # Attachments: the private folder on local disk by default; any Django storage class
 # otherwise (e.g. storages.backends.s3.S3Storage for S3-compatible object storage such as

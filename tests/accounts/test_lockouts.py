@@ -40,7 +40,7 @@ def retry_time(resp: Any) -> str | None:
 def test_behind_a_proxy_lockout_audit_and_sms_limits_use_the_real_client_ip(
     settings: Any, enterprise_a: Any, enterprise_b: Any, secadmin: Any, as_user: Any
 ) -> None:
-    settings.LAOWU_PROXY_COUNT = 1
+    settings.LAOWU_TRUSTED_PROXIES = ["127.0.0.1"]
     # 1.1.1.1 fails 5 times, each time claiming to be someone else in its own header.
     for i in range(settings.AXES_FAILURE_LIMIT):
         resp = login(via_proxy("1.1.1.1", spoofed=f"9.9.9.{i}"), enterprise_a.username, WRONG)
@@ -65,7 +65,7 @@ def test_behind_a_proxy_lockout_audit_and_sms_limits_use_the_real_client_ip(
 
 
 def test_without_proxy_setting_the_forwarded_header_is_ignored(enterprise_a: Any) -> None:
-    assert settings.LAOWU_PROXY_COUNT == 0
+    assert settings.LAOWU_TRUSTED_PROXIES == []
     login(Client(REMOTE_ADDR="10.4.4.4", HTTP_X_FORWARDED_FOR="1.1.1.1"), enterprise_a.username, WRONG)
     assert AccessAttempt.objects.get().ip_address == "10.4.4.4"
 

@@ -27,6 +27,7 @@ def run(env_over: dict[str, str], *args: str) -> subprocess.CompletedProcess[str
         {
             "DJANGO_SETTINGS_MODULE": "laowu.settings.production",
             "ALLOWED_HOSTS": "laowu.example.cn",
+            "LAOWU_PUBLIC_BASE_URL": "https://laowu.example.cn",
             "LAOWU_AUDIT_HMAC_KEY": AUDIT_KEY,
         }
     )
@@ -156,10 +157,17 @@ def test_production_storage_options_reach_the_backend(tmp_path: Path) -> None:
     assert res.returncode == 0 and res.stdout.strip() == str(tmp_path / "files"), res.stderr
 
 
-def test_proxy_count_comes_from_the_environment() -> None:
-    script = "from django.conf import settings; print(settings.LAOWU_PROXY_COUNT, settings.AXES_CLIENT_IP_CALLABLE)"
-    res = run({"SECRET_KEY": GOOD_KEY, "LAOWU_PROXY_COUNT": "2"}, "shell", "--no-imports", "-c", script)
-    assert res.returncode == 0 and res.stdout.split() == ["2", "laowu.core.http.client_ip"], res.stderr
+def test_trusted_proxies_come_from_the_environment() -> None:
+    script = "from django.conf import settings; print(settings.LAOWU_TRUSTED_PROXIES, settings.AXES_CLIENT_IP_CALLABLE)"
+    env = {"SECRET_KEY": GOOD_KEY, "LAOWU_TRUSTED_PROXIES": "127.0.0.1,10.0.0.0/8"}
+    res = run(env, "shell", "--no-imports", "-c", script)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.split() == ["['127.0.0.1',", "'10.0.0.0/8']", "laowu.core.http.client_ip"]
+    res = run({"SECRET_KEY": GOOD_KEY, "LAOWU_TRUSTED_PROXIES": "nginx"})
+    assert res.returncode != 0 and "LAOWU_TRUSTED_PROXIES" in res.stderr
+    # The count it replaced would silently trust nobody: refused with the new name.
+    res = run({"SECRET_KEY": GOOD_KEY, "LAOWU_PROXY_COUNT": "1"})
+    assert res.returncode != 0 and "LAOWU_TRUSTED_PROXIES" in res.stderr
 
 
 def test_production_refuses_without_a_real_audit_key() -> None:

@@ -132,10 +132,11 @@ def walk(storage: Storage, top: str = BLOB_ROOT) -> Iterator[StoredFile]:
         dirs, files = storage.listdir(top)
     except FileNotFoundError:
         return
+    prefix = f"{top}/" if top else ""
     for f in files:
-        yield StoredFile(f"{top}/{f}")
+        yield StoredFile(prefix + f)
     for d in dirs:
-        yield from walk(storage, f"{top}/{d}")
+        yield from walk(storage, prefix + d)
 
 
 def _modified(storage: Storage, item: StoredFile) -> dt.datetime:

@@ -20,6 +20,7 @@ from laowu.core.storage import PARTIAL_PREFIX, AtomicFileSystemStorage
 from laowu.documents.models import Attachment, Blob
 from laowu.enterprises.models import BasicInfo
 from laowu.enterprises.services import ensure_basic_info
+from tests.conftest import client_for
 from tests.documents import pdfs
 
 PAGE = reverse("enterprises:basic_info")
@@ -134,3 +135,19 @@ def test_full_disk_anywhere_else_is_a_page_not_a_500(
 def test_large_uploads_are_spooled_under_the_data_folder(settings: Any) -> None:
     assert Path(settings.FILE_UPLOAD_TEMP_DIR).is_dir()
     assert Path(settings.FILE_UPLOAD_TEMP_DIR).is_relative_to(settings.DATA_DIR)
+
+
+@pytest.mark.django_db
+@pytest.mark.urls("tests.contracts.urls")
+def test_full_disk_on_the_catalogue_import_is_a_form_error(
+    disk: Path, reviewer: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.contracts.files import csv_bytes, rows
+
+    monkeypatch.setattr(core_storage.os, "fsync", full_disk)
+    client: Client = client_for(reviewer)
+    resp = client.post("/review/catalogue/", {"file": SimpleUploadedFile("catalogue.csv", csv_bytes(rows(2)))})
+    assert resp.status_code == 200
+    assert "存储空间不足，文件未保存。" in resp.content.decode()
+    assert "catalogue_upload" not in client.session
+    assert files_under(disk) == []

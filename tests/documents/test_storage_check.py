@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import io
 import os
+import signal
+import subprocess  # nosec B404
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -174,3 +177,52 @@ def test_any_django_storage_is_walked(storage: Storage, settings: Any, tmp_path:
     backend.delete(kept.storage_name)
     code, text = run()
     assert code == 1 and f"文件缺失：{kept.sha256}" in text
+
+
+# A worker writing a blob through the atomic storage, killed (SIGKILL) in the middle of it.
+WRITER = """
+import sys, time
+from django.conf import settings
+settings.configure()
+from laowu.core.storage import AtomicFileSystemStorage
+
+class Slow:
+    def chunks(self):
+        yield b"%PDF-1.7 " + b"a" * 65536
+        open(sys.argv[2], "w").close()
+        time.sleep(60)
+        yield b"%%EOF"
+
+AtomicFileSystemStorage(location=sys.argv[1]).save(sys.argv[3], Slow())
+"""
+
+
+def test_a_writer_killed_mid_write_leaves_nothing_visible_and_is_swept(disk: Path, tmp_path: Path) -> None:
+    name = "blobs/ab/cd/" + "ab" * 32 + ".pdf"
+    ready = tmp_path / "ready"
+    repo = Path(__file__).resolve().parents[2]
+    writer = subprocess.Popen(  # this interpreter, a fixed script
+        [sys.executable, "-c", WRITER, str(disk), str(ready), name], cwd=repo
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not ready.exists():
+            assert writer.poll() is None and time.monotonic() < deadline, "the writer did not start writing"
+            time.sleep(0.05)
+        writer.send_signal(signal.SIGKILL)
+        writer.wait(timeout=10)
+    finally:
+        if writer.poll() is None:
+            writer.kill()
+    assert not (disk / name).exists() and not storages["default"].exists(name)
+    [partial] = (disk / "blobs/ab/cd").iterdir()
+    assert partial.name.startswith(PARTIAL_PREFIX)
+
+    # Young, it may be a write in flight: left alone.
+    code, text = run("--repair")
+    assert code == 0 and partial.exists()
+    os.utime(partial, (OLD, OLD))
+    code, text = run()
+    assert code == 1 and f"未写完的临时文件：blobs/ab/cd/{partial.name}" in text
+    code, text = run("--repair")
+    assert code == 0 and not partial.exists()

@@ -103,15 +103,6 @@ def _write_once(name: str, data: bytes) -> None:
         default_storage.delete(saved)
 
 
-def rewrite_blob(blob: Blob, data: bytes) -> None:
-    """Put back a blob's file from bytes known to be its content (a backup, a re-upload)."""
-    if sha256_hex(data) != blob.sha256:
-        raise ValueError(f"these bytes are not blob {blob.sha256}")
-    if default_storage.exists(blob.storage_name):
-        default_storage.delete(blob.storage_name)
-    _write_once(blob.storage_name, data)
-
-
 def _unavailable(blob: Blob, why: str) -> BlobUnavailable:
     return BlobUnavailable(f"blob {blob.sha256} {why}", sha256=blob.sha256)
 

@@ -129,3 +129,21 @@ def test_lost_cached_sheet_is_printed_again_identical(
     [url] = qr_urls(again.content)
     page = Client().get(url.removeprefix("http://testserver"))
     assert page.status_code == 200 and "已通过（有效）" in page.content.decode()
+
+
+class NoSuchKey(Exception):
+    """What an object store's client raises for a missing key (botocore's ClientError, say)."""
+
+
+def test_a_backends_own_missing_error_is_unavailable_too(
+    approved: Any, as_user: Any, enterprise_a: Any, storage: Storage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    item = Attachment.objects.filter(filing_id=approved.pk).first()
+    storage.delete(item.blob.storage_name)
+
+    def s3_open(name: str, mode: str = "rb") -> Any:
+        raise NoSuchKey(name)
+
+    monkeypatch.setattr(storage, "open", s3_open)
+    resp = as_user(enterprise_a).get(reverse("documents:attachment", args=[item.pk]))
+    assert resp.status_code == 503

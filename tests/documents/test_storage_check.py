@@ -148,7 +148,10 @@ def another_run() -> Iterator[None]:
     try:
         with other.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_lock(%s)", [LOCK_KEY])
-        yield
+            yield
+            # Unlocked before closing: the server ends a closed session (and frees its
+            # locks) only some time after the client has moved on.
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [LOCK_KEY])
     finally:
         other.close()
 

@@ -27,6 +27,8 @@ from django.views.decorators.http import require_POST
 
 from laowu.accounts.models import Role
 from laowu.accounts.permissions import role_required
+from laowu.core.storage import is_storage_full
+from laowu.documents.storage import MSG_STORAGE_FULL
 
 from .catalogue import (
     HEADERS,
@@ -156,7 +158,14 @@ def upload(request: HttpRequest) -> HttpResponse:
         _sweep_stale()
         token = secrets.token_hex(20)
         ext = "xlsx" if data.startswith(XLSX_MAGIC) else "csv"
-        saved = default_storage.save(_path(token, ext), ContentFile(data))
+        try:
+            saved = default_storage.save(_path(token, ext), ContentFile(data))
+        except OSError as exc:
+            if not is_storage_full(exc):
+                raise
+            # Nothing was kept (laowu/core/storage.py): said beside the file field.
+            form.add_error("file", MSG_STORAGE_FULL)
+            return _render_upload(request, form)
         if saved != _path(token, ext):  # a storage that renamed it would break the confirm step
             default_storage.delete(saved)
             raise RuntimeError(f"storage renamed {_path(token, ext)} to {saved}")

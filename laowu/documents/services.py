@@ -25,7 +25,7 @@ from laowu.audit.services import Action, record, record_refusal
 from .kinds import AttachmentKind
 from .models import Attachment
 from .registry import attachable_for_model
-from .storage import store_blob
+from .storage import MSG_STORAGE_FULL, StorageFull, store_blob
 from .validation import InvalidAttachment, check_pdf, check_pdf_or_image, max_attachment_bytes, too_large
 
 # Anything with ATTACHMENT_KINDS, is_editable, state_label, an `attachments` relation and
@@ -152,7 +152,11 @@ def _add_attachment(
         locked = _lock(filing)
         if not locked.is_editable:
             raise _not_editable(locked)
-        blob = store_blob(checked.data, content_type=checked.content_type)
+        try:
+            blob = store_blob(checked.data, content_type=checked.content_type)
+        except StorageFull as exc:
+            # Nothing of the file was kept (laowu/core/storage.py); the user may try again later.
+            raise ValidationError(MSG_STORAGE_FULL, code="storage_full") from exc
         attachment, created = Attachment.objects.get_or_create(
             filing_type=ContentType.objects.get_for_model(locked),
             filing_id=locked.pk,

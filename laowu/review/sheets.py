@@ -8,6 +8,7 @@ itself (layout, fonts, QR code) is documents' (`laowu/documents/printing.py`).
 from __future__ import annotations
 
 import dataclasses
+import logging
 from typing import Any
 
 from django.conf import settings
@@ -18,7 +19,7 @@ from laowu.core.crypto import is_sealed_bytes, seal_bytes, unseal_bytes
 from laowu.core.validators import MASKS
 from laowu.documents.models import RenderedPdf
 from laowu.documents.printing import render_sheet_pdf
-from laowu.documents.storage import open_blob, store_blob
+from laowu.documents.storage import BlobUnavailable, open_blob, store_blob
 
 from .models import Submission, SubmissionStatus
 from .registry import filing_model
@@ -27,6 +28,8 @@ from .registry import filing_model
 # before production required LAOWU_PUBLIC_BASE_URL may carry the Host of their first print in
 # their QR code.
 TEMPLATE_VERSION = "3"
+
+log = logging.getLogger(__name__)
 
 
 def verify_url(submission: Submission, base_url: str) -> str:
@@ -68,21 +71,21 @@ def sheet_pdf(submission: Submission, *, base_url: str, masked: bool = False) ->
     )
     context = f"documents.renderedpdf.{submission.pk}.{int(masked)}"
     if cached:
-        stored = open_blob(cached.blob)
-        # Sheets cached before sealing are plain PDFs; the migration drops them from the cache.
-        return unseal_bytes(stored, context=context) if is_sealed_bytes(stored) else stored
-    model = filing_model(submission.snapshot["type"])
-    data = render_sheet_pdf(
-        title=(model.SHEET_TITLE if model else "") or submission.snapshot["label"],
-        subtitle=submission.enterprise.name,
-        serial=serial_number(submission, model.SHEET_CODE if model else "XX"),
-        sections=_sections(submission, masked),
-        verify_url=verify_url(submission, base_url),
-        # The approval time, not the print time: the same submission always prints the same.
-        issued_at=submission.decided_at,
-    )
+        try:
+            stored = open_blob(cached.blob)
+        except BlobUnavailable as exc:
+            # Lost or damaged (a database-only restore, a disk fault): the snapshot it was
+            # made from is still here, so the same sheet is made again, not a 500.
+            log.warning("cached sheet %s unavailable (%s): rendering it again", cached.pk, exc)
+        else:
+            # Sheets cached before sealing are plain PDFs; the migration drops them from the cache.
+            return unseal_bytes(stored, context=context) if is_sealed_bytes(stored) else stored
+    data = render_submission_sheet(submission, base_url=base_url, masked=masked)
     # The full sheet carries personal data in clear: cached sealed, like the snapshot it comes from.
     blob = store_blob(seal_bytes(data, context=context), content_type="application/octet-stream")
+    if cached:
+        RenderedPdf.objects.filter(pk=cached.pk).update(blob=blob)
+        return data
     try:
         with transaction.atomic():
             RenderedPdf.objects.create(
@@ -91,6 +94,21 @@ def sheet_pdf(submission: Submission, *, base_url: str, masked: bool = False) ->
     except IntegrityError:
         pass  # rendered concurrently by another request; identical content
     return data
+
+
+def render_submission_sheet(submission: Submission, *, base_url: str, masked: bool = False) -> bytes:
+    """The sheet rendered from the submission's snapshot, uncached: the same bytes every time
+    for the same submission, so a lost cached copy is made again exactly as it was."""
+    model = filing_model(submission.snapshot["type"])
+    return render_sheet_pdf(
+        title=(model.SHEET_TITLE if model else "") or submission.snapshot["label"],
+        subtitle=submission.enterprise.name,
+        serial=serial_number(submission, model.SHEET_CODE if model else "XX"),
+        sections=_sections(submission, masked),
+        verify_url=verify_url(submission, base_url),
+        # The approval time, not the print time: the same submission always prints the same.
+        issued_at=submission.decided_at,
+    )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -152,6 +170,13 @@ def rotate_cached_sheets() -> int:
     from laowu.core.crypto import current_prefix
 
     header = current_prefix().rstrip(".").encode() + b"\n"
-    stale = [r.pk for r in RenderedPdf.objects.select_related("blob") if not open_blob(r.blob).startswith(header)]
+    stale = [r.pk for r in RenderedPdf.objects.select_related("blob") if not _sealed_under(r.blob, header)]
     RenderedPdf.objects.filter(pk__in=stale).delete()
     return len(stale)
+
+
+def _sealed_under(blob: Any, header: bytes) -> bool:
+    try:
+        return open_blob(blob).startswith(header)
+    except BlobUnavailable:
+        return False  # lost: dropped from the cache like a stale one, and made again when printed

@@ -70,6 +70,8 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
     # Inside the others, so it sees the final status of every refusal (laowu/audit/middleware.py).
     "laowu.audit.middleware.RefusalAuditMiddleware",
+    # A missing stored file or a full disk: a page saying so, not a 500 (laowu/documents/middleware.py).
+    "laowu.documents.middleware.StorageErrorMiddleware",
 ]
 # A failed CSRF check is logged before Django's 403 page (laowu/audit/views.py).
 CSRF_FAILURE_VIEW = "laowu.audit.views.csrf_failure"
@@ -235,11 +237,16 @@ STATICFILES_DIRS = [BASE_DIR / "laowu" / "static"]
 PRIVATE_MEDIA_ROOT = Path(env.str("LAOWU_PRIVATE_MEDIA_ROOT", default=str(DATA_DIR / "private")))
 STORAGES = {
     "default": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        # Files appear whole or not at all (laowu/core/storage.py).
+        "BACKEND": "laowu.core.storage.AtomicFileSystemStorage",
         "OPTIONS": {"location": str(PRIVATE_MEDIA_ROOT), "base_url": "/nonexistent/"},
     },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Uploads larger than FILE_UPLOAD_MAX_MEMORY_SIZE are spooled here rather than to the system's
+# temporary folder, so what a killed worker leaves is found and removed by
+# `manage.py storage_check --repair` (created at start-up: laowu/documents/apps.py).
+FILE_UPLOAD_TEMP_DIR = str(Path(env.str("LAOWU_UPLOAD_TEMP_DIR", default=str(DATA_DIR / "tmp" / "uploads"))))
 # Attachments (docs/workflow.md): PDF only, at most this many bytes each.
 LAOWU_ATTACHMENT_MAX_BYTES = env.int("LAOWU_ATTACHMENT_MAX_BYTES", default=5 * 1024 * 1024)
 # Upload content checks (laowu/documents/validation.py): pages one PDF may have, and

@@ -117,7 +117,8 @@ except ValueError as exc:
 # 阿里云 OSS or 腾讯云 COS — its package is not in requirements.txt: install it on the
 # server, see README). Checked here so a typo or a missing package stops the start rather
 # than the first upload.
-_FILE_STORAGE = "django.core.files.storage.FileSystemStorage"
+# Files appear whole or not at all (laowu/core/storage.py).
+_FILE_STORAGE = "laowu.core.storage.AtomicFileSystemStorage"
 _storage_backend = env.str("LAOWU_STORAGE_BACKEND", default=_FILE_STORAGE)
 try:
     _storage_options = env.json("LAOWU_STORAGE_OPTIONS", default={})
@@ -132,7 +133,7 @@ except ImportError as exc:
         f"无法加载附件存储后端 LAOWU_STORAGE_BACKEND={_storage_backend}：{exc}。"
         "使用 S3 兼容对象存储须先在服务器上安装 django-storages[s3]。"
     ) from exc
-if not _storage_options and _storage_backend == _FILE_STORAGE:
+if not _storage_options and _storage_backend in (_FILE_STORAGE, "django.core.files.storage.FileSystemStorage"):
     # Only the file system takes a folder; for other backends "location" means something
     # else (an S3 key prefix), so an absolute local path must not leak into it.
     _storage_options = {"location": str(PRIVATE_MEDIA_ROOT)}

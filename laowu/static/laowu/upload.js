@@ -134,6 +134,8 @@
 
   function failure(status) {
     if (status === 413) { return '文件过大，请压缩后重新上传。'; }
+    // laowu/documents/responses.py: the disk filled while the upload was being received.
+    if (status === 507) { return '存储空间不足，文件未保存。'; }
     if (status === 403) { return '页面已过期，请刷新页面后重新上传。'; }
     if (status === 404) { return '该记录现在不能上传附件，请刷新页面查看。'; }
     if (status === 200) { return '登录已失效或页面已过期，请刷新页面后重新上传。'; }

@@ -115,8 +115,11 @@ def deliver(*, message_id: int) -> str:
         stale = _stale_code(message, now)
         if stale:
             _finish_failed(message, stale, final=True)
-            return SmsStatus.FAILED
-        _update(message, status=SmsStatus.SENDING, attempts=message.attempts)
+        else:
+            _update(message, status=SmsStatus.SENDING, attempts=message.attempts)
+    if stale:
+        sms_settled.send(sender=SmsMessage, message=message, final=True)
+        return SmsStatus.FAILED
     # Outside any transaction: a slow provider holds no row lock.
     try:
         _send(message)
@@ -128,6 +131,7 @@ def deliver(*, message_id: int) -> str:
         final = message.attempts > len(settings.LAOWU_SMS_RETRY_DELAYS)
         with transaction.atomic():
             _finish_failed(message, reason, final=final)
+        sms_settled.send(sender=SmsMessage, message=message, final=final)
         return message.status
     with transaction.atomic():
         _update(message, status=SmsStatus.SENT, sent_at=timezone.now(), last_error="", next_attempt_at=None)
@@ -182,7 +186,6 @@ def _finish_failed(message: SmsMessage, reason: str, *, final: bool) -> None:
         _update(message, status=SmsStatus.RETRYING, last_error=reason, next_attempt_at=run_after)
         if not _enqueue(message.pk, run_after=run_after):
             log.warning("短信 %s 待重试，但当前任务后端不能延后执行", message.pk)
-        transaction.on_commit(lambda: sms_settled.send(sender=SmsMessage, message=message, final=False))
         return
     _update(message, status=SmsStatus.FAILED, last_error=reason, next_attempt_at=None)
     if message.kind == SmsKind.CODE:
@@ -200,7 +203,6 @@ def _finish_failed(message: SmsMessage, reason: str, *, final: bool) -> None:
         result=Result.FAILURE,
         detail={"phone": mask_mobile(message.phone), "error": reason, "attempts": message.attempts},
     )
-    transaction.on_commit(lambda: sms_settled.send(sender=SmsMessage, message=message, final=True))
 
 
 # ---------------------------------------------------------------- the 系统管理员's 重新发送

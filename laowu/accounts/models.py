@@ -167,6 +167,22 @@ class SmsStatus(models.TextChoices):
     DISCARDED = "discarded", "不发送"
 
 
+# What the 短信发送记录 page calls each message's purpose: the code purposes, and the notice
+# templates by name (laowu/supervision/notifications.py NOTICE_TEMPLATES, the expiry notice of
+# laowu/integrations/sms/base.py, the phone-in-use notice of laowu/accounts/services.py).
+SMS_PURPOSE_LABELS = {
+    **dict(SmsPurpose.choices),
+    "phone_in_use": "号码已注册提示",
+    "expiry": "证照到期提醒",
+    "filing_approved": "审核通过通知",
+    "filing_change_approved": "变更通过通知",
+    "filing_rejected": "退回通知",
+    "bad_behaviour_published": "不良行为公示通知",
+    "rectification_notice": "整改通知",
+    "award_decided": "评优结果通知",
+}
+
+
 class SmsMessage(models.Model):
     """One SMS on its way: written in the request's transaction, sent by a background worker
     (laowu/accounts/sms.py). The phone and the code are sealed at rest like every phone; the
@@ -203,3 +219,7 @@ class SmsMessage(models.Model):
     @property
     def masked_phone(self) -> str:
         return mask_mobile(self.phone)
+
+    @property
+    def purpose_label(self) -> str:
+        return SMS_PURPOSE_LABELS.get(self.purpose, self.purpose)

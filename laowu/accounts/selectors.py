@@ -9,7 +9,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .models import User
+from .models import SmsKind, SmsMessage, SmsStatus, User
 
 
 def user_list(*, q: str = "", role: str = "") -> QuerySet[User]:
@@ -20,6 +20,19 @@ def user_list(*, q: str = "", role: str = "") -> QuerySet[User]:
         qs = qs.filter(Q(username__icontains=q) | Q(display_name__icontains=q) | Q(enterprise__name__icontains=q))
     if role:
         qs = qs.filter(role=role)
+    return qs
+
+
+# The statuses the 短信发送记录 page filters by; a dropped message (忘记密码 for an unknown
+# number) is no send and is never listed.
+SMS_LIST_STATUSES = [(s.value, s.label) for s in SmsStatus if s != SmsStatus.DISCARDED]
+
+
+def sms_messages(*, status: str = "") -> QuerySet[SmsMessage]:
+    """SMS sends, newest first, optionally of one status (短信发送记录)."""
+    qs = SmsMessage.objects.exclude(kind=SmsKind.DISCARD).order_by("-created_at", "-id")
+    if status in dict(SMS_LIST_STATUSES):
+        qs = qs.filter(status=status)
     return qs
 
 

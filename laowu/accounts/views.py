@@ -21,6 +21,7 @@ from laowu.core.actions import run_action
 from laowu.core.forms import add_service_errors, error_text
 from laowu.core.http import client_ip, redirect_target
 from laowu.core.pagination import paginate
+from laowu.core.validators import normalize_code
 
 from . import otp, permissions, selectors, services, sms
 from .forms import (
@@ -285,7 +286,8 @@ def user_set_password(request: HttpRequest, pk: int) -> HttpResponse:
 def sms_list(request: HttpRequest) -> HttpResponse:
     """短信发送记录: each SMS's status, attempts and last error, the phone masked."""
     status = request.GET.get("status", "")
-    page, query = paginate(request, selectors.sms_messages(status=status))
+    phone = normalize_code(request.GET.get("phone", "")).strip()
+    page, query = paginate(request, selectors.sms_messages(status=status, phone=phone))
     return render(
         request,
         "accounts/sms_list.html",
@@ -293,6 +295,7 @@ def sms_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "query": query,
             "status": status,
+            "phone": phone,
             "statuses": selectors.SMS_LIST_STATUSES,
             "failed": SmsStatus.FAILED,
         },

@@ -164,6 +164,10 @@ def test_a_final_failure_is_shown_to_the_sysadmin_and_sent_again_audited(
     assert "重新发送" in page
     assert "最终失败" in admin.get(SMS_LIST, {"status": "failed"}).content.decode()
     assert "没有符合条件" in admin.get(SMS_LIST, {"status": "sent"}).content.decode()
+    # Found by the whole number (its blind index), typed in full-width digits too.
+    wide = enterprise_a.phone.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    assert "最终失败" in admin.get(SMS_LIST, {"phone": wide}).content.decode()
+    assert "没有符合条件" in admin.get(SMS_LIST, {"phone": UNKNOWN}).content.decode()
     # Only the 系统管理员's menu leads there, and only the 系统管理员 may open it.
     assert 'href="/accounts/sms/"' in admin.get("/accounts/users/").content.decode()
     assert client_for(enterprise_a).get(SMS_LIST).status_code in (403, 404)

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from laowu.core.fields import BlindIndexField, SealedCharField, index_value
 from laowu.core.validators import mask_mobile
@@ -219,6 +222,17 @@ class SmsMessage(models.Model):
     @property
     def masked_phone(self) -> str:
         return mask_mobile(self.phone)
+
+    # A message left 发送中 this long had its worker die mid-send (a send gives up after
+    # LAOWU_SMS_TIMEOUT): the 系统管理员 may send it again, knowing it may have arrived.
+    STUCK_AFTER = dt.timedelta(minutes=10)
+
+    @property
+    def resendable(self) -> bool:
+        """重新发送 is offered: a final failure, or a send whose worker never came back."""
+        if self.status == SmsStatus.FAILED:
+            return True
+        return self.status == SmsStatus.SENDING and self.updated_at < timezone.now() - self.STUCK_AFTER
 
     @property
     def purpose_label(self) -> str:

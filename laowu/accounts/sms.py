@@ -209,16 +209,17 @@ def _finish_failed(message: SmsMessage, reason: str, *, final: bool) -> None:
 
 
 def resend(*, message: SmsMessage, actor: User, request: HttpRequest | None = None) -> SmsMessage:
-    """重新发送 a final failure: the message goes back to the queue with a fresh retry budget."""
+    """重新发送 a final failure (or a send whose worker died, `SmsMessage.resendable`): the
+    message goes back to the queue with a fresh retry budget."""
     if actor.role != Role.SYSADMIN:
         raise PermissionDenied
     with transaction.atomic(durable=True):
         message = SmsMessage.objects.select_for_update().get(pk=message.pk)
-        if message.status != SmsStatus.FAILED:
-            raise ValidationError("只有最终失败的短信可以重新发送。")
+        if not message.resendable:
+            raise ValidationError("只有最终失败（或发送中断超过10分钟）的短信可以重新发送。")
         if _stale_code(message, timezone.now()):
             raise ValidationError("该验证码已过期或已失效，不能重新发送；请用户重新获取验证码。")
-        previous = message.last_error
+        previous, previous_status = message.last_error, message.status
         _update(message, status=SmsStatus.PENDING, attempts=0, next_attempt_at=None)
         _enqueue(message.pk)
         record(
@@ -226,7 +227,12 @@ def resend(*, message: SmsMessage, actor: User, request: HttpRequest | None = No
             request=request,
             user=actor,
             obj=message,
-            detail={"phone": mask_mobile(message.phone), "purpose": message.purpose, "previous_error": previous},
+            detail={
+                "phone": mask_mobile(message.phone),
+                "purpose": message.purpose,
+                "previous_status": previous_status,
+                "previous_error": previous,
+            },
         )
     message.refresh_from_db()
     return message

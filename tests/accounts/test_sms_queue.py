@@ -8,6 +8,7 @@ suite runs jobs at once, laowu/settings/test.py)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import statistics
 import time
@@ -16,8 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import time_machine
 from django.core.management import CommandError, call_command
 from django.test import Client
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from laowu.accounts.models import SmsCode, SmsKind, SmsMessage, SmsStatus, phone_is
@@ -213,7 +216,31 @@ def test_resending_a_failed_notice(
     assert sms["template"] == "filing_approved"
     # Sent once: a second 重新发送 is refused.
     resp = admin.post(f"/accounts/sms/{message.pk}/resend/", follow=True)
-    assert "只有最终失败的短信可以重新发送" in resp.content.decode()
+    assert "只有最终失败" in resp.content.decode()
+
+
+def test_a_send_whose_worker_died_can_be_sent_again(
+    queued: None, settings: Any, sysadmin: Any, enterprise_a: Any, _sms_outbox: Path
+) -> None:
+    from laowu.supervision.notifications import FILING_APPROVED, send_sms_notice
+
+    text, params = FILING_APPROVED.render({"item": "基本信息"})
+    send_sms_notice(enterprise_id=enterprise_a.enterprise_id, template="filing_approved", text=text, params=params)
+    message = SmsMessage.objects.get()
+    # As a worker leaves it when killed between claiming the message and hearing the provider.
+    SmsMessage.objects.filter(pk=message.pk).update(status=SmsStatus.SENDING, attempts=1)
+    admin = client_for(sysadmin)
+    assert "重新发送" not in admin.get(SMS_LIST).content.decode().split("</thead>")[1]
+    assert "只有最终失败" in admin.post(f"/accounts/sms/{message.pk}/resend/", follow=True).content.decode()
+
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=11)):
+        page = admin.get(SMS_LIST).content.decode()
+        assert "发送中" in page and "可能已送达" in page
+        assert admin.post(f"/accounts/sms/{message.pk}/resend/").status_code == 302
+    assert AuditEvent.objects.get(action="sms.resend").detail["previous_status"] == "sending"
+    work()
+    message.refresh_from_db()
+    assert message.status == SmsStatus.SENT and len(outbox(_sms_outbox)) == 1
 
 
 def test_nothing_readable_in_the_message_or_job_tables(queued: None, enterprise_a: Any, _sms_outbox: Path) -> None:

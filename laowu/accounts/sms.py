@@ -33,6 +33,7 @@ from laowu.core.validators import mask_mobile
 from laowu.integrations.sms import SmsDeliveryError, get_sms_backend
 
 from .models import Role, SmsCode, SmsKind, SmsMessage, SmsStatus, User
+from .tasks import deliver_sms
 
 log = logging.getLogger("laowu.sms")
 
@@ -81,8 +82,6 @@ def queue_sms(
 def _enqueue(message_id: int, *, run_after: dt.datetime | None = None) -> bool:
     """The job for one message; False when the backend cannot run it later (only the tests'
     immediate backend, which cannot defer a retry)."""
-    from .tasks import deliver_sms
-
     backend = deliver_sms.get_backend()
     if run_after is not None and not backend.supports_defer:
         return False

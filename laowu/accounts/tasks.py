@@ -10,6 +10,7 @@ SMS_QUEUE = "sms"
 
 @task(queue_name=SMS_QUEUE)
 def deliver_sms(message_id: int) -> str:
+    # Imported here: laowu/accounts/sms.py enqueues this task, so it imports this module.
     from .sms import deliver
 
     return deliver(message_id=message_id)

@@ -276,7 +276,7 @@ def test_forgot_password_takes_the_same_time_for_registered_and_unknown_numbers(
     known_client, unknown_client = Client(), Client()
     known: list[float] = []
     unknown: list[float] = []
-    for _ in range(25):  # interleaved, so both see the same machine load
+    for _ in range(31):  # interleaved, so both see the same machine load
         for client, phone, times in ((known_client, enterprise_a.phone, known), (unknown_client, UNKNOWN, unknown)):
             start = time.perf_counter()
             assert ask(client, phone).status_code == 302
@@ -284,7 +284,8 @@ def test_forgot_password_takes_the_same_time_for_registered_and_unknown_numbers(
     known_median, unknown_median = statistics.median(known), statistics.median(unknown)
     # Neither waited for the provider's 0.3 s: the worker, not the request, calls it.
     assert known_median < 0.25 and unknown_median < 0.25
-    # And they are alike: what was 0.3 s apart is within a few milliseconds.
-    assert abs(known_median - unknown_median) < 0.02, (known_median, unknown_median)
-    assert SmsMessage.objects.filter(kind=SmsKind.CODE).count() == 25
-    assert SmsMessage.objects.filter(kind=SmsKind.DISCARD).count() == 25
+    # And they are alike: what was the provider's 0.3 s apart is now within a tenth of it (the
+    # same queries, rows and job; a few milliseconds remain for reading the account's row).
+    assert abs(known_median - unknown_median) < 0.03, (known_median, unknown_median)
+    assert SmsMessage.objects.filter(kind=SmsKind.CODE).count() == 31
+    assert SmsMessage.objects.filter(kind=SmsKind.DISCARD).count() == 31

@@ -123,7 +123,7 @@ def deliver(*, message_id: int) -> str:
     try:
         _send(message)
     except Exception as exc:
-        reason = _reason(exc)
+        reason = _scrub(_reason(exc), message)
         log.warning(
             "短信发送失败（第%s次）：%s %s：%s", message.attempts, mask_mobile(message.phone), message.purpose, reason
         )
@@ -157,6 +157,14 @@ def _reason(exc: Exception) -> str:
     if isinstance(exc, ImproperlyConfigured):
         return f"短信通道配置有误：{exc}"[:ERROR_MAX]
     return f"短信通道出错（{type(exc).__name__}）"[:ERROR_MAX]
+
+
+def _scrub(reason: str, message: SmsMessage) -> str:
+    """The reason without the number or the code, should a provider echo them: it is stored
+    in a plain column, shown on a page and written to the audit log."""
+    if message.code:
+        reason = reason.replace(message.code, "******")
+    return reason.replace(message.phone, mask_mobile(message.phone))
 
 
 def _stale_code(message: SmsMessage, now: dt.datetime) -> str:

@@ -258,6 +258,28 @@ def test_nothing_readable_in_the_message_or_job_tables(queued: None, enterprise_
     assert outbox(_sms_outbox)[0]["code"] == code
 
 
+class Echoing:
+    """A provider whose refusal repeats the number and the code it was given."""
+
+    def send_code(self, *, phone: str, code: str, purpose: str) -> None:
+        raise SmsDeliveryError(f"腾讯云短信发送失败：InvalidParameter +86{phone} {code}")
+
+
+def test_a_reason_that_echoes_the_phone_or_code_is_stored_without_them(
+    queued: None, settings: Any, enterprise_a: Any
+) -> None:
+    settings.LAOWU_SMS_BACKEND = "tests.accounts.test_sms_queue.Echoing"
+    settings.LAOWU_SMS_RETRY_DELAYS = []
+    ask(Client(), enterprise_a.phone)
+    code = SmsMessage.objects.get().code
+    work()
+    message = SmsMessage.objects.get()
+    masked = enterprise_a.phone[:3] + "****" + enterprise_a.phone[-4:]
+    assert message.last_error == f"腾讯云短信发送失败：InvalidParameter +86{masked} ******"
+    stored = every_value()
+    assert enterprise_a.phone not in stored and code not in stored
+
+
 def test_run_worker_needs_the_database_backend() -> None:
     with pytest.raises(CommandError, match="不需要后台进程"):
         call_command("run_worker", batch=True)

@@ -29,8 +29,12 @@ demo: migrate fonts
 	$(BIN)/python manage.py collectstatic --noinput -v0
 	$(BIN)/python manage.py seed_demo
 
+# The SMS worker (manage.py run_worker, docs/background-work.md) runs beside the dev server and
+# stops with it: Ctrl+C, or the server ending, sends it SIGTERM through the EXIT trap.
 run: system-deps demo
-	@echo "平台地址：http://127.0.0.1:8000"
+	@echo "平台地址：http://127.0.0.1:8000（短信由后台进程 run_worker 发送）"
+	@$(BIN)/python manage.py run_worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; trap 'exit 130' INT TERM; \
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
 test: system-deps deps fonts

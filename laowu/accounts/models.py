@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from laowu.core.fields import BlindIndexField, SealedCharField, index_value
+from laowu.core.validators import mask_mobile
 
 # One context for every blind index of a 手机号 (laowu/core/fields.py): accounts and SMS codes.
 PHONE_INDEX_CONTEXT = "phone"
@@ -147,3 +151,89 @@ class SmsCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_purpose_display()} {self.phone[:3]}****{self.phone[-4:]}"
+
+
+class SmsKind(models.TextChoices):
+    CODE = "code", "验证码"
+    NOTICE = "notice", "通知"
+    # 忘记密码 for a number on no account: the same row and the same enqueue as a code, so the
+    # request takes the same time; the worker drops it without calling the provider.
+    DISCARD = "discard", "不发送"
+
+
+class SmsStatus(models.TextChoices):
+    PENDING = "pending", "待发送"
+    SENDING = "sending", "发送中"
+    SENT = "sent", "已发送"
+    RETRYING = "retrying", "失败（将重试）"
+    FAILED = "failed", "最终失败"
+    DISCARDED = "discarded", "不发送"
+
+
+# What the 短信发送记录 page calls each message's purpose: the code purposes, and the notice
+# templates by name (laowu/supervision/notifications.py NOTICE_TEMPLATES, the expiry notice of
+# laowu/integrations/sms/base.py, the phone-in-use notice of laowu/accounts/services.py).
+SMS_PURPOSE_LABELS = {
+    **dict(SmsPurpose.choices),
+    "phone_in_use": "号码已注册提示",
+    "expiry": "证照到期提醒",
+    "filing_approved": "审核通过通知",
+    "filing_change_approved": "变更通过通知",
+    "filing_rejected": "退回通知",
+    "bad_behaviour_published": "不良行为公示通知",
+    "rectification_notice": "整改通知",
+    "award_decided": "评优结果通知",
+}
+
+
+class SmsMessage(models.Model):
+    """One SMS on its way: written in the request's transaction, sent by a background worker
+    (laowu/accounts/sms.py). The phone and the code are sealed at rest like every phone; the
+    queue's own job row holds only this row's id."""
+
+    kind = models.CharField("类型", max_length=10, choices=SmsKind.choices)
+    purpose = models.CharField("用途", max_length=40)
+    phone = SealedCharField("手机号码", plain_max_length=11)
+    phone_index = BlindIndexField(source="phone", context=PHONE_INDEX_CONTEXT, db_index=True)
+    code = SealedCharField("验证码", plain_max_length=6, blank=True)
+    sms_code = models.ForeignKey(SmsCode, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    account = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    template = models.CharField("通知模板", max_length=60, blank=True)
+    text = models.TextField("通知内容", blank=True)
+    params = models.JSONField("模板变量", default=dict, blank=True)
+    # Who wants to hear how it ended (laowu/accounts/sms.py `sms_settled`), e.g. "expiry:12".
+    ref = models.CharField(max_length=60, blank=True, db_index=True)
+    status = models.CharField("状态", max_length=10, choices=SmsStatus.choices, default=SmsStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField("发送次数", default=0)
+    last_error = models.CharField("失败原因", max_length=200, blank=True)
+    created_at = models.DateTimeField("提交时间", db_index=True)
+    updated_at = models.DateTimeField("更新时间")
+    next_attempt_at = models.DateTimeField("下次重试", null=True, blank=True)
+    sent_at = models.DateTimeField("发送时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "短信发送记录"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.phone[:3]}****{self.phone[-4:]} {self.get_status_display()}"
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_mobile(self.phone)
+
+    # A message left 发送中 this long had its worker die mid-send (a send gives up after
+    # LAOWU_SMS_TIMEOUT): the 系统管理员 may send it again, knowing it may have arrived.
+    STUCK_AFTER = dt.timedelta(minutes=10)
+
+    @property
+    def resendable(self) -> bool:
+        """重新发送 is offered: a final failure, or a send whose worker never came back."""
+        if self.status == SmsStatus.FAILED:
+            return True
+        return self.status == SmsStatus.SENDING and self.updated_at < timezone.now() - self.STUCK_AFTER
+
+    @property
+    def purpose_label(self) -> str:
+        return SMS_PURPOSE_LABELS.get(self.purpose, self.purpose)

@@ -9,7 +9,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .models import User
+from .models import SmsKind, SmsMessage, SmsStatus, User, phone_is
 
 
 def user_list(*, q: str = "", role: str = "") -> QuerySet[User]:
@@ -20,6 +20,22 @@ def user_list(*, q: str = "", role: str = "") -> QuerySet[User]:
         qs = qs.filter(Q(username__icontains=q) | Q(display_name__icontains=q) | Q(enterprise__name__icontains=q))
     if role:
         qs = qs.filter(role=role)
+    return qs
+
+
+# The statuses the 短信发送记录 page filters by; a dropped message (忘记密码 for an unknown
+# number) is no send and is never listed.
+SMS_LIST_STATUSES = [(s.value, s.label) for s in SmsStatus if s != SmsStatus.DISCARDED]
+
+
+def sms_messages(*, status: str = "", phone: str = "") -> QuerySet[SmsMessage]:
+    """SMS sends, newest first, optionally of one status and to one whole number (短信发送记录):
+    the phone is sealed, so it is found through its blind index, never by a part of it."""
+    qs = SmsMessage.objects.exclude(kind=SmsKind.DISCARD).order_by("-created_at", "-id")
+    if status in dict(SMS_LIST_STATUSES):
+        qs = qs.filter(status=status)
+    if phone:
+        qs = qs.filter(**phone_is(phone))
     return qs
 
 

@@ -1,8 +1,9 @@
 """Account writes: registration, passwords, SMS codes, staff accounts.
 
 Each function is one durable transaction that also writes its audit row. Calls to
-outside systems (company information, SMS) happen outside the transaction so a slow
-provider never holds database locks.
+outside systems (company information) happen outside the transaction so a slow
+provider never holds database locks; an SMS is only queued in it, and a background
+worker sends it (laowu/accounts/sms.py).
 """
 
 from __future__ import annotations
@@ -34,11 +35,11 @@ from laowu.core.validators import mask_mobile, normalize_credit_code, validate_c
 from laowu.enterprises.models import Enterprise
 from laowu.integrations.company_info import ProviderUnavailable, get_company_info_provider
 from laowu.integrations.company_info.base import CompanyInfo
-from laowu.integrations.sms import SmsDeliveryError, get_sms_backend
 
 from . import otp, permissions
-from .models import District, Role, SmsCode, SmsPurpose, User, phone_is
+from .models import District, Role, SmsCode, SmsKind, SmsPurpose, User, phone_is
 from .passwords import set_new_password
+from .sms import queue_sms
 
 log = logging.getLogger(__name__)
 
@@ -148,21 +149,18 @@ PHONE_IN_USE_TEXT = (
 
 
 def start_registration(*, pending: PendingRegistration, request: HttpRequest | None = None) -> None:
-    """Send the registration code, with the same reply, limits and audit whether or not the
-    phone is already on an account, so that 用户注册 cannot be used to find out which numbers
-    are: a free number gets a code; a used one gets a notice instead, and the code that
+    """Queue the registration code, with the same reply, limits, audit and work whether or not
+    the phone is already on an account, so that 用户注册 cannot be used to find out which
+    numbers are: a free number gets a code; a used one gets a notice instead, and the code that
     was never sent cannot be guessed on step 2 (it counts wrong tries as any other)."""
     in_use = User.objects.filter(**phone_is(pending.phone)).exists()
-    sms, code = _issue_code(phone=pending.phone, purpose=SmsPurpose.REGISTER, user=None, request=request)
-    if in_use:
-        try:
-            get_sms_backend().send_notice(
-                phone=pending.phone, text=PHONE_IN_USE_TEXT, template_params={}, template=PHONE_IN_USE_NOTICE
-            )
-        except SmsDeliveryError as exc:
-            log.error("SMS notice failed for %s: %s", mask_mobile(pending.phone), exc)
-        return
-    _deliver_code(sms=sms, code=code, user=None, request=request)
+    _issue_code(
+        phone=pending.phone,
+        purpose=SmsPurpose.REGISTER,
+        user=None,
+        request=request,
+        delivery=_PHONE_IN_USE if in_use else SmsKind.CODE,
+    )
 
 
 def complete_registration(*, pending: PendingRegistration, code: str, request: HttpRequest | None = None) -> User:
@@ -284,25 +282,34 @@ def _local_midnight(now: dt.datetime) -> dt.datetime:
 
 
 def request_password_reset_code(*, phone: str, request: HttpRequest | None = None) -> None:
-    """Send a reset code if the number belongs to an active account.
+    """Queue a reset code if the number belongs to an active account.
 
     The caller shows the same reply either way, and the same limits apply to unknown
-    numbers, so nobody can probe which numbers are registered. A failed delivery is no
-    exception to that: it is logged and audited for the operators, while the caller again
-    gets the same reply (the next page offers 重新获取 after the 60 s wait).
+    numbers, so nobody can probe which numbers are registered. Nor can the reply's time
+    tell: an unknown number queues a message the worker drops (SmsKind.DISCARD), through the
+    same writes, and the provider is called only by the worker (laowu/accounts/sms.py). A
+    failed delivery is retried there, then logged and audited for the operators.
     """
     validate_mobile(phone)
     user = User.objects.filter(**phone_is(phone), is_active=True).first()
-    sms, code = _issue_code(phone=phone, purpose=SmsPurpose.PASSWORD_RESET, user=user, request=request)
-    if user is not None:
-        _deliver_code(sms=sms, code=code, user=user, request=request)
+    _issue_code(
+        phone=phone,
+        purpose=SmsPurpose.PASSWORD_RESET,
+        user=user,
+        request=request,
+        delivery=SmsKind.CODE if user is not None else SmsKind.DISCARD,
+    )
 
 
-def _issue_code(*, phone: str, purpose: str, user: User | None, request: HttpRequest | None) -> tuple[SmsCode, str]:
+# `_issue_code`'s delivery for a number already on an account: the notice, not the code.
+_PHONE_IN_USE = "phone_in_use"
+
+
+def _issue_code(*, phone: str, purpose: str, user: User | None, request: HttpRequest | None, delivery: str) -> SmsCode:
     """A new code for `phone`, after the resend, daily and per-IP limits (RateLimited), with
-    its audit row; the earlier open codes of the purpose are voided. Not yet sent: the row
-    exists whether or not the caller sends it (`_deliver_code`), so limits and replies are
-    the same for every number."""
+    its audit row; the earlier open codes of the purpose are voided. The SMS is queued in the
+    same transaction (`delivery`: the code, the phone-in-use notice, or a message the worker
+    drops), so limits, replies and the work done are the same for every number."""
     from laowu.core.http import client_ip
 
     now = timezone.now()
@@ -336,30 +343,22 @@ def _issue_code(*, phone: str, purpose: str, user: User | None, request: HttpReq
             expires_at=now + dt.timedelta(seconds=settings.LAOWU_SMS_CODE_TTL_SECONDS),
             delivered=False,
         )
+        if delivery == _PHONE_IN_USE:
+            queue_sms(
+                kind=SmsKind.NOTICE,
+                phone=phone,
+                purpose=PHONE_IN_USE_NOTICE,
+                template=PHONE_IN_USE_NOTICE,
+                text=PHONE_IN_USE_TEXT,
+                sms_code=sms,
+            )
+        else:
+            queue_sms(kind=delivery, phone=phone, purpose=purpose, code=code, sms_code=sms, account=user)
         detail: dict[str, Any] = {"phone": mask_mobile(phone), "registered": user is not None}
         if purpose != SmsPurpose.PASSWORD_RESET:
             detail = {"phone": mask_mobile(phone), "purpose": purpose}
         record(action=Action.SMS_CODE, request=request, user=user, username=mask_mobile(phone), detail=detail)
-    return sms, code
-
-
-def _deliver_code(*, sms: SmsCode, code: str, user: User | None, request: HttpRequest | None) -> None:
-    """Send an issued code. A provider failure is logged and audited, and the code voided;
-    the caller's reply stays the same (the page offers 重新获取)."""
-    try:
-        get_sms_backend().send_code(phone=sms.phone, code=code, purpose=sms.purpose)
-    except SmsDeliveryError as exc:
-        log.error("SMS delivery failed for %s: %s", mask_mobile(sms.phone), exc)
-        SmsCode.objects.filter(pk=sms.pk).update(voided=True)
-        record(
-            action=Action.SMS_CODE,
-            request=request,
-            user=user,
-            result=Result.FAILURE,
-            detail={"phone": mask_mobile(sms.phone), "error": str(exc)[:200]},
-        )
-        return
-    SmsCode.objects.filter(pk=sms.pk).update(delivered=True)
+    return sms
 
 
 def _open_code(*, phone: str, purpose: str) -> SmsCode | None:

@@ -23,6 +23,8 @@ urlpatterns = [
     path("otp/recovery-codes/", views.otp_recovery_codes, name="otp_recovery_codes"),
     path("otp/recovery-codes/new/", views.otp_regenerate, name="otp_regenerate"),
     path("users/<int:pk>/password/", views.user_set_password, name="user_set_password"),
+    path("sms/", views.sms_list, name="sms_list"),
+    path("sms/<int:pk>/resend/", views.sms_resend, name="sms_resend"),
     path("lockouts/", views.lockouts, name="lockouts"),
     path("lockouts/unlock/", views.unlock, name="unlock"),
 ]

@@ -21,8 +21,9 @@ from laowu.core.actions import run_action
 from laowu.core.forms import add_service_errors, error_text
 from laowu.core.http import client_ip, redirect_target
 from laowu.core.pagination import paginate
+from laowu.core.validators import normalize_code
 
-from . import otp, permissions, selectors, services
+from . import otp, permissions, selectors, services, sms
 from .forms import (
     AdminSetPasswordForm,
     ForgotPasswordForm,
@@ -36,7 +37,7 @@ from .forms import (
     ResetPasswordForm,
     StaffCreateForm,
 )
-from .models import Role, User
+from .models import Role, SmsKind, SmsMessage, SmsStatus, User
 from .passwords import change_required_reason
 from .permissions import role_required
 
@@ -279,6 +280,38 @@ def user_set_password(request: HttpRequest, pk: int) -> HttpResponse:
             )
             return redirect("accounts:user_list")
     return render(request, "accounts/user_set_password.html", {"form": form, "account": account})
+
+
+@role_required(Role.SYSADMIN)
+def sms_list(request: HttpRequest) -> HttpResponse:
+    """短信发送记录: each SMS's status, attempts and last error, the phone masked."""
+    status = request.GET.get("status", "")
+    phone = normalize_code(request.GET.get("phone", "")).strip()
+    page, query = paginate(request, selectors.sms_messages(status=status, phone=phone))
+    return render(
+        request,
+        "accounts/sms_list.html",
+        {
+            "page": page,
+            "query": query,
+            "status": status,
+            "phone": phone,
+            "statuses": selectors.SMS_LIST_STATUSES,
+            "failed": SmsStatus.FAILED,
+        },
+    )
+
+
+@require_POST
+@role_required(Role.SYSADMIN)
+def sms_resend(request: HttpRequest, pk: int) -> HttpResponse:
+    message = get_object_or_404(SmsMessage.objects.exclude(kind=SmsKind.DISCARD), pk=pk)
+    return run_action(
+        request,
+        lambda: sms.resend(message=message, actor=request.user, request=request),  # type: ignore[arg-type]
+        success=f"已重新提交发送至 {message.masked_phone} 的短信。",
+        then=redirect_target(request, reverse("accounts:sms_list")),
+    )
 
 
 # ---------------------------------------------------------------- 安全管理员

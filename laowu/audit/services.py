@@ -37,6 +37,8 @@ class Action(models.TextChoices):
     PASSWORD_RESET = "account.password_reset", "找回密码"
     PASSWORD_SET = "account.password_set", "管理员重置密码"
     SMS_CODE = "account.sms_code", "获取短信验证码"
+    SMS_FAILED = "sms.failed", "短信最终发送失败"
+    SMS_RESEND = "sms.resend", "重新发送短信"
     STAFF_CREATE = "account.staff_create", "创建工作人员账号"
     ACCOUNT_ACTIVE = "account.set_active", "启用/停用账号"
     # Second factor (laowu/accounts/otp.py).

@@ -33,6 +33,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     "laowu.core",
     "laowu.audit",
     "laowu.accounts",
@@ -321,6 +323,18 @@ LAOWU_SMS_RESEND_SECONDS = 60
 LAOWU_SMS_DAILY_PER_PHONE = 10
 LAOWU_SMS_HOURLY_PER_IP = env.int("LAOWU_SMS_HOURLY_PER_IP", default=20)
 LAOWU_SMS_MAX_WRONG_TRIES = 5
+
+# SMS leave the request: the request writes an SmsMessage row and a job in its own transaction,
+# and `manage.py run_worker` (started by `make run`, a systemd unit in production) sends it
+# (docs/background-work.md). The job queue is a table in the same database (SQLite or PostgreSQL).
+TASKS = {
+    "default": {
+        "BACKEND": env.str("LAOWU_TASKS_BACKEND", default="django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default", "sms"],
+    }
+}
+# Seconds to wait before each retry of a failed SMS; one send plus one retry per entry.
+LAOWU_SMS_RETRY_DELAYS = [int(s) for s in env.list("LAOWU_SMS_RETRY_DELAYS", default=["30", "120", "600"])]
 
 # Whom an enterprise asks when a step is blocked: shown on the home page, the blocked pages and 帮助.
 LAOWU_COMMITTEE_CONTACT_NAME = env.str("LAOWU_COMMITTEE_CONTACT_NAME", default="专委会办公室")

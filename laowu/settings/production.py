@@ -59,6 +59,10 @@ if LAOWU_AUDIT_RETENTION_DAYS < LAOWU_AUDIT_MIN_RETENTION_DAYS:
 
 if LAOWU_COMPANY_INFO_PROVIDER == "tianyancha" and not LAOWU_TIANYANCHA_BASE_URL.startswith("https://"):
     raise ImproperlyConfigured("LAOWU_TIANYANCHA_BASE_URL 必须以 https:// 开头：天眼查令牌随每次查询发送。")
+# An immediate backend would send SMS inside the request again, and 忘记密码's reply time would
+# tell registered numbers from unknown ones (docs/background-work.md).
+if "Immediate" in env.str("LAOWU_TASKS_BACKEND", default=""):
+    raise ImproperlyConfigured("生产环境的 LAOWU_TASKS_BACKEND 不能是 ImmediateBackend：短信须由后台进程发送。")
 
 # The address people reach the platform at: every printed sheet's QR code points there, never
 # at the Host a print was requested from (a print from "localhost:8280" would otherwise send

@@ -42,3 +42,8 @@ LAOWU_PENDING_COUNTS_SECONDS = 0
 LAOWU_AUDIT_HMAC_KEY = env.str("LAOWU_AUDIT_HMAC_KEY", default="") or LAOWU_AUDIT_DEV_HMAC_KEY
 # Many tests are refused from 127.0.0.1 within a minute; the limit has tests of its own.
 LAOWU_AUDIT_REFUSALS_PER_MINUTE = 100_000
+
+# SMS jobs run at once, inside the enqueueing transaction, so a test reads the outbox right
+# after the request; the queue itself (retries, the worker, timing) has its own tests, which
+# switch to the database backend (tests/accounts/test_sms_queue.py).
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": ["default", "sms"]}}

@@ -2,9 +2,10 @@
 
 Every decision that reaches an enterprise goes the same way (`notify`): the 站内消息 is
 written in the caller's transaction, so it exists exactly when the decision committed, and
-the SMS is sent after the commit, so a slow provider holds no row lock and a decision that
-rolls back texts nobody. An SMS that fails is logged and never fails the decision: the
-站内消息 already tells the enterprise.
+the SMS is queued after the commit, so a decision that rolls back texts nobody, and a
+background worker sends it (laowu/accounts/sms.py), so a slow provider holds neither a row
+lock nor the request. An SMS that fails is retried there, then shown to the 系统管理员 on the
+短信发送记录 page; it never fails the decision: the 站内消息 already tells the enterprise.
 
 The review workflow's 通过 and 退回 arrive through `laowu/review/signals.py` once committed
 (`on_filing_decided`, connected in `apps.py`); supervision's own services call `notify`
@@ -27,12 +28,12 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 
+from laowu.accounts.models import SmsKind
+from laowu.accounts.sms import queue_sms
 from laowu.core.validators import mask_mobile
 from laowu.enterprises.models import Enterprise
-from laowu.integrations.sms import SmsDeliveryError, get_sms_backend
 from laowu.integrations.sms.backends import PLATFORM_SIGN
 from laowu.review.signals import Decision, DecisionKind
 
@@ -132,19 +133,27 @@ def contact_mobile(enterprise_id: int) -> str:
 
 
 def send_sms_notice(*, enterprise_id: int, template: str, text: str, params: Mapping[str, str]) -> bool:
-    """Send one notice; False (logged) when it could not be, never an exception."""
+    """Queue one notice for the background worker (laowu/accounts/sms.py), which sends it and
+    retries a failure; False (logged) when there is no number to send to, never an exception."""
     phone = ""
     try:
         phone = contact_mobile(enterprise_id)
         if not phone:
-            raise SmsDeliveryError("企业未登记联系人手机号码")
-        get_sms_backend().send_notice(phone=phone, text=text, template_params=params, template=template)
-    except (SmsDeliveryError, ImproperlyConfigured) as exc:
-        logger.warning("短信通知未发送：企业 %s %s（%s）：%s", enterprise_id, mask_mobile(phone), template, exc)
-        return False
+            logger.warning("短信通知未发送：企业 %s（%s）：企业未登记联系人手机号码", enterprise_id, template)
+            return False
+        with transaction.atomic():
+            queue_sms(
+                kind=SmsKind.NOTICE,
+                phone=phone,
+                purpose=template,
+                template=template,
+                text=text,
+                params=params,
+                ref=f"enterprise:{enterprise_id}",
+            )
     except Exception:
-        # Whatever a provider's client raises, the decision has committed and its 站内消息 is there.
-        logger.exception("短信通知发送出错：企业 %s %s（%s）", enterprise_id, mask_mobile(phone), template)
+        # The decision has committed and its 站内消息 is there, whatever went wrong here.
+        logger.exception("短信通知未能排队：企业 %s %s（%s）", enterprise_id, mask_mobile(phone), template)
         return False
     return True
 

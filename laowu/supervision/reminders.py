@@ -25,19 +25,20 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Model, Q, QuerySet, Value
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
+from laowu.accounts.models import SmsKind, SmsMessage, SmsStatus
+from laowu.accounts.sms import queue_sms
 from laowu.audit.services import Action, record
 from laowu.core.pagination import COUNT_LIMIT
 from laowu.core.search import Related, search
 from laowu.enterprises.models import Enterprise
 from laowu.enterprises.scope import enterprises_in_scope
-from laowu.integrations.sms import SmsBackend, SmsDeliveryError, get_sms_backend
+from laowu.integrations.sms import EXPIRY_NOTICE
 from laowu.integrations.sms.backends import PLATFORM_SIGN
 from laowu.review.models import ON_FILE, ExpiringDate, Filing, State
 from laowu.review.registry import filing_models
@@ -403,6 +404,7 @@ class ReminderRun:
     reminded: int = 0  # new reminders (each: one message and one SMS attempt)
     sms_sent: int = 0
     sms_failed: int = 0
+    sms_queued: int = 0  # handed to the background worker, outcome not known yet
     sms_retried: int = 0  # SMS of earlier reminders tried again after a failure
     reminder_ids: list[int] = dataclasses.field(default_factory=list)
 
@@ -410,6 +412,7 @@ class ReminderRun:
         return (
             f"检查到{self.checked}项90天内到期（含已过期）的证照，新发送提醒{self.reminded}条，"
             f"短信成功{self.sms_sent}条、失败{self.sms_failed}条"
+            + (f"、已交后台发送{self.sms_queued}条" if self.sms_queued else "")
             + (f"（其中重发{self.sms_retried}条）" if self.sms_retried else "")
             + "。"
         )
@@ -465,36 +468,63 @@ def _record_reminder(item: ExpiryItem) -> ExpiryReminder | None:
     return reminder
 
 
-class _LazyBackend:
-    """The SMS backend, built on first use; a configuration error becomes each SMS's error."""
-
-    def __init__(self) -> None:
-        self._backend: SmsBackend | None = None
-
-    def send(self, *, phone: str, text: str, params: Mapping[str, str]) -> None:
-        if self._backend is None:
-            try:
-                self._backend = get_sms_backend()
-            except ImproperlyConfigured as exc:
-                raise SmsDeliveryError(f"短信通道配置有误：{exc}") from exc
-        self._backend.send_notice(phone=phone, text=text, template_params=params)
+# `SmsMessage.ref` of a reminder's SMS, so that its outcome finds its way back (`on_sms_settled`).
+REF_PREFIX = "expiry:"
 
 
-def _send_sms(item: ExpiryItem, reminder: ExpiryReminder, backend: _LazyBackend) -> bool:
-    # After the reminder committed: a failed SMS leaves the reminder and the message in
-    # place and says why, instead of undoing them.
+def _queue_sms(item: ExpiryItem, reminder: ExpiryReminder) -> str:
+    """Hand the reminder's SMS to the background worker, after the reminder committed: a failed
+    SMS leaves the reminder and the message in place and says why, instead of undoing them.
+    Returns "sent" or "failed" when the outcome is already known (a missing phone; the tests'
+    immediate task backend), else "queued"; the worker's outcome arrives by `on_sms_settled`."""
     phone = (item.enterprise.contact_phone or "").strip()
+    if not phone:
+        logger.warning("证照到期提醒短信未发送：提醒 %s：企业未登记联系人手机号码", reminder.pk)
+        ExpiryReminder.objects.filter(pk=reminder.pk).update(sms_sent=False, sms_error="企业未登记联系人手机号码")
+        return "failed"
     params = sms_params(item)
-    try:
-        if not phone:
-            raise SmsDeliveryError("企业未登记联系人手机号码")
-        backend.send(phone=phone, text=sms_text(params), params=params)
-    except SmsDeliveryError as exc:
-        logger.warning("证照到期提醒短信发送失败：提醒 %s：%s", reminder.pk, exc)
-        ExpiryReminder.objects.filter(pk=reminder.pk).update(sms_sent=False, sms_error=str(exc)[:200])
-        return False
-    ExpiryReminder.objects.filter(pk=reminder.pk).update(sms_sent=True, sms_error="")
-    return True
+    with transaction.atomic(durable=True):
+        message = queue_sms(
+            kind=SmsKind.NOTICE,
+            phone=phone,
+            purpose=EXPIRY_NOTICE,
+            template=EXPIRY_NOTICE,
+            text=sms_text(params),
+            params=params,
+            ref=f"{REF_PREFIX}{reminder.pk}",
+        )
+    message.refresh_from_db(fields=["status"])
+    if message.status == SmsStatus.SENT:
+        return "sent"
+    if message.status in (SmsStatus.RETRYING, SmsStatus.FAILED):
+        return "failed"
+    return "queued"
+
+
+def on_sms_settled(sender: Any, message: SmsMessage, final: bool, **kwargs: Any) -> None:
+    """A reminder's SMS was sent, or failed (a retry may follow): the list says which."""
+    if not message.ref.startswith(REF_PREFIX):
+        return
+    pk = int(message.ref.removeprefix(REF_PREFIX))
+    if message.status == SmsStatus.SENT:
+        ExpiryReminder.objects.filter(pk=pk).update(sms_sent=True, sms_error="")
+    else:
+        ExpiryReminder.objects.filter(pk=pk).update(sms_sent=False, sms_error=message.last_error[:200])
+
+
+def _sms_in_queue(reminder: ExpiryReminder) -> bool:
+    """The reminder's SMS is still the worker's (waiting, or between retries)."""
+    waiting = (SmsStatus.PENDING, SmsStatus.SENDING, SmsStatus.RETRYING)
+    return SmsMessage.objects.filter(ref=f"{REF_PREFIX}{reminder.pk}", status__in=waiting).exists()
+
+
+def _count(run: ReminderRun, outcome: str) -> None:
+    if outcome == "sent":
+        run.sms_sent += 1
+    elif outcome == "failed":
+        run.sms_failed += 1
+    else:
+        run.sms_queued += 1
 
 
 def send_expiry_reminders(
@@ -513,33 +543,26 @@ def send_expiry_reminders(
     items = expiring_items(enterprises=enterprises, today=today)
     run = ReminderRun(checked=len(items))
     told = reminders_for(items)
-    backend = _LazyBackend()
     for item in items:
         earlier = [r for r in told.get(item.key, ()) if r.threshold == item.threshold]
         if earlier:
             # Told on the site already; an SMS that failed is tried again on each run while the
             # threshold lasts. Claimed with a conditional update, so two runs never both send it.
             failed = earlier[0]
-            if failed.sms_sent or not failed.sms_error:
+            if failed.sms_sent or not failed.sms_error or _sms_in_queue(failed):
                 continue
             claimed = ExpiryReminder.objects.filter(pk=failed.pk, sms_sent=False, sms_error=failed.sms_error)
             if not claimed.update(sms_error=SMS_RETRYING):
                 continue
             run.sms_retried += 1
-            if _send_sms(item, failed, backend):
-                run.sms_sent += 1
-            else:
-                run.sms_failed += 1
+            _count(run, _queue_sms(item, failed))
             continue
         reminder = _record_reminder(item)
         if reminder is None:
             continue
         run.reminded += 1
         run.reminder_ids.append(reminder.pk)
-        if _send_sms(item, reminder, backend):
-            run.sms_sent += 1
-        else:
-            run.sms_failed += 1
+        _count(run, _queue_sms(item, reminder))
     record(
         action=Action.EXPIRY_REMIND,
         request=request,
@@ -552,6 +575,7 @@ def send_expiry_reminders(
             "reminded": run.reminded,
             "sms_sent": run.sms_sent,
             "sms_failed": run.sms_failed,
+            "sms_queued": run.sms_queued,
             "sms_retried": run.sms_retried,
             "reminders": run.reminder_ids[:500],
         },

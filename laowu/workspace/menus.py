@@ -113,7 +113,14 @@ MENUS: dict[str, tuple[Group, ...]] = {
         HELP,
     ),
     Role.SYSADMIN: (
-        Group("系统管理", (Item("账号管理", "accounts:user_list"), Item("新建工作人员", "accounts:staff_create"))),
+        Group(
+            "系统管理",
+            (
+                Item("账号管理", "accounts:user_list"),
+                Item("新建工作人员", "accounts:staff_create"),
+                Item("短信发送记录", "accounts:sms_list"),
+            ),
+        ),
         ACCOUNT_SETTINGS,
         HELP,
     ),

@@ -107,6 +107,23 @@ def test_supervisor_pages(live_server: Any, browser: Any, world: World, supervis
 @pytest.mark.parametrize("persona", ["sysadmin", "secadmin", "auditadmin"])
 def test_admin_pages(live_server: Any, browser: Any, persona: str, request: pytest.FixtureRequest) -> None:
     user = request.getfixturevalue(persona)
+    if persona == "sysadmin":
+        # 短信发送记录 with a row, its 重新发送 button included.
+        from django.utils import timezone
+
+        from laowu.accounts.models import SmsKind, SmsMessage, SmsStatus
+
+        now = timezone.now()
+        SmsMessage.objects.create(
+            kind=SmsKind.NOTICE,
+            purpose="filing_approved",
+            phone="13900001111",
+            status=SmsStatus.FAILED,
+            attempts=4,
+            last_error="短信服务商繁忙",
+            created_at=now,
+            updated_at=now,
+        )
     crawl = crawl_as(browser, live_server.url, user.username)
     crawl.run(["/", reverse("accounts:password_change")])
     if persona == "sysadmin":

@@ -248,6 +248,9 @@ def test_sms_failure_is_recorded_and_the_run_goes_on(
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("x")
     settings.LAOWU_SMS_OUTBOX = blocker / "outbox.jsonl"
+    # Each failure final at once, so that the next run is what sends again (the queue's own
+    # retries are tested in tests/accounts/test_sms_queue.py).
+    settings.LAOWU_SMS_RETRY_DELAYS = []
 
     result = run(before(10))
     # Two enterprises x (资质证书 + 安全生产许可证), all reminded despite every SMS failing.

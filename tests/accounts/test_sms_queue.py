@@ -311,3 +311,29 @@ def test_forgot_password_takes_the_same_time_for_registered_and_unknown_numbers(
     assert abs(known_median - unknown_median) < 0.03, (known_median, unknown_median)
     assert SmsMessage.objects.filter(kind=SmsKind.CODE).count() == 31
     assert SmsMessage.objects.filter(kind=SmsKind.DISCARD).count() == 31
+
+
+def test_only_the_sysadmin_sends_again(
+    queued: None,
+    flaky: type[Flaky],
+    settings: Any,
+    sysadmin: Any,
+    secadmin: Any,
+    reviewer: Any,
+    enterprise_a: Any,
+    _sms_outbox: Path,
+) -> None:
+    settings.LAOWU_SMS_RETRY_DELAYS = [0]
+    flaky.failures = 2
+    ask(Client(), enterprise_a.phone)
+    work()
+    message = SmsMessage.objects.get(status=SmsStatus.FAILED)
+    url = f"/accounts/sms/{message.pk}/resend/"
+    # The number's owner, a reviewer and the other admins are refused, as for a message that does
+    # not exist; nothing is queued again and nothing is audited as sent again.
+    for user in (enterprise_a, reviewer, secadmin):
+        assert client_for(user).post(url).status_code in (403, 404)
+    assert client_for(sysadmin).post("/accounts/sms/999999/resend/").status_code == 404
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == (SmsStatus.FAILED, 2)
+    assert not AuditEvent.objects.filter(action="sms.resend").exists()

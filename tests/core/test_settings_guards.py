@@ -134,10 +134,26 @@ def test_production_with_redis_url_builds_its_cache_client() -> None:
     assert res.stdout.split() == [
         "laowu.core.cache",
         "redis.client",
-        "django.contrib.sessions.backends.cache",
+        "django.contrib.sessions.backends.cached_db",
         "True",
         "True",
     ]
+
+
+def test_production_redis_has_short_timeouts_and_sessions_survive_it() -> None:
+    script = (
+        "from django.conf import settings; c = settings.CACHES;"
+        "print(c['default']['OPTIONS']['socket_connect_timeout'], c['default']['OPTIONS']['socket_timeout'],"
+        " c['default']['BREAKER_SECONDS'], c['sessions']['FAIL_SOFT'], settings.SESSION_CACHE_ALIAS)"
+    )
+    env = {"SECRET_KEY": GOOD_KEY, "REDIS_URL": "redis://127.0.0.1:1/0"}
+    res = run(env, "shell", "--no-imports", "-c", script)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.split() == ["0.5", "0.5", "10.0", "True", "sessions"]
+    res = run(
+        {**env, "LAOWU_REDIS_TIMEOUT": "0.2", "LAOWU_REDIS_BREAKER_SECONDS": "3"}, "shell", "--no-imports", "-c", script
+    )
+    assert res.stdout.split()[1:3] == ["0.2", "3.0"], res.stderr
 
 
 def test_production_refuses_a_storage_backend_it_cannot_load() -> None:

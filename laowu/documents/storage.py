@@ -81,8 +81,8 @@ def open_blob(blob: Blob) -> bytes:
     try:
         with default_storage.open(blob.storage_name, "rb") as f:
             data = f.read()
-    except FileNotFoundError as exc:
-        raise BlobUnavailable(f"blob {blob.sha256} is missing from storage") from exc
+    except OSError as exc:  # missing, or the storage failed (object storage too: laowu/documents/s3.py)
+        raise BlobUnavailable(f"blob {blob.sha256} cannot be read from storage: {exc}") from exc
     if sha256_hex(data) != blob.sha256:
         raise BlobUnavailable(f"blob {blob.sha256} does not match its hash")
     return data
@@ -92,5 +92,5 @@ def open_blob_file(blob: Blob) -> File:
     """The stored file, unread and unchecked, for streaming large files (e.g. FileResponse)."""
     try:
         return default_storage.open(blob.storage_name, "rb")
-    except FileNotFoundError as exc:
-        raise BlobUnavailable(f"blob {blob.sha256} is missing from storage") from exc
+    except OSError as exc:  # missing, or the storage failed (object storage too: laowu/documents/s3.py)
+        raise BlobUnavailable(f"blob {blob.sha256} cannot be read from storage: {exc}") from exc

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
@@ -19,6 +21,55 @@ from .base import (
     PRIVATE_MEDIA_ROOT,
     env,
 )
+
+
+def _is_s3(storage_class: type) -> bool:
+    try:
+        from storages.backends.s3 import S3Storage
+    except ImportError:
+        return False
+    return isinstance(storage_class, type) and issubclass(storage_class, S3Storage)
+
+
+def _s3_options(options: dict[str, Any]) -> dict[str, Any]:
+    """django-storages' S3 options from the environment, LAOWU_STORAGE_OPTIONS winning: the
+    bucket and endpoint, and a botocore Config with short timeouts and few retries, so a hung
+    object store costs a download seconds, not botocore's 60 s per try. The keys come from
+    AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, read by boto3 itself (never in a file here)."""
+    from botocore.config import Config
+
+    options = dict(options)
+    for option, variable in (
+        ("bucket_name", "LAOWU_S3_BUCKET"),
+        ("endpoint_url", "LAOWU_S3_ENDPOINT_URL"),
+        ("region_name", "LAOWU_S3_REGION"),
+        ("addressing_style", "LAOWU_S3_ADDRESSING_STYLE"),
+    ):
+        if env.str(variable, default="") and option not in options:
+            options[option] = env.str(variable)
+    if not options.get("bucket_name"):
+        raise ImproperlyConfigured("使用 S3 兼容对象存储须通过环境变量 LAOWU_S3_BUCKET 指定存储桶。")
+    client_config = options.get("client_config", {})
+    if not isinstance(client_config, dict):
+        raise ImproperlyConfigured('LAOWU_STORAGE_OPTIONS 的 "client_config" 须为 JSON 对象，如 {"read_timeout": 10}。')
+    # A client_config makes django-storages ignore its own addressing_style, signature_version
+    # and proxies options, so they are carried into it.
+    config: dict[str, Any] = {
+        "s3": {"addressing_style": options.get("addressing_style")},
+        "signature_version": options.get("signature_version"),
+        "proxies": options.get("proxies"),
+        "connect_timeout": env.float("LAOWU_S3_CONNECT_TIMEOUT", default=2.0),
+        "read_timeout": env.float("LAOWU_S3_READ_TIMEOUT", default=10.0),
+        # Every try, the first included: a hung store holds a request at most this many read timeouts.
+        "retries": {"total_max_attempts": env.int("LAOWU_S3_MAX_ATTEMPTS", default=2), "mode": "standard"},
+        **client_config,
+    }
+    try:
+        options["client_config"] = Config(**config)
+    except (TypeError, ValueError) as exc:
+        raise ImproperlyConfigured(f'LAOWU_STORAGE_OPTIONS 的 "client_config" 无效：{exc}') from exc
+    return options
+
 
 DEBUG = False
 SECRET_KEY = env.str("SECRET_KEY", default="")
@@ -66,13 +117,19 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 LAOWU_DEMO_DATA_ALLOWED = False
 
-# Attachments: the private folder on local disk by default; any Django storage class
-# otherwise (e.g. storages.backends.s3.S3Storage for S3-compatible object storage such as
-# 阿里云 OSS or 腾讯云 COS — its package is not in requirements.txt: install it on the
-# server, see README). Checked here so a typo or a missing package stops the start rather
-# than the first upload.
+# Attachments: the private folder on local disk by default (one server, or a folder every
+# server mounts); S3-compatible object storage (阿里云 OSS, 腾讯云 COS, MinIO, SeaweedFS …)
+# when LAOWU_S3_BUCKET is set, through laowu.documents.s3.S3Storage (django-storages, whose
+# errors it turns into OSError); any other Django storage class by LAOWU_STORAGE_BACKEND.
+# Checked here so a typo or a missing package stops the start rather than the first upload.
+# docs/object-storage.md tells every variable.
 _FILE_STORAGE = "django.core.files.storage.FileSystemStorage"
-_storage_backend = env.str("LAOWU_STORAGE_BACKEND", default=_FILE_STORAGE)
+_S3_STORAGE = "laowu.documents.s3.S3Storage"
+_storage_backend = env.str(
+    "LAOWU_STORAGE_BACKEND", default=_S3_STORAGE if env.str("LAOWU_S3_BUCKET", default="") else _FILE_STORAGE
+)
+if _storage_backend in ("s3", "storages.backends.s3.S3Storage", "storages.backends.s3boto3.S3Boto3Storage"):
+    _storage_backend = _S3_STORAGE  # the same backend, with its failures as OSError
 try:
     _storage_options = env.json("LAOWU_STORAGE_OPTIONS", default={})
 except ValueError:
@@ -80,16 +137,18 @@ except ValueError:
 if not isinstance(_storage_options, dict):
     raise ImproperlyConfigured('LAOWU_STORAGE_OPTIONS 必须是 JSON 对象，例如 {"bucket_name": "laowu"}。')
 try:
-    import_string(_storage_backend)
+    _storage_class = import_string(_storage_backend)
 except ImportError as exc:
     raise ImproperlyConfigured(
         f"无法加载附件存储后端 LAOWU_STORAGE_BACKEND={_storage_backend}：{exc}。"
-        "使用 S3 兼容对象存储须先在服务器上安装 django-storages[s3]。"
+        "使用 S3 兼容对象存储须安装 requirements.txt 中的 django-storages[s3] 和 boto3。"
     ) from exc
 if not _storage_options and _storage_backend == _FILE_STORAGE:
     # Only the file system takes a folder; for other backends "location" means something
     # else (an S3 key prefix), so an absolute local path must not leak into it.
     _storage_options = {"location": str(PRIVATE_MEDIA_ROOT)}
+if _is_s3(_storage_class):
+    _storage_options = _s3_options(_storage_options)
 STORAGES = {
     "default": {"BACKEND": _storage_backend, "OPTIONS": _storage_options},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

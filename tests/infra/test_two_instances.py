@@ -96,13 +96,13 @@ def start(cmd: list[str], *, log: Path, env: dict[str, str] | None = None) -> su
         return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
 
 
-def stop(proc: subprocess.Popen[bytes]) -> None:
+def stop(proc: subprocess.Popen[bytes], grace: float = 15) -> None:
     if proc.poll() is not None:
         return
     os.killpg(proc.pid, signal.SIGCONT)  # a stopped process cannot act on SIGTERM
     proc.terminate()
     try:
-        proc.wait(timeout=15)
+        proc.wait(timeout=grace)
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(timeout=5)
@@ -379,8 +379,9 @@ def cluster(django_db_setup: None, sheet_fonts: None) -> Iterator[Cluster]:
         wait_for("nginx", lambda: requests.get(c.url("nginx") + "/healthz", timeout=2).ok, c.procs["nginx"])
         yield c
     finally:
-        for proc in reversed(list(c.procs.values())):
-            stop(proc)
+        for name_, proc in reversed(list(c.procs.items())):
+            # weed takes its time to shut down cleanly, and keeps nothing this test needs.
+            stop(proc, grace=2 if name_ == "weed" else 15)
         admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
         admin.close()
         shutil.rmtree(tmp, ignore_errors=True)
@@ -532,22 +533,42 @@ def timed(call: Any) -> tuple[requests.Response, float]:
     return resp, time.monotonic() - started
 
 
-def test_with_redis_stopped_login_and_verify_still_answer(cluster: Cluster) -> None:
+def pages_answer_without_redis(cluster: Cluster, ip: str) -> None:
+    """The login page, 用户注册, 忘记密码 and /v/ on each instance and through nginx, a login
+    across both: each answered within the bound, none a 500 (docs/redis.md)."""
     a, b = cluster.url("a"), cluster.url("b")
     token = cluster.state["token"]
+    visitor = client(ip)
+    for base in (a, b, cluster.url("nginx")):
+        for path in ("/accounts/login/", "/accounts/register/", "/accounts/password/forgot/", f"/v/{token}/"):
+            resp, seconds = timed(lambda base=base, path=path: visitor.get(base + path, timeout=30))
+            assert resp.status_code == 200 and seconds < REDIS_DOWN_BOUND, (path, resp.status_code, seconds)
+    user = client(ip)
+    resp, seconds = timed(lambda: login(cluster, user, a, b, cluster.state["username"], PASSWORD))
+    assert resp.status_code == 302 and seconds < 2 * REDIS_DOWN_BOUND, (resp.status_code, seconds, resp.text[:500])
+    # The session is in the database: the other instance knows the user.
+    assert user.get(a + "/enterprise/basic-info/", timeout=30).status_code == 200
+
+
+def test_with_redis_hung_pages_answer_fast(cluster: Cluster) -> None:
+    redis = cluster.procs["redis"]
+    os.kill(redis.pid, signal.SIGSTOP)  # connections still complete (the kernel's backlog); no answer
+    try:
+        pages_answer_without_redis(cluster, "10.3.3.3")
+        # Each worker waits one socket timeout, then its breaker answers at once: eighteen pages
+        # take about what eighteen pages take, not one timeout per cache call.
+        started = time.monotonic()
+        for _ in range(18):
+            assert requests.get(cluster.url("nginx") + "/accounts/login/", timeout=30).status_code == 200
+        assert time.monotonic() - started < 4 * REDIS_DOWN_BOUND
+    finally:
+        os.kill(redis.pid, signal.SIGCONT)
+
+
+def test_with_redis_stopped_pages_answer(cluster: Cluster) -> None:
     stop(cluster.procs["redis"])
     try:
-        visitor = client("10.3.3.3")
-        for base in (a, b, cluster.url("nginx")):
-            resp, seconds = timed(lambda base=base: visitor.get(base + "/accounts/login/", timeout=30))
-            assert resp.status_code == 200 and seconds < REDIS_DOWN_BOUND, (resp.status_code, seconds)
-            resp, seconds = timed(lambda base=base: visitor.get(f"{base}/v/{token}/", timeout=30))
-            assert resp.status_code == 200 and seconds < REDIS_DOWN_BOUND, (resp.status_code, seconds)
-        user = client("10.3.3.4")
-        resp, seconds = timed(lambda: login(cluster, user, a, b, cluster.state["username"], PASSWORD))
-        assert resp.status_code == 302 and seconds < 2 * REDIS_DOWN_BOUND, (resp.status_code, seconds, resp.text[:500])
-        # The session is in the database: the other instance knows the user.
-        assert user.get(a + "/enterprise/basic-info/", timeout=30).status_code == 200
+        pages_answer_without_redis(cluster, "10.4.4.4")
     finally:
         cluster.start_redis()
 

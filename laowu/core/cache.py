@@ -12,9 +12,8 @@ Every Redis error (refused, timed out, reset) is raised as `CacheUnavailable`, a
 the network: a page that makes five cache calls against a hung Redis then waits one socket
 timeout, not five, and the next requests none until the breaker lets one call try again.
 Callers decide what a missing cache means for them (docs/redis.md):
-`laowu/core/ratelimit.py` and the cached counts catch `CacheUnavailable`. With
-`FAIL_SOFT: True` (the sessions' alias in production) the backend itself answers as an empty
-cache instead: a miss on reads, nothing on writes."""
+`laowu/core/ratelimit.py`, `laowu/core/sessions.py` and the cached counts catch
+`CacheUnavailable`."""
 
 from __future__ import annotations
 
@@ -88,62 +87,55 @@ class _Breaker:
 
 class RedisCache(DjangoRedisCache):
     """OPTIONS are the connection pool's (socket_connect_timeout, socket_timeout: set from the
-    environment in laowu/settings/production.py); BREAKER_SECONDS and FAIL_SOFT are ours."""
+    environment in laowu/settings/production.py); BREAKER_SECONDS is ours."""
 
     def __init__(self, server: str, params: dict[str, Any]) -> None:
         super().__init__(server, params)
         self._class = ReusingRedisCacheClient
         self._breaker = _Breaker(server, float(params.get("BREAKER_SECONDS", 10)))
-        self._fail_soft = bool(params.get("FAIL_SOFT", False))
 
-    def _guarded(self, call: Callable[[], T], soft: T) -> T:
-        """`call()`, with Redis errors turned into CacheUnavailable (or `soft` when FAIL_SOFT)."""
+    def _guarded(self, call: Callable[[], T]) -> T:
+        """`call()`, with Redis errors turned into CacheUnavailable."""
+        self._breaker.check()
         try:
-            self._breaker.check()
-            try:
-                result = call()
-            except RedisError as exc:
-                self._breaker.failed(exc)
-                raise CacheUnavailable(f"Redis {self._breaker.location}: {exc}") from exc
-        except CacheUnavailable:
-            if self._fail_soft:
-                return soft
-            raise
+            result = call()
+        except RedisError as exc:
+            self._breaker.failed(exc)
+            raise CacheUnavailable(f"Redis {self._breaker.location}: {exc}") from exc
         self._breaker.succeeded()
         return result
 
     # Every operation Django's RedisCache has; the others (get_or_set, incr_version …) are
     # built on these.
     def add(self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None) -> bool:
-        return self._guarded(lambda: super(RedisCache, self).add(key, value, timeout, version), False)
+        return self._guarded(lambda: super(RedisCache, self).add(key, value, timeout, version))
 
     def get(self, key: Any, default: Any = None, version: int | None = None) -> Any:
-        return self._guarded(lambda: super(RedisCache, self).get(key, default, version), default)
+        return self._guarded(lambda: super(RedisCache, self).get(key, default, version))
 
     def set(self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None) -> None:
-        self._guarded(lambda: super(RedisCache, self).set(key, value, timeout, version), None)
+        self._guarded(lambda: super(RedisCache, self).set(key, value, timeout, version))
 
     def touch(self, key: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None) -> bool:
-        return self._guarded(lambda: super(RedisCache, self).touch(key, timeout, version), False)
+        return self._guarded(lambda: super(RedisCache, self).touch(key, timeout, version))
 
     def delete(self, key: Any, version: int | None = None) -> bool:
-        return self._guarded(lambda: super(RedisCache, self).delete(key, version), False)
+        return self._guarded(lambda: super(RedisCache, self).delete(key, version))
 
     def get_many(self, keys: Any, version: int | None = None) -> dict[Any, Any]:
-        return self._guarded(lambda: super(RedisCache, self).get_many(keys, version), {})
+        return self._guarded(lambda: super(RedisCache, self).get_many(keys, version))
 
     def has_key(self, key: Any, version: int | None = None) -> bool:
-        return self._guarded(lambda: super(RedisCache, self).has_key(key, version), False)
+        return self._guarded(lambda: super(RedisCache, self).has_key(key, version))
 
     def incr(self, key: Any, delta: int = 1, version: int | None = None) -> int:
-        # No soft answer: a counter that cannot count is the caller's decision.
-        return self._guarded(lambda: super(RedisCache, self).incr(key, delta, version), None) or 0
+        return self._guarded(lambda: super(RedisCache, self).incr(key, delta, version))
 
     def set_many(self, data: dict[Any, Any], timeout: Any = DEFAULT_TIMEOUT, version: int | None = None) -> list[Any]:
-        return self._guarded(lambda: super(RedisCache, self).set_many(data, timeout, version), [])
+        return self._guarded(lambda: super(RedisCache, self).set_many(data, timeout, version))
 
     def delete_many(self, keys: Any, version: int | None = None) -> None:
-        self._guarded(lambda: super(RedisCache, self).delete_many(keys, version), None)
+        self._guarded(lambda: super(RedisCache, self).delete_many(keys, version))
 
     def clear(self) -> bool:
-        return self._guarded(lambda: super(RedisCache, self).clear(), False)
+        return self._guarded(lambda: super(RedisCache, self).clear())

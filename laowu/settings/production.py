@@ -155,7 +155,7 @@ STORAGES = {
 }
 
 # Redis (the `redis` package is pinned in requirements.txt): the cache, shared by every
-# instance (rate limits, cached counts), and a copy of the sessions. Short socket timeouts and
+# instance (rate limits, cached counts), and the sessions. Short socket timeouts and
 # the breaker in laowu/core/cache.py keep a Redis that is down or hung from holding workers;
 # what each use does without it is in docs/redis.md.
 _redis = env.str("REDIS_URL", default="")
@@ -169,8 +169,6 @@ if _redis:
         },
         "BREAKER_SECONDS": env.float("LAOWU_REDIS_BREAKER_SECONDS", default=10.0),
     }
-    CACHES = {"default": _redis_cache, "sessions": {**_redis_cache, "FAIL_SOFT": True}}
-    # Sessions in the database, read through Redis: they survive a Redis restart or outage
-    # (the sessions alias answers as an empty cache then, and the database serves them).
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
-    SESSION_CACHE_ALIAS = "sessions"
+    CACHES = {"default": _redis_cache}
+    # In Redis, in the database while Redis is unavailable (laowu/core/sessions.py).
+    SESSION_ENGINE = "laowu.core.sessions"

@@ -1,7 +1,7 @@
 """Redis down or hung: the cache fails fast (short socket timeouts, then the breaker in
 laowu/core/cache.py), and every use of it answers as docs/redis.md says — the public
 verification page and the cached counts carry on, a second-factor code is refused with a
-message, sessions fall back to the database, refusals are audited one by one."""
+message, sessions move to the database and back, refusals are audited one by one."""
 
 from __future__ import annotations
 
@@ -57,14 +57,13 @@ def caches_at(location: str) -> dict[str, Any]:
         "OPTIONS": {"socket_connect_timeout": 0.3, "socket_timeout": 0.3},
         "BREAKER_SECONDS": 10,
     }
-    return {"default": default, "sessions": {**default, "FAIL_SOFT": True}}
+    return {"default": default}
 
 
 def production_like(location: str) -> Any:
     return override_settings(
         CACHES=caches_at(location),
-        SESSION_ENGINE="django.contrib.sessions.backends.cached_db",
-        SESSION_CACHE_ALIAS="sessions",
+        SESSION_ENGINE="laowu.core.sessions",
         LAOWU_STATISTICS_CACHE_SECONDS=300,
         LAOWU_PENDING_COUNTS_SECONDS=30,
     )
@@ -76,8 +75,6 @@ def test_a_refused_connection_opens_the_breaker() -> None:
         cache.get("k")
     with pytest.raises(CacheUnavailable, match="breaker open"):
         cache.add("k", 1)
-    soft = redis_cache(cache._breaker.location, FAIL_SOFT=True)
-    assert soft.get("k", "fallback") == "fallback" and soft.add("k", 1) is False and soft.set("k", 1) is None
     time.sleep(0.6)
     with pytest.raises(CacheUnavailable) as tried:
         cache.get("k")
@@ -175,3 +172,40 @@ def test_with_redis_down_every_refusal_is_audited() -> None:
             assert Client().get("/no-such-page/").status_code == 404
     # Over the per-minute limit, yet each one written: without the counter none is held back.
     assert AuditEvent.objects.filter(action=Action.NOT_FOUND).count() == 3
+
+
+@pytest.mark.django_db
+def test_sessions_live_in_redis_and_in_the_database_while_it_is_down(enterprise_a: Any) -> None:
+    from django.contrib.sessions.models import Session
+
+    from laowu.core.sessions import KEY_PREFIX, SessionStore
+
+    prefix = f"laowu-test-{free_port()}"
+    up = {**caches_at(REAL_REDIS)["default"], "KEY_PREFIX": prefix}
+    down = caches_at(f"redis://127.0.0.1:{free_port()}/0")["default"]
+    with override_settings(CACHES={"default": up}):
+        s = SessionStore()
+        s["who"] = "a"
+        s.save()
+        key = s.session_key
+        # Redis up: in Redis only, no database write.
+        assert not Session.objects.exists() and SessionStore(key).load() == {"who": "a"}
+    with override_settings(CACHES={"default": down}):
+        assert SessionStore(key).load() == {}  # lived in Redis: logged out, no error
+        s = SessionStore()
+        s["who"] = "b"
+        s.save()
+        during = s.session_key
+        assert Session.objects.filter(session_key=during).exists()
+        assert SessionStore(during).load() == {"who": "b"}
+    _Breaker.reset()
+    with override_settings(CACHES={"default": up}):
+        from django.core.cache import caches
+
+        # Back up: the session made meanwhile is read, and moves to Redis.
+        assert SessionStore(during).load() == {"who": "b"}
+        assert not Session.objects.filter(session_key=during).exists()
+        assert caches["default"].get(KEY_PREFIX + during) == {"who": "b"}
+        SessionStore(during).delete()
+        assert SessionStore(during).load() == {}
+        SessionStore(key).delete()

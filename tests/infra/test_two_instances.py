@@ -61,6 +61,8 @@ BUCKET = "laowu"
 # botocore's and the kernel's defaults that the faults used to cost (60 s and more).
 REDIS_DOWN_BOUND = 5.0
 S3_HUNG_BOUND = 10.0
+# Shorter than production's 10 s, so the instances notice a restarted Redis sooner.
+BREAKER_SECONDS = 2
 
 
 def program(name: str, *candidates: str) -> str:
@@ -284,6 +286,7 @@ def cluster(django_db_setup: None, sheet_fonts: None) -> Iterator[Cluster]:
             "LAOWU_SMS_BACKEND": "file",
             "LAOWU_SMS_OUTBOX": str(tmp / "sms-outbox.jsonl"),
             "LAOWU_COMPANY_INFO_PROVIDER": "offline",
+            "LAOWU_REDIS_BREAKER_SECONDS": str(BREAKER_SECONDS),
             "LAOWU_LOGIN_FAILURE_LIMIT": "3",
             "LAOWU_SMS_HOURLY_PER_IP": "2",
             "LAOWU_SHEET_FONTS_DIR": str(settings.LAOWU_SHEET_FONTS_DIR),
@@ -490,7 +493,7 @@ def test_register_upload_declare_approve_print_verify_across_instances(cluster: 
     assert owner.get(f"{a}/print/{submission_pk}/", timeout=60).content == pdf.content
     verify = requests.get(f"{a}/v/{token}/", timeout=30)
     assert verify.status_code == 200 and company.name in verify.text, verify.text[:1000]
-    cluster.state.update(owner=owner, token=token, username=company.credit_code)
+    cluster.state.update(token=token, username=company.credit_code)
 
 
 def test_login_lockout_counts_across_instances(cluster: Cluster) -> None:
@@ -547,7 +550,7 @@ def pages_answer_without_redis(cluster: Cluster, ip: str) -> None:
     resp, seconds = timed(lambda: login(cluster, user, a, b, cluster.state["username"], PASSWORD))
     assert resp.status_code == 302 and seconds < 2 * REDIS_DOWN_BOUND, (resp.status_code, seconds, resp.text[:500])
     # The session is in the database: the other instance knows the user.
-    assert user.get(a + "/enterprise/basic-info/", timeout=30).status_code == 200
+    assert user.get(a + "/enterprise/basic-info/", allow_redirects=False).status_code == 200
 
 
 def test_with_redis_hung_pages_answer_fast(cluster: Cluster) -> None:
@@ -571,16 +574,22 @@ def test_with_redis_stopped_pages_answer(cluster: Cluster) -> None:
         pages_answer_without_redis(cluster, "10.4.4.4")
     finally:
         cluster.start_redis()
+        # Until its breaker lets a call through, a worker still keeps new sessions in the
+        # database and does not see those another worker already keeps in Redis (docs/redis.md).
+        time.sleep(BREAKER_SECONDS + 0.5)
 
 
 def test_with_s3_hung_a_download_answers_in_time_and_login_stays_fast(cluster: Cluster) -> None:
     a, b = cluster.url("a"), cluster.url("b")
-    owner = cluster.state["owner"]
+    # Redis was restarted empty: log in again (sessions made while it was down would have moved back).
+    owner = client("10.5.5.5")
+    assert login(cluster, owner, b, a, cluster.state["username"], PASSWORD).status_code == 302
     pk = cluster.state["attachment"]
+    assert owner.get(f"{b}/files/{pk}/", allow_redirects=False).status_code == 200
     weed = cluster.procs["weed"]
     os.kill(weed.pid, signal.SIGSTOP)
     try:
-        resp, seconds = timed(lambda: owner.get(f"{a}/files/{pk}/", timeout=60))
+        resp, seconds = timed(lambda: owner.get(f"{a}/files/{pk}/", allow_redirects=False, timeout=60))
         assert seconds < S3_HUNG_BOUND, seconds
         if find_spec("laowu.documents.middleware"):
             # The 文件暂不可用 page (laowu/documents/middleware.py).
@@ -595,5 +604,5 @@ def test_with_s3_hung_a_download_answers_in_time_and_login_stays_fast(cluster: C
     finally:
         os.kill(weed.pid, signal.SIGCONT)
     for base in (a, b):
-        resp = owner.get(f"{base}/files/{pk}/", timeout=60)
+        resp = owner.get(f"{base}/files/{pk}/", allow_redirects=False, timeout=60)
         assert resp.status_code == 200 and resp.content.startswith(b"%PDF")

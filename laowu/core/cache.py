@@ -76,7 +76,9 @@ class _Breaker:
     def succeeded(self) -> None:
         if self.location in self._open_until:
             with self._lock:
-                self._open_until.pop(self.location, None)
+                was_open = self._open_until.pop(self.location, None) is not None
+            if was_open:
+                log.warning("Redis available again (%s)", self.location)
 
     @classmethod
     def reset(cls) -> None:

@@ -39,6 +39,7 @@ UNSAFE_ENV = (
     "LAOWU_PRIVATE_MEDIA_ROOT",
     "LAOWU_STORAGE_BACKEND",
     "LAOWU_STORAGE_OPTIONS",
+    "LAOWU_S3_BUCKET",  # would store the run's files in a developer's bucket (docs/object-storage.md)
     "LAOWU_SMS_OUTBOX",
 )
 

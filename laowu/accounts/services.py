@@ -602,7 +602,13 @@ def _otp_window_seconds() -> int:
 
 
 def _refuse_if_too_many_otp_failures(user: User, request: HttpRequest | None) -> None:
-    if ratelimit.hits(_otp_failure_key(user)) < settings.LAOWU_OTP_FAILURE_LIMIT:
+    try:
+        failures = ratelimit.hits(_otp_failure_key(user))
+    except ratelimit.Unavailable:
+        # Fail safe: without the shared counter nothing would bound the guesses across
+        # instances, so no code is checked until Redis answers again (docs/redis.md).
+        raise ValidationError({"code": "系统繁忙，暂时无法校验动态验证码，请稍后再试。"}) from None
+    if failures < settings.LAOWU_OTP_FAILURE_LIMIT:
         return
     minutes = max(1, _otp_window_seconds() // 60)
     with transaction.atomic(durable=True):
@@ -625,9 +631,15 @@ def _otp_failure_message(user: User, *, recovery: bool, throttle: dict[str, Any]
         return f"尝试过于频繁，请{max(wait, 1)}秒后再输入。"
     # Only the count matters here (`hits` below); allow()'s own limit is never the one applied.
     ratelimit.allow(
-        _otp_failure_key(user), limit=settings.LAOWU_OTP_FAILURE_LIMIT, window_seconds=_otp_window_seconds()
+        _otp_failure_key(user),
+        limit=settings.LAOWU_OTP_FAILURE_LIMIT,
+        window_seconds=_otp_window_seconds(),
+        fail_open=False,
     )
-    left = settings.LAOWU_OTP_FAILURE_LIMIT - ratelimit.hits(_otp_failure_key(user))
+    try:
+        left = settings.LAOWU_OTP_FAILURE_LIMIT - ratelimit.hits(_otp_failure_key(user))
+    except ratelimit.Unavailable:  # went away since the check before this code: the next try is refused
+        left = 0
     then = f"还可尝试{left}次。" if left > 0 else "错误次数已达上限，请稍后再试。"
     if recovery:
         return "恢复码不正确或已使用过。" + then

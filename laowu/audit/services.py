@@ -19,6 +19,7 @@ from django.db import connection, models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from laowu.core.cache import CacheUnavailable
 from laowu.core.http import client_ip
 
 from . import chain, verify
@@ -162,6 +163,38 @@ def record_refusal(
     key = f"audit-refusal:{action}:{client_ip(request) or '-'}"
     window_key = f"{key}:{int(time.time() // 60)}"
     suppressed_key = f"{key}:suppressed"
+    try:
+        return _record_refusal_counted(
+            action=action,
+            request=request,
+            user=user,
+            username=username,
+            obj=obj,
+            detail=detail,
+            limit=limit,
+            window_key=window_key,
+            suppressed_key=suppressed_key,
+        )
+    except CacheUnavailable:
+        # Redis down: every refusal is written (fail safe for the audit trail; the table grows
+        # faster while it lasts, no refusal goes unrecorded).
+        return record(
+            action=action, request=request, user=user, username=username, obj=obj, result=Result.FAILURE, detail=detail
+        )
+
+
+def _record_refusal_counted(
+    *,
+    action: str,
+    request: HttpRequest | None,
+    user: Any,
+    username: str,
+    obj: Any,
+    detail: dict[str, Any] | None,
+    limit: int,
+    window_key: str,
+    suppressed_key: str,
+) -> AuditEvent | None:
     if cache.add(window_key, 1, timeout=120):
         count = 1
     else:

@@ -112,6 +112,8 @@ def _open(blob: Blob) -> File:
         return default_storage.open(blob.storage_name, "rb")
     except FileNotFoundError as exc:
         raise _unavailable(blob, "is missing from storage") from exc
+    except OSError as exc:  # the storage failed (object storage too: laowu/documents/s3.py)
+        raise _unavailable(blob, f"cannot be read from storage: {exc}") from exc
     except Exception as exc:
         # Each backend says "missing" its own way (an S3 404 is botocore's ClientError, not
         # FileNotFoundError); asking again is the one way that works for all of them.

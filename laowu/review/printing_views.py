@@ -48,7 +48,7 @@ def print_sheet(request: HttpRequest, submission_pk: int) -> HttpResponse:
 def verify(request: HttpRequest, token: str) -> HttpResponse:
     """Public QR verification page: key fields (personal data masked) and the live status."""
     ip = client_ip(request)
-    if not allow(f"verify:{ip}", limit=settings.LAOWU_VERIFY_RATE_PER_MINUTE, window_seconds=60):
+    if not allow(f"verify:{ip}", limit=settings.LAOWU_VERIFY_RATE_PER_MINUTE, window_seconds=60, fail_open=True):
         return render(request, "review/verify.html", {"limited": True}, status=429)
     submission = Submission.objects.select_related("enterprise").filter(verify_token=token).first() if token else None
     record_scan(

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from typing import Any
 
@@ -9,6 +10,7 @@ from django.core.cache import cache
 from django.db.models import QuerySet
 
 from laowu.accounts.scope import covers_every_district
+from laowu.core.cache import CacheUnavailable
 from laowu.core.pagination import bounded_count
 from laowu.core.search import Related, search
 
@@ -70,7 +72,10 @@ def pending_counts(*, user: Any) -> dict[str, str]:
     cost more than the page itself, and the list below them is always current."""
     districts = [] if covers_every_district(user) else sorted(user.districts.values_list("pk", flat=True))
     key = f"laowu:pending-counts:{user.role}:{user.enterprise_id}:{districts}"
-    cached = cache.get(key)
+    try:
+        cached = cache.get(key)
+    except CacheUnavailable:  # Redis down: count now, as with a cold cache
+        cached = None
     if cached is not None:
         return cached  # type: ignore[no-any-return]
     pending = submissions_in_scope(user).filter(status=SubmissionStatus.PENDING)
@@ -79,7 +84,8 @@ def pending_counts(*, user: Any) -> dict[str, str]:
         for code, m in filing_models().items()
     }
     counts[""] = bounded_count(pending)
-    cache.set(key, counts, settings.LAOWU_PENDING_COUNTS_SECONDS)
+    with contextlib.suppress(CacheUnavailable):
+        cache.set(key, counts, settings.LAOWU_PENDING_COUNTS_SECONDS)
     return counts
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
@@ -24,6 +25,55 @@ from .base import (
     SILENCED_SYSTEM_CHECKS,
     env,
 )
+
+
+def _is_s3(storage_class: type) -> bool:
+    try:
+        from storages.backends.s3 import S3Storage
+    except ImportError:
+        return False
+    return isinstance(storage_class, type) and issubclass(storage_class, S3Storage)
+
+
+def _s3_options(options: dict[str, Any]) -> dict[str, Any]:
+    """django-storages' S3 options from the environment, LAOWU_STORAGE_OPTIONS winning: the
+    bucket and endpoint, and a botocore Config with short timeouts and few retries, so a hung
+    object store costs a download seconds, not botocore's 60 s per try. The keys come from
+    AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, read by boto3 itself (never in a file here)."""
+    from botocore.config import Config
+
+    options = dict(options)
+    for option, variable in (
+        ("bucket_name", "LAOWU_S3_BUCKET"),
+        ("endpoint_url", "LAOWU_S3_ENDPOINT_URL"),
+        ("region_name", "LAOWU_S3_REGION"),
+        ("addressing_style", "LAOWU_S3_ADDRESSING_STYLE"),
+    ):
+        if env.str(variable, default="") and option not in options:
+            options[option] = env.str(variable)
+    if not options.get("bucket_name"):
+        raise ImproperlyConfigured("使用 S3 兼容对象存储须通过环境变量 LAOWU_S3_BUCKET 指定存储桶。")
+    client_config = options.get("client_config", {})
+    if not isinstance(client_config, dict):
+        raise ImproperlyConfigured('LAOWU_STORAGE_OPTIONS 的 "client_config" 须为 JSON 对象，如 {"read_timeout": 10}。')
+    # A client_config makes django-storages ignore its own addressing_style, signature_version
+    # and proxies options, so they are carried into it.
+    config: dict[str, Any] = {
+        "s3": {"addressing_style": options.get("addressing_style")},
+        "signature_version": options.get("signature_version"),
+        "proxies": options.get("proxies"),
+        "connect_timeout": env.float("LAOWU_S3_CONNECT_TIMEOUT", default=2.0),
+        "read_timeout": env.float("LAOWU_S3_READ_TIMEOUT", default=10.0),
+        # Every try, the first included: a hung store holds a request at most this many read timeouts.
+        "retries": {"total_max_attempts": env.int("LAOWU_S3_MAX_ATTEMPTS", default=2), "mode": "standard"},
+        **client_config,
+    }
+    try:
+        options["client_config"] = Config(**config)
+    except (TypeError, ValueError) as exc:
+        raise ImproperlyConfigured(f'LAOWU_STORAGE_OPTIONS 的 "client_config" 无效：{exc}') from exc
+    return options
+
 
 DEBUG = False
 SECRET_KEY = env.str("SECRET_KEY", default="")
@@ -116,14 +166,20 @@ try:
 except ValueError as exc:
     raise ImproperlyConfigured(f"LAOWU_TRUSTED_PROXIES 中有无效的地址：{exc}。") from exc
 
-# Attachments: the private folder on local disk by default; any Django storage class
-# otherwise (e.g. storages.backends.s3.S3Storage for S3-compatible object storage such as
-# 阿里云 OSS or 腾讯云 COS — its package is not in requirements.txt: install it on the
-# server, see README). Checked here so a typo or a missing package stops the start rather
-# than the first upload.
+# Attachments: the private folder on local disk by default (one server, or a folder every
+# server mounts); S3-compatible object storage (阿里云 OSS, 腾讯云 COS, MinIO, SeaweedFS …)
+# when LAOWU_S3_BUCKET is set, through laowu.documents.s3.S3Storage (django-storages, whose
+# errors it turns into OSError); any other Django storage class by LAOWU_STORAGE_BACKEND.
+# Checked here so a typo or a missing package stops the start rather than the first upload.
+# docs/object-storage.md tells every variable.
 # Files appear whole or not at all (laowu/core/storage.py).
 _FILE_STORAGE = "laowu.core.storage.AtomicFileSystemStorage"
-_storage_backend = env.str("LAOWU_STORAGE_BACKEND", default=_FILE_STORAGE)
+_S3_STORAGE = "laowu.documents.s3.S3Storage"
+_storage_backend = env.str(
+    "LAOWU_STORAGE_BACKEND", default=_S3_STORAGE if env.str("LAOWU_S3_BUCKET", default="") else _FILE_STORAGE
+)
+if _storage_backend in ("s3", "storages.backends.s3.S3Storage", "storages.backends.s3boto3.S3Boto3Storage"):
+    _storage_backend = _S3_STORAGE  # the same backend, with its failures as OSError
 try:
     _storage_options = env.json("LAOWU_STORAGE_OPTIONS", default={})
 except ValueError:
@@ -131,23 +187,38 @@ except ValueError:
 if not isinstance(_storage_options, dict):
     raise ImproperlyConfigured('LAOWU_STORAGE_OPTIONS 必须是 JSON 对象，例如 {"bucket_name": "laowu"}。')
 try:
-    import_string(_storage_backend)
+    _storage_class = import_string(_storage_backend)
 except ImportError as exc:
     raise ImproperlyConfigured(
         f"无法加载附件存储后端 LAOWU_STORAGE_BACKEND={_storage_backend}：{exc}。"
-        "使用 S3 兼容对象存储须先在服务器上安装 django-storages[s3]。"
+        "使用 S3 兼容对象存储须安装 requirements.txt 中的 django-storages[s3] 和 boto3。"
     ) from exc
 if not _storage_options and _storage_backend in (_FILE_STORAGE, "django.core.files.storage.FileSystemStorage"):
     # Only the file system takes a folder; for other backends "location" means something
     # else (an S3 key prefix), so an absolute local path must not leak into it.
     _storage_options = {"location": str(PRIVATE_MEDIA_ROOT)}
+if _is_s3(_storage_class):
+    _storage_options = _s3_options(_storage_options)
 STORAGES = {
     "default": {"BACKEND": _storage_backend, "OPTIONS": _storage_options},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
-# Redis (the `redis` package is pinned in requirements.txt): the cache and the sessions.
+# Redis (the `redis` package is pinned in requirements.txt): the cache, shared by every
+# instance (rate limits, cached counts), and the sessions. Short socket timeouts and
+# the breaker in laowu/core/cache.py keep a Redis that is down or hung from holding workers;
+# what each use does without it is in docs/redis.md.
 _redis = env.str("REDIS_URL", default="")
 if _redis:
-    CACHES = {"default": {"BACKEND": "laowu.core.cache.RedisCache", "LOCATION": _redis}}
-    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+    _redis_cache = {
+        "BACKEND": "laowu.core.cache.RedisCache",
+        "LOCATION": _redis,
+        "OPTIONS": {
+            "socket_connect_timeout": env.float("LAOWU_REDIS_CONNECT_TIMEOUT", default=0.5),
+            "socket_timeout": env.float("LAOWU_REDIS_TIMEOUT", default=0.5),
+        },
+        "BREAKER_SECONDS": env.float("LAOWU_REDIS_BREAKER_SECONDS", default=10.0),
+    }
+    CACHES = {"default": _redis_cache}
+    # In Redis, in the database while Redis is unavailable (laowu/core/sessions.py).
+    SESSION_ENGINE = "laowu.core.sessions"

@@ -12,6 +12,7 @@ registrations per month, inspections and awards in the period) and *stocks* as o
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import hashlib
@@ -30,6 +31,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from laowu.accounts.scope import is_committee
+from laowu.core.cache import CacheUnavailable
 from laowu.core.dates import add_months
 from laowu.enterprises.scope import enterprises_in_scope
 from laowu.review.models import State, SubmissionStatus
@@ -405,10 +407,18 @@ def cached_dashboard(
     computation and concurrent first requests never compute the same figures twice.
     `wait=None` waits as long as it takes (the Excel download)."""
     seconds = settings.LAOWU_STATISTICS_CACHE_SECONDS
-    if seconds <= 0:
-        return dataclasses.replace(
-            dashboard(user=user, period=period, filing_type=filing_type), computed_at=timezone.now()
-        )
+    if seconds > 0:
+        try:
+            return _cached_dashboard(user=user, period=period, filing_type=filing_type, wait=wait, seconds=seconds)
+        except CacheUnavailable:
+            # Redis down: figures computed for this request, as with caching turned off.
+            logger.warning("statistics computed without the cache (Redis unavailable)")
+    return dataclasses.replace(dashboard(user=user, period=period, filing_type=filing_type), computed_at=timezone.now())
+
+
+def _cached_dashboard(
+    *, user: Any, period: Period, filing_type: str, wait: float | None, seconds: int
+) -> Dashboard | None:
     districts = sorted(user.districts.values_list("pk", flat=True)) if is_committee(user) else []
     # Not the date: at the first request of a day yesterday's figures are shown, not waited for.
     scope = f"{user.role}|{user.enterprise_id}|{districts}|{period.first}|{period.last}|{filing_type}"
@@ -423,10 +433,13 @@ def cached_dashboard(
             )
         except BaseException:
             # Retried a minute later, not by every request meanwhile: each try costs seconds.
-            cache.set(lock, 1, RETRY_SECONDS)
+            with contextlib.suppress(CacheUnavailable):
+                cache.set(lock, 1, RETRY_SECONDS)
             raise
-        cache.set(key, data, KEEP_SECONDS)
-        cache.delete(lock)
+        # Computed: returned even if Redis went away meanwhile.
+        with contextlib.suppress(CacheUnavailable):
+            cache.set(key, data, KEEP_SECONDS)
+            cache.delete(lock)
         return data
 
     data = cache.get(key)

@@ -68,8 +68,8 @@ def _limited(filing_in_state: Any, settings: Any, **_: Any) -> str:
     # The browser comes from 127.0.0.1; its minute's one allowed look is already used up.
     settings.LAOWU_VERIFY_RATE_PER_MINUTE = 1
     token = _valid(filing_in_state)
-    allow("verify:127.0.0.1", limit=1, window_seconds=60)
-    allow("verify:127.0.0.1", limit=1, window_seconds=60)
+    allow("verify:127.0.0.1", limit=1, window_seconds=60, fail_open=True)
+    allow("verify:127.0.0.1", limit=1, window_seconds=60, fail_open=True)
     return token
 
 

@@ -135,14 +135,30 @@ def test_production_with_redis_url_builds_its_cache_client() -> None:
     assert res.stdout.split() == [
         "laowu.core.cache",
         "redis.client",
-        "django.contrib.sessions.backends.cache",
+        "laowu.core.sessions",
         "True",
         "True",
     ]
 
 
+def test_production_redis_has_short_timeouts_and_sessions_survive_it() -> None:
+    script = (
+        "from django.conf import settings; c = settings.CACHES;"
+        "print(c['default']['OPTIONS']['socket_connect_timeout'], c['default']['OPTIONS']['socket_timeout'],"
+        " c['default']['BREAKER_SECONDS'], settings.SESSION_ENGINE)"
+    )
+    env = {"SECRET_KEY": GOOD_KEY, "REDIS_URL": "redis://127.0.0.1:1/0"}
+    res = run(env, "shell", "--no-imports", "-c", script)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.split() == ["0.5", "0.5", "10.0", "laowu.core.sessions"]
+    res = run(
+        {**env, "LAOWU_REDIS_TIMEOUT": "0.2", "LAOWU_REDIS_BREAKER_SECONDS": "3"}, "shell", "--no-imports", "-c", script
+    )
+    assert res.stdout.split()[1:3] == ["0.2", "3.0"], res.stderr
+
+
 def test_production_refuses_a_storage_backend_it_cannot_load() -> None:
-    res = run({"SECRET_KEY": GOOD_KEY, "LAOWU_STORAGE_BACKEND": "storages.backends.s3.S3Storage"})
+    res = run({"SECRET_KEY": GOOD_KEY, "LAOWU_STORAGE_BACKEND": "storages.backends.nowhere.Storage"})
     assert res.returncode != 0 and "LAOWU_STORAGE_BACKEND" in res.stderr and "django-storages" in res.stderr
     res = run({"SECRET_KEY": GOOD_KEY, "LAOWU_STORAGE_OPTIONS": "not json"})
     assert res.returncode != 0 and "LAOWU_STORAGE_OPTIONS 必须是 JSON 对象" in res.stderr
@@ -182,3 +198,51 @@ def test_production_refuses_audit_retention_under_six_months() -> None:
     res = run({"SECRET_KEY": GOOD_KEY, "LAOWU_AUDIT_RETENTION_DAYS": "179"})
     assert res.returncode != 0 and "LAOWU_AUDIT_RETENTION_DAYS" in res.stderr
     assert run({"SECRET_KEY": GOOD_KEY, "LAOWU_AUDIT_RETENTION_DAYS": "180"}).returncode == 0
+
+
+S3_SCRIPT = (
+    "from django.core.files.storage import storages; s = storages['default']; c = s.client_config;"
+    "print(type(s).__module__, s.bucket_name, s.endpoint_url, c.connect_timeout, c.read_timeout,"
+    " c.retries['total_max_attempts'], c.s3['addressing_style'])"
+)
+
+
+def test_production_s3_from_the_environment_with_short_timeouts() -> None:
+    env = {
+        "SECRET_KEY": GOOD_KEY,
+        "LAOWU_S3_BUCKET": "laowu-files",
+        "LAOWU_S3_ENDPOINT_URL": "http://127.0.0.1:8333",
+        "LAOWU_S3_ADDRESSING_STYLE": "path",
+    }
+    res = run(env, "shell", "--no-imports", "-c", S3_SCRIPT)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.split() == [
+        "laowu.documents.s3",
+        "laowu-files",
+        "http://127.0.0.1:8333",
+        "2.0",
+        "10.0",
+        "2",
+        "path",
+    ]
+    tuned = {"LAOWU_S3_CONNECT_TIMEOUT": "1", "LAOWU_S3_READ_TIMEOUT": "3", "LAOWU_S3_MAX_ATTEMPTS": "1"}
+    res = run({**env, **tuned}, "shell", "--no-imports", "-c", S3_SCRIPT)
+    assert res.stdout.split()[3:6] == ["1.0", "3.0", "1"], res.stderr
+
+
+def test_production_s3_client_config_json_becomes_a_botocore_config() -> None:
+    # Once refused with "'dict' object has no attribute 'user_agent_extra'": the JSON object is
+    # now a botocore Config, its keys over the environment's defaults.
+    options = '{"bucket_name": "b", "client_config": {"read_timeout": 4, "retries": {"total_max_attempts": 3}}}'
+    env = {
+        "SECRET_KEY": GOOD_KEY,
+        "LAOWU_STORAGE_BACKEND": "storages.backends.s3.S3Storage",
+        "LAOWU_STORAGE_OPTIONS": options,
+    }
+    res = run(env, "shell", "--no-imports", "-c", S3_SCRIPT)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.split() == ["laowu.documents.s3", "b", "None", "2.0", "4", "3", "None"]
+    res = run({**env, "LAOWU_STORAGE_OPTIONS": '{"bucket_name": "b", "client_config": {"read_timout": 4}}'})
+    assert res.returncode != 0 and "client_config" in res.stderr
+    res = run({"SECRET_KEY": GOOD_KEY, "LAOWU_STORAGE_BACKEND": "s3"})
+    assert res.returncode != 0 and "LAOWU_S3_BUCKET" in res.stderr

@@ -287,7 +287,9 @@ def notice_print(request: HttpRequest, pk: int) -> HttpResponse:
 
 def rectification_verify(request: HttpRequest, token: str) -> HttpResponse:
     """The public page the notice's QR code opens: its key facts and live status, no login."""
-    if not allow(f"verify:{client_ip(request)}", limit=settings.LAOWU_VERIFY_RATE_PER_MINUTE, window_seconds=60):
+    # Fail open: a read-only public page (laowu/core/ratelimit.py).
+    ip = client_ip(request)
+    if not allow(f"verify:{ip}", limit=settings.LAOWU_VERIFY_RATE_PER_MINUTE, window_seconds=60, fail_open=True):
         return render(request, "supervision/inspections/verify.html", {"limited": True}, status=429)
     inspection = rectification_notice.by_token(token)
     record_scan(

@@ -483,10 +483,10 @@ def sample_world(conn: psycopg.Connection, args: argparse.Namespace, rng: random
 PERSON_LABEL = {"safety": "安全员", "wage": "劳资专管员"}
 # Committee lists: (label, path, marker, search term pool).
 COMMITTEE_LISTS = [
-    ("企业列表", "/review/enterprises/", "<h2>企业列表</h2>", "enterprise"),
-    ("安全员", "/review/personnel/safety/", "<h2>安全员（全部企业）</h2>", "person"),
-    ("劳资专管员", "/review/personnel/wage/", "<h2>劳资专管员（全部企业）</h2>", "person"),
-    ("项目信息", "/review/projects/", "<h2>项目信息（全部企业）</h2>", "project"),
+    ("企业列表", "/review/enterprises/", "<h1>企业列表</h1>", "enterprise"),
+    ("安全员", "/review/personnel/safety/", "<h1>安全员（全部企业）</h1>", "person"),
+    ("劳资专管员", "/review/personnel/wage/", "<h1>劳资专管员（全部企业）</h1>", "person"),
+    ("项目信息", "/review/projects/", "<h1>项目信息（全部企业）</h1>", "project"),
 ]
 
 
@@ -565,16 +565,16 @@ class VirtualUser:
     # Enterprise users ------------------------------------------------------------------------
 
     def enterprise_home(self) -> None:
-        self.get("企业: 首页", "/", "办理指引")
+        self.get("企业: 首页", "/", "<h2>办理进度</h2>")
 
     def basic_info(self) -> None:
-        self.get("企业: 基本信息归集", "/enterprise/basic-info/", "<h2>基本信息归集</h2>")
+        self.get("企业: 基本信息归集", "/enterprise/basic-info/", "<h1>基本信息归集</h1>")
 
     def people(self) -> None:
         kind = self.rng.choice(("safety", "wage"))
         label = PERSON_LABEL[kind]
         path = f"/enterprise/personnel/{kind}/"
-        marker = f"<h2>{label}归集</h2>"
+        marker = f"<h1>{label}归集</h1>"
         body = self.get("企业: 人员列表", path, marker)
         if body is None:
             return
@@ -588,7 +588,7 @@ class VirtualUser:
             self.get("企业: 人员编辑页", f"{path}{pk}/", f"<h2>{label}信息</h2>")
 
     def projects(self) -> None:
-        marker = "<h2>项目信息归集</h2>"
+        marker = "<h1>项目信息归集</h1>"
         body = self.get("企业: 项目信息归集", "/enterprise/projects/", marker)
         if body is None:
             return
@@ -635,7 +635,7 @@ class VirtualUser:
 
     def statistics(self) -> None:
         kind = "委员会: 统计分析"
-        body = self.get(kind, "/supervision/statistics/", "<h2>统计分析</h2>")
+        body = self.get(kind, "/supervision/statistics/", "<h1>统计分析</h1>")
         if body is not None and "统计数据正在生成".encode() in body:
             # Figures not computed yet (the page reloads itself): a kind of its own, so that the
             # page's figures are those of the dashboard.
@@ -648,7 +648,7 @@ class VirtualUser:
         self.get("委员会: 证照到期提醒", "/supervision/expiry/", "证照到期提醒")
 
     def bad_behaviour(self) -> None:
-        self.get("委员会: 不良行为记录", "/supervision/bad-behaviour/", "<h2>不良行为记录</h2>")
+        self.get("委员会: 不良行为记录", "/supervision/bad-behaviour/", "<h1>不良行为记录</h1>")
 
     def committee_home(self) -> None:
         self.get("委员会: 工作台", "/", "区劳务专委会工作台")

@@ -57,6 +57,15 @@ combination of common pairs (花台区水). The statistics cannot tell them apar
 first rows in its own order are read and tested (`_walk_is_dense`): a walk's cost is set by
 how often the rows it meets match, which this measures directly, at the cost of 1,000 rows
 (counting the matches through the indexes instead costs more than either plan).
+
+A piece of a code can be common and still absent from the list's first rows: a year (2025, '24-')
+is in a third of the filings and in none of the newest, so the walk reads every newer row before
+its first match and the indexes read and sort all its matches; neither is cheap. For a code column
+with an ordered gram table (`OrderedGrams`, kept by triggers) such a term gets a third plan,
+"ordered": the postings of its rarest trigram in the list's order, each rechecked against the whole
+term in the index entry itself, so that a page costs the postings read until 21 match, and the
+bounded count the postings read until COUNT_LIMIT + 1 match. The term's other columns are read
+through their indexes and merged in, which `search` allows only when they match it rarely.
 """
 
 from __future__ import annotations

@@ -132,6 +132,9 @@ def test_a_year_like_term_finds_the_rows_icontains_finds_in_order(filings: list[
     assert follow(qs, per_page=4) == want, term
     page, _ = paginate(get(), qs, per_page=4)
     assert (page.count, page.count_capped, page.approximate) == (len(want), False, False)
+    # A numbered page skips that many matches of the walk.
+    page, _ = paginate(get("page=2"), qs, per_page=4)
+    assert [f.pk for f in page.object_list] == want[4:8]
     # 末页 reads the walk backwards.
     page, _ = paginate(get("last=1"), qs, per_page=4)
     tail = len(want) % 4 or 4

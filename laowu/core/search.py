@@ -73,7 +73,7 @@ from __future__ import annotations
 import json
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.db import connection
@@ -440,7 +440,7 @@ def search(
     if walk is not None:
         found = qs.filter(walk_condition)
         setattr(found.query, SEARCH_ATTR, "ordered")
-        setattr(found.query, ORDERED_ATTR, walk)
+        setattr(found.query, ORDERED_ATTR, replace(walk, conditions=len(found.query.where.children)))
         return found
     # Every match read through the indexes, then sorted. Pagination orders the page's ids by
     # expressions no index provides (`search_plan` "indexed"): otherwise the planner may walk the
@@ -647,8 +647,9 @@ class _OrderedWalk:
     term: str
     # The other searched columns' matches (rare: `_ordered_walk`), as a condition on the model.
     others: Q | None
-    # The list has filters of its own (scope, state, dates), tested on each matching posting's row.
-    filtered: bool
+    # The top-level conditions of the search's queryset: any more (but a page's cursor) are filters
+    # added after `search`, tested on each matching posting's row.
+    conditions: int = 0
 
 
 def _ordered_walk(
@@ -671,14 +672,18 @@ def _ordered_walk(
         return None
     if [str(item) for item in qs.query.order_by] != ordered.ordering():
         return None
+    if qs.query.where:
+        # A list filtered by scope, state or dates would fetch each matching posting's row to test
+        # them, up to COUNT_LIMIT + 1 for the count: slower than reading the matches through the
+        # indexes, which such a list keeps.
+        return None
     others = tuple(c for c in text if c != column)
     for other in others:
         estimate = _text_estimate(model, other, term)
         if estimate is None or estimate[0] > threshold:
             return None
     condition = _indexed_condition(model, term, others, (), ()) if others else None
-    filtered = bool(qs.query.where)
-    return _OrderedWalk(ordered, _looked_up_grams(column, term, model)[0], term, condition, filtered)
+    return _OrderedWalk(ordered, _looked_up_grams(column, term, model)[0], term, condition)
 
 
 def _ordered_arms(
@@ -700,9 +705,10 @@ def _ordered_arms(
     code_test = "strpos(laowu_g.code, %s) > 0" if caseless(walk.term) else "strpos(upper(laowu_g.code), upper(%s)) > 0"
     arm = f'SELECT {"1" if counted else walked} FROM "{spec.name}" laowu_g'  # noqa: S608  # nosec B608
     params: list[Any] = []
-    if walk.filtered:
-        # The list's own filters (scope, state) tested on each posting's row that holds the term.
-        # OFFSET 0 keeps the subquery apart: the walk stays driven by the postings' order.
+    where = qs.query.where
+    if where.connector != "AND" or len(where.children) > walk.conditions + (cursor is not None):
+        # Filtered after `search`: each posting's row that holds the term is tested. OFFSET 0 keeps
+        # the subquery apart, so that the walk stays driven by the postings' order.
         row = qs.filter(pk=RawSQL("laowu_g.row_id", ())).order_by().values("pk")
         row_sql, row_params = row.query.sql_with_params()
         arm += f" CROSS JOIN LATERAL ({row_sql} OFFSET 0) laowu_m"

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from laowu.core.fields import SealedCharField
+from laowu.core.search import OrderedGrams
 from laowu.core.validators import validate_credit_code, validate_phone
 from laowu.documents.kinds import AttachmentKind
 from laowu.review.models import Filing, State
@@ -64,6 +65,10 @@ class CatalogueContract(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project_name}（{self.contract_no}）"
+
+
+# 合同编号's ordered gram table (migration 0006), in the lists' order (newest signed first).
+CONTRACT_NO_GRAMS = OrderedGrams("contracts_projectfiling", "contract_no", ("signed_date",))
 
 
 class ProjectFiling(Filing):

@@ -33,7 +33,7 @@ from django.db.models.functions import Coalesce
 from django.db.models.sql.where import WhereNode
 from django.http import HttpRequest, QueryDict
 
-from .search import search_estimate, search_plan
+from .search import ordered_count, ordered_ids, search_estimate, search_plan
 
 PAGE_SIZE = 20
 COUNT_LIMIT = 10_000
@@ -204,16 +204,20 @@ def _query(params: QueryDict, **values: Any) -> str:
     return q.urlencode()
 
 
-def _fetch(qs: QuerySet[Any], start: int, stop: int) -> list[Any]:
+def _fetch(qs: QuerySet[Any], start: int, stop: int, cursor: list[Any] | None = None) -> list[Any]:
     """The rows `qs[start:stop]`. A search's page is read in two steps: the page's ids in the
     list's order, without the joins the rows need, then those rows (otherwise every match the
     search reads, up to thousands, would be joined to its enterprise before the sort keeps
     21). For a search through the indexes the ids are ordered by `COALESCE(key, key)`, the
     same order, which no index provides: the planner reads the matches and sorts them, as
-    `search` chose, rather than walking the list's order testing every row."""
+    `search` chose, rather than walking the list's order testing every row. An "ordered" search's
+    ids come from its walk of a gram's postings, which starts after `cursor` (the keys of the row
+    the page follows) rather than testing every posting before it."""
     plan = search_plan(qs)
     if plan is None:
         return list(qs[start:stop])
+    if plan == "ordered":
+        return _rows_by_id(qs, ordered_ids(qs, start, stop, cursor))
     ids_qs = qs
     if plan == "indexed":
         ids_qs = qs.order_by(*(_unindexed(item) for item in qs.query.order_by))
@@ -298,6 +302,10 @@ def paginate(request: HttpRequest, qs: QuerySet[Any] | list[Any], per_page: int 
         count, capped = len(first_rows), False
     elif matches is not None:
         count, capped = min(matches, COUNT_LIMIT), matches > COUNT_LIMIT
+    elif search_plan(qs) == "ordered":
+        # Counted as the page was read, along the postings' order, up to the bound.
+        matches = ordered_count(qs, COUNT_LIMIT + 1)
+        count, capped = min(matches, COUNT_LIMIT), matches > COUNT_LIMIT
     elif estimate is not None:
         # A common search term walked in the list's order: counting its matches would read them
         # all, so the page says about how many there are and offers no numbered pages.
@@ -309,11 +317,11 @@ def paginate(request: HttpRequest, qs: QuerySet[Any] | list[Any], per_page: int 
     last_pages = -(-count // per_page) if count else 1
 
     if keys is not None and values is not None and after:
-        rows = _fetch(qs.filter(_after(keys, values, reverse=False)), 0, per_page + 1)
+        rows = _fetch(qs.filter(_after(keys, values, reverse=False)), 0, per_page + 1, values)
         has_next, rows = len(rows) > per_page, rows[:per_page]
         has_previous = True
     elif keys is not None and values is not None and before:
-        rows = _fetch(qs.filter(_after(keys, values, reverse=True)).order_by(*_reversed(keys)), 0, per_page + 1)
+        rows = _fetch(qs.filter(_after(keys, values, reverse=True)).order_by(*_reversed(keys)), 0, per_page + 1, values)
         has_previous, rows = len(rows) > per_page, rows[:per_page]
         rows.reverse()
         has_next = True

@@ -57,6 +57,15 @@ combination of common pairs (花台区水). The statistics cannot tell them apar
 first rows in its own order are read and tested (`_walk_is_dense`): a walk's cost is set by
 how often the rows it meets match, which this measures directly, at the cost of 1,000 rows
 (counting the matches through the indexes instead costs more than either plan).
+
+A piece of a code can be common and still absent from the list's first rows: a year (2025, '24-')
+is in a third of the filings and in none of the newest, so the walk reads every newer row before
+its first match and the indexes read and sort all its matches; neither is cheap. For a code column
+with an ordered gram table (`OrderedGrams`, kept by triggers) such a term gets a third plan,
+"ordered": the postings of its rarest trigram in the list's order, each rechecked against the whole
+term in the index entry itself, so that a page costs the postings read until 21 match, and the
+bounded count the postings read until COUNT_LIMIT + 1 match. The term's other columns are read
+through their indexes and merged in, which `search` allows only when they match it rarely.
 """
 
 from __future__ import annotations
@@ -64,11 +73,12 @@ from __future__ import annotations
 import json
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.db import connection
 from django.db.models import BooleanField, Expression, ExpressionWrapper, F, Model, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Reverse
 from django.db.models.lookups import StartsWith
 from django.db.models.sql.compiler import SQLCompiler
@@ -102,6 +112,8 @@ LOOKED_UP_GRAMS = 3
 # search's estimate of its matches.
 SEARCH_ATTR = "laowu_search"
 ESTIMATE_ATTR = "laowu_search_estimate"
+# … and an "ordered" search's walk of a gram's postings (`_OrderedWalk`).
+ORDERED_ATTR = "laowu_search_ordered"
 # Rows a page reads: its 20 and the one that says whether there is a next page.
 PAGE_ROWS = 21
 GRAM_STATS_SECONDS = 600.0
@@ -369,6 +381,7 @@ def search(
     related: tuple[Related, ...] = (),
     walk_cost: float = 1.0,
     short_terms_match_related: bool = False,
+    ordered: OrderedGrams | None = None,
 ) -> QuerySet[Any]:
     """`qs` narrowed to rows where any of the columns matches `term`.
 
@@ -411,7 +424,8 @@ def search(
     # no statistics show: for it the walk's first rows always decide.
     trigram = any(_gram_size(qs.model, column, term) == 3 for column in text)
     walk_condition = _row_condition(term, text, codes, related, walk=True)
-    if share * scope > threshold and (
+    common = share * scope > threshold
+    if common and (
         (not trigram and (low * scope > threshold or term.isascii()))
         or _walk_is_dense(qs, walk_condition, scope, walk_cost)
     ):
@@ -419,6 +433,15 @@ def search(
         setattr(walked.query, SEARCH_ATTR, "walk")
         setattr(walked.query, ESTIMATE_ATTR, int(share * scope))
         return walked
+    # Common, but not among the list's first rows (a year: only older rows have it). Both plans
+    # would be slow; the ordered gram table's postings of the term's rarest gram, walked in the
+    # list's order, find the page at the cost of the postings read (`OrderedGrams`).
+    walk = _ordered_walk(qs, term, text, codes, related, ordered, threshold) if common and trigram else None
+    if walk is not None:
+        found = qs.filter(walk_condition)
+        setattr(found.query, SEARCH_ATTR, "ordered")
+        setattr(found.query, ORDERED_ATTR, replace(walk, conditions=len(found.query.where.children)))
+        return found
     # Every match read through the indexes, then sorted. Pagination orders the page's ids by
     # expressions no index provides (`search_plan` "indexed"): otherwise the planner may walk the
     # ordering index testing each row, and a rare term would be tested against the whole table.
@@ -428,10 +451,10 @@ def search(
 
 
 def search_plan(qs: QuerySet[Any]) -> str | None:
-    """ "indexed" or "walk" for a queryset `search` narrowed on PostgreSQL over many rows, else None:
+    """ "indexed", "walk" or "ordered" for a queryset `search` narrowed on PostgreSQL over many rows, else None:
     pagination reads such a page's ids first, ordered so that the plan stays the chosen one."""
     plan = getattr(qs.query, SEARCH_ATTR, None)
-    return plan if plan in ("indexed", "walk") else None
+    return plan if plan in ("indexed", "walk", "ordered") else None
 
 
 def _walk_is_dense(qs: QuerySet[Any], condition: Q, scope: float, walk_cost: float = 1.0) -> bool:
@@ -583,5 +606,229 @@ def postgresql_search_indexes(
             return
         for name in names:
             schema_editor.execute(f'DROP INDEX IF EXISTS "{name}"')
+
+    return migrations.RunPython(forwards, backwards, elidable=False)
+
+
+@dataclass(frozen=True)
+class OrderedGrams:
+    """The ordered gram table of a code column searched on a list with a fixed order.
+
+    A piece of a code can be common only among old rows (a year: a third of all filings, none of
+    the newest). Walking the list's order then reads every newer row before the first match, and
+    reading the matches through the GIN index reads and sorts all of them. This table holds one
+    row per (trigram, row) with the list's sort key beside it and the code itself, indexed on
+    (gram, key DESC, id DESC) INCLUDE (code): the postings of the term's rarest trigram in the
+    list's order, each rechecked against the whole term in the index entry, and only a match
+    joined to its row for the list's other filters. A page costs the postings read until 21
+    match, small both for a rare term (its rarest gram has few postings) and for a term common
+    among old rows (the gram's old postings all match).
+
+    `keys` are the list's sort columns before the primary key `id`, all descending. The table is
+    kept by triggers on PostgreSQL (`ordered_grams_operation`); other databases have none and
+    never use it (`search` answers them with icontains)."""
+
+    table: str
+    column: str
+    keys: tuple[str, ...]
+
+    @property
+    def name(self) -> str:
+        return f"{self.table}_{self.column}_grams"
+
+    def ordering(self) -> list[str]:
+        return [*(f"-{k}" for k in self.keys), "-id"]
+
+
+@dataclass(frozen=True)
+class _OrderedWalk:
+    grams: OrderedGrams
+    gram: str
+    term: str
+    # The other searched columns' matches (rare: `_ordered_walk`), as a condition on the model.
+    others: Q | None
+    # The top-level conditions of the search's queryset: any more (but a page's cursor) are filters
+    # added after `search`, tested on each matching posting's row.
+    conditions: int = 0
+
+
+def _ordered_walk(
+    qs: QuerySet[Any],
+    term: str,
+    text: tuple[str, ...],
+    codes: tuple[str, ...],
+    related: tuple[Related, ...],
+    ordered: OrderedGrams | None,
+    threshold: float,
+) -> _OrderedWalk | None:
+    """The walk for `term` when `ordered` can answer it: the list is in the table's order, the
+    term is looked up by trigrams, and the other columns match it rarely (their matches are read
+    through their indexes and merged into the walk)."""
+    model = qs.model
+    if ordered is None or codes or related or model._meta.db_table != ordered.table:
+        return None
+    column = next((c for c in text if model._meta.get_field(c).column == ordered.column), None)
+    if column is None or _gram_size(model, column, term) != 3:
+        return None
+    if [str(item) for item in qs.query.order_by] != ordered.ordering():
+        return None
+    if qs.query.where:
+        # A list filtered by scope, state or dates would fetch each matching posting's row to test
+        # them, up to COUNT_LIMIT + 1 for the count: slower than reading the matches through the
+        # indexes, which such a list keeps.
+        return None
+    others = tuple(c for c in text if c != column)
+    for other in others:
+        estimate = _text_estimate(model, other, term)
+        if estimate is None or estimate[0] > threshold:
+            return None
+    condition = _indexed_condition(model, term, others, (), ()) if others else None
+    return _OrderedWalk(ordered, _looked_up_grams(column, term, model)[0], term, condition)
+
+
+def _ordered_arms(
+    qs: QuerySet[Any], cursor: list[Any] | None, limit: int, *, counted: bool = False
+) -> tuple[list[tuple[str, list[Any]]], list[str], str]:
+    """The first `limit` matches of an "ordered" search after `cursor`, in `qs`'s order (which may be
+    the list's reversed, for 末页): each arm's (SQL, params), the columns they give (keys…, row_id;
+    or only `1` if `counted`), and the direction.
+
+    Two arms, each ordered and limited so that the planner walks an index and stops: the postings
+    of the term's rarest gram whose code holds the term, and the rows the other columns match
+    whose code does not (few: `_ordered_walk`), so that no row is in both."""
+    walk: _OrderedWalk = getattr(qs.query, ORDERED_ATTR)
+    spec, model = walk.grams, qs.model
+    descending = str(qs.query.order_by[0]).startswith("-")
+    direction, op = ("DESC", "<") if descending else ("ASC", ">")
+    keys = [*spec.keys, "row_id"]
+    walked = ", ".join(f"laowu_g.{k}" for k in keys)
+    code_test = "strpos(laowu_g.code, %s) > 0" if caseless(walk.term) else "strpos(upper(laowu_g.code), upper(%s)) > 0"
+    arm = f'SELECT {"1" if counted else walked} FROM "{spec.name}" laowu_g'  # noqa: S608  # nosec B608
+    params: list[Any] = []
+    where = qs.query.where
+    if where.connector != "AND" or len(where.children) > walk.conditions + (cursor is not None):
+        # Filtered after `search`: each posting's row that holds the term is tested. OFFSET 0 keeps
+        # the subquery apart, so that the walk stays driven by the postings' order.
+        row = qs.filter(pk=RawSQL("laowu_g.row_id", ())).order_by().values("pk")
+        row_sql, row_params = row.query.sql_with_params()
+        arm += f" CROSS JOIN LATERAL ({row_sql} OFFSET 0) laowu_m"
+        params += row_params
+    arm += f" WHERE laowu_g.gram = %s AND {code_test}"
+    params += [walk.gram, walk.term]
+    if cursor is not None:
+        arm += f" AND ({walked}) {op} ({', '.join(['%s'] * len(keys))})"
+        params += cursor
+    arm += f" ORDER BY {', '.join(f'laowu_g.{k} {direction}' for k in keys)} LIMIT %s"
+    arms = [(arm, [*params, limit])]
+    if walk.others is not None:
+        # `qs` holds the page's cursor already, and its order.
+        column = next(f.name for f in model._meta.concrete_fields if f.column == spec.column)
+        other = qs.filter(walk.others).exclude(Contains(column, walk.term)).values_list(*spec.keys, "pk")[:limit]
+        other_sql, other_params = other.query.sql_with_params()
+        arms.append((other_sql, list(other_params)))
+    return arms, keys, direction
+
+
+def ordered_ids(qs: QuerySet[Any], start: int, stop: int, cursor: list[Any] | None = None) -> list[Any]:
+    """The ids of `qs[start:stop]` for an "ordered" search, after `cursor` (the list's keys) if given."""
+    arms, keys, direction = _ordered_arms(qs, cursor, stop)
+    union = " UNION ALL ".join(f"({sql})" for sql, _ in arms)
+    order = ", ".join(f"{k} {direction}" for k in keys)
+    sql = f"SELECT row_id FROM ({union}) laowu_c({', '.join(keys)}) ORDER BY {order} LIMIT %s OFFSET %s"  # noqa: S608  # nosec B608
+    with connection.cursor() as cur:
+        cur.execute(sql, [*(p for _, params in arms for p in params), stop - start, start])
+        return [row[0] for row in cur.fetchall()]
+
+
+def ordered_count(qs: QuerySet[Any], limit: int) -> int:
+    """How many rows an "ordered" search matches: exact up to `limit`, at least `limit` beyond.
+    Each arm counted by itself: no merge of the two for every counted row."""
+    arms, _, _ = _ordered_arms(qs, None, limit, counted=True)
+    sql = " + ".join(f"(SELECT count(*) FROM ({arm}) laowu_n)" for arm, _ in arms)  # noqa: S608  # nosec B608
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT {sql}", [p for _, params in arms for p in params])
+        return int(cur.fetchone()[0])
+
+
+_ORDERED_SYNC = """
+CREATE OR REPLACE FUNCTION "{name}_sync"() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'TRUNCATE' THEN
+    TRUNCATE "{name}";
+    RETURN NULL;
+  END IF;
+  IF TG_OP <> 'INSERT' THEN
+    DELETE FROM "{name}" WHERE row_id = OLD.id;
+  END IF;
+  IF TG_OP <> 'DELETE' AND NEW."{column}" IS NOT NULL THEN
+    INSERT INTO "{name}" SELECT DISTINCT g, {new_keys}, NEW.id, NEW."{column}"
+      FROM unnest({function}(NEW."{column}")) g;
+  END IF;
+  RETURN NULL;
+END
+$$
+"""
+
+
+def _ordered_grams_fill(spec: OrderedGrams) -> list[str]:
+    """Fill `spec`'s (empty) table from its column and index it: one statement over the whole table,
+    each row's distinct grams from the set-returning unnest, then the indexes built once."""
+    name, table, column, function = spec.name, spec.table, spec.column, GRAM_FUNCTIONS[3]
+    t_keys = ", ".join(f't."{k}"' for k in spec.keys)
+    desc_keys = ", ".join(f'"{k}" DESC' for k in spec.keys)
+    fill = f'INSERT INTO "{name}" SELECT u.gram, {t_keys}, t.id, t."{column}" FROM "{table}" t'  # noqa: S608  # nosec B608
+    grams = f'SELECT DISTINCT unnest({function}(t."{column}")) AS gram'
+    return [
+        f'{fill} CROSS JOIN LATERAL ({grams}) u WHERE t."{column}" IS NOT NULL',
+        f'CREATE INDEX "{name}_walk" ON "{name}" (gram, {desc_keys}, row_id DESC) INCLUDE (code)',
+        f'CREATE INDEX "{name}_row" ON "{name}" (row_id)',
+        f'ANALYZE "{name}"',
+    ]
+
+
+def ordered_grams_sql(spec: OrderedGrams) -> list[str]:
+    """Create, fill and index `spec`'s table, and the triggers that keep it in sync."""
+    name, table, column, function = spec.name, spec.table, spec.column, GRAM_FUNCTIONS[3]
+    keys = ", ".join(f'"{k}"' for k in spec.keys)
+    new_keys = ", ".join(f'NEW."{k}"' for k in spec.keys)
+    changed = " OR ".join(f'OLD."{c}" IS DISTINCT FROM NEW."{c}"' for c in (column, *spec.keys, "id"))
+    create = f'CREATE TABLE "{name}" AS SELECT \'\'::text AS gram, {keys}, id AS row_id, "{column}"::text AS code'
+    trigger = f'CREATE TRIGGER "{name}_%s" AFTER %s ON "{table}" FOR EACH %s EXECUTE FUNCTION "{name}_sync"()'
+    return [
+        TRIGRAM_FUNCTION,
+        f'{create} FROM "{table}" WITH NO DATA',
+        *_ordered_grams_fill(spec),
+        _ORDERED_SYNC.format(name=name, column=column, function=function, new_keys=new_keys),
+        trigger % ("insert_delete", "INSERT OR DELETE", "ROW"),
+        trigger % ("update", "UPDATE", f"ROW WHEN ({changed})"),
+        trigger % ("truncate", "TRUNCATE", "STATEMENT"),
+    ]
+
+
+def rebuild_ordered_grams(spec: OrderedGrams) -> None:
+    """Refill `spec`'s table from scratch: after a bulk load that ran without triggers
+    (session_replication_role = replica, as laowu/scaledata loads)."""
+    with connection.cursor() as cur:
+        cur.execute(f'TRUNCATE "{spec.name}"')
+        cur.execute(f'DROP INDEX IF EXISTS "{spec.name}_walk", "{spec.name}_row"')
+        for statement in _ordered_grams_fill(spec):
+            cur.execute(statement)
+
+
+def ordered_grams_operation(spec: OrderedGrams) -> Any:
+    """A migration operation creating `spec`'s ordered gram table on PostgreSQL, nothing elsewhere."""
+    from django.db import migrations
+
+    def forwards(apps: Any, schema_editor: Any) -> None:
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        for statement in ordered_grams_sql(spec):
+            schema_editor.execute(statement)
+
+    def backwards(apps: Any, schema_editor: Any) -> None:
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        schema_editor.execute(f'DROP TABLE IF EXISTS "{spec.name}"')
+        schema_editor.execute(f'DROP FUNCTION IF EXISTS "{spec.name}_sync"() CASCADE')
 
     return migrations.RunPython(forwards, backwards, elidable=False)

@@ -43,9 +43,11 @@ from django.db import DatabaseError, connection, connections, transaction
 from django.utils import timezone
 
 from laowu.accounts.models import PHONE_INDEX_CONTEXT
+from laowu.contracts.models import CONTRACT_NO_GRAMS
 from laowu.core.crypto import seal
 from laowu.core.fields import index_value
 from laowu.core.numbers import format_amount
+from laowu.core.search import rebuild_ordered_grams
 from laowu.core.validators import id_number_check_char
 from laowu.personnel.models import ID_INDEX_CONTEXT
 from laowu.review.fields import CONTEXT as SNAPSHOT_CONTEXT
@@ -2455,6 +2457,11 @@ def finalize(workers: int, report: Callable[[str], None], every: float) -> dict[
             _sql(f"SELECT setval(%s, COALESCE((SELECT max({column}) FROM {table}), 0) + 1, false)", [seq])  # noqa: S608  # nosec B608  # the code's own quoted names, values are parameters
     seconds["foreign_keys_sequences"] = time.monotonic() - t
     t = time.monotonic()
+    # The load ran without triggers: 合同编号's ordered gram table is filled in one statement.
+    report("[finalize] 合同编号检索表……")
+    rebuild_ordered_grams(CONTRACT_NO_GRAMS)
+    seconds["ordered_grams"] = time.monotonic() - t
+    t = time.monotonic()
     report("[finalize] 审计日志哈希链……")
     seconds["audit_chain"] = seal_audit_chain(report)
     t = time.monotonic()
@@ -2465,7 +2472,7 @@ def finalize(workers: int, report: Callable[[str], None], every: float) -> dict[
         for r in _sql(
             "SELECT relname FROM pg_class WHERE relkind = 'r' AND relname = ANY(%s) "
             "ORDER BY pg_total_relation_size(oid) DESC",
-            [[*app_tables(), PROGRESS_TABLE]],
+            [[*app_tables(), PROGRESS_TABLE, CONTRACT_NO_GRAMS.name]],
         )
     ]
     for table, spent in parallel(vacuum, tables, workers):

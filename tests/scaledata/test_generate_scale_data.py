@@ -486,3 +486,19 @@ def test_sequences_indexes_and_rerun(dataset: dict[str, Any]) -> None:
     call_command("generate_scale_data", *args(**SIZES), stdout=out)
     assert "无需生成" in out.getvalue()
     assert (Submission.objects.count(), Attachment.objects.count()) == counts
+
+
+@PG
+@pytest.mark.django_db  # in a transaction rolled back after the test; the dataset is committed
+def test_the_ordered_gram_table_is_filled_after_the_load(dataset: dict[str, Any]) -> None:
+    # The load runs without triggers (session_replication_role = replica): finalize fills it.
+    from laowu.contracts.models import CONTRACT_NO_GRAMS
+    from laowu.core.search import grams_of
+
+    numbers = dict(ProjectFiling.objects.values_list("pk", "contract_no"))
+    dates = dict(ProjectFiling.objects.values_list("pk", "signed_date"))
+    with connection.cursor() as cur:
+        cur.execute(f'SELECT gram, signed_date, row_id, code FROM "{CONTRACT_NO_GRAMS.name}"')  # noqa: S608
+        rows = cur.fetchall()
+    want = {(g, dates[pk], pk, no) for pk, no in numbers.items() for g in grams_of(no, 3)}
+    assert len(rows) == len(want) and set(rows) == want

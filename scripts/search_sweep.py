@@ -1,0 +1,174 @@
+"""EXPLAIN ANALYZE of the committee 项目信息 search page for a sweep of terms.
+
+Run under the settings and database of a generated dataset (manage.py generate_scale_data):
+
+    DJANGO_SETTINGS_MODULE=laowu.settings.local DATABASE_URL=postgres://…/laowu_search_scale \\
+        .venv/bin/python scripts/search_sweep.py --out before.json
+    … (change the code) …
+    .venv/bin/python scripts/search_sweep.py --out after.json --compare before.json
+
+For every term the page (and its 下一页) is rendered as a reviewer through the test client, its
+SQL captured, and every SELECT carrying the term EXPLAIN ANALYZEd (once to warm the cache, then
+the least of three runs: scripts/bench_scale.py takes the second of two, which on a shared
+machine is often another process's time). What a user sees — the rows' ids in order and the
+count line, on both pages — is written out so that `--compare` proves two runs show the same
+pages. Terms: the year-like 合同编号 pieces the province-scale run found slow, rare full
+numbers, and random 2–4 character pieces of real 合同编号 and 项目名称 (seeded).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import statistics
+import sys
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXED_TERMS = ["2025", "2024", "2026", "25-", "025-", "24-", "024-", "-020", "320", "LWFB-2025", "HT-3209-2024"]
+GOAL_MS = 10.0
+
+
+def _terms(rng: random.Random, pieces: int) -> list[tuple[str, str]]:
+    from laowu.contracts.models import ProjectFiling
+
+    ids = list(ProjectFiling.objects.order_by("?").values_list("contract_no", "project_name")[: pieces * 2])
+    terms: list[tuple[str, str]] = [("合同编号", t) for t in FIXED_TERMS]
+    terms += [("合同编号（完整）", no) for no, _ in ids[:5]]
+    for i, (no, name) in enumerate(ids):
+        column, text = ("合同编号", no) if i % 5 < 3 else ("项目名称", name)
+        length = rng.choice((2, 3, 4))
+        if len(text) < length:
+            continue
+        start = rng.randrange(len(text) - length + 1)
+        terms.append((column, text[start : start + length].strip()))
+        if len(terms) >= pieces + len(FIXED_TERMS) + 5:
+            break
+    seen: set[str] = set()
+    return [(c, t) for c, t in terms if t and not (t in seen or seen.add(t))]  # type: ignore[func-returns-value]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", required=True, help="结果 JSON 文件")
+    parser.add_argument("--compare", help="与之比较页面内容的另一次结果")
+    parser.add_argument("--terms", type=int, default=260, help="随机片段数")
+    parser.add_argument("--seed", type=int, default=20261207)
+    parser.add_argument("--runs", type=int, default=3, help="每条语句 EXPLAIN ANALYZE 的次数（取最小值）")
+    parser.add_argument("--reuse-terms", help="沿用这次结果中的检索词")
+    args = parser.parse_args()
+
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    import psycopg
+    from django.conf import settings
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from laowu.accounts import otp
+    from laowu.accounts.models import Role, User
+
+    options = settings.DATABASES["default"].get("OPTIONS", {}).get("options", "")
+    raw = psycopg.connect(os.environ["DATABASE_URL"].replace("postgres://", "postgresql://", 1), options=options)
+    user = User.objects.filter(role=Role.REVIEWER, is_active=True).order_by("id").first()
+    if user is None:
+        raise SystemExit("no reviewer in this database: generate a dataset first")
+    client = Client(SERVER_NAME="127.0.0.1")
+    client.force_login(user)
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    device = device or TOTPDevice.objects.create(user=user, name=otp.TOTP_DEVICE_NAME, confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+
+    if args.reuse_terms:
+        terms = [(r["column"], r["term"]) for r in json.loads(Path(args.reuse_terms).read_text())["terms"]]
+    else:
+        terms = _terms(random.Random(args.seed), args.terms)  # noqa: S311 - sampling, not security
+
+    def explain(statement: str) -> tuple[float, list[str]]:
+        """The least of three warm runs: the machine is shared, and a run another process
+        interrupted says nothing about the plan."""
+        query = "EXPLAIN (ANALYZE, BUFFERS) " + statement
+        runs = []
+        with raw.transaction(force_rollback=True):
+            raw.execute(query)  # warm the cache
+            for _ in range(args.runs):
+                lines = [r[0] for r in raw.execute(query)]
+                ms = next((float(m.group(1)) for x in lines if (m := re.search(r"Execution Time: ([\d.]+)", x))), 0.0)
+                runs.append((ms, lines[:8]))
+        return min(runs, key=lambda run: run[0])
+
+    def page(path: str, term: str) -> dict[str, Any]:
+        client.get(path)  # warm: templates, statistics caches
+        with CaptureQueriesContext(connection) as ctx:
+            resp = client.get(path)
+        body = resp.content.decode()
+        sqls = [q["sql"] for q in ctx.captured_queries if term in (q["sql"] or "")]
+        sqls = [s for s in sqls if s.lstrip().upper().startswith("SELECT")]
+        plans = [explain(s) for s in sqls]
+        info = re.search(r'<span class="page-info">(.*?)</span>', body)
+        nxt = re.search(r'href="\?([^"]*after=[^"]*)"', body)
+        return {
+            "status": resp.status_code,
+            "rows": [list(r) for r in re.findall(r"<tr><td>(.*?)</td><td>(.*?)</td>", body)],
+            "info": info.group(1) if info else "",
+            "next": nxt.group(1).replace("&amp;", "&") if nxt else None,
+            "db_ms": sum(ms for ms, _ in plans),
+            "plan": max(plans, key=lambda p: p[0])[1] if plans else [],
+        }
+
+    results = []
+    for i, (column, term) in enumerate(terms):
+        base = f"/review/projects/?q={quote(term)}"
+        first = page(base, term)
+        second = page(f"/review/projects/?{first['next']}", term) if first["next"] else None
+        results.append({"column": column, "term": term, "page1": first, "page2": second})
+        worst = max(first["db_ms"], second["db_ms"] if second else 0.0)
+        print(f"{i + 1:4d} {column} {term!r}: {worst:.2f} ms {first['info']}", flush=True)
+    Path(args.out).write_text(json.dumps({"terms": results}, ensure_ascii=False, indent=1))
+
+    by_column: dict[str, list[float]] = {}
+    for r in results:
+        by_column.setdefault(r["column"], []).append(r["page1"]["db_ms"])
+        if r["page2"]:
+            by_column.setdefault("下一页", []).append(r["page2"]["db_ms"])
+    print("\n| column | terms | p50 ms | p95 ms | max ms | over 10 ms |\n|---|---:|---:|---:|---:|---:|")
+    for column, values in by_column.items():
+        values.sort()
+        p95 = values[min(len(values) - 1, int(len(values) * 0.95))]
+        over = sum(v > GOAL_MS for v in values)
+        print(f"| {column} | {len(values)} | {statistics.median(values):.2f} | {p95:.2f} | {values[-1]:.2f} | {over} |")
+    slow = sorted(results, key=lambda r: -r["page1"]["db_ms"])[:5]
+    print("\nslowest:", ", ".join(f"{r['term']!r} {r['page1']['db_ms']:.1f} ms" for r in slow))
+
+    if args.compare:
+        before = {r["term"]: r for r in json.loads(Path(args.compare).read_text())["terms"]}
+        differ = []
+        for r in results:
+            b = before.get(r["term"])
+            if b is None:
+                continue
+            for key in ("page1", "page2"):
+                mine, theirs = r[key], b[key]
+                if (mine is None) != (theirs is None) or (
+                    mine and (mine["rows"], mine["info"]) != (theirs["rows"], theirs["info"])  # type: ignore[index]
+                ):
+                    differ.append(f"{r['term']!r} {key}")
+        print(f"\ncompared with {args.compare}: {len(differ)} pages differ", *differ[:20], sep="\n  ")
+        return 1 if differ else 0
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.deps-installed
 
 export DJANGO_SETTINGS_MODULE ?= laowu.settings.local
 
-.PHONY: run test deps system-deps fonts migrate demo lint bench bench-scale clean
+.PHONY: run test deps system-deps test-system-deps fonts migrate demo lint bench bench-scale clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,6 +17,10 @@ deps: $(STAMP)
 
 system-deps:
 	@scripts/system-deps.sh
+
+# What the tests start themselves besides (nginx and Redis on free ports, tests/infra).
+test-system-deps:
+	@scripts/system-deps.sh --test
 
 # The printed sheets' GB 2312 font cuts (laowu/documents/fonts.py); skipped when up to date.
 fonts: system-deps deps
@@ -37,7 +41,7 @@ run: system-deps demo
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; trap 'exit 130' INT TERM; \
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
-test: system-deps deps fonts
+test: test-system-deps deps fonts
 	@scripts/test.sh
 
 lint: deps

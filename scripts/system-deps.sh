@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # Debian packages the platform needs: Python 3.11 with venv (to build .venv), Chromium for
 # browser tests, Noto CJK so Chinese renders (pages and PDFs), HarfBuzz/Pango for
-# WeasyPrint; nginx to check deploy/'s site (`nginx -t`, tests/deploy/) and, with redis-server,
-# for the two-instance test (tests/infra), which starts its own on free ports (the packages'
-# services are not needed). Installs only what is missing. PostgreSQL is not installed here:
-# `make run` uses SQLite, and `make test` uses a PostgreSQL server only if one is reachable.
+# WeasyPrint. With --test (make test) also nginx, to check deploy/'s site (`nginx -t`,
+# tests/deploy/), and redis-server, for the two-instance test (tests/infra), which starts its
+# own on free ports; `make run` needs neither. Installs only what is missing. PostgreSQL is not
+# installed here: `make run` uses SQLite, and `make test` uses a PostgreSQL server only if one
+# is reachable.
 set -euo pipefail
 PYTHON=${PYTHON:-python3.11}
-PKGS=(chromium fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 nginx redis-server)
+PKGS=(chromium fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0)
+if [ "${1:-}" = "--test" ]; then
+  PKGS+=(nginx redis-server)
+fi
 # `make` creates .venv with `$PYTHON -m venv`, which on Debian needs the separate -venv
 # package (ensurepip); not needed once .venv exists or if $PYTHON already has it.
 if [ ! -x .venv/bin/python ] && ! "$PYTHON" -c 'import ensurepip, venv' 2>/dev/null; then

@@ -8,7 +8,6 @@ import json
 import re
 import socket
 import subprocess
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -19,6 +18,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import PASSWORD
+from tests.deploy.servers import wait_for_port
 from tests.deploy.test_deploy_kit import DEPLOY, nginx_binary, render
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -60,15 +60,7 @@ def nginx_in_front(live_server: Any, tmp_path: Path) -> Iterator[str]:
         stderr=subprocess.PIPE,
     )
     try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"nginx did not start: {proc.communicate()[1]!r}") from None
-                time.sleep(0.05)
+        wait_for_port(proc, port)
         yield f"http://127.0.0.1:{port}"
     finally:
         proc.terminate()

@@ -16,6 +16,7 @@ from django.db import connections
 from django.test import Client
 
 from laowu.core import health
+from tests.deploy.servers import wait_for_port
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -77,15 +78,7 @@ def redis_running() -> Iterator[str]:
         stderr=subprocess.DEVNULL,
     )
     try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise
-                time.sleep(0.05)
+        wait_for_port(proc, port)
         yield f"redis://127.0.0.1:{port}/0"
     finally:
         proc.terminate()

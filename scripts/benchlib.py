@@ -13,6 +13,7 @@ import http.client
 import json
 import os
 import platform
+import resource
 import secrets
 import shutil
 import signal
@@ -20,8 +21,10 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from math import ceil, isnan
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import psycopg
@@ -222,6 +225,67 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
         # The server runs in its own process group, so this reaches its workers and nothing else.
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(timeout=5)
+
+
+# --------------------------------------------------------------------------- CPU accounting
+
+
+class CpuMeter:
+    """CPU time of this process (the driver), the gunicorn tree and the PostgreSQL processes,
+    and the machine's busy time, between start() and stop()."""
+
+    TICK = os.sysconf("SC_CLK_TCK")
+
+    def __init__(self, gunicorn_pid: int) -> None:
+        self.gunicorn_pid = gunicorn_pid
+
+    @staticmethod
+    def _procs() -> Iterator[tuple[int, int, str, float]]:
+        """(pid, ppid, comm, cpu seconds) of every process."""
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                raw = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            comm = raw[raw.index("(") + 1 : raw.rindex(")")]
+            rest = raw[raw.rindex(")") + 2 :].split()
+            # utime + stime, and cutime + cstime: the children it has reaped (PostgreSQL backends that
+            # ended, gunicorn workers that were replaced) stay counted.
+            yield int(entry), int(rest[1]), comm, sum(int(x) for x in rest[11:15]) / CpuMeter.TICK
+
+    def _snapshot(self) -> dict[str, Any]:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        procs = list(self._procs())
+        tree = {self.gunicorn_pid}
+        grew = True
+        while grew:
+            before = len(tree)
+            tree |= {pid for pid, ppid, _, _ in procs if ppid in tree}
+            grew = len(tree) > before
+        ticks = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+        return {
+            "wall": time.perf_counter(),
+            "driver": usage.ru_utime + usage.ru_stime,
+            "gunicorn": {pid: cpu for pid, _, _, cpu in procs if pid in tree},
+            "postgres": {pid: cpu for pid, _, comm, cpu in procs if comm.startswith("postgres")},
+            "machine": (sum(ticks[:8]) - ticks[3] - ticks[4]) / self.TICK,  # all but idle and iowait
+        }
+
+    def start(self) -> None:
+        self.before = self._snapshot()
+
+    def stop(self) -> dict[str, float]:
+        """Cores used on average. A process that started in between counts from zero; one that exited
+        in between is lost (gunicorn's workers and Django's persistent connections live through)."""
+        after, before = self._snapshot(), self.before
+        wall = after["wall"] - before["wall"]
+        used = {k: after[k] - before[k] for k in ("driver", "machine")}
+        for k in ("gunicorn", "postgres"):
+            used[k] = sum(cpu - before[k].get(pid, 0.0) for pid, cpu in after[k].items())
+        used["other"] = used["machine"] - used["driver"] - used["gunicorn"] - used["postgres"]
+        return {k: v / wall for k, v in used.items()} | {"wall": wall}
 
 
 # --------------------------------------------------------------------------- HTTP

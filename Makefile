@@ -50,8 +50,9 @@ lint: deps
 	$(BIN)/lint-imports
 	$(BIN)/bandit -r laowu -ll -q
 
+# `make bench BASELINE=main~3` also measures that commit, alternating with this one, and compares.
 bench: system-deps deps fonts
-	$(BIN)/python scripts/bench.py
+	$(BIN)/python scripts/bench.py $(if $(BASELINE),--baseline $(BASELINE))
 
 bench-scale: system-deps deps fonts
 	$(BIN)/python scripts/bench_scale.py

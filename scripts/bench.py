@@ -1,16 +1,21 @@
 """Benchmark the app as production runs it: gunicorn, several workers, PostgreSQL, production settings.
 
 Usage: .venv/bin/python scripts/bench.py [--requests N] [--concurrency C] ...   (or `make bench`)
+       .venv/bin/python scripts/bench.py --baseline REV ...               (or `make bench BASELINE=REV`)
 
 Each run creates a throw-away PostgreSQL database, migrates and seeds it, starts gunicorn on a free
-loopback port, measures every target in TARGETS against that one server, prints a table and appends
-it to docs/benchmarks/bench.md. Exits non-zero if any request of any target failed.
+loopback port, measures every target in TARGETS against that one server — throughput, latency and
+the CPU per request of gunicorn, PostgreSQL and this driver — prints a table and appends it to
+docs/benchmarks/bench.md. With --baseline, commit REV gets its own database and gunicorn too, and
+each target is measured on both alternately and compared. Exits non-zero if any request of any
+target failed.
 See docs/benchmarks/README.md for how to read the numbers.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import json
 import os
@@ -23,14 +28,18 @@ import tempfile
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from math import ceil
+from functools import partial
+from math import ceil, isnan
 from pathlib import Path
 from urllib.parse import quote
 
+import psycopg
 from benchlib import (
     ROOT,
+    CpuMeter,
     admin_connect,
     analyze,
     bench_envs,
@@ -43,7 +52,9 @@ from benchlib import (
     manage,
     markdown_table,
     ms,
+    pg_kwargs,
     ratio,
+    run,
     start_gunicorn,
     stop,
     text_table,
@@ -553,6 +564,8 @@ class Result:
     errors: Counter[str]
     wall: float
     timed_out: bool
+    # CPU seconds over the measured requests: CpuMeter.stop_seconds() of each measured window, summed.
+    cpu: dict[str, float] = field(default_factory=dict)
 
     def pct(self, p: float) -> float:
         """Nearest-rank percentile in ms (NaN when nothing succeeded)."""
@@ -566,8 +579,29 @@ class Result:
         return sum(self.errors.values())
 
     @property
+    def sent(self) -> int:
+        return len(self.latencies) + self.error_count
+
+    @property
     def rps(self) -> float:
-        return (len(self.latencies) + self.error_count) / self.wall if self.wall else 0.0
+        return self.sent / self.wall if self.wall else 0.0
+
+    def cpu_ms(self, who: str) -> float:
+        """CPU milliseconds per request (sent, failed ones included) of driver, gunicorn or postgres."""
+        return self.cpu[who] / self.sent * 1000 if self.sent and who in self.cpu else float("nan")
+
+    def __add__(self, other: Result) -> Result:
+        """Both halves of a target measured in alternation, as one result."""
+        return Result(
+            target=self.target,
+            path=self.path,
+            requests=self.requests + other.requests,
+            latencies=self.latencies + other.latencies,
+            errors=self.errors + other.errors,
+            wall=self.wall + other.wall,
+            timed_out=self.timed_out or other.timed_out,
+            cpu={k: self.cpu.get(k, 0.0) + other.cpu.get(k, 0.0) for k in self.cpu.keys() | other.cpu.keys()},
+        )
 
 
 def load(
@@ -594,20 +628,75 @@ def request_headers(target: Target, session: str | None) -> dict[str, str]:
     return {"Host": "127.0.0.1", **({"Cookie": f"sessionid={session}"} if target.auth and session else {})}
 
 
-def measure(
-    target: Target, path: str, user: str, port: int, sessions: dict[str, list[str]], args: argparse.Namespace
-) -> Result:
-    # One session per client: SESSION_SAVE_EVERY_REQUEST writes the row on every request, and
-    # real users do not share one.
-    keys = sessions.get(user, [])
-    headers = [request_headers(target, keys[i] if target.auth else None) for i in range(args.concurrency)]
-    # Warm-up: fills each worker's persistent DB connection, template cache and lazy imports.
-    warm, _, _ = load(port, path, headers, target, args.warmup, args.max_seconds)
+@dataclass
+class Side:
+    """One server under test: the current checkout, or (--baseline) an exported copy of another
+    commit, with its own database, data directory, keys and gunicorn."""
+
+    label: str  # "current" or "baseline"
+    root: Path  # the code it runs: manage.py and gunicorn start here
+    commit: str
+    database: str
+    data_dir: Path
+    local_env: dict[str, str] = field(default_factory=dict)
+    prod_env: dict[str, str] = field(default_factory=dict)
+    # Per target: the (path, user) of each page it requests (one page unless `each`), or None
+    # when the target cannot be measured on this side (`not_comparable` says why).
+    pages: list[list[tuple[str, str]] | None] = field(default_factory=list)
+    not_comparable: dict[str, str] = field(default_factory=dict)
+    sessions: dict[str, list[str]] = field(default_factory=dict)
+    server: subprocess.Popen[bytes] | None = None
+    port: int = 0
+    kind: str = ""
+    # Connection (to the maintenance database) that lists this side's backends for the CPU meter.
+    meter_conn: psycopg.Connection | None = None
+
+    @property
+    def log_path(self) -> Path:
+        return self.data_dir / "gunicorn.log"
+
+    def backends(self) -> set[int]:
+        """PostgreSQL backends connected to this side's database: its share of PostgreSQL's CPU,
+        without the other databases a shared server runs (and the other side's)."""
+        assert self.meter_conn is not None
+        query = "SELECT pid FROM pg_stat_activity WHERE datname = %s"
+        return {pid for (pid,) in self.meter_conn.execute(query, [self.database])}
+
+
+def metered(side: Side, work: Callable[[], Result]) -> Result:
+    """Run one measured window, with the CPU of the side's gunicorn tree, its database's backends
+    and this driver process over it."""
+    assert side.server is not None
+    meter = CpuMeter(side.server.pid, pg_pids=side.backends)
+    meter.start()
+    try:
+        result = work()
+    finally:
+        used = meter.stop_seconds()
+    result.cpu = used
+    return result
+
+
+def warm_up(target: Target, path: str, user: str, side: Side, args: argparse.Namespace) -> None:
+    """Fills each worker's persistent DB connection, template cache and lazy imports."""
+    warm, _, _ = load(side.port, path, client_headers(target, user, side, args), target, args.warmup, args.max_seconds)
     warm_errors = sum((s.errors for s in warm), Counter())
     if warm_errors and not any(s.latencies for s in warm):
-        print(f"  every warm-up request failed: {dict(warm_errors)}", flush=True)
-    requests = min(args.requests, target.requests or args.requests)
-    stats, wall, timed_out = load(port, path, headers, target, requests, args.max_seconds)
+        print(f"  every warm-up request failed ({side.label}): {dict(warm_errors)}", flush=True)
+
+
+def client_headers(target: Target, user: str, side: Side, args: argparse.Namespace) -> list[dict[str, str]]:
+    # One session per client: SESSION_SAVE_EVERY_REQUEST writes the row on every request, and
+    # real users do not share one.
+    keys = side.sessions.get(user, [])
+    return [request_headers(target, keys[i] if target.auth else None) for i in range(args.concurrency)]
+
+
+def measure(
+    target: Target, path: str, user: str, side: Side, args: argparse.Namespace, requests: int, seconds: float
+) -> Result:
+    """`requests` measured requests from --concurrency clients (after warm_up)."""
+    stats, wall, timed_out = load(side.port, path, client_headers(target, user, side, args), target, requests, seconds)
     return Result(
         target=target,
         path=path,
@@ -619,20 +708,24 @@ def measure(
     )
 
 
-def measure_each(
-    target: Target, pages: list[tuple[str, str]], port: int, sessions: dict[str, list[str]], args: argparse.Namespace
-) -> Result:
-    """One request to each (path, user) page: see Target.each."""
-    warm_pages, pages = pages[: args.workers], pages[args.workers :]
+def warm_up_each(target: Target, pages: list[tuple[str, str]], side: Side, args: argparse.Namespace) -> None:
+    """The first --workers pages of an `each` target, concurrently and unmeasured: see Target.each."""
     # Concurrent, so that each sync worker (busy with one request at a time) takes one of them.
-    warm = [ClientStats() for _ in warm_pages]
+    warm = [ClientStats() for _ in pages]
     threads = [
         threading.Thread(
             target=client,
-            args=(port, path, request_headers(target, sessions[user][0]), target, Budget(1, args.max_seconds), s),
+            args=(
+                side.port,
+                path,
+                request_headers(target, side.sessions[user][0]),
+                target,
+                Budget(1, args.max_seconds),
+                s,
+            ),
             daemon=True,
         )
-        for (path, user), s in zip(warm_pages, warm, strict=True)
+        for (path, user), s in zip(pages, warm, strict=True)
     ]
     for t in threads:
         t.start()
@@ -640,14 +733,18 @@ def measure_each(
         t.join()
     warm_errors = sum((s.errors for s in warm), Counter())
     if warm_errors:
-        print(f"  warm-up errors: {dict(warm_errors)}", flush=True)
+        print(f"  warm-up errors ({side.label}): {dict(warm_errors)}", flush=True)
+
+
+def measure_each(target: Target, pages: list[tuple[str, str]], side: Side, seconds: float) -> Result:
+    """One request to each (path, user) page, one at a time: see Target.each."""
     stats = ClientStats()
-    deadline = time.perf_counter() + args.max_seconds
+    deadline = time.perf_counter() + seconds
     timed_out = False
     started = time.perf_counter()
     for path, user in pages:
         budget = Budget(1, deadline - time.perf_counter())
-        client(port, path, request_headers(target, sessions[user][0]), target, budget, stats)
+        client(side.port, path, request_headers(target, side.sessions[user][0]), target, budget, stats)
         if budget.timed_out:
             timed_out = True
             break
@@ -662,6 +759,42 @@ def measure_each(
     )
 
 
+def measure_target(index: int, sides: list[Side], args: argparse.Namespace) -> list[Result | None]:
+    """One target on every side that can serve it, in the order of `sides`.
+
+    With two sides the measured requests are split in two halves, sent baseline, current,
+    baseline, current — so that noise from the rest of the machine (other jobs, CPU frequency)
+    falls on both alike instead of on whichever ran during it. Each half gets half of the time
+    limit. Warm-up comes first, on each side, unmeasured.
+    """
+    target = TARGETS[index]
+    halves = len(sides)
+    active = [s for s in sides if s.pages[index] is not None]
+    for side in active:
+        pages = side.pages[index]
+        assert pages is not None
+        if target.each:
+            warm_up_each(target, pages[: args.workers], side, args)
+        else:
+            warm_up(target, *pages[0], side, args)
+    requests = min(args.requests, target.requests or args.requests)
+    seconds = args.max_seconds / halves
+    results: dict[str, Result] = {}
+    for half in range(halves):
+        for side in active:
+            pages = side.pages[index]
+            assert pages is not None
+            if target.each:
+                rest = pages[args.workers :]
+                part = rest[half * len(rest) // halves : (half + 1) * len(rest) // halves]
+                result = metered(side, partial(measure_each, target, part, side, seconds))
+            else:
+                count = requests // halves + (1 if half < requests % halves else 0)
+                result = metered(side, partial(measure, target, *pages[0], side, args, count, seconds))
+            results[side.label] = results[side.label] + result if side.label in results else result
+    return [results.get(side.label) for side in sides]
+
+
 # --------------------------------------------------------------------------- report
 
 
@@ -671,11 +804,26 @@ def measure_each(
 PAGE_SHARE_GOAL = 0.25
 CACHED_SHEET_SHARE_GOAL = 0.50
 
+CPU_COLUMNS = (
+    ("gunicorn", "gunicorn CPU ms/req"),
+    ("postgres", "PostgreSQL CPU ms/req"),
+    ("driver", "driver CPU ms/req"),
+)
+
 
 def share_goal(target: Target) -> float | None:
     if target.each is not None or not target.auth:
         return None
     return CACHED_SHEET_SHARE_GOAL if "(cached)" in target.name else PAGE_SHARE_GOAL
+
+
+def verdict(target: Target, share: float) -> str:
+    goal = share_goal(target)
+    return "—" if goal is None else f"≥ {goal:.0%} " + ("✅" if share >= goal else "❌")
+
+
+def share_of(result: Result, floor: Result) -> float:
+    return result.rps / floor.rps if floor.rps else float("nan")
 
 
 def table(results: list[Result]) -> list[list[str]]:
@@ -694,12 +842,11 @@ def table(results: list[Result]) -> list[list[str]]:
             "p99 ms",
             "p50/floor",
             "p95/floor",
+            *(title for _, title in CPU_COLUMNS),
         ]
     ]
     for r in results:
-        share = r.rps / floor.rps if floor.rps else float("nan")
-        goal = share_goal(r.target)
-        verdict = "—" if goal is None else f"≥ {goal:.0%} " + ("✅" if share >= goal else "❌")
+        share = share_of(r, floor)
         rows.append(
             [
                 r.target.name,
@@ -708,15 +855,84 @@ def table(results: list[Result]) -> list[list[str]]:
                 str(r.error_count),
                 f"{r.rps:.0f}",
                 f"{share:.1%}",
-                verdict,
+                verdict(r.target, share),
                 ms(r.pct(50)),
                 ms(r.pct(95)),
                 ms(r.pct(99)),
                 ratio(r.pct(50), floor.pct(50)),
                 ratio(r.pct(95), floor.pct(95)),
+                *(cpu_ms(r.cpu_ms(who)) for who, _ in CPU_COLUMNS),
             ]
         )
     return rows
+
+
+NOT_COMPARABLE = "n/c"
+
+
+def cpu_ms(value: float) -> str:
+    return "—" if isnan(value) else f"{value:.2f}"
+
+
+def versus(base: float | None, current: float, fmt: Callable[[float], str] = ms) -> str:
+    """`baseline → current (current/baseline)`; `n/c → current` when the baseline has no value."""
+    if base is None:
+        return f"{NOT_COMPARABLE} → {fmt(current)}"
+    cell = f"{fmt(base)} → {fmt(current)}"
+    if isnan(base) or isnan(current) or not base:
+        return cell
+    return f"{cell} ({current / base:.2f}×)"
+
+
+def comparison_table(baseline: list[Result | None], current: list[Result]) -> list[list[str]]:
+    """Per target, baseline → current and their ratio; each side's share is of its own floor."""
+    base_floor, floor = baseline[0], current[0]
+    assert base_floor is not None  # the floor has no setup: every side serves it
+    rows = [
+        [
+            "target",
+            "path",
+            "ok",
+            "errors",
+            "req/s",
+            "share of floor",
+            "goal",
+            "p50 ms",
+            "p95 ms",
+            *(title for _, title in CPU_COLUMNS),
+        ]
+    ]
+
+    def count(n: int, timed_out: bool) -> str:
+        return f"{n}" + ("*" if timed_out else "")
+
+    for b, c in zip(baseline, current, strict=True):
+        share = share_of(c, floor)
+        ok = count(len(c.latencies), c.timed_out)
+        errors = str(c.error_count)
+        rows.append(
+            [
+                c.target.name,
+                c.path,
+                f"{NOT_COMPARABLE} → {ok}" if b is None else f"{count(len(b.latencies), b.timed_out)} → {ok}",
+                f"{NOT_COMPARABLE} → {errors}" if b is None else f"{b.error_count} → {errors}",
+                versus(None if b is None else b.rps, c.rps, lambda v: f"{v:.0f}"),
+                versus(None if b is None else share_of(b, base_floor), share, lambda v: f"{v:.1%}"),
+                verdict(c.target, share),
+                versus(None if b is None else b.pct(50), c.pct(50)),
+                versus(None if b is None else b.pct(95), c.pct(95)),
+                *(versus(None if b is None else b.cpu_ms(who), c.cpu_ms(who), cpu_ms) for who, _ in CPU_COLUMNS),
+            ]
+        )
+    return rows
+
+
+def background_cores(results: list[Result | None]) -> float:
+    """Cores used on average by everything but the driver, the server and its database's backends
+    during the measured windows: how busy the rest of the machine was."""
+    measured = [r for r in results if r is not None and r.cpu]
+    wall = sum(r.wall for r in measured)
+    return sum(r.cpu["other"] for r in measured) / wall if wall else float("nan")
 
 
 # --------------------------------------------------------------------------- main
@@ -736,7 +952,16 @@ def parse_args() -> argparse.Namespace:
         default=os.environ.get("LAOWU_BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432"),
         help="PostgreSQL server URL, no database (default postgres://postgres@127.0.0.1:5432)",
     )
-    p.add_argument("--database", default="laowu_bench", help="database dropped and recreated (default laowu_bench)")
+    p.add_argument(
+        "--database",
+        default="laowu_bench",
+        help="database dropped and recreated (default laowu_bench; the baseline's gets a _baseline suffix)",
+    )
+    p.add_argument(
+        "--baseline",
+        metavar="REV",
+        help="also measure this commit (e.g. main~3), alternating with the current code, and compare",
+    )
     p.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks" / "bench.md", help="Markdown log")
     args = p.parse_args()
     if min(args.requests, args.concurrency, args.workers, args.threads) < 1 or args.warmup < 0:
@@ -744,23 +969,11 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
-def append_report(
-    output: Path, rows: list[list[str]], args: argparse.Namespace, server_kind: str, pg_version: str, timed_out: bool
-) -> None:
+def append_report(output: Path, title: str, bullets: list[str], rows: list[list[str]], notes: list[str]) -> None:
     stamp = datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %z")
-    lines = [
-        f"## {stamp} — {git_commit()}",
-        "",
-        f"- machine: {len(os.sched_getaffinity(0))} CPUs ({cpu_model()}), Python {platform.python_version()}, "
-        f"PostgreSQL {pg_version.split()[0]}",
-        f"- server: {server_kind}, production settings, DB sessions",
-        f"- client: {args.concurrency} concurrent clients (Python threads on the same machine), "
-        f"{args.requests} requests per target (or fewer: see `ok`) after {args.warmup} warm-up",
-        "",
-        markdown_table(rows),
-    ]
-    if timed_out:
-        lines += ["", f"\\* stopped by the {args.max_seconds:g}s time limit"]
+    lines = [f"## {stamp} — {title}", "", *(f"- {b}" for b in bullets), "", markdown_table(rows)]
+    if notes:
+        lines += ["", *notes]
     if not output.exists():
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(
@@ -770,83 +983,194 @@ def append_report(
         f.write("\n" + "\n".join(lines) + "\n")
 
 
+def export_commit(rev: str, dest: Path) -> str:
+    """Write the tracked files of commit `rev` into `dest` (git archive: no worktree is registered,
+    so nothing in .git needs cleaning up); return its short hash."""
+    env = dict(os.environ)
+    commit = run(["git", "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"], env, timeout=10).strip()
+    dest.mkdir(parents=True)
+    archive = subprocess.Popen(["git", "archive", commit], cwd=ROOT, stdout=subprocess.PIPE)  # noqa: S603,S607
+    try:
+        subprocess.run(["tar", "-x", "-C", str(dest)], stdin=archive.stdout, check=True)  # noqa: S603,S607
+    finally:
+        assert archive.stdout is not None
+        archive.stdout.close()
+        if archive.wait() != 0:
+            raise RuntimeError(f"git archive {rev} failed ({archive.returncode})")
+    return run(["git", "rev-parse", "--short", commit], env, timeout=10).strip()
+
+
+def prepare(side: Side, admin: psycopg.Connection, args: argparse.Namespace) -> None:
+    """Create, migrate and seed the side's database with the side's own code (migrations and
+    services may differ between commits), then its sessions and static files.
+
+    On the baseline a setup snippet may fail (the code it calls may not exist yet): that target and
+    every later one are then not comparable — the pages after it read a database that lacks rows
+    the current side's has. On the current side any failure stops the run, as it always did.
+    """
+    baseline = side.label == "baseline"
+    drop_database(admin, side.database)
+    admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(side.database)))
+    print(f"{side.label} ({side.commit}): database {side.database}: migrate, seed_demo", flush=True)
+    manage(side.local_env, "migrate", "--noinput", cwd=side.root)
+    manage(side.local_env, "seed_demo", cwd=side.root)
+    values: dict[str, str] = {}
+    broken: str | None = None
+    for target in TARGETS:
+        if target.setup and broken is None:
+            print(f"{side.label}: setup for {target.name}", flush=True)
+            try:
+                values.update(django_snippet(side.local_env, target.setup, cwd=side.root))
+            except RuntimeError as exc:
+                if not baseline:
+                    raise
+                broken = target.name
+                last = str(exc).strip().splitlines()[-1:] or [""]
+                print(f"  failed on the baseline ({last[0]}): not comparable from here on", flush=True)
+        if broken is not None:
+            side.not_comparable[target.name] = f"the setup of “{broken}” failed on the baseline"
+    analyze(args.pg, side.database)
+    for t in TARGETS:
+        if t.name in side.not_comparable:
+            side.pages.append(None)
+            continue
+        try:
+            side.pages.append(
+                [
+                    (t.path.format_map({**values, **item}), t.user.format_map({**values, **item}))
+                    for item in (json.loads(values[t.each]) if t.each else [{}])
+                ]
+            )
+        except (KeyError, ValueError) as exc:
+            if not baseline:
+                raise
+            side.not_comparable[t.name] = f"its setup gave no {exc} on the baseline"
+            side.pages.append(None)
+    wanted: Counter[str] = Counter()
+    for t, target_pages in zip(TARGETS, side.pages, strict=True):
+        if t.auth and target_pages is not None:
+            for _, user in target_pages:
+                wanted[user] = max(wanted[user], 1 if t.each else args.concurrency)
+    side.sessions = create_sessions(side.prod_env, dict(wanted), cwd=side.root)
+    manage(side.prod_env, "collectstatic", "--noinput", cwd=side.root)
+
+
 def main() -> int:
     args = parse_args()
     # A plain `kill` must also stop gunicorn and drop the database: turn it into an exception
-    # so the finally below runs, as it does for Ctrl-C.
+    # so the cleanups below run, as they do for Ctrl-C.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
-    admin = admin_connect(args.pg)
-    pg_version = admin.execute("SHOW server_version").fetchone()[0]  # type: ignore[index]
-    tmp = Path(tempfile.mkdtemp(prefix="laowu-bench-"))
-    # Static files, uploads, SMS outbox: nothing lands in var/. Seeding (local settings) and gunicorn
-    # (production ones) share the uploads in that one directory.
-    local_env, prod_env = bench_envs(f"{args.pg.rstrip('/')}/{args.database}", tmp, BENCH_WORKERS=str(args.workers))
-    server: subprocess.Popen[bytes] | None = None
-    log_path = tmp / "gunicorn.log"
     failed = True
+    # Cleanups are registered as each resource comes to be and run in reverse order on any exit
+    # (servers stopped, then databases dropped, then files removed); a second Ctrl-C or kill must
+    # not cut them short and leave a server or database behind.
+    cleanup = contextlib.ExitStack()
     try:
-        drop_database(admin, args.database)
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(args.database)))
-        print(f"database {args.database}: migrate, seed_demo", flush=True)
-        manage(local_env, "migrate", "--noinput")
-        manage(local_env, "seed_demo")
-        values: dict[str, str] = {}
-        for target in TARGETS:
-            if target.setup:
-                print(f"setup for {target.name}", flush=True)
-                values.update(django_snippet(local_env, target.setup))
-        analyze(args.pg, args.database)
-        # Per target: the (path, user) of each page it requests; one page unless `each`.
-        pages = [
-            [
-                (t.path.format_map({**values, **item}), t.user.format_map({**values, **item}))
-                for item in (json.loads(values[t.each]) if t.each else [{}])
-            ]
-            for t in TARGETS
+        cleanup.callback(signal.signal, signal.SIGINT, signal.getsignal(signal.SIGINT))
+        cleanup.callback(signal.signal, signal.SIGTERM, signal.getsignal(signal.SIGTERM))
+        admin = admin_connect(args.pg)
+        cleanup.callback(admin.close)
+        pg_version = admin.execute("SHOW server_version").fetchone()[0]  # type: ignore[index]
+        tmp = Path(tempfile.mkdtemp(prefix="laowu-bench-"))
+        cleanup.callback(shutil.rmtree, tmp, ignore_errors=True)
+        sides: list[Side] = []
+        if args.baseline:
+            commit = export_commit(args.baseline, tmp / "baseline-src")
+            sides.append(
+                Side(
+                    "baseline",
+                    tmp / "baseline-src",
+                    f"{args.baseline} = {commit}",
+                    f"{args.database}_baseline",
+                    tmp / "baseline",
+                )
+            )
+        sides.append(Side("current", ROOT, git_commit(), args.database, tmp / "current"))
+        for side in sides:
+            side.data_dir.mkdir()
+            # Static files, uploads, SMS outbox: nothing lands in var/. Seeding (local settings) and
+            # gunicorn (production ones) share the uploads in that one directory.
+            side.local_env, side.prod_env = bench_envs(
+                f"{args.pg.rstrip('/')}/{side.database}", side.data_dir, BENCH_WORKERS=str(args.workers)
+            )
+            # The fonts are not in git (`make fonts` puts them in var/): the baseline's copy uses ours.
+            fonts = os.environ.get("LAOWU_SHEET_FONTS_DIR", str(ROOT / "var" / "fonts"))
+            for env in (side.local_env, side.prod_env):
+                env["LAOWU_SHEET_FONTS_DIR"] = fonts
+            cleanup.callback(drop_database, admin, side.database)
+            side.meter_conn = psycopg.connect(dbname="postgres", autocommit=True, **pg_kwargs(args.pg))
+            cleanup.callback(side.meter_conn.close)
+        for side in sides:
+            prepare(side, admin, args)
+        for side in sides:
+            side.server, side.port, side.kind = start_gunicorn(side.prod_env, args, side.log_path, cwd=side.root)
+            cleanup.callback(stop_and_show_log, side, lambda: failed)
+            wait_healthy(side.server, side.port)
+
+        measured: list[list[Result | None]] = [[] for _ in sides]
+        for index, target in enumerate(TARGETS):
+            current_pages = sides[-1].pages[index]
+            assert current_pages is not None
+            shown = f"{target.path}, {len(current_pages)} pages" if target.each else current_pages[0][0]
+            print(f"measuring {target.name} ({shown}) …", flush=True)
+            for column, result in zip(measured, measure_target(index, sides, args), strict=True):
+                column.append(result)
+        current = [r for r in measured[-1] if r is not None]
+        all_results = [r for column in measured for r in column if r is not None]
+        timed_out = any(r.timed_out for r in all_results)
+        bullets = [
+            f"machine: {len(os.sched_getaffinity(0))} CPUs ({cpu_model()}), Python {platform.python_version()}, "
+            f"PostgreSQL {pg_version.split()[0]}",
+            f"server: {sides[-1].kind}, production settings, DB sessions",
+            f"client: {args.concurrency} concurrent clients (Python threads on the same machine), "
+            f"{args.requests} requests per target (or fewer: see `ok`) after {args.warmup} warm-up",
+            "CPU per request: gunicorn (master and workers), PostgreSQL (the backends of the run's database) and "
+            "this driver (the client threads), over the measured requests; the rest of the machine used "
+            f"{background_cores(all_results):.2f} cores on average meanwhile",
         ]
-        wanted: Counter[str] = Counter()
-        for t, target_pages in zip(TARGETS, pages, strict=True):
-            if t.auth:
-                for _, user in target_pages:
-                    wanted[user] = max(wanted[user], 1 if t.each else args.concurrency)
-        session_keys = create_sessions(prod_env, dict(wanted))
-        manage(prod_env, "collectstatic", "--noinput")
-
-        server, port, server_kind = start_gunicorn(prod_env, args, log_path)
-        wait_healthy(server, port)
-        results = []
-        for target, target_pages in zip(TARGETS, pages, strict=True):
-            if target.each:
-                print(f"measuring {target.name} ({target.path}, {len(target_pages)} pages) …", flush=True)
-                results.append(measure_each(target, target_pages, port, session_keys, args))
-            else:
-                path, user = target_pages[0]
-                print(f"measuring {target.name} ({path}) …", flush=True)
-                results.append(measure(target, path, user, port, session_keys, args))
-
-        rows = table(results)
-        timed_out = any(r.timed_out for r in results)
+        notes = [f"\\* stopped by the {args.max_seconds:g}s time limit"] if timed_out else []
+        if args.baseline:
+            baseline = sides[0]
+            rows = comparison_table(measured[0], current)
+            title = f"{sides[-1].commit} vs baseline {baseline.commit}"
+            bullets.insert(
+                3,
+                f"comparison: baseline {baseline.commit} from `git archive`, its own database (migrated and seeded "
+                "with its code) and gunicorn; each target's measured requests in two halves, sent baseline, "
+                "current, baseline, current; cells read `baseline → current (current/baseline)`",
+            )
+            notes += [f"{NOT_COMPARABLE}: {name}: {why}" for name, why in baseline.not_comparable.items()]
+        else:
+            rows = table(current)
+            title = sides[-1].commit
         print("\n" + text_table(rows))
-        for r in results:
-            if r.errors:
-                print(f"errors on {r.path}: {dict(r.errors)}")
-        if timed_out:
-            print(f"* stopped by the {args.max_seconds:g}s time limit before all their requests")
-        append_report(args.output, rows, args, server_kind, pg_version, timed_out)
+        for side, column in zip(sides, measured, strict=True):
+            for r in column:
+                if r is not None and r.errors:
+                    print(f"errors on {r.path} ({side.label}): {dict(r.errors)}")
+        for note in notes:
+            print(note.replace("\\*", "*"))
+        append_report(args.output, title, bullets, rows, notes)
         print(f"\nappended to {args.output}")
-        failed = any(r.error_count for r in results)
+        failed = any(r.error_count for r in all_results)
     finally:
-        if server is not None:
-            stop(server)
-        if failed and log_path.exists():
-            print("--- gunicorn log (last 40 lines) ---", file=sys.stderr)
-            print("\n".join(log_path.read_text(errors="replace").splitlines()[-40:]), file=sys.stderr)
-        try:
-            drop_database(admin, args.database)
-        finally:
-            admin.close()
-            shutil.rmtree(tmp, ignore_errors=True)
+        shield_signals()
+        cleanup.close()
     return 1 if failed else 0
+
+
+def shield_signals() -> None:
+    """From here on (the cleanups) Ctrl-C and kill wait: cleaning up takes a few seconds."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+
+def stop_and_show_log(side: Side, failed: Callable[[], bool]) -> None:
+    if side.server is not None:
+        stop(side.server)
+    if failed() and side.log_path.exists():
+        print(f"--- gunicorn log, {side.label} (last 40 lines) ---", file=sys.stderr)
+        print("\n".join(side.log_path.read_text(errors="replace").splitlines()[-40:]), file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -20,8 +20,9 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from math import ceil, isnan
 from pathlib import Path
 from typing import Any
@@ -125,23 +126,23 @@ def percentile(values: list[float], p: float) -> float:
 # --------------------------------------------------------------------------- server lifecycle
 
 
-def run(cmd: list[str], env: dict[str, str], timeout: float = 600) -> str:
-    """Run a command from the repo root; on failure show its output, which says why."""
+def run(cmd: list[str], env: dict[str, str], timeout: float = 600, cwd: Path = ROOT) -> str:
+    """Run a command from the repo root (or `cwd`: a baseline's copy); on failure show its output, which says why."""
     proc = subprocess.run(  # noqa: S603 - fixed argument lists built in this file
-        cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout, check=False
+        cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False
     )
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd[:4])} … failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
     return proc.stdout
 
 
-def manage(env: dict[str, str], *args: str) -> str:
-    return run([sys.executable, "manage.py", *args], env)
+def manage(env: dict[str, str], *args: str, cwd: Path = ROOT) -> str:
+    return run([sys.executable, "manage.py", *args], env, cwd=cwd)
 
 
-def django_snippet(env: dict[str, str], code: str) -> dict[str, str]:
+def django_snippet(env: dict[str, str], code: str, cwd: Path = ROOT) -> dict[str, str]:
     """Run Python in a Django shell; return its `BENCH key=value` lines as a dict."""
-    out = manage(env, "shell", "--no-startup", "-c", code)
+    out = manage(env, "shell", "--no-startup", "-c", code, cwd=cwd)
     values: dict[str, str] = {}
     for line in out.splitlines():
         if line.startswith("BENCH ") and "=" in line:
@@ -232,12 +233,24 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
 
 class CpuMeter:
     """CPU time of this process (the driver), the gunicorn tree and the PostgreSQL processes,
-    and the machine's busy time, between start() and stop()."""
+    and the machine's busy time, between start() and stop().
+
+    PostgreSQL means every process named postgres*, unless `pg_pids` is given: then only the
+    processes whose ids it returns (e.g. the backends of one database, from pg_stat_activity), so
+    that other databases on a shared server don't count. Those are polled every `poll` seconds
+    while the meter runs, because a backend may end inside the window (Django reconnects after
+    CONN_MAX_AGE): its CPU up to the last poll stays counted.
+    """
 
     TICK = os.sysconf("SC_CLK_TCK")
 
-    def __init__(self, gunicorn_pid: int) -> None:
+    def __init__(self, gunicorn_pid: int, pg_pids: Callable[[], set[int]] | None = None, poll: float = 0.5) -> None:
         self.gunicorn_pid = gunicorn_pid
+        self.pg_pids = pg_pids
+        self.poll = poll
+        self._seen: dict[int, float] = {}  # pg pid → its CPU seconds when last read
+        self._stop_polling = threading.Event()
+        self._poller: threading.Thread | None = None
 
     @staticmethod
     def _procs() -> Iterator[tuple[int, int, str, float]]:
@@ -245,15 +258,33 @@ class CpuMeter:
         for entry in os.listdir("/proc"):
             if not entry.isdigit():
                 continue
-            try:
-                raw = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            comm = raw[raw.index("(") + 1 : raw.rindex(")")]
-            rest = raw[raw.rindex(")") + 2 :].split()
-            # utime + stime, and cutime + cstime: the children it has reaped (PostgreSQL backends that
-            # ended, gunicorn workers that were replaced) stay counted.
-            yield int(entry), int(rest[1]), comm, sum(int(x) for x in rest[11:15]) / CpuMeter.TICK
+            proc = CpuMeter._proc(int(entry))
+            if proc is not None:
+                yield proc
+
+    @staticmethod
+    def _proc(pid: int) -> tuple[int, int, str, float] | None:
+        try:
+            raw = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            return None
+        comm = raw[raw.index("(") + 1 : raw.rindex(")")]
+        rest = raw[raw.rindex(")") + 2 :].split()
+        # utime + stime, and cutime + cstime: the children it has reaped (PostgreSQL backends that
+        # ended, gunicorn workers that were replaced) stay counted.
+        return pid, int(rest[1]), comm, sum(int(x) for x in rest[11:15]) / CpuMeter.TICK
+
+    def _read_pg(self) -> None:
+        """Record the current CPU seconds of the `pg_pids` processes (kept after they end)."""
+        assert self.pg_pids is not None
+        for pid in self.pg_pids() | set(self._seen):
+            proc = self._proc(pid)
+            if proc is not None:
+                self._seen[pid] = proc[3]
+
+    def _poll(self) -> None:
+        while not self._stop_polling.wait(self.poll):
+            self._read_pg()
 
     def _snapshot(self) -> dict[str, Any]:
         usage = resource.getrusage(resource.RUSAGE_SELF)
@@ -265,26 +296,47 @@ class CpuMeter:
             tree |= {pid for pid, ppid, _, _ in procs if ppid in tree}
             grew = len(tree) > before
         ticks = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+        if self.pg_pids is None:
+            postgres = {pid: cpu for pid, _, comm, cpu in procs if comm.startswith("postgres")}
+        else:
+            self._read_pg()
+            postgres = dict(self._seen)
         return {
             "wall": time.perf_counter(),
             "driver": usage.ru_utime + usage.ru_stime,
             "gunicorn": {pid: cpu for pid, _, _, cpu in procs if pid in tree},
-            "postgres": {pid: cpu for pid, _, comm, cpu in procs if comm.startswith("postgres")},
+            "postgres": postgres,
             "machine": (sum(ticks[:8]) - ticks[3] - ticks[4]) / self.TICK,  # all but idle and iowait
         }
 
     def start(self) -> None:
         self.before = self._snapshot()
+        if self.pg_pids is not None:
+            self._stop_polling.clear()
+            self._poller = threading.Thread(target=self._poll, daemon=True)
+            self._poller.start()
 
-    def stop(self) -> dict[str, float]:
-        """Cores used on average. A process that started in between counts from zero; one that exited
-        in between is lost (gunicorn's workers and Django's persistent connections live through)."""
+    def stop_seconds(self) -> dict[str, float]:
+        """CPU seconds used since start() by the driver, gunicorn, postgres, the whole machine and
+        everything else ("other"), and the wall seconds. A process that started in between counts
+        from zero; one that exited in between is lost, unless counted by its parent (gunicorn's
+        master, PostgreSQL's postmaster) or by the `pg_pids` polling."""
+        if self._poller is not None:
+            self._stop_polling.set()
+            self._poller.join()
+            self._poller = None
         after, before = self._snapshot(), self.before
-        wall = after["wall"] - before["wall"]
         used = {k: after[k] - before[k] for k in ("driver", "machine")}
         for k in ("gunicorn", "postgres"):
             used[k] = sum(cpu - before[k].get(pid, 0.0) for pid, cpu in after[k].items())
         used["other"] = used["machine"] - used["driver"] - used["gunicorn"] - used["postgres"]
+        return used | {"wall": after["wall"] - before["wall"]}
+
+    def stop(self) -> dict[str, float]:
+        """Cores used on average. A process that started in between counts from zero; one that exited
+        in between is lost (gunicorn's workers and Django's persistent connections live through)."""
+        used = self.stop_seconds()
+        wall = used.pop("wall")
         return {k: v / wall for k, v in used.items()} | {"wall": wall}
 
 
@@ -391,19 +443,19 @@ for username, count in {wanted!r}:
 """
 
 
-def create_sessions(prod_env: dict[str, str], wanted: dict[str, int]) -> dict[str, list[str]]:
+def create_sessions(prod_env: dict[str, str], wanted: dict[str, int], cwd: Path = ROOT) -> dict[str, list[str]]:
     """`wanted[username]` logged-in session keys per user, written straight into the session store.
 
     A real login needs the image captcha, which production settings rightly cannot bypass, so the
     session gets the keys django.contrib.auth.login would set. It runs under the server's settings
     and environment because its SECRET_KEY signs both the session data and the auth hash.
     """
-    values = django_snippet(prod_env, SESSION_SNIPPET.format(wanted=sorted(wanted.items())))
+    values = django_snippet(prod_env, SESSION_SNIPPET.format(wanted=sorted(wanted.items())), cwd=cwd)
     return {user: [values[f"session:{user}:{i}"] for i in range(count)] for user, count in wanted.items()}
 
 
 def start_gunicorn(
-    prod_env: dict[str, str], args: argparse.Namespace, log_path: Path
+    prod_env: dict[str, str], args: argparse.Namespace, log_path: Path, cwd: Path = ROOT
 ) -> tuple[subprocess.Popen[bytes], int, str]:
     # Sync workers by default. Measured on this 2-core machine (docs/benchmarks/README.md), gthread
     # workers gave about the same throughput on the logged-in page and ~40% worse p95/p99: the pages
@@ -423,6 +475,6 @@ def start_gunicorn(
     print(f"starting {kind} on 127.0.0.1:{port}", flush=True)
     # Own process group, so that stop() can reach the workers should the master not stop them.
     server = subprocess.Popen(  # noqa: S603
-        cmd, cwd=ROOT, env=prod_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+        cmd, cwd=cwd, env=prod_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
     )
     return server, port, kind

@@ -927,6 +927,14 @@ def comparison_table(baseline: list[Result | None], current: list[Result]) -> li
     return rows
 
 
+def not_comparable_notes(baseline: Side) -> list[str]:
+    """One line per reason, naming the targets the baseline could not serve."""
+    reasons: dict[str, list[str]] = {}
+    for name, why in baseline.not_comparable.items():
+        reasons.setdefault(why, []).append(name)
+    return [f"{NOT_COMPARABLE} (not comparable): {', '.join(names)} — {why}" for why, names in reasons.items()]
+
+
 def background_cores(results: list[Result | None]) -> float:
     """Cores used on average by everything but the driver, the server and its database's backends
     during the measured windows: how busy the rest of the machine was."""
@@ -1080,7 +1088,7 @@ def main() -> int:
                 Side(
                     "baseline",
                     tmp / "baseline-src",
-                    f"{args.baseline} = {commit}",
+                    commit if args.baseline.startswith(commit) else f"{args.baseline} = {commit}",
                     f"{args.database}_baseline",
                     tmp / "baseline",
                 )
@@ -1139,7 +1147,7 @@ def main() -> int:
                 "with its code) and gunicorn; each target's measured requests in two halves, sent baseline, "
                 "current, baseline, current; cells read `baseline → current (current/baseline)`",
             )
-            notes += [f"{NOT_COMPARABLE}: {name}: {why}" for name, why in baseline.not_comparable.items()]
+            notes += not_comparable_notes(baseline)
         else:
             rows = table(current)
             title = sides[-1].commit

@@ -150,3 +150,13 @@ def test_bench_scale_uses_the_shared_meter(monkeypatch: pytest.MonkeyPatch) -> N
     import benchlib
 
     assert bench_scale.CpuMeter is benchlib.CpuMeter
+
+
+def test_not_comparable_targets_are_noted_once_per_reason(bench: ModuleType, tmp_path: Path) -> None:
+    side = bench.Side("baseline", tmp_path, "abc1234", "laowu_bench_baseline", tmp_path)
+    why = "the setup of “projects” failed on the baseline"
+    side.not_comparable = {"projects": why, "project picker search": why, "statistics dashboard": "other"}
+    assert bench.not_comparable_notes(side) == [
+        f"n/c (not comparable): projects, project picker search — {why}",
+        "n/c (not comparable): statistics dashboard — other",
+    ]

@@ -94,8 +94,14 @@ def personal_files(user: Any, submission: Submission) -> set[str]:
 
 
 def access_printable(user: Any, submission_pk: Any) -> Submission:
-    """Only the currently valid approved revision prints."""
-    submission = access_submission(user, submission_pk)
+    """Only the currently valid approved revision prints. The same scope as `access_submission`
+    without its joins: printing a stored sheet needs neither the people nor the enterprise row
+    (each with a sealed phone number to open), and a first render reads the enterprise's name
+    by itself."""
+    try:
+        submission = submissions_in_scope(user).get(pk=submission_pk)
+    except (Submission.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
     if submission.status != SubmissionStatus.APPROVED:
         raise Http404
     return submission

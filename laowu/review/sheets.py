@@ -15,6 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 
 from laowu.core.crypto import is_sealed_bytes, seal_bytes, unseal_bytes
@@ -123,15 +124,39 @@ def sheet_context(submission_pk: int, masked: bool) -> str:
     return f"documents.renderedpdf.{submission_pk}.{int(masked)}"
 
 
+STORED_FULL, STORED_MASKED = "stored_sheet_full", "stored_sheet_masked"
+
+
+def stored_sheets() -> dict[str, Subquery]:
+    """Annotations naming the blob of each stored variant of a submission's sheet, so that the
+    query reading the submission finds them too (see `sheet_pdf`)."""
+
+    def blob_of(masked: bool) -> Subquery:
+        stored = RenderedPdf.objects.filter(
+            submission=OuterRef("pk"), template_version=TEMPLATE_VERSION, masked=masked
+        ).values("blob_id")[:1]
+        return Subquery(stored)
+
+    return {STORED_FULL: blob_of(False), STORED_MASKED: blob_of(True)}
+
+
 def sheet_pdf(submission: Submission, *, base_url: str, masked: bool = False) -> bytes:
     """The sheet of an approved submission, rendered on first request and cached; ``masked``
-    prints personal data as the pages show it to those who may not see it in full."""
+    prints personal data as the pages show it to those who may not see it in full.
+
+    A submission read with `stored_sheets()` says which blob holds its stored sheet: one this
+    process has opened already is served without another query."""
+    context = sheet_context(submission.pk, masked)
+    known = getattr(submission, STORED_MASKED if masked else STORED_FULL, None)
+    if known is not None:
+        opened = opened_sheets.get(known, context)
+        if opened is not None:
+            return opened
     cached = (
         RenderedPdf.objects.filter(submission=submission, template_version=TEMPLATE_VERSION, masked=masked)
         .select_related("blob")
         .first()
     )
-    context = sheet_context(submission.pk, masked)
     if cached:
         opened = opened_sheets.get(cached.blob_id, context)
         if opened is not None:

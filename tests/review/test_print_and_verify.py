@@ -196,9 +196,10 @@ def test_a_stored_sheet_prints_again_in_few_queries_without_opening_the_store(
     monkeypatch.setattr(sheets, "open_blob", _refuse)
     monkeypatch.setattr(sheets, "unseal_bytes", _refuse)
     printed_before = AuditEvent.objects.filter(action=Action.SHEET_PRINT).count()
-    # The session, its user and second factor; the submission in scope; its stored sheet; the
-    # audit row (lock and read the chain head, insert, move the head; a savepoint in a test).
-    with django_assert_max_num_queries(10):
+    # The session, its user and second factor; the submission in scope with the blob of its
+    # stored sheet; the audit row (lock and read the chain head, insert, move the head; in a
+    # test a savepoint stands for the transaction).
+    with django_assert_max_num_queries(9):
         resp = owner.get(url)
     assert resp.status_code == 200 and resp.content == first
     assert AuditEvent.objects.filter(action=Action.SHEET_PRINT).count() == printed_before + 1

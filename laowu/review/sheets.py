@@ -8,9 +8,12 @@ itself (layout, fonts, QR code) is documents' (`laowu/documents/printing.py`).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import threading
 from collections import OrderedDict
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 from django.conf import settings
@@ -127,9 +130,11 @@ def sheet_context(submission_pk: int, masked: bool) -> str:
 STORED_FULL, STORED_MASKED = "stored_sheet_full", "stored_sheet_masked"
 
 
-def stored_sheets() -> dict[str, Subquery]:
+@functools.cache
+def stored_sheets() -> Mapping[str, Subquery]:
     """Annotations naming the blob of each stored variant of a submission's sheet, so that the
-    query reading the submission finds them too (see `sheet_pdf`)."""
+    query reading the submission finds them too (see `sheet_pdf`). Built once: they depend on
+    nothing but TEMPLATE_VERSION, and a query resolves a copy of each (Subquery.copy)."""
 
     def blob_of(masked: bool) -> Subquery:
         stored = RenderedPdf.objects.filter(
@@ -137,7 +142,7 @@ def stored_sheets() -> dict[str, Subquery]:
         ).values("blob_id")[:1]
         return Subquery(stored)
 
-    return {STORED_FULL: blob_of(False), STORED_MASKED: blob_of(True)}
+    return MappingProxyType({STORED_FULL: blob_of(False), STORED_MASKED: blob_of(True)})
 
 
 def sheet_pdf(submission: Submission, *, base_url: str, masked: bool = False) -> bytes:

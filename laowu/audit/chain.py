@@ -8,10 +8,11 @@ that a row was written by the application, since a forger without the key cannot
 
 One row, `AuditChainHead`, holds the last sealed row (and, after `archive_audit`, the last
 archived one, the anchor the rest of the chain starts from), so removing the newest rows is
-seen too. Appends are serialised: on PostgreSQL by a transaction-scoped advisory lock, on
-SQLite by the write lock every transaction takes (`transaction_mode: IMMEDIATE`, see
-laowu/settings/base.py). The lock is held until the caller's transaction commits, so ids,
-`seq` and commit order agree.
+seen too. Appends are serialised: on PostgreSQL by the row lock on the head
+(`SELECT … FOR UPDATE`, which also reads it), or, while there is no head row yet (a new or
+flushed database), by a transaction-scoped advisory lock; on SQLite by the write lock every
+transaction takes (`transaction_mode: IMMEDIATE`, see laowu/settings/base.py). The lock is
+held until the caller's transaction commits, so ids, `seq` and commit order agree.
 
 This module works on a model class passed in where a migration needs it (its historical
 model), and with raw SQL for the owner's rewrite (`rechain`), so it imports no model itself.
@@ -181,46 +182,68 @@ class Head:
 
 HEAD_TABLE = "audit_auditchainhead"
 HEAD_COLUMNS = ("id", *Head.STATE, "mac")
+HEAD_SELECT = f"SELECT {', '.join(Head.STATE)}, mac FROM {HEAD_TABLE} WHERE id = %s"  # noqa: S608 - fixed names  # nosec B608
 
 
-def lock(using: str = "default") -> None:
-    """Serialise appends until the caller's transaction ends (see the module docstring)."""
+def lock_head(using: str = "default") -> Head | None:
+    """Take the chain's lock until the caller's transaction ends (see the module docstring)
+    and read the head under it: one statement when the head row exists.
+
+    On PostgreSQL the head row is written with UPDATE, never deleted and inserted again, so
+    a writer waiting for its lock reads the row its predecessor committed (read committed
+    re-reads a locked row once the lock is released), never an empty result."""
     connection = connections[using]
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK_KEY])
+    with connection.cursor() as cursor:
+        if connection.vendor != "postgresql":
+            cursor.execute(HEAD_SELECT, [HEAD_PK])
+            found = cursor.fetchone()
+        else:
+            cursor.execute(HEAD_SELECT + " FOR UPDATE", [HEAD_PK])
+            found = cursor.fetchone()
+            if found is None:
+                # No row to lock: the first writers take the advisory lock instead, and read
+                # again under it, since the one before may have created the row meanwhile
+                # (then this waits for that row's lock too, as later writers do).
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK_KEY])
+                cursor.execute(HEAD_SELECT + " FOR UPDATE", [HEAD_PK])
+                found = cursor.fetchone()
+    return None if found is None else Head(*found)
 
 
 def read_head(using: str = "default") -> Head | None:
+    """The head as committed (no lock): for checking the chain, not for appending to it."""
     with connections[using].cursor() as cursor:
-        cursor.execute(
-            f"SELECT {', '.join(Head.STATE)}, mac FROM {HEAD_TABLE} WHERE id = %s",  # noqa: S608 - fixed names  # nosec B608
-            [HEAD_PK],
-        )
+        cursor.execute(HEAD_SELECT, [HEAD_PK])
         found = cursor.fetchone()
-    if found is None:
-        return None
-    return Head(*found)
+    return None if found is None else Head(*found)
 
 
 def write_head(head: Head, using: str = "default") -> None:
+    """Store the head, under the lock `lock_head` took: UPDATE, or INSERT the first time."""
     head.sign()
     values = [getattr(head, f) for f in (*Head.STATE, "mac")]
     with connections[using].cursor() as cursor:
-        cursor.execute(f"DELETE FROM {HEAD_TABLE} WHERE id = %s", [HEAD_PK])  # noqa: S608 - fixed names  # nosec B608
         cursor.execute(
-            f"INSERT INTO {HEAD_TABLE} ({', '.join(HEAD_COLUMNS)}) "  # noqa: S608 - fixed names  # nosec B608
-            f"VALUES ({', '.join(['%s'] * len(HEAD_COLUMNS))})",
-            [HEAD_PK, *values],
+            f"UPDATE {HEAD_TABLE} SET {', '.join(f'{c} = %s' for c in (*Head.STATE, 'mac'))} WHERE id = %s",  # noqa: S608 - fixed names  # nosec B608
+            [*values, HEAD_PK],
         )
+        if cursor.rowcount == 0:
+            cursor.execute(
+                f"INSERT INTO {HEAD_TABLE} ({', '.join(HEAD_COLUMNS)}) "  # noqa: S608 - fixed names  # nosec B608
+                f"VALUES ({', '.join(['%s'] * len(HEAD_COLUMNS))})",
+                [HEAD_PK, *values],
+            )
 
 
 def append(row: dict[str, Any], insert: Callable[[], int], using: str = "default") -> None:
     """Seal `row` as the chain's next link and insert it (`insert` returns the new id), then
-    move the head, all in one transaction (a savepoint inside the caller's)."""
-    with transaction.atomic(using=using):
-        lock(using)
-        head = read_head(using) or Head()
+    move the head, all in the caller's transaction (or one of its own outside any).
+
+    No savepoint: a failure here leaves the caller's transaction to roll back (Django marks
+    it so), and it must, since the chain's lock is held to its end either way and a row
+    without its head (or the reverse) must never commit."""
+    with transaction.atomic(using=using, savepoint=False):
+        head = lock_head(using) or Head()
         seal(row, seq=head.seq + 1, prev_hash=head.last_hash)
         new_id = insert()
         head.seq, head.last_id, head.last_hash = row["seq"], new_id, row["row_hash"]
@@ -284,8 +307,7 @@ def rechain(model: Any, using: str = "default", report: Callable[[str], None] | 
     )
     count = 0
     with transaction.atomic(using=using):
-        lock(using)
-        head = read_head(using) or Head()
+        head = lock_head(using) or Head()
         head.seq, head.last_id, head.last_hash = head.anchor_seq, head.anchor_id, head.anchor_hash
         saved = suspend_guard(using)
         pending: list[list[Any]] = []

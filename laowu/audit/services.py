@@ -275,8 +275,7 @@ def archive(*, before: dt.date, out: Path, now: dt.datetime | None = None) -> Ar
     cutoff = timezone.make_aware(dt.datetime.combine(before, dt.time.min))
     tmp = out.with_name(out.name + ".part")
     with transaction.atomic(durable=True):
-        chain.lock()
-        head = chain.read_head() or chain.Head()
+        head = chain.lock_head() or chain.Head()
         keep_from = (
             AuditEvent._base_manager.filter(id__gt=head.anchor_id, created_at__gte=cutoff)
             .order_by("id")

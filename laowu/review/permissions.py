@@ -93,9 +93,15 @@ def personal_files(user: Any, submission: Submission) -> set[str]:
     return {a["sha256"] for a in submission.snapshot.get("attachments", []) if is_personal(model, a["kind"])}
 
 
-def access_printable(user: Any, submission_pk: Any) -> Submission:
-    """Only the currently valid approved revision prints."""
-    submission = access_submission(user, submission_pk)
+def access_printable(user: Any, submission_pk: Any, **annotations: Any) -> Submission:
+    """Only the currently valid approved revision prints. The same scope as `access_submission`
+    without its joins: printing a stored sheet needs neither the people nor the enterprise row
+    (each with a sealed phone number to open), and a first render reads the enterprise's name
+    by itself. `annotations` are read in the same query (the stored sheets, sheets.py)."""
+    try:
+        submission = submissions_in_scope(user).annotate(**annotations).get(pk=submission_pk)
+    except (Submission.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
     if submission.status != SubmissionStatus.APPROVED:
         raise Http404
     return submission

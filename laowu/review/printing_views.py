@@ -19,7 +19,7 @@ from laowu.documents.storage import open_blob
 
 from .models import Submission
 from .permissions import access_printable, access_submission_file
-from .sheets import sheet_pdf, verification
+from .sheets import sheet_pdf, stored_sheets, verification
 
 ALL_ROLES = (Role.ENTERPRISE, Role.REVIEWER, Role.SUPERVISOR)
 
@@ -35,7 +35,7 @@ def submission_file(request: HttpRequest, submission_pk: int, sha256: str) -> Ht
 @role_required(*ALL_ROLES)
 def print_sheet(request: HttpRequest, submission_pk: int) -> HttpResponse:
     """打印 / 打印PDF: the approved revision's A4 sheet with its QR code."""
-    submission = access_printable(request.user, submission_pk)
+    submission = access_printable(request.user, submission_pk, **stored_sheets())
     masked = not sees_personal_data_of(request.user, submission.enterprise_id)
     data = sheet_pdf(submission, base_url=request.build_absolute_uri("/"), masked=masked)
     # Every print is on record; one with personal data in full says so.

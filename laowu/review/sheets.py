@@ -8,11 +8,17 @@ itself (layout, fonts, QR code) is documents' (`laowu/documents/printing.py`).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 
 from laowu.core.crypto import is_sealed_bytes, seal_bytes, unseal_bytes
@@ -61,16 +67,105 @@ def serial_number(submission: Submission, code: str) -> str:
     return f"{code}{submission.decided_at:%Y}{submission.pk:08d}-{submission.revision}"
 
 
+class OpenedSheets:
+    """The stored sheets this process has opened (read, checked against their hash, unsealed),
+    so that printing one again costs neither the read nor the SM4 pass over its bytes; the
+    least recently printed go first once `budget` bytes are held.
+
+    Never stale: an entry is keyed by the stored blob's SHA-256 (the hash of the sealed bytes,
+    which a stored file never changes, laowu/documents/storage.py) and the sealing context
+    (submission and variant). Whatever makes a submission print differently (a new template
+    version, a sheet rendered again after its file was lost, `rotate_keys` dropping sealed
+    sheets) points its RenderedPdf row at another blob, so the old entry is simply never asked
+    for again. It holds nothing a request could not read itself: `sheet_pdf` is reached only
+    after the print's access check, and the masked and full sheets are different entries.
+    What it holds is plaintext in the worker's memory, where every printed sheet passes
+    anyway; sealing is for the stored copies (disk, object store, backups).
+
+    Filled only from a stored copy that was read back whole, never straight after a render, so
+    a file lost before it was ever read back is still found (and made again) on the next print.
+    """
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self._held = 0
+        self._entries: OrderedDict[tuple[str, str], bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, sha256: str, context: str) -> bytes | None:
+        with self._lock:
+            data = self._entries.get((sha256, context))
+            if data is not None:
+                self._entries.move_to_end((sha256, context))
+            return data
+
+    def put(self, sha256: str, context: str, data: bytes) -> None:
+        if len(data) > self.budget:
+            return
+        with self._lock:
+            replaced = self._entries.pop((sha256, context), None)
+            if replaced is not None:
+                self._held -= len(replaced)
+            self._entries[(sha256, context)] = data
+            self._held += len(data)
+            while self._held > self.budget:
+                _, dropped = self._entries.popitem(last=False)
+                self._held -= len(dropped)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._held = 0
+
+
+# A sheet is a few hundred kB: some fifty of them per worker process.
+opened_sheets = OpenedSheets(budget=16 * 1024 * 1024)
+
+
+def sheet_context(submission_pk: int, masked: bool) -> str:
+    """What a stored sheet is sealed for (laowu/core/crypto.py): its submission and variant."""
+    return f"documents.renderedpdf.{submission_pk}.{int(masked)}"
+
+
+STORED_FULL, STORED_MASKED = "stored_sheet_full", "stored_sheet_masked"
+
+
+@functools.cache
+def stored_sheets() -> Mapping[str, Subquery]:
+    """Annotations naming the blob of each stored variant of a submission's sheet, so that the
+    query reading the submission finds them too (see `sheet_pdf`). Built once: they depend on
+    nothing but TEMPLATE_VERSION, and a query resolves a copy of each (Subquery.copy)."""
+
+    def blob_of(masked: bool) -> Subquery:
+        stored = RenderedPdf.objects.filter(
+            submission=OuterRef("pk"), template_version=TEMPLATE_VERSION, masked=masked
+        ).values("blob_id")[:1]
+        return Subquery(stored)
+
+    return MappingProxyType({STORED_FULL: blob_of(False), STORED_MASKED: blob_of(True)})
+
+
 def sheet_pdf(submission: Submission, *, base_url: str, masked: bool = False) -> bytes:
     """The sheet of an approved submission, rendered on first request and cached; ``masked``
-    prints personal data as the pages show it to those who may not see it in full."""
+    prints personal data as the pages show it to those who may not see it in full.
+
+    A submission read with `stored_sheets()` says which blob holds its stored sheet: one this
+    process has opened already is served without another query."""
+    context = sheet_context(submission.pk, masked)
+    known = getattr(submission, STORED_MASKED if masked else STORED_FULL, None)
+    if known is not None:
+        opened = opened_sheets.get(known, context)
+        if opened is not None:
+            return opened
     cached = (
         RenderedPdf.objects.filter(submission=submission, template_version=TEMPLATE_VERSION, masked=masked)
         .select_related("blob")
         .first()
     )
-    context = f"documents.renderedpdf.{submission.pk}.{int(masked)}"
     if cached:
+        opened = opened_sheets.get(cached.blob_id, context)
+        if opened is not None:
+            return opened
         try:
             stored = open_blob(cached.blob)
         except BlobUnavailable as exc:
@@ -79,7 +174,9 @@ def sheet_pdf(submission: Submission, *, base_url: str, masked: bool = False) ->
             log.warning("cached sheet %s unavailable (%s): rendering it again", cached.pk, exc)
         else:
             # Sheets cached before sealing are plain PDFs; the migration drops them from the cache.
-            return unseal_bytes(stored, context=context) if is_sealed_bytes(stored) else stored
+            opened = unseal_bytes(stored, context=context) if is_sealed_bytes(stored) else stored
+            opened_sheets.put(cached.blob_id, context, opened)
+            return opened
     data = render_submission_sheet(submission, base_url=base_url, masked=masked)
     # The full sheet carries personal data in clear: cached sealed, like the snapshot it comes from.
     blob = store_blob(seal_bytes(data, context=context), content_type="application/octet-stream")

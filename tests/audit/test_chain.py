@@ -13,9 +13,10 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.db import connection, connections, transaction
+from django.test.utils import CaptureQueriesContext
 
 from laowu.audit import chain, verify
-from laowu.audit.models import AuditEvent
+from laowu.audit.models import AuditChainHead, AuditEvent
 from laowu.audit.services import Action, record
 
 pytestmark = pytest.mark.django_db
@@ -202,9 +203,59 @@ def test_rows_written_without_seals_are_sealed_by_the_owner(enterprise_a: Any) -
     assert list(AuditEvent.objects.order_by("id").values_list("seq", flat=True)) == [1, 2, 3, 4, 5]
 
 
+def test_appending_is_three_statements_once_the_head_exists(enterprise_a: Any) -> None:
+    # The head is read and locked by one statement, the row inserted, the head updated: no
+    # savepoint, no separate lock statement, no delete-and-insert of the head.
+    record(action=Action.FILING_SAVE, user=enterprise_a)
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        record(action=Action.FILING_SAVE, user=enterprise_a)
+    sqls = [q["sql"] for q in queries.captured_queries]
+    assert len(sqls) == 3, sqls
+    assert sqls[0].startswith("SELECT seq,") and sqls[2].startswith("UPDATE audit_auditchainhead")
+    if connection.vendor == "postgresql":
+        assert sqls[0].endswith("FOR UPDATE")
+    assert verify.verify_table().ok
+
+
+def test_a_missing_head_is_created_again(enterprise_a: Any) -> None:
+    # A new or flushed database has no head row: the first append inserts it.
+    AuditChainHead.objects.all().delete()
+    record(action=Action.FILING_SAVE, user=enterprise_a)
+    head = chain.read_head()
+    assert head is not None and head.seq == 1
+    record(action=Action.FILING_SAVE, user=enterprise_a)
+    assert AuditChainHead.objects.count() == 1
+    assert verify.verify_table().ok
+
+
+def test_a_failed_append_leaves_neither_row_nor_head(enterprise_a: Any, monkeypatch: Any) -> None:
+    # append has no savepoint of its own: a failure after the row's INSERT fails the caller's
+    # transaction, which rolls back the row with it.
+    record(action=Action.FILING_SAVE, user=enterprise_a)
+    before = chain.read_head()
+
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("head not written")
+
+    monkeypatch.setattr(chain, "write_head", broken)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        record(action=Action.FILING_SAVE, user=enterprise_a, detail={"kept": True})
+    monkeypatch.undo()
+    assert chain.read_head() == before
+    assert not AuditEvent.objects.filter(detail__kept=True).exists()
+    assert verify.verify_table().ok
+
+
 @pytest.mark.postgres_only
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_writers_keep_one_chain(enterprise_a: Any) -> None:
+@pytest.mark.parametrize("head_exists", [True, False], ids=["head-row-locked", "no-head-yet"])
+def test_concurrent_writers_keep_one_chain(head_exists: bool) -> None:
+    # With a head row, writers queue on its row lock; without one (a flushed database), the
+    # first ones on the advisory lock, the later ones on the row the first created.
+    if head_exists:
+        record(action=Action.FILING_SAVE, username="first")
+    else:
+        AuditChainHead.objects.all().delete()
     errors: list[BaseException] = []
     start = threading.Barrier(4)
 
@@ -226,4 +277,4 @@ def test_concurrent_writers_keep_one_chain(enterprise_a: Any) -> None:
         t.join()
     assert errors == []
     outcome = verify.verify_table()
-    assert outcome.ok and outcome.checked == 40
+    assert outcome.ok and outcome.checked == 40 + head_exists

@@ -52,6 +52,19 @@ def prints(person: Any) -> list[dict[str, Any]]:
 
 
 @pytest.mark.prints
+def test_sheets_this_process_opened_keep_each_reader_to_their_variant(
+    person: Any, as_user: Any, reviewer: Any, supervisor: Any
+) -> None:
+    # Printed often enough that both variants are held in memory (laowu/review/sheets.py): the
+    # full one is never handed to the supervisor, nor the masked one to the reviewer.
+    for _ in range(3):
+        full, masked = printed(as_user(reviewer), person), printed(as_user(supervisor), person)
+        assert ID in full and "13912345678" in full
+        assert ID not in masked and "3205**********0075" in masked and "139****5678" in masked
+    assert [p["masked"] for p in prints(person)] == [False, True] * 3
+
+
+@pytest.mark.prints
 def test_the_sheet_is_masked_for_a_supervisor_only(
     person: Any, as_user: Any, enterprise_a: Any, reviewer: Any, supervisor: Any
 ) -> None:

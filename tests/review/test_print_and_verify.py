@@ -14,15 +14,17 @@ from django.urls import reverse
 from PIL import Image
 from pypdf import PdfReader
 
+from laowu.audit import verify
 from laowu.audit.models import AuditEvent
 from laowu.audit.services import Action
+from laowu.core.crypto import seal_bytes
 from laowu.documents.models import RenderedPdf, VerificationScan
 from laowu.documents.storage import open_blob, store_blob
 from laowu.personnel.models import SafetyOfficer
-from laowu.review import services
+from laowu.review import services, sheets
 from laowu.review.models import State
 from laowu.review.sheets import TEMPLATE_VERSION
-from tests.factories import approved_person, make_pdf_bytes
+from tests.factories import approved_person, approved_project, make_pdf_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -163,3 +165,76 @@ def test_verify_says_deregistered_after_a_person_is_deregistered(
     assert resp.status_code == 302
     page = Client().get(url).content.decode()
     assert verify_status(page) == "已注销" and "本表所载信息已注销" in page and "verify-bad" in page
+
+
+# ---------------------------------------------------------------- a stored sheet printed again
+
+
+def _printable(kind: str, approved: Any, enterprise_a: Any, reviewer: Any) -> int:
+    if kind == "project":
+        return approved_project(enterprise_a, reviewer).approved_submission_id
+    return approved.approved_submission_id
+
+
+@pytest.mark.prints
+@pytest.mark.parametrize("kind", ["basic_info", "project"])
+def test_a_stored_sheet_prints_again_in_few_queries_without_opening_the_store(
+    kind: str,
+    approved: Any,
+    as_user: Any,
+    enterprise_a: Any,
+    reviewer: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    django_assert_max_num_queries: Any,
+) -> None:
+    pk = _printable(kind, approved, enterprise_a, reviewer)
+    owner = as_user(enterprise_a)
+    url = reverse("printing:print", args=[pk])
+    first = owner.get(url).content  # rendered and stored
+    assert owner.get(url).content == first  # read back from the store, checked, unsealed
+    # From now on this process serves it as it opened it: no read of the store, no unsealing.
+    monkeypatch.setattr(sheets, "open_blob", _refuse)
+    monkeypatch.setattr(sheets, "unseal_bytes", _refuse)
+    printed_before = AuditEvent.objects.filter(action=Action.SHEET_PRINT).count()
+    # The session, its user and second factor; the submission in scope with the blob of its
+    # stored sheet; the audit row (lock and read the chain head, insert, move the head; in a
+    # test a savepoint stands for the transaction).
+    with django_assert_max_num_queries(9):
+        resp = owner.get(url)
+    assert resp.status_code == 200 and resp.content == first
+    assert AuditEvent.objects.filter(action=Action.SHEET_PRINT).count() == printed_before + 1
+    assert verify.verify_table().ok
+
+
+@pytest.mark.prints
+def test_a_stored_sheet_opened_once_follows_its_row(approved: Any, as_user: Any, enterprise_a: Any) -> None:
+    # What this process opened is keyed by the stored file's hash: once the row points at
+    # another file (printed again after a loss, a new template, keys rotated), that is served.
+    sub = approved.approved_submission
+    owner = as_user(enterprise_a)
+    url = reverse("printing:print", args=[sub.pk])
+    owner.get(url)
+    first = owner.get(url).content  # now held by this process
+    other = make_pdf_bytes("another stored sheet")
+    sealed = seal_bytes(other, context=sheets.sheet_context(sub.pk, False))
+    RenderedPdf.objects.filter(submission=sub).update(blob=store_blob(sealed, content_type="application/octet-stream"))
+    assert owner.get(url).content == other != first
+    # And once the row is gone, the sheet is made again, whatever this process still holds.
+    RenderedPdf.objects.filter(submission=sub).delete()
+    assert owner.get(url).content == first
+
+
+def test_opened_sheets_keep_to_their_budget() -> None:
+    held = sheets.OpenedSheets(budget=10)
+    held.put("a", "c", b"1234")
+    held.put("b", "c", b"5678")
+    assert held.get("a", "c") == b"1234"  # now the most recently used
+    held.put("c", "c", b"90ab")  # over budget: the least recently used goes
+    assert held.get("b", "c") is None and held.get("a", "c") == b"1234" and held.get("c", "c") == b"90ab"
+    assert held.get("a", "other context") is None
+    held.put("big", "c", b"x" * 11)  # larger than the whole budget: not held
+    assert held.get("big", "c") is None and held.get("a", "c") == b"1234"
+
+
+def _refuse(*args: Any, **kwargs: Any) -> Any:
+    raise AssertionError("the stored sheet was read again")

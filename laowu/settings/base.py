@@ -114,6 +114,8 @@ TEMPLATES = [
                 "laowu.core.context_processors.platform",
                 "laowu.workspace.context_processors.menu",
             ],
+            # `{% url %}` remembering its reversals, in every template (laowu/core/templatetags/urls.py).
+            "builtins": ["laowu.core.templatetags.urls"],
         },
     },
 ]

@@ -67,7 +67,8 @@ def _search(request: HttpRequest, qs: QuerySet[ProjectFiling]) -> tuple[ProjectS
 def project_list(request: HttpRequest) -> HttpResponse:
     """Step 1: the enterprise's filed contracts, with the search bar."""
     form, qs = _search(request, filings_in_scope(request.user, ProjectFiling).order_by("-signed_date", "-id"))
-    page, query = paginate(request, qs)
+    # The list does not show the sealed 现场负责人电话: it is not read (unsealed) for it.
+    page, query = paginate(request, qs.defer("site_manager_phone"))
     return render(request, "contracts/list.html", {"form": form, "page": page, "query": query})
 
 
@@ -159,7 +160,7 @@ def project_delete(request: HttpRequest, pk: int) -> HttpResponse:
 def committee_list(request: HttpRequest) -> HttpResponse:
     qs = filings_in_scope(request.user, ProjectFiling).select_related("enterprise").order_by("-signed_date", "-id")
     form, qs = _search(request, qs)
-    page, query = paginate(request, qs)
+    page, query = paginate(request, qs.defer("site_manager_phone"))
     return render(request, "contracts/committee_list.html", {"form": form, "page": page, "query": query})
 
 

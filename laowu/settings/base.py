@@ -114,12 +114,15 @@ TEMPLATES = [
                 "laowu.core.context_processors.platform",
                 "laowu.workspace.context_processors.menu",
             ],
+            # `{% url %}` remembering its reversals, in every template (laowu/core/templatetags/urls.py).
+            "builtins": ["laowu.core.templatetags.urls"],
         },
     },
 ]
 
-# Lets the project's templates override widget templates (the captcha's).
-FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+# Lets the project's templates override widget templates (the captcha's); the common widgets,
+# labels and error lists are built without a template (laowu/core/form_renderer.py).
+FORM_RENDERER = "laowu.core.form_renderer.FormRenderer"
 
 DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'db.sqlite3'}"),

@@ -128,6 +128,9 @@ WALK_SAMPLE_ROWS = 1000
 WALK_SAMPLE_MAX_ROWS = 4000
 # `search(walk_cost=…)` for a list ordered by a covering index that holds the searched columns.
 COVERED_WALK_COST = 0.1
+# A match read through the indexes (its heap row, the recheck, the list's joins) against a row of a
+# list tested by itself (an index probe and its heap row).
+INDEXED_MATCH_COST = 2.0
 
 
 def is_postgresql() -> bool:
@@ -363,14 +366,15 @@ def _planner_rows(qs: QuerySet[Any]) -> float:
 INLINED_VALUES = 100
 
 
-def _scope_rows(qs: QuerySet[Any]) -> float | None:
-    """The planner's row estimate for the list `qs` before the search, with each `IN (subquery)` of
-    its filters (a reviewer's districts: `enterprise.district_id IN (SELECT … WHERE user_id = …)`)
-    replaced by the subquery's few values. The planner cannot see which values a subquery gives
-    and guesses a fixed share: a district's 17,000 filings were estimated at 3,300, under
-    WALK_MIN_ROWS. Used only to choose a plan that counts exactly over testing those rows one by
-    one: a walk of the list's order (its count an estimate, "约 N 条") would change the page.
-    None when there is no such subquery (one enterprise's list): the estimate stands."""
+def _inlined(qs: QuerySet[Any]) -> QuerySet[Any] | None:
+    """The list `qs` with each `IN (subquery)` of its filters (a reviewer's districts:
+    `enterprise.district_id IN (SELECT … WHERE user_id = …)`) replaced by the subquery's few values
+    (the same rows), or None when it has no such subquery (one enterprise's list).
+
+    The planner cannot see which values a subquery gives and guesses a fixed share: a district's
+    17,000 filings were estimated at 3,300, under WALK_MIN_ROWS. Used only to choose a plan that
+    counts exactly over testing those rows one by one: a walk of the list's order (its count an
+    estimate, "约 N 条") would change the page."""
     estimated = qs.all()
     children = estimated.query.where.children
     inlined = False
@@ -382,10 +386,10 @@ def _scope_rows(qs: QuerySet[Any]) -> float | None:
             cur.execute(f"SELECT * FROM ({sql}) laowu_v LIMIT %s", [*params, INLINED_VALUES + 1])  # noqa: S608  # nosec B608
             values = [row[0] for row in cur.fetchall()]
         if not values:
-            return 0.0
+            return None  # an empty list: testing its rows costs nothing
         if len(values) <= INLINED_VALUES:
             children[i], inlined = In(child.lhs, values), True
-    return _planner_rows(estimated) if inlined else None
+    return estimated if inlined else None
 
 
 def code_match(column: str, term: str) -> Q:
@@ -442,15 +446,26 @@ def search(
     scope = _planner_rows(qs)  # e.g. one enterprise's people, or a province's
     if scope <= WALK_MIN_ROWS:
         # The planner's estimate of a list limited by a subquery (a reviewer's districts) can be far
-        # too low (`_scope_rows`): testing each of its rows is then not cheap, and a piece of a code
+        # too low (`_inlined`): testing each of its rows is then not cheap, and a piece of a code
         # the ordered gram table can filter reads its rarest gram's postings instead (each filtered
         # in the index) where those are fewer than the list's rows by the cost of testing a row.
-        # Both count exactly (up to COUNT_LIMIT): the page and its count line stay the same. (Not
-        # the indexes' plan: the planner, misled the same way, tests the district's rows anyway.)
+        # These plans count exactly (up to COUNT_LIMIT), as the test of each row does: the page and
+        # its count line stay the same.
         walk = _ordered_walk(qs, term, text, codes, related, ordered, math.sqrt(scope * PAGE_ROWS))
-        rows = _scope_rows(qs) if walk is not None else None
-        if walk is not None and rows is not None and _postings(qs, walk, rows) * COVERED_WALK_COST < rows:
+        # Only for a list with an ordered gram table (the committee's 项目信息): the other lists'
+        # plans, and the queries their pages make, stay as they were.
+        inlined = _inlined(qs) if ordered is not None else None
+        rows = _planner_rows(inlined) if inlined is not None else 0.0
+        if walk is not None and _postings(qs, walk, rows) * COVERED_WALK_COST < rows:
             return _ordered_search(qs, walk, _row_condition(term, text, codes, related, walk=True))
+        if inlined is not None:
+            # A rare term's matches through the indexes, the list written with the subquery's values
+            # so that the planner, estimating it right, reads them rather than the district's rows.
+            share = _match_share(qs.model, term, text, codes, related)
+            if share is not None and share[0] * _reltuples(qs.model) * INDEXED_MATCH_COST < rows:
+                found = inlined.filter(_indexed_condition(qs.model, term, text, codes, related))
+                setattr(found.query, SEARCH_ATTR, "indexed")
+                return found
         # Found through the scope's own index (the enterprise's rows) and tested one by one.
         return qs.filter(_row_condition(term, text, codes, related))
     # A walk tests 21 / share rows at `walk_cost` each, the indexes read share × scope matches:

@@ -311,7 +311,9 @@ def underestimated(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.postgres_only
 @pytest.mark.usefixtures("ordered_plan", "underestimated")
-def test_an_underestimated_district_list_reads_the_postings(two_districts: tuple[Any, Any]) -> None:
+def test_an_underestimated_district_list_reads_postings_or_indexes(
+    two_districts: tuple[Any, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
     reviewer, _ = two_districts
     scoped = in_user_districts(reviewer, ProjectFiling.objects.all())
     # A piece of a code: its rarest gram's postings of the reviewer's district.
@@ -321,7 +323,17 @@ def test_an_underestimated_district_list_reads_the_postings(two_districts: tuple
     assert follow(qs, per_page=4) == want
     page, _ = paginate(get(), qs, per_page=4)
     assert (page.count, page.count_capped, page.approximate) == (len(want), False, False)
-    # A name: each of the list's rows tested, as before (the planner would test them anyway).
+    # A rare name: its matches through the indexes, the district written out (the planner, misled
+    # by the subquery, would test the district's rows), counted exactly as testing them counts.
+    monkeypatch.setattr(search_module, "_match_share", lambda *args, **kwargs: (0.01, 0.01))
+    qs = find("测试3号", scoped)
+    assert search_plan(qs) == "indexed" and '"district_id" IN (SELECT' not in str(qs.query)
+    want = matching("测试3号", scoped)
+    assert want and follow(qs, per_page=4) == want
+    page, _ = paginate(get(), qs, per_page=4)
+    assert (page.count, page.count_capped, page.approximate) == (len(want), False, False)
+    # A common one: each of the list's rows tested, as before.
+    monkeypatch.setattr(search_module, "_match_share", lambda *args, **kwargs: (0.3, 0.3))
     qs = find("相城区", scoped)
     assert search_plan(qs) is None
     assert listed(qs) == matching("相城区", scoped)

@@ -12,8 +12,13 @@ SQL captured, and every SELECT carrying the term EXPLAIN ANALYZEd (once to warm 
 the least of three runs: scripts/bench_scale.py takes the second of two, which on a shared
 machine is often another process's time). What a user sees — the rows' ids in order and the
 count line, on both pages — is written out so that `--compare` proves two runs show the same
-pages. Terms: the year-like 合同编号 pieces the province-scale run found slow, rare full
-numbers, and random 2–4 character pieces of real 合同编号 and 项目名称 (seeded).
+pages. Terms: the year-like 合同编号 pieces the province-scale run found slow, the moderately common
+ones it found over 10 ms at a million filings (`5-03`: a Bitmap Heap Scan and a Sort of every match
+for the count), rare full numbers, and random 2–4 character pieces of real 合同编号 and 项目名称 (seeded).
+
+Filtered lists: the fixed terms and the first `--filtered` random ones are also searched on the
+已通过 tab (状态), within a 签订日期 range, and as a reviewer limited to 相城区 (created on first use:
+the generated reviewers cover every district), each reported as its own column.
 """
 
 from __future__ import annotations
@@ -30,7 +35,18 @@ from typing import Any
 from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
-FIXED_TERMS = ["2025", "2024", "2026", "25-", "025-", "24-", "024-", "-020", "320", "LWFB-2025", "HT-3209-2024"]
+FIXED_TERMS = [
+    *("2025", "2024", "2026", "25-", "025-", "24-", "024-", "-020", "320", "LWFB-2025", "HT-3209-2024"),
+    *("5-03", "4-04", "5-04", "-03", "2404", "4-01", "5-00"),
+]
+# The filtered cases: (label, extra query string, as the district-limited reviewer).
+FILTERED = [
+    ("已通过", "&state=approved", False),
+    ("签订日期", "&signed_from=2025-03-01&signed_to=2025-08-31", False),
+    ("相城区审核员", "", True),
+    ("相城区审核员·已通过", "&state=approved", True),
+]
+DISTRICT_REVIEWER = "sweep_xiangcheng"
 GOAL_MS = 10.0
 
 
@@ -61,6 +77,7 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=20261207)
     parser.add_argument("--runs", type=int, default=3, help="每条语句 EXPLAIN ANALYZE 的次数（取最小值）")
     parser.add_argument("--reuse-terms", help="沿用这次结果中的检索词")
+    parser.add_argument("--filtered", type=int, default=40, help="另在筛选列表上检索的随机片段数")
     args = parser.parse_args()
 
     sys.path.insert(0, str(ROOT))
@@ -72,27 +89,46 @@ def main() -> int:
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
     from django_otp import DEVICE_ID_SESSION_KEY
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from laowu.accounts import otp
-    from laowu.accounts.models import Role, User
+    from laowu.accounts.models import District, Role, User
 
     options = settings.DATABASES["default"].get("OPTIONS", {}).get("options", "")
     raw = psycopg.connect(os.environ["DATABASE_URL"].replace("postgres://", "postgresql://", 1), options=options)
     user = User.objects.filter(role=Role.REVIEWER, is_active=True).order_by("id").first()
     if user is None:
         raise SystemExit("no reviewer in this database: generate a dataset first")
-    client = Client(SERVER_NAME="127.0.0.1")
-    client.force_login(user)
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
-    device = device or TOTPDevice.objects.create(user=user, name=otp.TOTP_DEVICE_NAME, confirmed=True)
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session.save()
+    limited, created = User.objects.get_or_create(
+        username=DISTRICT_REVIEWER,
+        defaults={
+            "role": Role.REVIEWER,
+            "display_name": "审核员（相城区，检索扫描）",
+            "password_changed_at": timezone.now(),
+        },
+    )
+    if created:
+        limited.districts.set(District.objects.filter(code="320507"))
+
+    def logged_in(who: Any) -> Client:
+        client = Client(SERVER_NAME="127.0.0.1")
+        client.force_login(who)
+        device = TOTPDevice.objects.filter(user=who, confirmed=True).first()
+        device = device or TOTPDevice.objects.create(user=who, name=otp.TOTP_DEVICE_NAME, confirmed=True)
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+        return client
+
+    client, limited_client = logged_in(user), logged_in(limited)
 
     if args.reuse_terms:
-        terms = [(r["column"], r["term"]) for r in json.loads(Path(args.reuse_terms).read_text())["terms"]]
+        reused = json.loads(Path(args.reuse_terms).read_text())["terms"]
+        terms = [
+            (r.get("source", r["column"]), r["term"]) for r in reused if r["column"] == r.get("source", r["column"])
+        ]
     else:
         terms = _terms(random.Random(args.seed), args.terms)  # noqa: S311 - sampling, not security
 
@@ -109,7 +145,7 @@ def main() -> int:
                 runs.append((ms, lines[:8]))
         return min(runs, key=lambda run: run[0])
 
-    def page(path: str, term: str) -> dict[str, Any]:
+    def page(path: str, term: str, client: Client = client) -> dict[str, Any]:
         client.get(path)  # warm: templates, statistics caches
         with CaptureQueriesContext(connection) as ctx:
             resp = client.get(path)
@@ -128,35 +164,42 @@ def main() -> int:
             "plan": max(plans, key=lambda p: p[0])[1] if plans else [],
         }
 
+    cases = [(column, term, column, "", False) for column, term in terms]
+    random_terms = [t for c, t in terms if c in ("合同编号", "项目名称") and t not in FIXED_TERMS][: args.filtered]
+    for label, extra, district in FILTERED:
+        cases += [(label, term, column, extra, district) for column, term in terms if term in FIXED_TERMS]
+        cases += [(label, term, column, extra, district) for column, term in terms if term in random_terms]
+
     results = []
-    for i, (column, term) in enumerate(terms):
-        base = f"/review/projects/?q={quote(term)}"
-        first = page(base, term)
-        second = page(f"/review/projects/?{first['next']}", term) if first["next"] else None
-        results.append({"column": column, "term": term, "page1": first, "page2": second})
+    for i, (label, term, column, extra, district) in enumerate(cases):
+        who = limited_client if district else client
+        base = f"/review/projects/?q={quote(term)}{extra}"
+        first = page(base, term, who)
+        second = page(f"/review/projects/?{first['next']}", term, who) if first["next"] else None
+        results.append({"column": label, "term": term, "source": column, "page1": first, "page2": second})
         worst = max(first["db_ms"], second["db_ms"] if second else 0.0)
-        print(f"{i + 1:4d} {column} {term!r}: {worst:.2f} ms {first['info']}", flush=True)
+        print(f"{i + 1:4d} {label} {term!r}: {worst:.2f} ms {first['info']}", flush=True)
     Path(args.out).write_text(json.dumps({"terms": results}, ensure_ascii=False, indent=1))
 
     by_column: dict[str, list[float]] = {}
     for r in results:
         by_column.setdefault(r["column"], []).append(r["page1"]["db_ms"])
         if r["page2"]:
-            by_column.setdefault("下一页", []).append(r["page2"]["db_ms"])
+            by_column.setdefault(f"{r['column']} 下一页", []).append(r["page2"]["db_ms"])
     print("\n| column | terms | p50 ms | p95 ms | max ms | over 10 ms |\n|---|---:|---:|---:|---:|---:|")
     for column, values in by_column.items():
         values.sort()
         p95 = values[min(len(values) - 1, int(len(values) * 0.95))]
         over = sum(v > GOAL_MS for v in values)
         print(f"| {column} | {len(values)} | {statistics.median(values):.2f} | {p95:.2f} | {values[-1]:.2f} | {over} |")
-    slow = sorted(results, key=lambda r: -r["page1"]["db_ms"])[:5]
-    print("\nslowest:", ", ".join(f"{r['term']!r} {r['page1']['db_ms']:.1f} ms" for r in slow))
+    slow = sorted(results, key=lambda r: -r["page1"]["db_ms"])[:8]
+    print("\nslowest:", ", ".join(f"{r['column']} {r['term']!r} {r['page1']['db_ms']:.1f} ms" for r in slow))
 
     if args.compare:
-        before = {r["term"]: r for r in json.loads(Path(args.compare).read_text())["terms"]}
+        before = {(r["column"], r["term"]): r for r in json.loads(Path(args.compare).read_text())["terms"]}
         differ = []
         for r in results:
-            b = before.get(r["term"])
+            b = before.get((r["column"], r["term"]))
             if b is None:
                 continue
             for key in ("page1", "page2"):
@@ -164,7 +207,7 @@ def main() -> int:
                 if (mine is None) != (theirs is None) or (
                     mine and (mine["rows"], mine["info"]) != (theirs["rows"], theirs["info"])  # type: ignore[index]
                 ):
-                    differ.append(f"{r['term']!r} {key}")
+                    differ.append(f"{r['column']} {r['term']!r} {key}")
         print(f"\ncompared with {args.compare}: {len(differ)} pages differ", *differ[:20], sep="\n  ")
         return 1 if differ else 0
     return 0

@@ -67,8 +67,17 @@ class CatalogueContract(models.Model):
         return f"{self.project_name}（{self.contract_no}）"
 
 
-# 合同编号's ordered gram table (migration 0006), in the lists' order (newest signed first).
-CONTRACT_NO_GRAMS = OrderedGrams("contracts_projectfiling", "contract_no", ("signed_date",))
+# 合同编号's ordered gram table (migrations 0006, 0007), in the lists' order (newest signed first),
+# carrying what the committee list filters on: the 状态 tab and the reviewer's districts (the
+# enterprise's, kept by a trigger on the enterprises' table); 签订日期 is the order's key.
+CONTRACT_NO_GRAMS = OrderedGrams(
+    "contracts_projectfiling",
+    "contract_no",
+    ("signed_date",),
+    carried=("state",),
+    related=(("enterprise_id", "enterprises_enterprise", "district_id"),),
+    partition="district_id",
+)
 
 
 class ProjectFiling(Filing):

@@ -78,10 +78,13 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import BooleanField, Expression, ExpressionWrapper, F, Model, Q, QuerySet
-from django.db.models.expressions import RawSQL
+from django.db.models.expressions import Col, RawSQL
 from django.db.models.functions import Reverse
-from django.db.models.lookups import StartsWith
+from django.db.models.lookups import Exact, In, Lookup, StartsWith
 from django.db.models.sql.compiler import SQLCompiler
+from django.db.models.sql.constants import INNER
+from django.db.models.sql.datastructures import Join
+from django.db.models.sql.query import Query
 
 # plpgsql rather than SQL: building the GIN index calls it once per row, and the loop is
 # about 3x faster than generate_series + array_agg (duplicates are harmless: GIN drops them).
@@ -125,6 +128,9 @@ WALK_SAMPLE_ROWS = 1000
 WALK_SAMPLE_MAX_ROWS = 4000
 # `search(walk_cost=…)` for a list ordered by a covering index that holds the searched columns.
 COVERED_WALK_COST = 0.1
+# A match read through the indexes (its heap row, the recheck, the list's joins) against a row of a
+# list tested by itself (an index probe and its heap row).
+INDEXED_MATCH_COST = 2.0
 
 
 def is_postgresql() -> bool:
@@ -355,6 +361,37 @@ def _planner_rows(qs: QuerySet[Any]) -> float:
     return float(plan[0]["Plan"]["Plan Rows"])
 
 
+# A subquery a list is filtered by (a reviewer's districts) is replaced by its values, up to this
+# many, for the estimate of the list's rows.
+INLINED_VALUES = 100
+
+
+def _inlined(qs: QuerySet[Any]) -> QuerySet[Any] | None:
+    """The list `qs` with each `IN (subquery)` of its filters (a reviewer's districts:
+    `enterprise.district_id IN (SELECT … WHERE user_id = …)`) replaced by the subquery's few values
+    (the same rows), or None when it has no such subquery (one enterprise's list).
+
+    The planner cannot see which values a subquery gives and guesses a fixed share: a district's
+    17,000 filings were estimated at 3,300, under WALK_MIN_ROWS. Used only to choose a plan that
+    counts exactly over testing those rows one by one: a walk of the list's order (its count an
+    estimate, "约 N 条") would change the page."""
+    estimated = qs.all()
+    children = estimated.query.where.children
+    inlined = False
+    for i, child in enumerate(children):
+        if not isinstance(child, In) or not isinstance(child.rhs, Query) or child.rhs.external_aliases:
+            continue
+        sql, params = child.rhs.sql_with_params()
+        with connection.cursor() as cur:
+            cur.execute(f"SELECT * FROM ({sql}) laowu_v LIMIT %s", [*params, INLINED_VALUES + 1])  # noqa: S608  # nosec B608
+            values = [row[0] for row in cur.fetchall()]
+        if not values:
+            return None  # an empty list: testing its rows costs nothing
+        if len(values) <= INLINED_VALUES:
+            children[i], inlined = In(child.lhs, values), True
+    return estimated if inlined else None
+
+
 def code_match(column: str, term: str) -> Q:
     """A code that starts or ends with `term`: lists show codes masked to their two ends
     (3205**********1234), so those are the parts a clerk has to search by."""
@@ -408,6 +445,27 @@ def search(
         return qs.filter(_row_condition(term, text, codes, related if short_terms_match_related else ()))
     scope = _planner_rows(qs)  # e.g. one enterprise's people, or a province's
     if scope <= WALK_MIN_ROWS:
+        # The planner's estimate of a list limited by a subquery (a reviewer's districts) can be far
+        # too low (`_inlined`): testing each of its rows is then not cheap, and a piece of a code
+        # the ordered gram table can filter reads its rarest gram's postings instead (each filtered
+        # in the index) where those are fewer than the list's rows by the cost of testing a row.
+        # These plans count exactly (up to COUNT_LIMIT), as the test of each row does: the page and
+        # its count line stay the same.
+        walk = _ordered_walk(qs, term, text, codes, related, ordered, math.sqrt(scope * PAGE_ROWS))
+        # Only for a list with an ordered gram table (the committee's 项目信息): the other lists'
+        # plans, and the queries their pages make, stay as they were.
+        inlined = _inlined(qs) if ordered is not None else None
+        rows = _planner_rows(inlined) if inlined is not None else 0.0
+        if walk is not None and _postings(qs, walk, rows) * COVERED_WALK_COST < rows:
+            return _ordered_search(qs, walk, _row_condition(term, text, codes, related, walk=True))
+        if inlined is not None:
+            # A rare term's matches through the indexes, the list written with the subquery's values
+            # so that the planner, estimating it right, reads them rather than the district's rows.
+            share = _match_share(qs.model, term, text, codes, related)
+            if share is not None and share[0] * _reltuples(qs.model) * INDEXED_MATCH_COST < rows:
+                found = inlined.filter(_indexed_condition(qs.model, term, text, codes, related))
+                setattr(found.query, SEARCH_ATTR, "indexed")
+                return found
         # Found through the scope's own index (the enterprise's rows) and tested one by one.
         return qs.filter(_row_condition(term, text, codes, related))
     # A walk tests 21 / share rows at `walk_cost` each, the indexes read share × scope matches:
@@ -438,16 +496,35 @@ def search(
     # list's order, find the page at the cost of the postings read (`OrderedGrams`).
     walk = _ordered_walk(qs, term, text, codes, related, ordered, threshold) if common and trigram else None
     if walk is not None:
-        found = qs.filter(walk_condition)
-        setattr(found.query, SEARCH_ATTR, "ordered")
-        setattr(found.query, ORDERED_ATTR, replace(walk, conditions=len(found.query.where.children)))
-        return found
+        return _ordered_search(qs, walk, walk_condition)
     # Every match read through the indexes, then sorted. Pagination orders the page's ids by
     # expressions no index provides (`search_plan` "indexed"): otherwise the planner may walk the
     # ordering index testing each row, and a rare term would be tested against the whole table.
     found = qs.filter(_indexed_condition(qs.model, term, text, codes, related))
     setattr(found.query, SEARCH_ATTR, "indexed")
     return found
+
+
+def _ordered_search(qs: QuerySet[Any], walk: _OrderedWalk, condition: Q) -> QuerySet[Any]:
+    found = qs.filter(condition)
+    setattr(found.query, SEARCH_ATTR, "ordered")
+    setattr(found.query, ORDERED_ATTR, replace(walk, conditions=len(found.query.where.children)))
+    return found
+
+
+def _postings(qs: QuerySet[Any], walk: _OrderedWalk, rows: float) -> float:
+    """The estimated postings the walk reads at most: its gram's (its trigram index's statistics),
+    or only their share in the list's `rows` when the list is limited to some values of the table's
+    partition (a reviewer's districts: one range of its index each)."""
+    spec = walk.grams
+    stats = _stats(spec.table, spec.column, 3)
+    if stats is None:
+        return math.inf
+    postings = stats.freqs.get(walk.gram, stats.missing) * _reltuples(qs.model)
+    filters = _posting_filters(qs.query, qs.query.where.children[: walk.filtered], spec) or []
+    if _partition_values(spec, filters)[0] is not None:
+        postings *= min(1.0, rows / max(_reltuples(qs.model), 1.0))
+    return postings
 
 
 def search_plan(qs: QuerySet[Any]) -> str | None:
@@ -624,17 +701,31 @@ class OrderedGrams:
     match, small both for a rare term (its rarest gram has few postings) and for a term common
     among old rows (the gram's old postings all match).
 
-    `keys` are the list's sort columns before the primary key `id`, all descending. The table is
-    kept by triggers on PostgreSQL (`ordered_grams_operation`); other databases have none and
-    never use it (`search` answers them with icontains)."""
+    `keys` are the list's sort columns before the primary key `id`, all descending. `carried` are
+    more of the row's columns and `related` columns of a row it points at ((foreign key column,
+    related table, column): the enterprise's district), copied into each posting under their own
+    names and into the index entry, so that a list filtered on them (the 状态 tab, a reviewer's
+    districts) tests its filters in the index too instead of fetching each posting's row. The table
+    is kept by triggers on PostgreSQL, the related columns by a trigger on the related table
+    (`ordered_grams_operation`); other databases have none and never use it (`search` answers
+    them with icontains)."""
 
     table: str
     column: str
     keys: tuple[str, ...]
+    carried: tuple[str, ...] = ()
+    related: tuple[tuple[str, str, str], ...] = ()
+    # A carried column a list is often limited to a few values of (a reviewer's districts), with an
+    # index of its own: (gram, it, keys…): the postings of those values only, one ordered range each.
+    partition: str | None = None
 
     @property
     def name(self) -> str:
         return f"{self.table}_{self.column}_grams"
+
+    def filter_columns(self) -> tuple[str, ...]:
+        """The table's columns a list's filter can be tested on: the keys and the carried ones."""
+        return (*self.keys, *self.carried)
 
     def ordering(self) -> list[str]:
         return [*(f"-{k}" for k in self.keys), "-id"]
@@ -647,8 +738,11 @@ class _OrderedWalk:
     term: str
     # The other searched columns' matches (rare: `_ordered_walk`), as a condition on the model.
     others: Q | None
-    # The top-level conditions of the search's queryset: any more (but a page's cursor) are filters
-    # added after `search`, tested on each matching posting's row.
+    # The top-level conditions of the search's queryset: the first `filtered` are the list's filters
+    # from before `search`, each tested on the postings' own columns (`_posting_filters`); then the
+    # search's own; any more (but a page's cursor) are filters added after `search`, tested on
+    # each matching posting's row.
+    filtered: int = 0
     conditions: int = 0
 
 
@@ -672,10 +766,12 @@ def _ordered_walk(
         return None
     if [str(item) for item in qs.query.order_by] != ordered.ordering():
         return None
-    if qs.query.where:
-        # A list filtered by scope, state or dates would fetch each matching posting's row to test
-        # them, up to COUNT_LIMIT + 1 for the count: slower than reading the matches through the
-        # indexes, which such a list keeps.
+    # A list filtered by scope, state or dates tests its filters on the postings' own columns. A
+    # filter the table does not carry would fetch each matching posting's row to test it, up to
+    # COUNT_LIMIT + 1 for the count: slower than reading the matches through the indexes, which
+    # such a list keeps.
+    filtered = _posting_filters(qs.query, qs.query.where.children, ordered)
+    if filtered is None:
         return None
     others = tuple(c for c in text if c != column)
     for other in others:
@@ -683,7 +779,64 @@ def _ordered_walk(
         if estimate is None or estimate[0] > threshold:
             return None
     condition = _indexed_condition(model, term, others, (), ()) if others else None
-    return _OrderedWalk(ordered, _looked_up_grams(column, term, model)[0], term, condition)
+    return _OrderedWalk(ordered, _looked_up_grams(column, term, model)[0], term, condition, len(filtered))
+
+
+_POSTING = "laowu_g"
+
+
+def _partition_values(spec: OrderedGrams, filters: list[Any]) -> tuple[list[Any] | None, list[Any]]:
+    """The values a posting filter limits `spec.partition` to (a subquery's run now: a reviewer's
+    few districts), and the other filters; (None, filters) if none does or the values are many."""
+    for i, condition in enumerate(filters):
+        if spec.partition is None or condition.lhs.target.column != spec.partition:
+            continue
+        if isinstance(condition, Exact) and not hasattr(condition.rhs, "resolve_expression"):
+            values = [condition.rhs]
+        elif isinstance(condition, In) and isinstance(condition.rhs, Query):
+            sql, params = condition.rhs.sql_with_params()
+            with connection.cursor() as cur:
+                cur.execute(f"SELECT * FROM ({sql}) laowu_v LIMIT %s", [*params, INLINED_VALUES + 1])  # noqa: S608  # nosec B608
+                values = [row[0] for row in cur.fetchall()]
+        elif isinstance(condition, In):
+            values = list(condition.rhs)
+        else:
+            continue
+        if len(values) <= INLINED_VALUES:
+            return values, filters[:i] + filters[i + 1 :]
+    return None, filters
+
+
+def _posting_filters(query: Query, children: list[Any], spec: OrderedGrams) -> list[Any] | None:
+    """`children` of `query`'s filters, each a lookup on a column the gram table carries (its row's
+    sort keys and `carried` columns, or a `related` column through its foreign key's join),
+    relabeled to the posting; None if any is not (an OR, a negation, another column, an expression)."""
+    where = query.where
+    if where.negated or (where.connector != "AND" and len(where.children) > 1):
+        return None
+    base = query.get_initial_alias()
+    found = []
+    for child in children:
+        if not isinstance(child, Lookup) or not isinstance(child.lhs, Col):
+            return None
+        col, rhs = child.lhs, child.rhs
+        if isinstance(rhs, Query):
+            if rhs.external_aliases:
+                return None  # refers to the outer row: only a self-contained subquery is moved
+        elif hasattr(rhs, "resolve_expression"):
+            return None
+        if col.alias == base:
+            if col.target.column not in spec.filter_columns():
+                return None
+        else:
+            join = query.alias_map.get(col.alias)
+            if not isinstance(join, Join) or join.parent_alias != base or join.join_type != INNER:
+                return None
+            carried = {(fk, table, column) for fk, table, column in spec.related}
+            if (join.join_cols[0][0], join.table_name, col.target.column) not in carried or len(join.join_cols) != 1:
+                return None
+        found.append(child.relabeled_clone({col.alias: _POSTING}))
+    return found
 
 
 def _ordered_arms(
@@ -715,11 +868,36 @@ def _ordered_arms(
         params += row_params
     arm += f" WHERE laowu_g.gram = %s AND {code_test}"
     params += [walk.gram, walk.term]
+    filters = _posting_filters(qs.query, where.children[: walk.filtered], spec)
+    if filters is None:  # `search` checked them: the same children of a clone
+        raise ValueError("an ordered search's filters are no longer the posting's")
+    parts, filters = _partition_values(spec, filters)
+    compiler = qs.query.get_compiler(connection=connection)
+    for condition in filters:
+        condition_sql, condition_params = compiler.compile(condition)
+        arm += f" AND {condition_sql}"
+        params += condition_params
     if cursor is not None:
         arm += f" AND ({walked}) {op} ({', '.join(['%s'] * len(keys))})"
         params += cursor
-    arm += f" ORDER BY {', '.join(f'laowu_g.{k} {direction}' for k in keys)} LIMIT %s"
-    arms = [(arm, [*params, limit])]
+    if counted:
+        # A count wants any COUNT_LIMIT + 1 matches: unordered, the postings are read in the index's
+        # order without a sort of every match (a term with fewer matches than that reads them all),
+        # and a partitioned list reads its values' ranges only.
+        if parts is not None:
+            arm += f' AND laowu_g."{spec.partition}" = ANY(%s)'
+            params.append(parts)
+        arms = [(f"{arm} LIMIT %s", [*params, limit])]
+    else:
+        order = f" ORDER BY {', '.join(f'laowu_g.{k} {direction}' for k in keys)} LIMIT %s"
+        if not parts:
+            if parts is not None:  # limited to no value: an empty list
+                arm += f' AND laowu_g."{spec.partition}" = ANY(%s)'
+                params.append(parts)
+            arms = [(arm + order, [*params, limit])]
+        else:
+            # One ordered range of the partition's index per value, merged by `ordered_ids`.
+            arms = [(f'{arm} AND laowu_g."{spec.partition}" = %s{order}', [*params, v, limit]) for v in parts]
     if walk.others is not None:
         # `qs` holds the page's cursor already, and its order.
         column = next(f.name for f in model._meta.concrete_fields if f.column == spec.column)
@@ -761,7 +939,7 @@ BEGIN
     DELETE FROM "{name}" WHERE row_id = OLD.id;
   END IF;
   IF TG_OP <> 'DELETE' AND NEW."{column}" IS NOT NULL THEN
-    INSERT INTO "{name}" SELECT DISTINCT g, {new_keys}, NEW.id, NEW."{column}"
+    INSERT INTO "{name}" SELECT DISTINCT g, {new_values}
       FROM unnest({function}(NEW."{column}")) g;
   END IF;
   RETURN NULL;
@@ -769,40 +947,90 @@ END
 $$
 """
 
+# A related row's carried column changed (an enterprise moved to another district): its rows' postings.
+_RELATED_SYNC = """
+CREATE OR REPLACE FUNCTION "{name}_rel{i}_sync"() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  UPDATE "{name}" SET "{column}" = NEW."{column}"
+    WHERE row_id IN (SELECT id FROM "{table}" WHERE "{fk}" = NEW.id);
+  RETURN NULL;
+END
+$$
+"""
+
+
+def _ordered_grams_columns(spec: OrderedGrams, row: str, *, joined: bool = False) -> str:
+    """A posting's columns after its gram, from the row `row` (t, or NEW in a trigger): the keys, the
+    id, the code, the carried columns and the related rows' ones (a subquery of each, or the
+    columns of the related tables `joined` as r0, r1, …)."""
+    values = [f'{row}."{k}"' for k in spec.keys]
+    values += [f"{row}.id", f'{row}."{spec.column}"', *(f'{row}."{c}"' for c in spec.carried)]
+    for i, (fk, table, column) in enumerate(spec.related):
+        subquery = f'(SELECT r."{column}" FROM "{table}" r WHERE r.id = {row}."{fk}")'  # noqa: S608  # nosec B608
+        values.append(f'r{i}."{column}"' if joined else subquery)
+    return ", ".join(values)
+
 
 def _ordered_grams_fill(spec: OrderedGrams) -> list[str]:
     """Fill `spec`'s (empty) table from its column and index it: one statement over the whole table,
     each row's distinct grams from the set-returning unnest, then the indexes built once."""
     name, table, column, function = spec.name, spec.table, spec.column, GRAM_FUNCTIONS[3]
-    t_keys = ", ".join(f't."{k}"' for k in spec.keys)
     desc_keys = ", ".join(f'"{k}" DESC' for k in spec.keys)
-    fill = f'INSERT INTO "{name}" SELECT u.gram, {t_keys}, t.id, t."{column}" FROM "{table}" t'  # noqa: S608  # nosec B608
+    included = ", ".join(["code", *(f'"{c}"' for c in spec.carried), *(f'"{c}"' for _, _, c in spec.related)])
+    fill = f'INSERT INTO "{name}" SELECT u.gram, {_ordered_grams_columns(spec, "t", joined=True)} FROM "{table}" t'  # noqa: S608  # nosec B608
+    fill += "".join(f' LEFT JOIN "{t}" r{i} ON r{i}.id = t."{fk}"' for i, (fk, t, _) in enumerate(spec.related))
     grams = f'SELECT DISTINCT unnest({function}(t."{column}")) AS gram'
-    return [
+    statements = [
         f'{fill} CROSS JOIN LATERAL ({grams}) u WHERE t."{column}" IS NOT NULL',
-        f'CREATE INDEX "{name}_walk" ON "{name}" (gram, {desc_keys}, row_id DESC) INCLUDE (code)',
+        f'CREATE INDEX "{name}_walk" ON "{name}" (gram, {desc_keys}, row_id DESC) INCLUDE ({included})',
         f'CREATE INDEX "{name}_row" ON "{name}" (row_id)',
-        f'ANALYZE "{name}"',
     ]
+    if spec.partition:
+        statements.append(
+            f'CREATE INDEX "{name}_part" ON "{name}" (gram, "{spec.partition}", {desc_keys}, row_id DESC)'
+            f" INCLUDE ({included})"
+        )
+    return [*statements, f'ANALYZE "{name}"']
 
 
 def ordered_grams_sql(spec: OrderedGrams) -> list[str]:
     """Create, fill and index `spec`'s table, and the triggers that keep it in sync."""
     name, table, column, function = spec.name, spec.table, spec.column, GRAM_FUNCTIONS[3]
-    keys = ", ".join(f'"{k}"' for k in spec.keys)
-    new_keys = ", ".join(f'NEW."{k}"' for k in spec.keys)
-    changed = " OR ".join(f'OLD."{c}" IS DISTINCT FROM NEW."{c}"' for c in (column, *spec.keys, "id"))
-    create = f'CREATE TABLE "{name}" AS SELECT \'\'::text AS gram, {keys}, id AS row_id, "{column}"::text AS code'
+    copied = (column, *spec.keys, *spec.carried, *(fk for fk, _, _ in spec.related), "id")
+    changed = " OR ".join(f'OLD."{c}" IS DISTINCT FROM NEW."{c}"' for c in copied)
+    # Named as in the list's tables: a list's filters on them are relabeled to the posting.
+    names = ["gram", *spec.keys, "row_id", "code", *spec.carried, *(c for _, _, c in spec.related)]
+    quoted = ", ".join(f'"{n}"' for n in names)
+    create = f'CREATE TABLE "{name}" ({quoted})'
+    create += f" AS SELECT ''::text, {_ordered_grams_columns(spec, 't')}"
     trigger = f'CREATE TRIGGER "{name}_%s" AFTER %s ON "{table}" FOR EACH %s EXECUTE FUNCTION "{name}_sync"()'
-    return [
+    statements = [
         TRIGRAM_FUNCTION,
-        f'{create} FROM "{table}" WITH NO DATA',
+        f'{create} FROM "{table}" t WITH NO DATA',
+        f'ALTER TABLE "{name}" ALTER COLUMN code TYPE text',
         *_ordered_grams_fill(spec),
-        _ORDERED_SYNC.format(name=name, column=column, function=function, new_keys=new_keys),
+        _ORDERED_SYNC.format(
+            name=name, column=column, function=function, new_values=_ordered_grams_columns(spec, "NEW")
+        ),
         trigger % ("insert_delete", "INSERT OR DELETE", "ROW"),
         trigger % ("update", "UPDATE", f"ROW WHEN ({changed})"),
         trigger % ("truncate", "TRUNCATE", "STATEMENT"),
     ]
+    for i, (fk, related_table, related_column) in enumerate(spec.related):
+        statements += [
+            _RELATED_SYNC.format(name=name, i=i, column=related_column, table=table, fk=fk),
+            f'CREATE TRIGGER "{name}_rel{i}" AFTER UPDATE OF "{related_column}" ON "{related_table}" FOR EACH ROW'
+            f' WHEN (OLD."{related_column}" IS DISTINCT FROM NEW."{related_column}")'
+            f' EXECUTE FUNCTION "{name}_rel{i}_sync"()',
+        ]
+    return statements
+
+
+def drop_ordered_grams_sql(spec: OrderedGrams) -> list[str]:
+    """Drop `spec`'s table, its functions and (with them) their triggers."""
+    statements = [f'DROP TABLE IF EXISTS "{spec.name}"', f'DROP FUNCTION IF EXISTS "{spec.name}_sync"() CASCADE']
+    statements += [f'DROP FUNCTION IF EXISTS "{spec.name}_rel{i}_sync"() CASCADE' for i in range(len(spec.related))]
+    return statements
 
 
 def rebuild_ordered_grams(spec: OrderedGrams) -> None:
@@ -810,25 +1038,37 @@ def rebuild_ordered_grams(spec: OrderedGrams) -> None:
     (session_replication_role = replica, as laowu/scaledata loads)."""
     with connection.cursor() as cur:
         cur.execute(f'TRUNCATE "{spec.name}"')
-        cur.execute(f'DROP INDEX IF EXISTS "{spec.name}_walk", "{spec.name}_row"')
+        cur.execute(f'DROP INDEX IF EXISTS "{spec.name}_walk", "{spec.name}_row", "{spec.name}_part"')
         for statement in _ordered_grams_fill(spec):
             cur.execute(statement)
 
 
-def ordered_grams_operation(spec: OrderedGrams) -> Any:
-    """A migration operation creating `spec`'s ordered gram table on PostgreSQL, nothing elsewhere."""
+def ordered_grams_operation(spec: OrderedGrams, replaces: OrderedGrams | None = None) -> Any:
+    """A migration operation creating `spec`'s ordered gram table on PostgreSQL (in place of the
+    table `replaces` described), nothing elsewhere.
+
+    In a migration that is not atomic (`atomic = False`) the new table is also VACUUMed: its walks
+    are index-only scans only once the visibility map says its pages are all visible, and until
+    autovacuum visits it each posting read fetches its heap row too (a count of 25,000 postings then
+    plans as a Bitmap Heap Scan and a Sort: 30 ms instead of 5)."""
     from django.db import migrations
 
-    def forwards(apps: Any, schema_editor: Any) -> None:
+    def build(schema_editor: Any, new: OrderedGrams, old: OrderedGrams | None) -> None:
         if schema_editor.connection.vendor != "postgresql":
             return
-        for statement in ordered_grams_sql(spec):
+        for statement in [*(drop_ordered_grams_sql(old) if old else []), *ordered_grams_sql(new)]:
             schema_editor.execute(statement)
+        if not schema_editor.connection.in_atomic_block:
+            schema_editor.execute(f'VACUUM ANALYZE "{new.name}"')
+
+    def forwards(apps: Any, schema_editor: Any) -> None:
+        build(schema_editor, spec, replaces)
 
     def backwards(apps: Any, schema_editor: Any) -> None:
-        if schema_editor.connection.vendor != "postgresql":
-            return
-        schema_editor.execute(f'DROP TABLE IF EXISTS "{spec.name}"')
-        schema_editor.execute(f'DROP FUNCTION IF EXISTS "{spec.name}_sync"() CASCADE')
+        if replaces is not None:
+            build(schema_editor, replaces, spec)
+        elif schema_editor.connection.vendor == "postgresql":
+            for statement in drop_ordered_grams_sql(spec):
+                schema_editor.execute(statement)
 
     return migrations.RunPython(forwards, backwards, elidable=False)

@@ -8,16 +8,23 @@ in the list's order, on every page and with the same count."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import pytest
 from django.db import connection
+from django.db.models import Q
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from laowu.accounts.models import District
+from laowu.accounts.scope import in_user_districts
 from laowu.contracts.models import CONTRACT_NO_GRAMS, ProjectFiling
 from laowu.core import search as search_module
 from laowu.core.pagination import paginate
-from laowu.core.search import COVERED_WALK_COST, grams_of, search, search_estimate, search_plan
+from laowu.core.search import COVERED_WALK_COST, grams_of, ordered_count, search, search_estimate, search_plan
+from laowu.enterprises.models import Enterprise
+from laowu.review.models import State
 from tests.conftest import client_for
 from tests.core.test_pagination import get
 from tests.factories import approved_project
@@ -147,12 +154,107 @@ def test_a_year_like_term_finds_the_rows_icontains_finds_in_order(filings: list[
 
 @pytest.mark.postgres_only
 @pytest.mark.usefixtures("ordered_plan")
-def test_a_filtered_list_keeps_the_indexed_plan(filings: list[ProjectFiling]) -> None:
-    # Its filters would be tested on each matching posting's row: slower than the indexes for a count.
-    older = ProjectFiling.objects.filter(signed_date__lte=TODAY - dt.timedelta(days=10))
-    qs = find("2025", older)
+@pytest.mark.parametrize("state", [State.APPROVED, State.REJECTED])
+def test_a_list_filtered_on_carried_columns_walks_the_postings(filings: list[ProjectFiling], state: str) -> None:
+    # The 状态 tab and a 签订日期 range are tested on the postings' own columns, in the index.
+    ProjectFiling.objects.filter(pk__in=[f.pk for f in filings[::4]]).update(state=State.REJECTED)
+    cutoff = TODAY - dt.timedelta(days=20)
+    dates = {"signed_date__lte": cutoff, "signed_date__gte": cutoff - dt.timedelta(days=9)}
+    filtered = ProjectFiling.objects.filter(state=state, **dates)
+    qs = find("2025", filtered)
+    assert search_plan(qs) == "ordered"
+    want = matching("2025", filtered)
+    assert want
+    with CaptureQueriesContext(connection) as ctx:
+        assert follow(qs, per_page=4) == want
+    # Neither the page's ids nor the count fetch a filing to test the filters.
+    walks = [q["sql"] for q in ctx.captured_queries if CONTRACT_NO_GRAMS.name in q["sql"]]
+    assert walks and not any("LATERAL" in sql for sql in walks)
+    assert all('"laowu_g"."state" = ' in sql for sql in walks)
+    page, _ = paginate(get(), qs, per_page=4)
+    assert (page.count, page.count_capped) == (len(want), False)
+
+
+@pytest.mark.postgres_only
+@pytest.mark.usefixtures("ordered_plan")
+def test_a_filter_the_postings_do_not_carry_keeps_the_indexed_plan(filings: list[ProjectFiling]) -> None:
+    # The site manager is not in the gram table: each posting's filing would be fetched to test it.
+    named = ProjectFiling.objects.filter(site_manager=filings[0].site_manager)
+    qs = find("2025", named)
     assert search_plan(qs) == "indexed"
-    assert follow(qs, per_page=4) == matching("2025", older)
+    assert follow(qs, per_page=4) == matching("2025", named)
+    either = ProjectFiling.objects.filter(Q(state=State.APPROVED) | Q(signed_date__lte=TODAY))
+    assert search_plan(find("2025", either)) == "indexed"
+
+
+@pytest.fixture
+def two_districts(filings: list[ProjectFiling], enterprise_b: Any, reviewer: Any) -> tuple[Any, Any]:
+    """A second district whose enterprise holds every third filing, and a reviewer of the first only."""
+    other = District.objects.create(code="320505", name="虎丘区")
+    Enterprise.objects.filter(pk=enterprise_b.enterprise.pk).update(district=other)
+    ProjectFiling.objects.filter(pk__in=[f.pk for f in filings[1::3]]).update(enterprise=enterprise_b.enterprise)
+    reviewer.__dict__.pop("_laowu_every_district", None)  # remembered while there was one district
+    return reviewer, other
+
+
+@pytest.mark.postgres_only
+@pytest.mark.usefixtures("ordered_plan")
+@pytest.mark.parametrize("state", ["", State.APPROVED])
+def test_a_reviewer_of_some_districts_walks_their_postings_only(two_districts: tuple[Any, Any], state: str) -> None:
+    reviewer, _ = two_districts
+    scoped = in_user_districts(reviewer, ProjectFiling.objects.all())
+    if state:
+        scoped = scoped.filter(state=state)
+    qs = find("2025", scoped)
+    assert search_plan(qs) == "ordered"
+    want = matching("2025", scoped)
+    assert 4 < len(want) < len(matching("2025"))
+    with CaptureQueriesContext(connection) as ctx:
+        assert follow(qs, per_page=4) == want
+        page, _ = paginate(get(), qs, per_page=4)
+    assert (page.count, page.count_capped) == (len(want), False)
+    walks = [q["sql"] for q in ctx.captured_queries if CONTRACT_NO_GRAMS.name in q["sql"]]
+    # The district's postings only: one range of the partition's index, the value written out.
+    assert walks and all('laowu_g."district_id" = ' in sql and "LATERAL" not in sql for sql in walks)
+    # The committee list shows that reviewer the same rows.
+    client = client_for(reviewer)
+    response = client.get(reverse("contracts:committee_list"), {"q": "2025", "state": state})
+    assert [f.pk for f in response.context["page"].object_list] == want[:20]
+    assert response.context["page"].count == len(want)
+
+
+@pytest.mark.postgres_only
+def test_the_district_and_the_state_follow_the_filing_and_its_enterprise(enterprise_a: Any, reviewer: Any) -> None:
+    filing = approved_project(enterprise_a, reviewer, contract_no="HT-3205-2025-0000001")
+
+    def carried() -> set[tuple[str, int]]:
+        with connection.cursor() as cur:
+            cur.execute(f'SELECT state, district_id FROM "{CONTRACT_NO_GRAMS.name}" WHERE row_id = %s', [filing.pk])  # noqa: S608
+            return set(cur.fetchall())
+
+    district = enterprise_a.enterprise.district_id
+    assert carried() == {(State.APPROVED, district)}
+    ProjectFiling.objects.filter(pk=filing.pk).update(state=State.DEREGISTERED)
+    assert carried() == {(State.DEREGISTERED, district)}
+    # The enterprise moves: its filings' postings follow (a trigger on the enterprises' table).
+    other = District.objects.create(code="320505", name="虎丘区")
+    Enterprise.objects.filter(pk=enterprise_a.enterprise.pk).update(district=other)
+    assert carried() == {(State.DEREGISTERED, other.pk)}
+    Enterprise.objects.filter(pk=enterprise_a.enterprise.pk).update(name="改名不动检索表")
+    assert carried() == {(State.DEREGISTERED, other.pk)}
+    assert len(postings(filing.pk)) == len(grams_of(filing.contract_no, 3))
+
+
+@pytest.mark.postgres_only
+@pytest.mark.usefixtures("ordered_plan")
+def test_the_count_reads_the_postings_unsorted(filings: list[ProjectFiling]) -> None:
+    # Any COUNT_LIMIT + 1 matches count the same: no ORDER BY, so no sort of every match.
+    qs = find("2025")
+    with CaptureQueriesContext(connection) as ctx:
+        assert ordered_count(qs, 10_001) == len(matching("2025"))
+    (sql,) = [q["sql"] for q in ctx.captured_queries if "count(*)" in q["sql"]]
+    walk = sql.split(CONTRACT_NO_GRAMS.name, 1)[1].split(") laowu_n")[0]
+    assert "ORDER BY" not in walk
 
 
 @pytest.mark.postgres_only
@@ -189,3 +291,81 @@ def test_small_lists_and_sqlite_keep_the_plain_match(filings: list[ProjectFiling
     qs = find("2025")
     assert search_plan(qs) is None
     assert listed(qs) == matching("2025")
+
+
+@pytest.fixture
+def underestimated(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The planner's estimate of a list limited by a subquery (a reviewer's districts) is far too low:
+    3,000 rows, under WALK_MIN_ROWS, where the subquery's values written out give 20,000."""
+
+    def planned(qs: Any) -> float:
+        sql = str(qs.query)
+        if "IN (SELECT" in sql or re.search(r'"enterprise_id" = \d', sql):
+            return 3_000.0  # the district's list as planned, and one enterprise's
+        return 20_000.0 if '"district_id" IN (' in sql else 1_000_000.0
+
+    monkeypatch.setattr(search_module, "_planner_rows", planned)
+    monkeypatch.setattr(search_module, "_postings", lambda qs, walk, rows: 1_000.0)
+    monkeypatch.setattr(search_module, "_reltuples", lambda model: 100_000.0)
+
+
+@pytest.mark.postgres_only
+@pytest.mark.usefixtures("ordered_plan", "underestimated")
+def test_an_underestimated_district_list_reads_postings_or_indexes(
+    two_districts: tuple[Any, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reviewer, _ = two_districts
+    scoped = in_user_districts(reviewer, ProjectFiling.objects.all())
+    # A piece of a code: its rarest gram's postings of the reviewer's district.
+    qs = find("2025", scoped)
+    assert search_plan(qs) == "ordered"
+    want = matching("2025", scoped)
+    assert follow(qs, per_page=4) == want
+    page, _ = paginate(get(), qs, per_page=4)
+    assert (page.count, page.count_capped, page.approximate) == (len(want), False, False)
+    # A rare name: its matches through the indexes, the district written out (the planner, misled
+    # by the subquery, would test the district's rows), counted exactly as testing them counts.
+    monkeypatch.setattr(search_module, "_match_share", lambda *args, **kwargs: (0.01, 0.01))
+    qs = find("测试3号", scoped)
+    assert search_plan(qs) == "indexed" and '"district_id" IN (SELECT' not in str(qs.query)
+    want = matching("测试3号", scoped)
+    assert want and follow(qs, per_page=4) == want
+    page, _ = paginate(get(), qs, per_page=4)
+    assert (page.count, page.count_capped, page.approximate) == (len(want), False, False)
+    # A common one: each of the list's rows tested, as before.
+    monkeypatch.setattr(search_module, "_match_share", lambda *args, **kwargs: (0.3, 0.3))
+    qs = find("相城区", scoped)
+    assert search_plan(qs) is None
+    assert listed(qs) == matching("相城区", scoped)
+
+
+@pytest.mark.postgres_only
+@pytest.mark.usefixtures("ordered_plan", "underestimated")
+def test_a_small_list_without_a_subquery_is_tested_row_by_row(filings: list[ProjectFiling]) -> None:
+    # One enterprise's filings: estimated without a subquery, nothing to correct, no second EXPLAIN.
+    own = ProjectFiling.objects.filter(enterprise_id=filings[0].enterprise_id, state=State.APPROVED)
+    with CaptureQueriesContext(connection) as ctx:
+        qs = find("2025", own)
+    assert search_plan(qs) is None
+    assert not [q for q in ctx.captured_queries if q["sql"].startswith("EXPLAIN")]
+    assert listed(qs) == matching("2025", own)
+
+
+@pytest.mark.postgres_only
+@pytest.mark.usefixtures("ordered_plan")
+def test_a_district_list_reads_only_its_share_of_the_postings(
+    two_districts: tuple[Any, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # '025' in half of 100,000 filings: 50,000 postings, of which a 20,000-row district reads its share.
+    monkeypatch.setattr(search_module, "_stats", lambda *args: search_module._GramStats({"025": 0.5, "202": 0.5}, 0.9))
+    monkeypatch.setattr(search_module, "_reltuples", lambda model: 100_000.0)
+    reviewer, _ = two_districts
+    scoped = find("2025", in_user_districts(reviewer, ProjectFiling.objects.all()))
+    walk = getattr(scoped.query, search_module.ORDERED_ATTR)
+    assert walk.gram == "025"
+    assert search_module._postings(scoped, walk, 20_000.0) == pytest.approx(10_000.0)
+    # A list of every district reads all of them.
+    everyone = find("2025")
+    assert search_module._postings(everyone, getattr(everyone.query, search_module.ORDERED_ATTR), 20_000.0) == (
+        pytest.approx(50_000.0)
+    )

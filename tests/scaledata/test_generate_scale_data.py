@@ -497,8 +497,11 @@ def test_the_ordered_gram_table_is_filled_after_the_load(dataset: dict[str, Any]
 
     numbers = dict(ProjectFiling.objects.values_list("pk", "contract_no"))
     dates = dict(ProjectFiling.objects.values_list("pk", "signed_date"))
+    # The filters the committee list tests in the index: the state and the enterprise's district.
+    carried = {pk: (s, d) for pk, s, d in ProjectFiling.objects.values_list("pk", "state", "enterprise__district")}
     with connection.cursor() as cur:
-        cur.execute(f'SELECT gram, signed_date, row_id, code FROM "{CONTRACT_NO_GRAMS.name}"')  # noqa: S608
+        sql = f'SELECT gram, signed_date, row_id, code, state, district_id FROM "{CONTRACT_NO_GRAMS.name}"'  # noqa: S608
+        cur.execute(sql)
         rows = cur.fetchall()
-    want = {(g, dates[pk], pk, no) for pk, no in numbers.items() for g in grams_of(no, 3)}
+    want = {(g, dates[pk], pk, no, *carried[pk]) for pk, no in numbers.items() for g in grams_of(no, 3)}
     assert len(rows) == len(want) and set(rows) == want

@@ -30,10 +30,10 @@ from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db.models import Count, F, Field, Model, OrderBy, Q, QuerySet, Window
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 from django.db.models.functions import Coalesce
-from django.db.models.sql.where import WhereNode
+from django.db.models.sql.where import AND, WhereNode
 from django.http import HttpRequest, QueryDict
 
-from .search import ordered_count, ordered_ids, search_estimate, search_plan
+from .search import ordered_count, ordered_ids, ordered_list_filters, search_estimate, search_plan
 
 PAGE_SIZE = 20
 COUNT_LIMIT = 10_000
@@ -217,7 +217,10 @@ def _fetch(qs: QuerySet[Any], start: int, stop: int, cursor: list[Any] | None = 
     if plan is None:
         return list(qs[start:stop])
     if plan == "ordered":
-        return _rows_by_id(qs, ordered_ids(qs, start, stop, cursor))
+        # The ids come from the gram table's copies of the list's filter columns (a filing's state,
+        # its enterprise's district), kept by triggers; the rows are read with the list's own filters
+        # again, so postings out of step could never show a row the list excludes.
+        return _rows_by_id(qs, ordered_ids(qs, start, stop, cursor), keep=ordered_list_filters(qs))
     ids_qs = qs
     if plan == "indexed":
         ids_qs = qs.order_by(*(_unindexed(item) for item in qs.query.order_by))
@@ -233,11 +236,14 @@ def _fetch_counted(qs: QuerySet[Any], stop: int) -> tuple[list[Any], int]:
     return _rows_by_id(qs, [pk for pk, _ in pairs]), pairs[0][1] if pairs else 0
 
 
-def _rows_by_id(qs: QuerySet[Any], ids: list[Any]) -> list[Any]:
+def _rows_by_id(qs: QuerySet[Any], ids: list[Any], *, keep: int = 0) -> list[Any]:
+    """The rows of `ids`, in that order; of `qs`'s conditions only the first `keep` (the list's own
+    filters, before the search's) are tested again: the search is done, the ids say which rows."""
     if not ids:
         return []
     rows = qs.order_by()
-    rows.query.where = WhereNode()  # the search is done: the ids say which rows
+    where = rows.query.where
+    rows.query.where = WhereNode(where.children[:keep] if where.connector == AND else [])
     by_id = {row.pk: row for row in rows.filter(pk__in=ids)}
     return [by_id[pk] for pk in ids if pk in by_id]
 

@@ -918,6 +918,13 @@ def ordered_ids(qs: QuerySet[Any], start: int, stop: int, cursor: list[Any] | No
         return [row[0] for row in cur.fetchall()]
 
 
+def ordered_list_filters(qs: QuerySet[Any]) -> int:
+    """How many of an "ordered" search's top-level conditions are the list's own filters (scope,
+    state, dates): the first ones, from before `search`."""
+    walk: _OrderedWalk = getattr(qs.query, ORDERED_ATTR)
+    return walk.filtered
+
+
 def ordered_count(qs: QuerySet[Any], limit: int) -> int:
     """How many rows an "ordered" search matches: exact up to `limit`, at least `limit` beyond.
     Each arm counted by itself: no merge of the two for every counted row."""

@@ -369,3 +369,27 @@ def test_a_district_list_reads_only_its_share_of_the_postings(
     assert search_module._postings(everyone, getattr(everyone.query, search_module.ORDERED_ATTR), 20_000.0) == (
         pytest.approx(50_000.0)
     )
+
+
+@pytest.mark.postgres_only
+@pytest.mark.usefixtures("ordered_plan")
+def test_postings_out_of_step_never_show_a_row_the_list_excludes(two_districts: tuple[Any, Any]) -> None:
+    """The page's rows are read with the list's own filters again (laowu/core/pagination.py): a
+    posting whose copied district is wrong finds its row, which the district's list then leaves out."""
+    reviewer, _ = two_districts
+    scoped = in_user_districts(reviewer, ProjectFiling.objects.all())
+    want = matching("2025", scoped)
+    outsider = next(
+        f.pk for f in ProjectFiling.objects.filter(contract_no__contains="2025").exclude(pk__in=want).order_by("-pk")
+    )
+    mine = scoped.first().enterprise.district_id
+    with connection.cursor() as cur:
+        table = connection.ops.quote_name(CONTRACT_NO_GRAMS.name)
+        cur.execute(f"UPDATE {table} SET district_id = %s WHERE row_id = %s", [mine, outsider])  # noqa: S608
+    qs = find("2025", scoped)
+    assert search_plan(qs) == "ordered"
+    with CaptureQueriesContext(connection) as ctx:
+        shown = follow(qs, per_page=4)
+    assert any(CONTRACT_NO_GRAMS.name in q["sql"] for q in ctx.captured_queries)
+    # A page may come out a row short (the walk counted the outsider), but never holds it.
+    assert outsider not in shown and set(shown) <= set(want)

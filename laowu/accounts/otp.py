@@ -60,15 +60,44 @@ def user_with_second_factor_state(user_id: Any, persistent_id: str | None) -> Us
     or a removal counts from the next request on, as it did when each was a query of its own.
     A persistent id naming another kind of device is left to django_otp (not read here).
 
-    One query written out rather than `annotate(Exists(...))`: this runs on every signed-in
-    request, and compiling the ORM's subqueries costs more than the two queries it replaces."""
+    One query written out and read through a cursor rather than `annotate(Exists(...))`:
+    this runs on every signed-in request, and compiling the ORM's subqueries costs more than
+    the two queries it replaces. The row becomes a model instance as the ORM would make it
+    (`_user_columns`: the same converters, then `Model.from_db`)."""
     model, device_pk = _parse_persistent_id(persistent_id)
     sql = _state_sql(model._meta.label_lower if model is not None else None)
     params = [user_id] if model is None else [device_pk, user_id]
-    user = next(iter(User._default_manager.raw(sql, params)), None)
-    if user is not None and model is not None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    attnames, converters = _user_columns()
+    values = list(row[: len(attnames)])
+    for index, col, functions in converters:
+        for convert in functions:
+            values[index] = convert(values[index], col, connection)
+    user = User.from_db(connection.alias, attnames, values)
+    extra = row[len(attnames) :]
+    setattr(user, HAS_TOTP_ATTR, bool(extra[0]))
+    if model is not None:
         setattr(user, SESSION_DEVICE_ATTR, persistent_id)
+        setattr(user, SESSION_DEVICE_OK_ATTR, bool(extra[1]))
     return user
+
+
+@functools.cache
+def _user_columns() -> tuple[list[str], list[tuple[int, Any, list[Any]]]]:
+    """The user's columns in `_state_sql`'s order, and per column the converters the ORM's
+    compiler applies to it (the database backend's, then the field's `from_db_value`)."""
+    fields = User._meta.concrete_fields
+    converters = []
+    for index, field in enumerate(fields):
+        col = field.get_col(User._meta.db_table)
+        functions = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+        if functions:
+            converters.append((index, col, functions))
+    return [f.attname for f in fields], converters
 
 
 @functools.cache
@@ -85,14 +114,15 @@ def _state_sql(device_label: str | None) -> str:
         )
 
     user_table, user_pk = qn(User._meta.db_table), qn(User._meta.pk.column)
-    columns = [f"EXISTS (SELECT 1 {device_is(TOTPDevice, 'app')}) AS {HAS_TOTP_ATTR}"]
+    columns = [f"{user_table}.{qn(f.column)}" for f in User._meta.concrete_fields]
+    columns.append(f"EXISTS (SELECT 1 {device_is(TOTPDevice, 'app')}) AS {HAS_TOTP_ATTR}")
     if device_label is not None:
         device = _SESSION_DEVICE_MODELS[device_label]
         columns.append(
             f"EXISTS (SELECT 1 {device_is(device, 'dev')} AND dev.{qn(device._meta.pk.column)} = %s) "
             f"AS {SESSION_DEVICE_OK_ATTR}"
         )
-    return f"SELECT {user_table}.*, {', '.join(columns)} FROM {user_table} WHERE {user_table}.{user_pk} = %s"  # noqa: S608  # nosec B608  # identifiers from model metadata, values are parameters
+    return f"SELECT {', '.join(columns)} FROM {user_table} WHERE {user_table}.{user_pk} = %s"  # noqa: S608  # nosec B608  # identifiers from model metadata, values are parameters
 
 
 def _parse_persistent_id(persistent_id: str | None) -> tuple[Any, int | None]:
@@ -106,10 +136,10 @@ def _parse_persistent_id(persistent_id: str | None) -> tuple[Any, int | None]:
     return model, int(pk)
 
 
-def session_device_ok(user: Any, persistent_id: str) -> bool | None:
+def session_device_ok(user: Any, persistent_id: str | None) -> bool | None:
     """Whether the session's device still verifies `user`, as read with the user; None when it
     was not read (the user was loaded some other way, or for another persistent id)."""
-    if getattr(user, SESSION_DEVICE_ATTR, None) != persistent_id:
+    if not persistent_id or getattr(user, SESSION_DEVICE_ATTR, None) != persistent_id:
         return None
     return bool(getattr(user, SESSION_DEVICE_OK_ATTR))
 

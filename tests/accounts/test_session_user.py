@@ -189,3 +189,21 @@ def test_a_staff_account_without_an_app_enrols_before_anything(as_user: Any) -> 
     c, _ = password_login(staff)
     for path in (HELP, CHANGE, "/"):
         assert c.get(path)["Location"].startswith(ENROL), path
+
+
+def test_the_user_is_read_as_the_orm_reads_it(reviewer: Any) -> None:
+    # Every field, through the same converters (dates, the sealed phone number): the cursor
+    # in otp.user_with_second_factor_state makes the instance Django's get() would.
+    device = totp_device(reviewer)
+    User.objects.filter(pk=reviewer.pk).update(last_login=reviewer.date_joined)
+    expected = User.objects.get(pk=reviewer.pk)
+    for persistent_id in (None, device.persistent_id, "otp_totp.totpdevice/999999"):
+        user = otp.user_with_second_factor_state(reviewer.pk, persistent_id)
+        assert user is not None and user._state.adding is False and user._state.db == "default"
+        for field in User._meta.concrete_fields:
+            assert getattr(user, field.attname) == getattr(expected, field.attname), field.name
+        assert otp.session_device_ok(user, persistent_id) is (
+            None if persistent_id is None else persistent_id == device.persistent_id
+        )
+        assert getattr(user, otp.HAS_TOTP_ATTR) is True
+    assert otp.user_with_second_factor_state(reviewer.pk + 1000, None) is None

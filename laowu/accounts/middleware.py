@@ -6,8 +6,8 @@ query (`otp.user_with_second_factor_state`) instead of three (user, device, the 
 Nothing is cached beyond the request.
 
 `SecondFactorMiddleware`: a session past the password but not yet past the code reaches nothing
-but the code (or enrolment) page, logout and static files. It must come after django_otp's
-OTPMiddleware; the rule it applies is `laowu/accounts/otp.py`.
+but the code (or enrolment) page, logout and static files. It must come after `OTPMiddleware`
+(which installs `is_verified()`); the rule it applies is `laowu/accounts/otp.py`.
 
 `PasswordChangeRequiredMiddleware`: a user whose password must change (expired, or set by an
 admin) is kept on 修改密码, which says why (laowu/accounts/passwords.py `change_required_reason`);

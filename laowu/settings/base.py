@@ -62,9 +62,10 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    # request.user.is_verified(); then the second-factor gate (laowu/accounts/otp.py).
-    "django_otp.middleware.OTPMiddleware",
+    # Django's and django_otp's, reading the user and its second-factor state in one query
+    # (laowu/accounts/middleware.py); then the second-factor gate (laowu/accounts/otp.py).
+    "laowu.accounts.middleware.AuthenticationMiddleware",
+    "laowu.accounts.middleware.OTPMiddleware",
     "laowu.accounts.middleware.SecondFactorMiddleware",
     "laowu.accounts.middleware.PasswordChangeRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

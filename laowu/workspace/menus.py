@@ -10,6 +10,7 @@ import dataclasses
 import functools
 from typing import Any
 
+from django.template.loader import render_to_string
 from django.urls import get_script_prefix, get_urlconf, reverse
 
 from laowu.accounts.models import Role
@@ -148,7 +149,11 @@ def _linked(role: str, prefix: str, urlconf: str | None) -> tuple[tuple[str, tup
 
 
 def menu_for(user: Any, current_path: str) -> list[dict[str, Any]]:
-    linked = _linked(getattr(user, "role", ""), get_script_prefix(), get_urlconf())
+    return _menu(getattr(user, "role", ""), get_script_prefix(), get_urlconf(), current_path)
+
+
+def _menu(role: str, prefix: str, urlconf: str | None, current_path: str) -> list[dict[str, Any]]:
+    linked = _linked(role, prefix, urlconf)
     groups = [
         {"label": label, "items": [{"label": text, "url": url, "active": False} for text, url in items]}
         for label, items in linked
@@ -159,3 +164,31 @@ def menu_for(user: Any, current_path: str) -> list[dict[str, Any]]:
     if matching:
         max(matching, key=lambda item: len(item["url"]))["active"] = True
     return groups
+
+
+def side_menu(user: Any, current_path: str) -> str:
+    """The side menu of `workspace.html` as HTML (workspace/_side_menu.html). It depends only on
+    the role, the URL configuration and script prefix, which entry is current and whether this
+    is the home page, so it is rendered once per process for each of those and reused: no
+    data of the user's goes into it, and the menus and URLs change only with a new release
+    (a new process). An edited template shows after a restart."""
+    role = getattr(user, "role", "") if user is not None and user.is_authenticated else ""
+    prefix, urlconf = get_script_prefix(), get_urlconf()
+    current = ""
+    for _label, items in _linked(role, prefix, urlconf):
+        for _text, url in items:
+            if len(url) > len(current) and current_path.startswith(url):
+                current = url
+    return _side_menu_html(role, prefix, urlconf, current, current_path == "/")
+
+
+@functools.lru_cache(maxsize=512)
+def _side_menu_html(role: str, prefix: str, urlconf: str | None, current_url: str, home: bool) -> str:
+    # The menu as `menu_for` marks it for the page at `current_url`: the longest entry matching
+    # the page's path is the one whose URL is `current_url` ("" matches none).
+    context = {
+        "menu": _menu(role, prefix, urlconf, current_url),
+        "home_active": home,
+        "home_url": reverse("workspace:home", urlconf=urlconf),
+    }
+    return render_to_string("workspace/_side_menu.html", context)

@@ -27,3 +27,32 @@ def test_every_role_with_a_menu_has_help(
     for user in (enterprise_a, reviewer, supervisor, sysadmin, secadmin, auditadmin):
         items = {i["label"]: i["url"] for g in menu_for(user, "/") for i in g["items"]}
         assert items["帮助"] == reverse("workspace:help"), user.role
+
+
+def test_side_menu_is_the_menu_of_the_role_and_page(
+    as_user: Any, enterprise_a: Any, reviewer: Any, supervisor: Any
+) -> None:
+    """The side menu is rendered once per role and current entry (laowu/workspace/menus.py
+    `side_menu`): each role still gets its own, with the current page marked, on the same path."""
+    from django.template.loader import render_to_string
+
+    from laowu.workspace.menus import side_menu
+
+    safety = reverse("personnel:committee_list", args=["safety"])
+    for user, path in ((reviewer, safety), (supervisor, safety), (reviewer, "/"), (enterprise_a, "/")):
+        for _ in range(2):  # the second answer comes from the cache
+            expected = render_to_string(
+                "workspace/_side_menu.html",
+                {"menu": menu_for(user, path), "home_active": path == "/", "home_url": reverse("workspace:home")},
+            )
+            assert side_menu(user, path) == expected, (user.role, path)
+    page = as_user(reviewer).get(safety).content.decode()
+    assert page.count('aria-current="page"') == 1
+    assert 'class="side-item active" href="' + safety + '" aria-current="page">安全员</a>' in page
+    assert "合同归集导入" in page  # the reviewer's own entry
+    other = as_user(supervisor).get(safety).content.decode()
+    assert "合同归集导入" not in other and "申报查询" in other
+    home = as_user(enterprise_a).get("/").content.decode()
+    assert 'class="side-home active" href="/" aria-current="page">首页</a>' in home
+    assert "基本信息归集" in home and "待审核" not in home
+    assert "side-group" not in side_menu(None, "/")  # anonymous: 首页 only

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.template import engines
 from django.test import override_settings
 
-TAGS = "{% load layout %}{% layout_static 'laowu/laowu.css' %} {% layout_url 'workspace:help' %}"
+TAGS = "{% load layout %}{% layout_static 'laowu/laowu.css' %} {% url 'workspace:help' %}"
 DJANGO = "{% load static %}{% static 'laowu/laowu.css' %} {% url 'workspace:help' %}"
 
 

@@ -1,9 +1,9 @@
-"""`{% static %}` and `{% url %}` for the layout's fixed links (laowu/templates/base.html), which
-every page renders: the same answers, worked out once per process instead of on every page.
+"""`{% static %}` for the layout's fixed links (laowu/templates/base.html), which every page
+renders: the same answers, worked out once per process instead of on every page. (Its fixed
+`{% url %}`s are remembered by the project's `url` tag, laowu/core/templatetags/urls.py.)
 
 A static file's URL depends only on the storage (its manifest is read once per process) and
-STATIC_URL; a named URL without arguments only on the URL configuration and script prefix.
-Those are the cache keys, so a test that changes them still gets the right answer. For
+STATIC_URL: those are the cache keys, so a test that changes them still gets the right answer. For
 links with arguments or per-page values, use Django's own tags.
 """
 
@@ -14,7 +14,6 @@ import functools
 from django import template
 from django.conf import settings
 from django.templatetags.static import static
-from django.urls import get_script_prefix, get_urlconf, reverse
 
 register = template.Library()
 
@@ -28,14 +27,3 @@ def layout_static(path: str) -> str:
 def _static(path: str, static_url: str | None, storage: str) -> str:
     del static_url, storage  # part of the key only
     return static(path)
-
-
-@register.simple_tag
-def layout_url(name: str) -> str:
-    return _url(name, get_script_prefix(), get_urlconf())
-
-
-@functools.lru_cache(maxsize=64)
-def _url(name: str, prefix: str, urlconf: str | None) -> str:
-    del prefix  # part of the key only: reverse() reads it itself
-    return reverse(name, urlconf=urlconf)

@@ -313,12 +313,31 @@ def expiry_bands(
 
 
 def expiry_counts(*, enterprises: QuerySet[Enterprise] | None = None, today: dt.date | None = None) -> dict[str, int]:
-    """The two figures of the home pages: expiring within 90 days, and expired."""
-    bands = [counts for _, counts in expiry_bands(enterprises=enterprises, today=today)]
-    return {
-        "expiring_count": sum(c[str(t)] for c in bands for t in REMINDER_THRESHOLDS),
-        "expired_count": sum(c["expired"] for c in bands),
-    }
+    """The two figures of the home pages: expiring within 90 days, and expired. The same counts
+    as `expiry_bands`, every kind of certificate in one query (UNION ALL of one aggregate per
+    kind) for the enterprise's home page."""
+    today = today or timezone.localdate()
+    horizon = today + dt.timedelta(days=HORIZON_DAYS)
+    arms = []
+    for source in sources():
+        field = source.approved_field
+        arms.append(
+            _on_file(source, enterprises)
+            .filter(**{f"{field}__lte": horizon})
+            .order_by()
+            # A constant is no GROUP BY column: one row per kind, counting all its rows.
+            .values_list(Value(1))
+            .annotate(
+                expired=Count("pk", filter=Q(**{f"{field}__lt": today})),
+                expiring=Count("pk", filter=Q(**{f"{field}__gte": today})),
+            )
+        )
+    rows = arms[0].union(*arms[1:], all=True) if len(arms) > 1 else arms[0]
+    totals = {"expiring_count": 0, "expired_count": 0}
+    for _, expired, expiring in rows:
+        totals["expired_count"] += expired
+        totals["expiring_count"] += expiring
+    return totals
 
 
 def expiry_summary(*, enterprises: QuerySet[Enterprise], today: dt.date | None = None) -> dict[str, int | str]:

@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from laowu.accounts.models import Role
+from laowu.enterprises.models import Enterprise
 from laowu.enterprises.scope import enterprises_in_scope
 from laowu.review.selectors import filing_type_choices, pending_counts
 from laowu.supervision import messaging, notices, reminders
@@ -41,15 +42,28 @@ def _expiry_counts(user: Any) -> dict[str, int | str]:
 
 
 def _enterprise_home_context(user: Any) -> dict[str, Any]:
-    enterprise_id = user.enterprise_id
+    # The page shows the district: read with the enterprise, and kept on the user so that
+    # nothing later on the page reads the enterprise again.
+    enterprise = Enterprise.objects.select_related("district").get(pk=user.enterprise_id)
+    user.enterprise = enterprise
+    latest = messaging.latest_messages(enterprise.pk)
     return {
-        "enterprise": user.enterprise,
-        "steps": steps.enterprise_steps(user.enterprise),
-        "notices": notices.latest_notices(notices.HOME_LATEST, district_id=user.enterprise.district_id),
-        "unread_count": messaging.unread_messages(enterprise_id).count(),
-        "latest_messages": messaging.latest_messages(enterprise_id),
+        "enterprise": enterprise,
+        "steps": steps.enterprise_steps(enterprise),
+        "notices": notices.latest_notices(notices.HOME_LATEST, district_id=enterprise.district_id),
+        "unread_count": _unread_count(enterprise.pk, latest),
+        "latest_messages": latest,
         **_expiry_counts(user),
     }
+
+
+def _unread_count(enterprise_id: int, latest: list[Any]) -> int:
+    """The unread messages: `latest_messages` lists unread ones first, so unless every message
+    it shows is unread they are all among them and need no count of their own."""
+    unread = sum(1 for m in latest if m.read_at is None)
+    if unread < messaging.HOME_LATEST:
+        return unread
+    return messaging.unread_messages(enterprise_id).count()
 
 
 def _committee_home_context(user: Any) -> dict[str, Any]:

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Sequence
+from typing import Any
 
-from django.db.models import Count, Exists, Max, OuterRef, Q, Value
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Value
 from django.urls import reverse
 
 from laowu.contracts.models import CatalogueContract, ProjectFiling
+from laowu.core import prepared
 from laowu.enterprises.models import BasicInfo, Enterprise
 from laowu.personnel.models import Person, SafetyOfficer, WageManager
 from laowu.review.models import Filing, State
@@ -86,10 +88,7 @@ class Tally:
     revision: int = 0
 
 
-def standing(enterprise_id: int, models: Sequence[type[Filing]]) -> dict[type[Filing], Tally]:
-    """Each filing type's `Tally` for the enterprise: one grouped query over every table
-    (UNION ALL of one GROUP BY state per type), where the steps and gates used to ask each
-    count and each EXISTS on its own."""
+def _standing_query(enterprise_id: int, models: Sequence[type[Filing]]) -> QuerySet[Any]:
     arms = [
         model.objects.filter(enterprise_id=enterprise_id)
         .order_by()
@@ -99,7 +98,16 @@ def standing(enterprise_id: int, models: Sequence[type[Filing]]) -> dict[type[Fi
         )
         for i, model in enumerate(models)
     ]
-    rows = arms[0].union(*arms[1:], all=True) if len(arms) > 1 else arms[0]
+    return arms[0].union(*arms[1:], all=True) if len(arms) > 1 else arms[0]
+
+
+def standing(enterprise_id: int, models: Sequence[type[Filing]]) -> dict[type[Filing], Tally]:
+    """Each filing type's `Tally` for the enterprise: one grouped query over every table
+    (UNION ALL of one GROUP BY state per type), where the steps and gates used to ask each
+    count and each EXISTS on its own."""
+    models = tuple(models)
+    # Written once per shape (laowu/core/prepared.py): writing this UNION costs more than running it.
+    rows = prepared.run(("steps.standing", models), lambda eid: _standing_query(eid, models), enterprise_id)
     found: dict[int, list[tuple[str, int, int, int]]] = {}
     for i, state, n, approved, revision in rows:
         found.setdefault(i, []).append((state, n, approved, revision))
@@ -125,8 +133,7 @@ TITLE_FIELDS: dict[type[Filing], str] = {
 }
 
 
-def _rejected(enterprise_id: int, models: Sequence[type[Filing]]) -> dict[type[Filing], tuple[Rejected, ...]]:
-    """The latest rejected records of each type (at most REJECTED_SHOWN), all in one query."""
+def _rejected_query(enterprise_id: int, models: Sequence[type[Filing]]) -> QuerySet[Any]:
     arms = []
     for i, model in enumerate(models):
         latest = (
@@ -139,11 +146,16 @@ def _rejected(enterprise_id: int, models: Sequence[type[Filing]]) -> dict[type[F
             .order_by()
             .values_list(Value(i), "pk", TITLE_FIELDS[model], "last_reject_reason", "updated_at")
         )
-    rows = sorted(
-        arms[0].union(*arms[1:], all=True) if len(arms) > 1 else arms[0],
-        key=lambda row: (row[0], row[4], row[1]),
-        reverse=True,
-    )
+    return arms[0].union(*arms[1:], all=True) if len(arms) > 1 else arms[0]
+
+
+def _rejected(enterprise_id: int, models: Sequence[type[Filing]]) -> dict[type[Filing], tuple[Rejected, ...]]:
+    """The latest rejected records of each type (at most REJECTED_SHOWN), all in one query."""
+    models = tuple(models)
+    rows = prepared.run(("steps.rejected", models), lambda eid: _rejected_query(eid, models), enterprise_id)
+    # Newest first within each type, as the list pages; the UNION keeps no order. The time is
+    # as the database gives it (a datetime, or SQLite's text, which sorts the same).
+    rows.sort(key=lambda row: (row[0], row[4], row[1]), reverse=True)
     found: dict[type[Filing], tuple[Rejected, ...]] = {}
     for i, model in enumerate(models):
         shown = []
@@ -328,18 +340,22 @@ def _people_gates(tallies: dict[type[Filing], Tally]) -> list[Gate]:
     return gates
 
 
+def _catalogue_query(credit_code: str) -> QuerySet[Any]:
+    filed = ProjectFiling.objects.filter(catalogue_id=OuterRef("pk"))
+    return (
+        CatalogueContract.objects.filter(subcontractor_credit_code=credit_code)
+        .annotate(filed=Exists(filed))
+        .order_by("filed")
+        .values_list("filed")[:1]
+    )
+
+
 def catalogue_gate(enterprise: Enterprise) -> Gate | None:
     """选择项目 lists the enterprise's own contracts from the provincial catalogue, not yet filed."""
     # One query answers both questions: the enterprise's contracts, not-yet-filed first
-    # (False sorts before True); none at all reads as None. An enterprise has few contracts.
-    filed = ProjectFiling.objects.filter(catalogue_id=OuterRef("pk"))
-    first = (
-        CatalogueContract.objects.filter(subcontractor_credit_code=enterprise.credit_code)
-        .annotate(filed=Exists(filed))
-        .order_by("filed")
-        .values_list("filed", flat=True)
-        .first()
-    )
+    # (false sorts before true); none at all reads as no row. An enterprise has few contracts.
+    rows = prepared.run(("steps.catalogue",), _catalogue_query, enterprise.credit_code)
+    first = rows[0][0] if rows else None
     if first is not None and not first:  # a contract `available_catalogue` offers
         return None
     if first is not None:

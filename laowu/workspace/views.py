@@ -33,12 +33,12 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def _expiry_counts(user: Any) -> dict[str, int | str]:
-    scope = enterprises_in_scope(user)
     if user.role == Role.ENTERPRISE:
-        # One enterprise's certificates are few: one query per kind counts both figures, where
-        # the committee's capped counts (expiry_summary) take two.
-        return dict(reminders.expiry_counts(enterprises=scope))
-    return reminders.expiry_summary(enterprises=scope)
+        # One enterprise's certificates are few: one query counts both figures of every kind,
+        # where the committee's capped counts (expiry_summary) take two per kind. Its scope is
+        # its own enterprise (`enterprises_in_scope`).
+        return dict(reminders.enterprise_expiry_counts(user.enterprise_id))
+    return reminders.expiry_summary(enterprises=enterprises_in_scope(user))
 
 
 def _enterprise_home_context(user: Any) -> dict[str, Any]:

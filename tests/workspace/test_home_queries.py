@@ -214,3 +214,54 @@ def test_the_unread_count(unread: int, read: int, shown: str, enterprise_a: Any,
     else:
         assert "条未读" not in page
     assert page.count("已读") == max(0, min(read, HOME_LATEST - unread))
+
+
+# ---------------------------------------------------------------- the SQL written once
+
+
+def test_each_enterprise_reads_its_own_standing(enterprise_a: Any, enterprise_b: Any, reviewer: Any) -> None:
+    # The SQL is written once (laowu/core/prepared.py), each call binds its own enterprise.
+    approved_project(enterprise_a, reviewer)
+    person(SafetyOfficer, enterprise_b, "赵强")
+    a = steps.standing(enterprise_a.enterprise.pk, steps.STEP_TYPES)
+    b = steps.standing(enterprise_b.enterprise.pk, steps.STEP_TYPES)
+    assert a[SafetyOfficer].counts == {"approved": 1} and a[SafetyOfficer].on_file == 1
+    assert a[BasicInfo].approved == 1 and a[ProjectFiling].counts == {"approved": 1}
+    assert b[SafetyOfficer].counts == {"draft": 1} and b[SafetyOfficer].on_file == 0
+    assert b[BasicInfo].counts == {} and b[ProjectFiling].counts == {}
+    # The catalogue is bound by credit code: B has no contract, A's is filed.
+    assert steps.catalogue_gate(enterprise_a.enterprise).key == "catalogue_filed"  # type: ignore[union-attr]
+    assert steps.catalogue_gate(enterprise_b.enterprise).key == "catalogue_empty"  # type: ignore[union-attr]
+
+
+def test_the_home_expiry_counts_are_the_enterprises_own_each_day(
+    enterprise_a: Any, enterprise_b: Any, reviewer: Any
+) -> None:
+    import datetime as dt
+
+    from laowu.enterprises.scope import enterprises_in_scope
+    from laowu.supervision.reminders import enterprise_expiry_counts, expiry_counts
+
+    approved_project(enterprise_a, reviewer)  # certificates valid for 365 days from today
+    today = dt.date.today()
+    for user in (enterprise_a, enterprise_b):
+        for day in (today, today + dt.timedelta(days=300), today + dt.timedelta(days=400)):
+            expected = expiry_counts(enterprises=enterprises_in_scope(user), today=day)
+            assert enterprise_expiry_counts(user.enterprise.pk, today=day) == expected
+    assert enterprise_expiry_counts(enterprise_a.enterprise.pk, today=today + dt.timedelta(days=300)) == {
+        "expiring_count": 3,  # the 安全员's certificate, the 资质证书 and the 安全生产许可证
+        "expired_count": 0,
+    }
+    assert enterprise_expiry_counts(enterprise_a.enterprise.pk, today=today + dt.timedelta(days=400)) == {
+        "expiring_count": 0,
+        "expired_count": 3,
+    }
+
+
+def test_a_prepared_query_must_take_its_value_as_a_parameter(enterprise_a: Any) -> None:
+    from laowu.core import prepared
+
+    with pytest.raises(ValueError):
+        prepared.run(("test.constant",), lambda _: BasicInfo.objects.filter(pk=1), 7)
+    rows = prepared.run(("test.own",), lambda pk: BasicInfo.objects.filter(enterprise_id=pk).values_list("pk"), 7)
+    assert rows == []

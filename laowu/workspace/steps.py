@@ -15,6 +15,7 @@ import dataclasses
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from django.db import connection
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Value
 from django.urls import reverse
 
@@ -163,7 +164,8 @@ def _rejected(enterprise_id: int, models: Sequence[type[Filing]]) -> dict[type[F
             if j == i:
                 # The record's own `title()` and URL, from an instance holding just what they read.
                 # The 基本信息's step shows only its reason (its title may read the enterprise).
-                record = model(pk=pk, **{TITLE_FIELDS[model]: title})
+                # (As the ORM loads a row with only these fields: no other field's default is made.)
+                record = model.from_db(connection.alias, [model._meta.pk.attname, TITLE_FIELDS[model]], [pk, title])
                 name = title if model is BasicInfo else record.title()
                 shown.append(Rejected(name, _short(reason), record.get_absolute_url()))
         found[model] = tuple(shown)

@@ -3,10 +3,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Value
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from laowu.accounts.models import Role
+from laowu.core import prepared
 from laowu.enterprises.models import Enterprise
 from laowu.enterprises.scope import enterprises_in_scope
 from laowu.review.selectors import filing_type_choices, pending_counts
@@ -46,15 +48,37 @@ def _enterprise_home_context(user: Any) -> dict[str, Any]:
     # nothing later on the page reads the enterprise again.
     enterprise = Enterprise.objects.select_related("district").get(pk=user.enterprise_id)
     user.enterprise = enterprise
-    latest = messaging.latest_messages(enterprise.pk)
+    latest = _latest_messages(enterprise.pk)
     return {
         "enterprise": enterprise,
         "steps": steps.enterprise_steps(enterprise),
-        "notices": notices.latest_notices(notices.HOME_LATEST, district_id=enterprise.district_id),
+        "notices": _latest_notices(enterprise.district_id),
         "unread_count": _unread_count(enterprise.pk, latest),
         "latest_messages": latest,
         **_expiry_counts(user),
     }
+
+
+# The home's lists are the owners' selectors, their SQL written once (laowu/core/prepared.py):
+# they depend only on the enterprise or its district.
+
+
+def _latest_messages(enterprise_id: int) -> list[Any]:
+    """`messaging.latest_messages`."""
+    return prepared.instances(
+        ("workspace.home.messages",),
+        lambda pk: messaging.message_list(enterprise_id=pk)[: messaging.HOME_LATEST],
+        enterprise_id,
+    )
+
+
+def _latest_notices(district_id: int) -> list[Any]:
+    """`notices.latest_notices` of the district, without reading the district (the list names none)."""
+    return prepared.instances(
+        ("workspace.home.notices",),
+        lambda pk: notices.published_notices(district_id=pk).select_related(None)[: notices.HOME_LATEST],
+        district_id,
+    )
 
 
 def _unread_count(enterprise_id: int, latest: list[Any]) -> int:
@@ -63,7 +87,13 @@ def _unread_count(enterprise_id: int, latest: list[Any]) -> int:
     unread = sum(1 for m in latest if m.read_at is None)
     if unread < messaging.HOME_LATEST:
         return unread
-    return messaging.unread_messages(enterprise_id).count()
+    # `messaging.unread_messages(...).count()`: a constant is no GROUP BY column, so one row.
+    rows = prepared.run(
+        ("workspace.home.unread",),
+        lambda pk: messaging.unread_messages(pk).order_by().values_list(Value(1)).annotate(n=Count("pk")),
+        enterprise_id,
+    )
+    return int(rows[0][1])
 
 
 def _committee_home_context(user: Any) -> dict[str, Any]:

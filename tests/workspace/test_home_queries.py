@@ -11,6 +11,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from laowu.contracts.models import ProjectFiling
 from laowu.enterprises.models import BasicInfo
@@ -214,6 +215,8 @@ def test_the_unread_count(unread: int, read: int, shown: str, enterprise_a: Any,
     else:
         assert "条未读" not in page
     assert page.count("已读") == max(0, min(read, HOME_LATEST - unread))
+    # Read as the ORM reads them (laowu/core/prepared.py): the date is a date, in local time.
+    assert not unread or f"{timezone.localdate():%m-%d}未读{unread - 1}" in page.replace(" ", "")
 
 
 # ---------------------------------------------------------------- the SQL written once

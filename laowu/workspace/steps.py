@@ -7,6 +7,10 @@ what blocks a step before the enterprise tries it.
 catalogue (`contracts.models.available_catalogue`). Those rules refuse the action; this module
 reads the same conditions ahead of time, so the home page can say "下一步：…" and each page can
 say why a step cannot be taken yet and which step comes first.
+
+Each call reads the records as they are, in one grouped query (`standing`) plus the
+catalogue where needed: nothing is cached but the queries' SQL (laowu/core/prepared.py), so
+no write — a form, a queryset update, a review decision — can leave a gate answering stale.
 """
 
 from __future__ import annotations
@@ -125,7 +129,7 @@ def standing(enterprise_id: int, models: Sequence[type[Filing]]) -> dict[type[Fi
 
 
 # The field `title()` returns, so that the rejected records are named without loading them whole
-# (tests/workspace/test_home_steps.py checks each against `title()`).
+# (tests/workspace/test_home_queries.py checks each against `title()`).
 TITLE_FIELDS: dict[type[Filing], str] = {
     BasicInfo: "name",
     SafetyOfficer: "name",

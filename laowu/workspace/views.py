@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Value
+from django.db.models import Count, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
@@ -53,7 +53,7 @@ def _enterprise_home_context(user: Any) -> dict[str, Any]:
         "enterprise": enterprise,
         "steps": steps.enterprise_steps(enterprise),
         "notices": _latest_notices(enterprise.district_id),
-        "unread_count": _unread_count(enterprise.pk, latest),
+        "unread_count": (latest[0].unread_total or 0) if latest else 0,  # no message, none unread
         "latest_messages": latest,
         **_expiry_counts(user),
     }
@@ -64,12 +64,15 @@ def _enterprise_home_context(user: Any) -> dict[str, Any]:
 
 
 def _latest_messages(enterprise_id: int) -> list[Any]:
-    """`messaging.latest_messages`."""
-    return prepared.instances(
-        ("workspace.home.messages",),
-        lambda pk: messaging.message_list(enterprise_id=pk)[: messaging.HOME_LATEST],
-        enterprise_id,
-    )
+    """`messaging.latest_messages`, each with the enterprise's count of unread messages
+    (`messaging.unread_messages`) as ``unread_total``: one query for both."""
+
+    def build(pk: int) -> Any:
+        unread = messaging.unread_messages(pk).order_by().values("enterprise_id").annotate(n=Count("pk")).values("n")
+        latest = messaging.message_list(enterprise_id=pk).annotate(unread_total=Subquery(unread))
+        return latest[: messaging.HOME_LATEST]
+
+    return prepared.instances(("workspace.home.messages",), build, enterprise_id)
 
 
 def _latest_notices(district_id: int) -> list[Any]:
@@ -79,21 +82,6 @@ def _latest_notices(district_id: int) -> list[Any]:
         lambda pk: notices.published_notices(district_id=pk).select_related(None)[: notices.HOME_LATEST],
         district_id,
     )
-
-
-def _unread_count(enterprise_id: int, latest: list[Any]) -> int:
-    """The unread messages: `latest_messages` lists unread ones first, so unless every message
-    it shows is unread they are all among them and need no count of their own."""
-    unread = sum(1 for m in latest if m.read_at is None)
-    if unread < messaging.HOME_LATEST:
-        return unread
-    # `messaging.unread_messages(...).count()`: a constant is no GROUP BY column, so one row.
-    rows = prepared.run(
-        ("workspace.home.unread",),
-        lambda pk: messaging.unread_messages(pk).order_by().values_list(Value(1)).annotate(n=Count("pk")),
-        enterprise_id,
-    )
-    return int(rows[0][1])
 
 
 def _committee_home_context(user: Any) -> dict[str, Any]:

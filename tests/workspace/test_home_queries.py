@@ -73,9 +73,9 @@ def every_state(enterprise_a: Any, reviewer: Any) -> Any:
 def test_the_home_page_in_every_state(every_state: Any, as_user: Any, django_assert_max_num_queries: Any) -> None:
     client = as_user(every_state)
     client.get(HOME)
-    # The view's six: the enterprise (with its district), the latest messages (no unread count:
-    # none is unread), one query for every count and gate, one for the rejected records of every
-    # type, the notices, the expiry counts; and the session, the user and the second factor.
+    # The view's six: the enterprise (with its district), the latest messages with the unread
+    # count, one query for every count and gate, one for the rejected records of every type, the
+    # notices, the expiry counts; and the session, the user and the second factor.
     with django_assert_max_num_queries(6 + 3):
         response = client.get(HOME)
     page = text(response)
@@ -209,7 +209,12 @@ def test_the_unread_count(unread: int, read: int, shown: str, enterprise_a: Any,
         mark_read(message=send_message(enterprise=enterprise, title=f"已读{i}", body="-"))
     for i in range(unread):
         send_message(enterprise=enterprise, title=f"未读{i}", body="-")
-    page = text(as_user(enterprise_a).get(HOME))
+    client = as_user(enterprise_a)
+    client.get(HOME)
+    with CaptureQueriesContext(connection) as captured:
+        page = text(client.get(HOME))
+    # However many are unread, the messages and their count are one query.
+    assert sum('"supervision_message"' in q["sql"] for q in captured.captured_queries) == 1
     if shown:
         assert f"站内消息 {shown}" in page
     else:

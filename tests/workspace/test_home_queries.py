@@ -79,6 +79,8 @@ def test_the_home_page_in_every_state(every_state: Any, as_user: Any, django_ass
     with django_assert_max_num_queries(6 + 3):
         response = client.get(HOME)
     page = text(response)
+    enterprise = every_state.enterprise
+    assert f"行政区划{enterprise.district.name}" in page and enterprise.credit_code in page
     assert "下一步：已退回：资质证书已过期 请修改后重新申报。" in page
     for prefix in ("安", "劳"):
         assert "下一步：已退回4人，请按退回原因修改后重新提交。另有1人等待审核。" in page

@@ -7,17 +7,24 @@ what blocks a step before the enterprise tries it.
 catalogue (`contracts.models.available_catalogue`). Those rules refuse the action; this module
 reads the same conditions ahead of time, so the home page can say "下一步：…" and each page can
 say why a step cannot be taken yet and which step comes first.
+
+Each call reads the records as they are, in one grouped query (`standing`) plus the
+catalogue where needed: nothing is cached but the queries' SQL (laowu/core/prepared.py), so
+no write — a form, a queryset update, a review decision — can leave a gate answering stale.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from django.db.models import Count
+from django.db import connection
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Value
 from django.urls import reverse
 
-from laowu.contracts.models import CatalogueContract, ProjectFiling, available_catalogue
+from laowu.contracts.models import CatalogueContract, ProjectFiling
+from laowu.core import prepared
 from laowu.enterprises.models import BasicInfo, Enterprise
 from laowu.personnel.models import Person, SafetyOfficer, WageManager
 from laowu.review.models import Filing, State
@@ -68,33 +75,138 @@ def _short(text: str, limit: int = REASON_SHOWN) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _counts(model: type[Filing], enterprise_id: int) -> dict[str, int]:
-    rows = model.objects.filter(enterprise_id=enterprise_id).order_by().values_list("state").annotate(n=Count("pk"))
-    return dict(rows)
-
-
 def _count_list(counts: dict[str, int]) -> list[tuple[str, str, int]]:
     return [(state.value, state.label, counts[state]) for state in State if counts.get(state)]
 
 
-def _rejected(model: type[Filing], enterprise_id: int) -> tuple[Rejected, ...]:
-    rows = model.objects.filter(enterprise_id=enterprise_id, state=State.REJECTED).order_by("-updated_at", "-id")
-    return tuple(Rejected(f.title(), _short(f.last_reject_reason), f.get_absolute_url()) for f in rows[:REJECTED_SHOWN])
+# ---------------------------------------------------------------- one enterprise's standing, in one query
+
+
+@dataclasses.dataclass(frozen=True)
+class Tally:
+    """One filing type of one enterprise: how many records in each state, how many hold an
+    approved revision (all, and those not 注销: `review.models.ON_FILE`), the highest 申报次数."""
+
+    counts: dict[str, int]
+    approved: int = 0
+    on_file: int = 0
+    revision: int = 0
+
+
+def _standing_query(enterprise_id: int, models: Sequence[type[Filing]]) -> QuerySet[Any]:
+    arms = [
+        model.objects.filter(enterprise_id=enterprise_id)
+        .order_by()
+        .values_list(Value(i), "state")
+        .annotate(
+            n=Count("pk"), approved=Count("pk", filter=Q(approved_submission__isnull=False)), revision=Max("revision")
+        )
+        for i, model in enumerate(models)
+    ]
+    return arms[0].union(*arms[1:], all=True) if len(arms) > 1 else arms[0]
+
+
+def standing(enterprise_id: int, models: Sequence[type[Filing]]) -> dict[type[Filing], Tally]:
+    """Each filing type's `Tally` for the enterprise: one grouped query over every table
+    (UNION ALL of one GROUP BY state per type), where the steps and gates used to ask each
+    count and each EXISTS on its own."""
+    models = tuple(models)
+    # Written once per shape (laowu/core/prepared.py): writing this UNION costs more than running it.
+    rows = prepared.run(("steps.standing", models), lambda eid: _standing_query(eid, models), enterprise_id)
+    found: dict[int, list[tuple[str, int, int, int]]] = {}
+    for i, state, n, approved, revision in rows:
+        found.setdefault(i, []).append((state, n, approved, revision))
+    tallies = {}
+    for i, model in enumerate(models):
+        groups = found.get(i, [])
+        tallies[model] = Tally(
+            counts={state: n for state, n, _, _ in groups},
+            approved=sum(approved for _, _, approved, _ in groups),
+            on_file=sum(approved for state, _, approved, _ in groups if state != State.DEREGISTERED),
+            revision=max((revision or 0 for _, _, _, revision in groups), default=0),
+        )
+    return tallies
+
+
+# The field `title()` returns, so that the rejected records are named without loading them whole
+# (tests/workspace/test_home_queries.py checks each against `title()`).
+TITLE_FIELDS: dict[type[Filing], str] = {
+    BasicInfo: "name",
+    SafetyOfficer: "name",
+    WageManager: "name",
+    ProjectFiling: "project_name",
+}
+
+
+def _rejected_query(enterprise_id: int, models: Sequence[type[Filing]]) -> QuerySet[Any]:
+    arms = []
+    for i, model in enumerate(models):
+        latest = (
+            model.objects.filter(enterprise_id=enterprise_id, state=State.REJECTED)
+            .order_by("-updated_at", "-id")
+            .values("pk")[:REJECTED_SHOWN]
+        )
+        arms.append(
+            model.objects.filter(pk__in=latest)
+            .order_by()
+            .values_list(Value(i), "pk", TITLE_FIELDS[model], "last_reject_reason", "updated_at")
+        )
+    return arms[0].union(*arms[1:], all=True) if len(arms) > 1 else arms[0]
+
+
+def _rejected(enterprise_id: int, models: Sequence[type[Filing]]) -> dict[type[Filing], tuple[Rejected, ...]]:
+    """The latest rejected records of each type (at most REJECTED_SHOWN), all in one query."""
+    models = tuple(models)
+    rows = prepared.run(("steps.rejected", models), lambda eid: _rejected_query(eid, models), enterprise_id)
+    # Newest first within each type, as the list pages; the UNION keeps no order. The time is
+    # as the database gives it (a datetime, or SQLite's text, which sorts the same).
+    rows.sort(key=lambda row: (row[0], row[4], row[1]), reverse=True)
+    found: dict[type[Filing], tuple[Rejected, ...]] = {}
+    for i, model in enumerate(models):
+        shown = []
+        for j, pk, title, reason, _ in rows:
+            if j == i:
+                # The record's own `title()` and URL, from an instance holding just what they read.
+                # The 基本信息's step shows only its reason (its title may read the enterprise).
+                # (As the ORM loads a row with only these fields: no other field's default is made.)
+                record = model.from_db(connection.alias, [model._meta.pk.attname, TITLE_FIELDS[model]], [pk, title])
+                name = title if model is BasicInfo else record.title()
+                shown.append(Rejected(name, _short(reason), record.get_absolute_url()))
+        found[model] = tuple(shown)
+    return found
 
 
 # ---------------------------------------------------------------- 基本信息
 
 
-def basic_info(enterprise_id: int) -> BasicInfo | None:
-    return BasicInfo.objects.filter(enterprise_id=enterprise_id).first()
+@dataclasses.dataclass(frozen=True)
+class InfoStanding:
+    """Where the enterprise's one 基本信息 stands: what the steps and gates read of it."""
+
+    state: str
+    revision: int
+    approved: bool  # an approved revision exists (it stays valid during a 变更)
+    last_reject_reason: str = ""
+
+    @property
+    def changing(self) -> bool:
+        # As `Filing.changing`.
+        return self.approved and self.state != State.APPROVED
 
 
-def basic_info_approved(info: BasicInfo | None) -> bool:
+def _info_standing(tally: Tally) -> InfoStanding | None:
+    """The 基本信息 from its `Tally` (one per enterprise: its only state group), None if none yet."""
+    if not tally.counts:
+        return None
+    return InfoStanding(state=next(iter(tally.counts)), revision=tally.revision, approved=bool(tally.approved))
+
+
+def basic_info_approved(info: InfoStanding | None) -> bool:
     # During a 变更 the approved revision stays valid, so later steps stay open.
-    return info is not None and info.approved_submission_id is not None
+    return info is not None and info.approved
 
 
-def _basic_info_standing(info: BasicInfo | None) -> str:
+def _basic_info_standing(info: InfoStanding | None) -> str:
     """Where the 基本信息 stands, in a few words."""
     if info is None or (info.state == State.DRAFT and not info.revision):
         return "尚未申报"
@@ -105,7 +217,7 @@ def _basic_info_standing(info: BasicInfo | None) -> str:
     }.get(State(info.state), "尚未审核通过")
 
 
-def basic_info_gate(info: BasicInfo | None, what: str) -> Gate | None:
+def basic_info_gate(info: InfoStanding | None, what: str) -> Gate | None:
     """Refused until the 基本信息 is approved: `what` (e.g. 人员信息) cannot be 提交 before."""
     if basic_info_approved(info):
         return None
@@ -121,7 +233,7 @@ def basic_info_gate(info: BasicInfo | None, what: str) -> Gate | None:
     )
 
 
-def _basic_info_step(info: BasicInfo | None) -> Step:
+def _basic_info_step(info: InfoStanding | None) -> Step:
     url = reverse("enterprises:basic_info")
     state = State(info.state) if info is not None else State.DRAFT
     counts = _count_list({state: 1}) if info is not None else []
@@ -169,20 +281,19 @@ def _filing_step(
     unit: str,
     url: str,
     new_url: str,
-    model: type[Filing],
-    enterprise_id: int,
+    counts: dict[str, int],
     gate: Gate | None,
     empty_next: str,
-    empty_gate: Gate | None = None,
+    empty_gate: Callable[[], Gate | None] = lambda: None,
 ) -> Step:
     """The step of a list of filings: what blocks it first, then rejected ones, unsent, waiting.
 
     ``gate`` blocks 提交 while nothing is yet declared or approved; ``empty_gate`` blocks only
-    the first record (e.g. no contract to pick)."""
-    counts = _counts(model, enterprise_id)
+    the first record (e.g. no contract to pick), asked only when there is no record.
+    A rejected step's records are filled in by `enterprise_steps`, all types in one query."""
     common = {"key": key, "label": label, "url": url, "counts": _count_list(counts)}
     if gate is None and not any(counts.values()):
-        gate = empty_gate
+        gate = empty_gate()
     if gate is not None and not counts.get(State.DECLARED) and not counts.get(State.APPROVED):
         return Step(
             **common,
@@ -194,12 +305,7 @@ def _filing_step(
     waiting = f"另有{counts[State.DECLARED]}{unit}等待审核。" if counts.get(State.DECLARED) else ""
     if counts.get(State.REJECTED):
         n = counts[State.REJECTED]
-        return Step(
-            **common,
-            next_step=f"已退回{n}{unit}，请按退回原因修改后重新提交。{waiting}",
-            tone="rejected",
-            rejected=_rejected(model, enterprise_id),
-        )
+        return Step(**common, next_step=f"已退回{n}{unit}，请按退回原因修改后重新提交。{waiting}", tone="rejected")
     if counts.get(State.DRAFT):
         n = counts[State.DRAFT]
         return Step(
@@ -217,18 +323,15 @@ def _filing_step(
     return Step(**common, next_step=empty_next, tone="todo", action_label="新增", action_url=new_url)
 
 
-def approved_people(model: type[Person], enterprise_id: int) -> Any:
-    """The people a project may pick (the same rule as `contracts/forms.py`)."""
-    return model.objects.filter(enterprise_id=enterprise_id, approved_submission__isnull=False).exclude(
-        state=State.DEREGISTERED
-    )
+PEOPLE: tuple[type[Person], ...] = (SafetyOfficer, WageManager)
 
 
-def people_gates(enterprise_id: int) -> list[Gate]:
-    """A project's 安全员 and 劳资专管员 are chosen from approved people: none approved, nothing to choose."""
+def _people_gates(tallies: dict[type[Filing], Tally]) -> list[Gate]:
+    """A project's 安全员 and 劳资专管员 are chosen from approved people (on file: approved and
+    not 注销, the rule of `contracts/forms.py`): none approved, nothing to choose."""
     gates = []
-    for model in (SafetyOfficer, WageManager):
-        if not approved_people(model, enterprise_id).exists():
+    for model in PEOPLE:
+        if not tallies[model].on_file:
             label = model.FILING_LABEL
             gates.append(
                 Gate(
@@ -243,11 +346,25 @@ def people_gates(enterprise_id: int) -> list[Gate]:
     return gates
 
 
+def _catalogue_query(credit_code: str) -> QuerySet[Any]:
+    filed = ProjectFiling.objects.filter(catalogue_id=OuterRef("pk"))
+    return (
+        CatalogueContract.objects.filter(subcontractor_credit_code=credit_code)
+        .annotate(filed=Exists(filed))
+        .order_by("filed")
+        .values_list("filed")[:1]
+    )
+
+
 def catalogue_gate(enterprise: Enterprise) -> Gate | None:
     """选择项目 lists the enterprise's own contracts from the provincial catalogue, not yet filed."""
-    if available_catalogue(enterprise.credit_code).exists():
+    # One query answers both questions: the enterprise's contracts, not-yet-filed first
+    # (false sorts before true); none at all reads as no row. An enterprise has few contracts.
+    rows = prepared.run(("steps.catalogue",), _catalogue_query, enterprise.credit_code)
+    first = rows[0][0] if rows else None
+    if first is not None and not first:  # a contract `available_catalogue` offers
         return None
-    if CatalogueContract.objects.filter(subcontractor_credit_code=enterprise.credit_code).exists():
+    if first is not None:
         return Gate(
             "catalogue_filed",
             "省合同归集系统中本企业的劳务分包合同均已申报，“选择项目”中暂无新的合同。"
@@ -268,56 +385,80 @@ def catalogue_gate(enterprise: Enterprise) -> Gate | None:
     )
 
 
+STEP_TYPES: tuple[type[Filing], ...] = (BasicInfo, SafetyOfficer, WageManager, ProjectFiling)
+
+
 def enterprise_steps(enterprise: Enterprise) -> list[Step]:
-    """The home page's progress: each section, how many records in each state, and the next step."""
-    info = basic_info(enterprise.pk)
-    steps = [_basic_info_step(info)]
-    for model in (SafetyOfficer, WageManager):
+    """The home page's progress: each section, how many records in each state, and the next step.
+
+    Queries: one for every count and gate (`standing`), one for the rejected records if a step
+    shows some, and the catalogue only when there is no project yet."""
+    tallies = standing(enterprise.pk, STEP_TYPES)
+    info = _info_standing(tallies[BasicInfo])
+    filing_steps: list[tuple[type[Filing], Step]] = []
+    for model in PEOPLE:
         label = model.FILING_LABEL
-        steps.append(
-            _filing_step(
-                key=model.ROLE_URL,
-                label=label,
-                unit="人",
-                url=reverse("personnel:list", args=[model.ROLE_URL]),
-                new_url=reverse("personnel:new", args=[model.ROLE_URL]),
-                model=model,
-                enterprise_id=enterprise.pk,
-                gate=basic_info_gate(info, "人员信息"),
-                empty_next=f"请新增{label}，上传证书后点击“提交”。",
+        filing_steps.append(
+            (
+                model,
+                _filing_step(
+                    key=model.ROLE_URL,
+                    label=label,
+                    unit="人",
+                    url=reverse("personnel:list", args=[model.ROLE_URL]),
+                    new_url=reverse("personnel:new", args=[model.ROLE_URL]),
+                    counts=tallies[model].counts,
+                    gate=basic_info_gate(info, "人员信息"),
+                    empty_next=f"请新增{label}，上传证书后点击“提交”。",
+                ),
             )
         )
     # Nobody approved to pick blocks a project's 提交 as surely as the 基本信息 does.
-    gate = basic_info_gate(info, "项目信息") or next(iter(people_gates(enterprise.pk)), None)
-    steps.append(
-        _filing_step(
-            key="projects",
-            label="项目信息",
-            unit="个项目",
-            url=reverse("contracts:list"),
-            new_url=reverse("contracts:new"),
-            model=ProjectFiling,
-            enterprise_id=enterprise.pk,
-            gate=gate,
-            empty_next="请点击“新增”，再点击“选择项目”选择本企业的劳务分包合同，补充信息后提交。",
-            empty_gate=catalogue_gate(enterprise),
+    gate = basic_info_gate(info, "项目信息") or next(iter(_people_gates(tallies)), None)
+    filing_steps.append(
+        (
+            ProjectFiling,
+            _filing_step(
+                key="projects",
+                label="项目信息",
+                unit="个项目",
+                url=reverse("contracts:list"),
+                new_url=reverse("contracts:new"),
+                counts=tallies[ProjectFiling].counts,
+                gate=gate,
+                empty_next="请点击“新增”，再点击“选择项目”选择本企业的劳务分包合同，补充信息后提交。",
+                empty_gate=lambda: catalogue_gate(enterprise),
+            ),
         )
     )
-    return steps
+    shown = [model for model, step in filing_steps if step.tone == "rejected"]
+    if info is not None and info.state == State.REJECTED:
+        shown.append(BasicInfo)
+    rejected = _rejected(enterprise.pk, shown) if shown else {}
+    if BasicInfo in rejected:
+        reason = next((r.reason for r in rejected[BasicInfo]), "")
+        info = dataclasses.replace(info, last_reject_reason=reason)  # type: ignore[arg-type]
+    return [_basic_info_step(info)] + [
+        dataclasses.replace(step, rejected=rejected[model]) if model in rejected else step
+        for model, step in filing_steps
+    ]
 
 
 def page_gates(page: str, enterprise: Enterprise) -> list[Gate]:
     """What blocks the steps of one page, said before the enterprise tries them.
 
     ``page``: "personnel" (安全员/劳资专管员 pages), "projects" (项目信息 list and 新增),
-    "project_edit" (a project's form), "picker" (选择项目).
-    """
+    "project_edit" (a project's form), "picker" (选择项目). One query for the 基本信息 and the
+    people (`standing`), one for the catalogue where the page needs it; nothing is cached, so
+    a gate always answers from the records as they are."""
     if page == "picker":
         return [g for g in (catalogue_gate(enterprise),) if g]
     what = "人员信息" if page == "personnel" else "项目信息"
-    gates = [g for g in (basic_info_gate(basic_info(enterprise.pk), what),) if g]
-    if page in ("projects", "project_edit"):
-        gates += people_gates(enterprise.pk)
+    people = page in ("projects", "project_edit")
+    tallies = standing(enterprise.pk, (BasicInfo, *PEOPLE) if people else (BasicInfo,))
+    gates = [g for g in (basic_info_gate(_info_standing(tallies[BasicInfo]), what),) if g]
+    if people:
+        gates += _people_gates(tallies)
     if page == "projects":
         gates += [g for g in (catalogue_gate(enterprise),) if g]
     return gates

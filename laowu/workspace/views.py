@@ -3,10 +3,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.db.models import Count, F, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from laowu.accounts.models import Role
+from laowu.accounts.models import District, Role
+from laowu.core import prepared
+from laowu.enterprises.models import Enterprise
 from laowu.enterprises.scope import enterprises_in_scope
 from laowu.review.selectors import filing_type_choices, pending_counts
 from laowu.supervision import messaging, notices, reminders
@@ -32,24 +36,68 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def _expiry_counts(user: Any) -> dict[str, int | str]:
-    scope = enterprises_in_scope(user)
     if user.role == Role.ENTERPRISE:
-        # One enterprise's certificates are few: one query per kind counts both figures, where
-        # the committee's capped counts (expiry_summary) take two.
-        return dict(reminders.expiry_counts(enterprises=scope))
-    return reminders.expiry_summary(enterprises=scope)
+        # One enterprise's certificates are few: one query counts both figures of every kind,
+        # where the committee's capped counts (expiry_summary) take two per kind. Its scope is
+        # its own enterprise (`enterprises_in_scope`).
+        return dict(reminders.enterprise_expiry_counts(user.enterprise_id))
+    return reminders.expiry_summary(enterprises=enterprises_in_scope(user))
 
 
 def _enterprise_home_context(user: Any) -> dict[str, Any]:
-    enterprise_id = user.enterprise_id
+    # Kept on the user, so that nothing later on the page reads the enterprise again.
+    enterprise = user.enterprise = _enterprise(user.enterprise_id)
+    latest = _latest_messages(enterprise.pk)
     return {
-        "enterprise": user.enterprise,
-        "steps": steps.enterprise_steps(user.enterprise),
-        "notices": notices.latest_notices(notices.HOME_LATEST, district_id=user.enterprise.district_id),
-        "unread_count": messaging.unread_messages(enterprise_id).count(),
-        "latest_messages": messaging.latest_messages(enterprise_id),
+        "enterprise": enterprise,
+        "steps": steps.enterprise_steps(enterprise),
+        "notices": _latest_notices(enterprise.district_id),
+        "unread_count": (latest[0].unread_total or 0) if latest else 0,  # no message, none unread
+        "latest_messages": latest,
         **_expiry_counts(user),
     }
+
+
+# The district's columns, read with the enterprise (named apart from the enterprise's own).
+_DISTRICT_COLUMNS = {f"district_row_{f.attname}": f.attname for f in District._meta.concrete_fields}
+
+
+def _enterprise(enterprise_id: int) -> Enterprise:
+    """The enterprise with its district (the page shows it), as `select_related` reads them."""
+
+    def build(pk: int) -> Any:
+        joined = {column: F(f"district__{attname}") for column, attname in _DISTRICT_COLUMNS.items()}
+        return Enterprise.objects.filter(pk=pk).annotate(**joined)
+
+    (enterprise,) = prepared.instances(("workspace.home.enterprise",), build, enterprise_id)
+    values = [getattr(enterprise, column) for column in _DISTRICT_COLUMNS]
+    enterprise.district = District.from_db(connection.alias, list(_DISTRICT_COLUMNS.values()), values)
+    return enterprise
+
+
+# The home's lists are the owners' selectors, their SQL written once (laowu/core/prepared.py):
+# they depend only on the enterprise or its district.
+
+
+def _latest_messages(enterprise_id: int) -> list[Any]:
+    """`messaging.latest_messages`, each with the enterprise's count of unread messages
+    (`messaging.unread_messages`) as ``unread_total``: one query for both."""
+
+    def build(pk: int) -> Any:
+        unread = messaging.unread_messages(pk).order_by().values("enterprise_id").annotate(n=Count("pk")).values("n")
+        latest = messaging.message_list(enterprise_id=pk).annotate(unread_total=Subquery(unread))
+        return latest[: messaging.HOME_LATEST]
+
+    return prepared.instances(("workspace.home.messages",), build, enterprise_id)
+
+
+def _latest_notices(district_id: int) -> list[Any]:
+    """`notices.latest_notices` of the district, without reading the district (the list names none)."""
+    return prepared.instances(
+        ("workspace.home.notices",),
+        lambda pk: notices.published_notices(district_id=pk).select_related(None)[: notices.HOME_LATEST],
+        district_id,
+    )
 
 
 def _committee_home_context(user: Any) -> dict[str, Any]:

@@ -1,0 +1,277 @@
+"""The enterprise home and the gates of the enterprise pages read an enterprise's standing in a
+few grouped queries (laowu/workspace/steps.py): the page says the same in every state, and the
+number of queries stays bounded however many records there are."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from laowu.contracts.models import ProjectFiling
+from laowu.enterprises.models import BasicInfo
+from laowu.personnel.models import SafetyOfficer, WageManager
+from laowu.review import services as workflow
+from laowu.supervision.messaging import HOME_LATEST, mark_read, send_message
+from laowu.workspace import steps
+from tests.factories import (
+    CatalogueFactory,
+    approved_person,
+    approved_project,
+    complete_basic_info,
+    complete_person,
+    make_id_number,
+)
+
+pytestmark = pytest.mark.django_db
+
+HOME = reverse("workspace:home")
+
+
+def text(response: Any) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", response.content.decode()))
+
+
+def by_key(enterprise: Any) -> dict[str, steps.Step]:
+    return {s.key: s for s in steps.enterprise_steps(enterprise)}
+
+
+def reject(filing: Any, user: Any, reviewer: Any, reason: str) -> None:
+    workflow.reject(submission=workflow.declare(filing=filing, actor=user), actor=reviewer, reason=reason)
+
+
+def person(model: Any, user: Any, name: str) -> Any:
+    return complete_person(model, user, id_number=make_id_number(), name=name)
+
+
+@pytest.fixture
+def every_state(enterprise_a: Any, reviewer: Any) -> Any:
+    """Enterprise A with records in every state of every type, and each type with a rejected one:
+    the 基本信息 approved, then changed and its change rejected (the approved revision stays valid)."""
+    user = enterprise_a
+    project = approved_project(user, reviewer)  # approves the 基本信息 and one person of each role
+    for model, prefix in ((SafetyOfficer, "安"), (WageManager, "劳")):
+        for i in range(4):  # more rejected than the home page names
+            reject(person(model, user, f"{prefix}退{i}"), user, reviewer, f"{prefix}第{i}次退回")
+        workflow.declare(filing=person(model, user, f"{prefix}审"), actor=user)
+        person(model, user, f"{prefix}草")
+        gone = approved_person(model, user, reviewer, id_number=make_id_number(), name=f"{prefix}注")
+        workflow.deregister(filing=gone, actor=user)
+    workflow.start_change(filing=project, actor=user)
+    reject(ProjectFiling.objects.get(pk=project.pk), user, reviewer, "合同附件不清晰")
+    info = BasicInfo.objects.get(enterprise=user.enterprise)
+    workflow.start_change(filing=info, actor=user)
+    reject(BasicInfo.objects.get(pk=info.pk), user, reviewer, "资质证书已过期")
+    return user
+
+
+def test_the_home_page_in_every_state(every_state: Any, as_user: Any, django_assert_max_num_queries: Any) -> None:
+    client = as_user(every_state)
+    client.get(HOME)
+    # The view's six: the enterprise (with its district), the latest messages with the unread
+    # count, one query for every count and gate, one for the rejected records of every type, the
+    # notices, the expiry counts; and the session, the user and the second factor.
+    with django_assert_max_num_queries(6 + 3):
+        response = client.get(HOME)
+    page = text(response)
+    enterprise = every_state.enterprise
+    assert f"行政区划{enterprise.district.name}" in page and enterprise.credit_code in page
+    assert "下一步：已退回：资质证书已过期 请修改后重新申报。" in page
+    for prefix in ("安", "劳"):
+        assert "下一步：已退回4人，请按退回原因修改后重新提交。另有1人等待审核。" in page
+        # The latest three, newest first; the oldest is on the list page.
+        assert f"{prefix}退3：{prefix}第3次退回{prefix}退2：{prefix}第2次退回{prefix}退1：{prefix}第1次退回" in page
+        assert f"{prefix}退0：" not in page
+    assert "合同附件不清晰" in page
+
+    found = by_key(every_state.enterprise)
+    assert {k: s.tone for k, s in found.items()} == {
+        "basic_info": "rejected",
+        "safety": "rejected",
+        "wage": "rejected",
+        "projects": "rejected",
+    }
+    assert found["safety"].counts == [
+        ("draft", "草稿", 1),
+        ("declared", "已申报", 1),
+        ("approved", "已通过", 1),
+        ("rejected", "已退回", 4),
+        ("deregistered", "已注销", 1),
+    ]
+    rejected = found["safety"].rejected
+    assert [r.name for r in rejected] == ["安退3", "安退2", "安退1"]
+    officer = SafetyOfficer.objects.get(name="安退3")
+    assert rejected[0].url == officer.get_absolute_url()
+    project = ProjectFiling.objects.get(enterprise=every_state.enterprise)
+    assert found["projects"].rejected == (
+        steps.Rejected(project.title(), "合同附件不清晰", project.get_absolute_url()),
+    )
+
+
+def test_title_fields_are_what_title_reads(every_state: Any) -> None:
+    for model, field in steps.TITLE_FIELDS.items():
+        if model is BasicInfo:
+            continue  # only its reason is shown
+        record = model.objects.filter(enterprise=every_state.enterprise).first()
+        assert model(pk=record.pk, **{field: getattr(record, field)}).title() == record.title()
+
+
+def test_a_deregistered_person_is_nobody_to_pick(enterprise_a: Any, reviewer: Any) -> None:
+    approved_project(enterprise_a, reviewer)
+    enterprise = enterprise_a.enterprise
+    assert steps.page_gates("project_edit", enterprise) == []
+    for officer in WageManager.objects.filter(enterprise=enterprise):
+        workflow.deregister(filing=officer, actor=enterprise_a)
+    assert [g.key for g in steps.page_gates("project_edit", enterprise)] == ["people_wage"]
+    # An approved project keeps the step done: the gate blocks only before anything is on file.
+    assert by_key(enterprise)["projects"].tone == "done"
+
+
+@pytest.mark.parametrize(
+    ("state", "standing"),
+    [
+        ("none", "尚未申报"),
+        ("draft", "尚未申报"),
+        ("declared", "正在等待审核"),
+        ("rejected", "已被退回"),
+        ("withdrawn", "已撤回、尚未重新申报"),
+        ("approved", None),
+        ("changing", None),
+    ],
+)
+def test_the_basic_info_gate_in_each_state(state: str, standing: str | None, enterprise_a: Any, reviewer: Any) -> None:
+    enterprise = enterprise_a.enterprise
+    if state != "none":
+        info = complete_basic_info(enterprise, actor=enterprise_a)
+        if state in ("declared", "rejected", "withdrawn", "approved", "changing"):
+            submission = workflow.declare(filing=info, actor=enterprise_a)
+            if state == "rejected":
+                workflow.reject(submission=submission, actor=reviewer, reason="不清晰")
+            elif state == "withdrawn":
+                workflow.withdraw(filing=BasicInfo.objects.get(pk=info.pk), actor=enterprise_a)
+            elif state in ("approved", "changing"):
+                workflow.approve(submission=submission, actor=reviewer)
+                if state == "changing":
+                    workflow.start_change(filing=BasicInfo.objects.get(pk=info.pk), actor=enterprise_a)
+    gates = steps.page_gates("personnel", enterprise)
+    if standing is None:
+        assert gates == []
+        assert by_key(enterprise)["safety"].tone == "todo"
+    else:
+        assert [g.key for g in gates] == ["basic_info"]
+        assert f"您单位的基本信息{standing}" in gates[0].reason
+        assert (
+            by_key(enterprise)["safety"].next_step
+            == f"基本信息审核通过后才能提交（基本信息{standing}），现在可以先新增、保存。"
+        )
+
+
+def test_the_catalogue_gate_in_each_state(enterprise_a: Any, reviewer: Any) -> None:
+    from laowu.contracts.services import select_contract
+
+    enterprise = enterprise_a.enterprise
+    assert steps.catalogue_gate(enterprise).key == "catalogue_empty"  # type: ignore[union-attr]
+    CatalogueFactory(subcontractor_credit_code="91320507MA0OTHER0X")  # another enterprise's
+    assert steps.catalogue_gate(enterprise).key == "catalogue_empty"  # type: ignore[union-attr]
+    first = CatalogueFactory(subcontractor=enterprise.name, subcontractor_credit_code=enterprise.credit_code)
+    assert steps.catalogue_gate(enterprise) is None
+    select_contract(enterprise=enterprise, catalogue_id=first.pk, actor=enterprise_a)
+    assert steps.catalogue_gate(enterprise).key == "catalogue_filed"  # type: ignore[union-attr]
+    CatalogueFactory(subcontractor=enterprise.name, subcontractor_credit_code=enterprise.credit_code)
+    assert steps.catalogue_gate(enterprise) is None
+
+
+@pytest.mark.parametrize(("page", "queries"), [("personnel", 1), ("project_edit", 1), ("projects", 2), ("picker", 1)])
+def test_page_gates_take_one_query_and_the_catalogue(page: str, queries: int, enterprise_a: Any, reviewer: Any) -> None:
+    approved_project(enterprise_a, reviewer)
+    with CaptureQueriesContext(connection) as captured:
+        steps.page_gates(page, enterprise_a.enterprise)
+    assert len(captured) == queries
+
+
+def test_the_list_pages_say_the_same_gates(enterprise_a: Any, reviewer: Any, as_user: Any) -> None:
+    client = as_user(enterprise_a)
+    page = text(client.get(reverse("contracts:list")))
+    assert "企业基本信息审核通过后才能提交项目信息；您单位的基本信息尚未申报" in page
+    assert "本企业暂无审核通过的安全员" in page and "本企业暂无审核通过的劳资专管员" in page
+    assert "省合同归集系统中暂无劳务分包单位为本企业" in page
+
+
+@pytest.mark.parametrize(
+    ("unread", "read", "shown"), [(0, 3, ""), (2, 4, "2条未读"), (7, 1, "7条未读"), (5, 0, "5条未读")]
+)
+def test_the_unread_count(unread: int, read: int, shown: str, enterprise_a: Any, as_user: Any) -> None:
+    enterprise = enterprise_a.enterprise
+    for i in range(read):
+        mark_read(message=send_message(enterprise=enterprise, title=f"已读{i}", body="-"))
+    for i in range(unread):
+        send_message(enterprise=enterprise, title=f"未读{i}", body="-")
+    client = as_user(enterprise_a)
+    client.get(HOME)
+    with CaptureQueriesContext(connection) as captured:
+        page = text(client.get(HOME))
+    # However many are unread, the messages and their count are one query.
+    assert sum('"supervision_message"' in q["sql"] for q in captured.captured_queries) == 1
+    if shown:
+        assert f"站内消息 {shown}" in page
+    else:
+        assert "条未读" not in page
+    assert page.count("已读") == max(0, min(read, HOME_LATEST - unread))
+    # Read as the ORM reads them (laowu/core/prepared.py): the date is a date, in local time.
+    assert not unread or f"{timezone.localdate():%m-%d}未读{unread - 1}" in page.replace(" ", "")
+
+
+# ---------------------------------------------------------------- the SQL written once
+
+
+def test_each_enterprise_reads_its_own_standing(enterprise_a: Any, enterprise_b: Any, reviewer: Any) -> None:
+    # The SQL is written once (laowu/core/prepared.py), each call binds its own enterprise.
+    approved_project(enterprise_a, reviewer)
+    person(SafetyOfficer, enterprise_b, "赵强")
+    a = steps.standing(enterprise_a.enterprise.pk, steps.STEP_TYPES)
+    b = steps.standing(enterprise_b.enterprise.pk, steps.STEP_TYPES)
+    assert a[SafetyOfficer].counts == {"approved": 1} and a[SafetyOfficer].on_file == 1
+    assert a[BasicInfo].approved == 1 and a[ProjectFiling].counts == {"approved": 1}
+    assert b[SafetyOfficer].counts == {"draft": 1} and b[SafetyOfficer].on_file == 0
+    assert b[BasicInfo].counts == {} and b[ProjectFiling].counts == {}
+    # The catalogue is bound by credit code: B has no contract, A's is filed.
+    assert steps.catalogue_gate(enterprise_a.enterprise).key == "catalogue_filed"  # type: ignore[union-attr]
+    assert steps.catalogue_gate(enterprise_b.enterprise).key == "catalogue_empty"  # type: ignore[union-attr]
+
+
+def test_the_home_expiry_counts_are_the_enterprises_own_each_day(
+    enterprise_a: Any, enterprise_b: Any, reviewer: Any
+) -> None:
+    import datetime as dt
+
+    from laowu.enterprises.scope import enterprises_in_scope
+    from laowu.supervision.reminders import enterprise_expiry_counts, expiry_counts
+
+    approved_project(enterprise_a, reviewer)  # certificates valid for 365 days from today
+    today = dt.date.today()
+    for user in (enterprise_a, enterprise_b):
+        for day in (today, today + dt.timedelta(days=300), today + dt.timedelta(days=400)):
+            expected = expiry_counts(enterprises=enterprises_in_scope(user), today=day)
+            assert enterprise_expiry_counts(user.enterprise.pk, today=day) == expected
+    assert enterprise_expiry_counts(enterprise_a.enterprise.pk, today=today + dt.timedelta(days=300)) == {
+        "expiring_count": 3,  # the 安全员's certificate, the 资质证书 and the 安全生产许可证
+        "expired_count": 0,
+    }
+    assert enterprise_expiry_counts(enterprise_a.enterprise.pk, today=today + dt.timedelta(days=400)) == {
+        "expiring_count": 0,
+        "expired_count": 3,
+    }
+
+
+def test_a_prepared_query_must_take_its_value_as_a_parameter(enterprise_a: Any) -> None:
+    from laowu.core import prepared
+
+    with pytest.raises(ValueError):
+        prepared.run(("test.constant",), lambda _: BasicInfo.objects.filter(pk=1), 7)
+    rows = prepared.run(("test.own",), lambda pk: BasicInfo.objects.filter(enterprise_id=pk).values_list("pk"), 7)
+    assert rows == []

@@ -59,7 +59,8 @@ MIDDLEWARE = [
     "laowu.core.middleware.RequestSizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "laowu.core.sessions.SessionTouchMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    # Django's, minus its lookups of a language prefix no URL has (laowu/core/middleware.py).
+    "laowu.core.middleware.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     # Django's and django_otp's, reading the user and its second-factor state in one query

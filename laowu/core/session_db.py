@@ -13,9 +13,11 @@ the connection), once per database alias and process:
 - exists, save (an INSERT when the key must be new, a key taken being `CreateError`; an UPDATE
   otherwise, no row updated being `UpdateError`), delete, clear_expired.
 
-Values go through the fields' own preparation (`get_db_prep_value`) and the read expiry through
-the connection's and the field's converters, as the ORM does them. The model's save/delete
-signals are not sent: nothing in the project listens to the session model's.
+Values go through the fields' own preparation (`get_db_prep_value`) and the read expiry
+through the connection's and the field's converters, as the ORM does them. The model's
+save/delete signals are not sent: nothing in the project listens to the session model's. A
+session model with more columns (filled through `create_model_instance`) would need Django's
+own save; Django's `Session` has these three.
 
 Everything else (the key's creation and collision loop, cycle_key, flush, the expiry
 arithmetic, the async methods) is Django's, inherited. laowu/core/sessions.py keeps sessions in
@@ -49,6 +51,7 @@ class _Statements:
         table = qn(meta.db_table)
         key, data, expire = (qn(f.column) for f in (self.key_field, self.data_field, self.expire_field))
         self.load = f"SELECT {data}, {expire} FROM {table} WHERE {key} = %s AND {expire} > %s"  # noqa: S608  # nosec B608
+        self.load_data = f"SELECT {data} FROM {table} WHERE {key} = %s AND {expire} > %s"  # noqa: S608  # nosec B608
         self.exists = f"SELECT 1 FROM {table} WHERE {key} = %s LIMIT 1"  # noqa: S608  # nosec B608
         self.insert = f"INSERT INTO {table} ({key}, {data}, {expire}) VALUES (%s, %s, %s)"  # noqa: S608  # nosec B608
         self.update = f"UPDATE {table} SET {data} = %s, {expire} = %s WHERE {key} = %s"  # noqa: S608  # nosec B608
@@ -81,22 +84,35 @@ class SessionStore(DjangoDatabaseStore):
             statements = cls._statements[key] = _Statements(model, connection)
         return statements, connection
 
-    def _get_session_from_db(self) -> AbstractBaseSession | None:
+    def _live_row(self, data_only: bool) -> tuple[Any, ...] | None:
+        """The session's row if its expiry is still ahead, as Django's `get(session_key=...,
+        expire_date__gt=now)`; without one the key is forgotten, as Django's store does."""
         session_key = self.session_key
         if session_key is None:  # no row has a null key; Django's get() finds none either
             return None
-        alias = router.db_for_read(self.model)
-        sql, connection = self._sql(alias)
+        sql, connection = self._sql(router.db_for_read(self.model))
         now = sql.expire_field.get_db_prep_value(timezone.now(), connection)
         with connection.cursor() as cursor:
-            cursor.execute(sql.load, [session_key, now])
+            cursor.execute(sql.load_data if data_only else sql.load, [session_key, now])
             row = cursor.fetchone()
         if row is None:
             self._session_key = None
+        return row  # type: ignore[no-any-return]
+
+    def _get_session_from_db(self) -> AbstractBaseSession | None:
+        row = self._live_row(data_only=False)
+        if row is None:
             return None
+        alias = router.db_for_read(self.model)
+        sql, connection = self._sql(alias)
         data, expire = row
-        values = [session_key, data, sql.read_expiry(expire, connection)]
+        values = [self.session_key, data, sql.read_expiry(expire, connection)]
         return self.model.from_db(alias, sql.attnames, values)  # type: ignore[no-any-return]
+
+    def load(self) -> dict[str, Any]:
+        # Django's load, without making a model instance of the row for its data alone.
+        row = self._live_row(data_only=True)
+        return self.decode(row[0]) if row else {}
 
     def exists(self, session_key: str) -> bool:
         sql, connection = self._sql(router.db_for_read(self.model))

@@ -74,6 +74,9 @@ def test_an_expired_session_is_not_loaded() -> None:
     again["b"] = 2
     again.save()
     assert again.session_key != s.session_key
+    # The Redis engine's fallback reads the whole row (laowu/core/sessions.py): not this one either.
+    gone = SessionStore(s.session_key)
+    assert gone._get_session_from_db() is None and gone.session_key is None
 
 
 def test_an_unknown_or_malformed_key_loads_an_empty_session() -> None:

@@ -4,7 +4,12 @@ import logging
 import time
 from collections.abc import Callable
 
+from django.conf import settings
+from django.conf.urls.i18n import is_language_prefix_patterns_used
 from django.http import HttpRequest, HttpResponse
+from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
 from django.utils.functional import empty
 
 from .http import client_ip
@@ -75,6 +80,31 @@ class SecurityHeadersMiddleware:
         return response
 
 
+class LocaleMiddleware(DjangoLocaleMiddleware):
+    """Django's, without looking for a language prefix in the path where no URL has one.
+
+    Django's middleware asks `get_language_from_path` twice a request but uses the answer only
+    when the URLs use `i18n_patterns` (laowu/urls.py does not). For a path such as /help/ that
+    lookup reads "help" as a language code, fails, and a failure is not remembered: each call
+    walks all of LANGUAGES. The language chosen (cookie, Accept-Language, LANGUAGE_CODE), the
+    Content-Language and Vary headers are Django's, decided by the same calls; with
+    `i18n_patterns` in use, Django's own methods run."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        if is_language_prefix_patterns_used(getattr(request, "urlconf", settings.ROOT_URLCONF))[0]:
+            return super().process_request(request)  # type: ignore[no-any-return]
+        translation.activate(translation.get_language_from_request(request, check_path=False))
+        request.LANGUAGE_CODE = translation.get_language()
+        return None
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        if is_language_prefix_patterns_used(getattr(request, "urlconf", settings.ROOT_URLCONF))[0]:
+            return super().process_response(request, response)  # type: ignore[no-any-return]
+        patch_vary_headers(response, ("Accept-Language",))
+        response.headers.setdefault("Content-Language", translation.get_language())
+        return response
+
+
 class RequestSizeLimitMiddleware:
     """Refuse a request whose declared body exceeds LAOWU_MAX_REQUEST_BYTES before anything
     reads it: Django would otherwise spool any upload to disk (CSRF checking parses the body
@@ -85,7 +115,6 @@ class RequestSizeLimitMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        from django.conf import settings
         from django.shortcuts import render
 
         try:

@@ -12,6 +12,8 @@ place:
   login, and everything after it, works;
 - back up: a session found only in the database moves to Redis at its next request.
 
+The database side is laowu/core/session_db.py, the database engine of every other setting.
+
 Logging out deletes both copies.
 
 **How often** (`SessionTouchMiddleware`, every engine): a session ends `SESSION_COOKIE_AGE`
@@ -32,11 +34,11 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.sessions.backends.base import CreateError, UpdateError
-from django.contrib.sessions.backends.db import SessionStore as DatabaseStore
 from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse
 
 from .cache import CacheUnavailable
+from .session_db import SessionStore as DatabaseStore
 
 KEY_PREFIX = "laowu.sessions."
 
@@ -62,7 +64,7 @@ class SessionStore(DatabaseStore):
         data = self.decode(stored.session_data)
         with contextlib.suppress(CacheUnavailable):
             self._cache.set(self._cache_key(), data, self.get_expiry_age(expiry=stored.expire_date))
-            stored.delete()
+            super().delete(stored.session_key)
         return data  # type: ignore[no-any-return]
 
     def exists(self, session_key: str) -> bool:

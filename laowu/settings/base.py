@@ -59,7 +59,8 @@ MIDDLEWARE = [
     "laowu.core.middleware.RequestSizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "laowu.core.sessions.SessionTouchMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    # Django's, minus its lookups of a language prefix no URL has (laowu/core/middleware.py).
+    "laowu.core.middleware.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     # Django's and django_otp's, reading the user and its second-factor state in one query
@@ -202,6 +203,9 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 
 # 30 minutes idle ends a session. It is renewed at most once a minute rather than saved on
 # every request (laowu/core/sessions.py), so the idle time allowed is 29 to 30 minutes.
+# Kept in the database by Django's own store with its SQL written once (laowu/core/session_db.py);
+# with Redis, in Redis (laowu/settings/production.py).
+SESSION_ENGINE = "laowu.core.session_db"
 SESSION_COOKIE_AGE = env.int("LAOWU_SESSION_IDLE_SECONDS", default=30 * 60)
 SESSION_SAVE_EVERY_REQUEST = False
 LAOWU_SESSION_TOUCH_SECONDS = env.int("LAOWU_SESSION_TOUCH_SECONDS", default=60)

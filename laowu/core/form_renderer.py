@@ -37,6 +37,11 @@ def _out(value: Any) -> str:
     return render_value_in_context(value, _CONTEXT)
 
 
+# The same for other markup the project builds in Python instead of a template
+# (laowu/enterprises/templatetags/grid_fields.py).
+template_value = _out
+
+
 def _stringformat(value: Any) -> str:
     """`{{ value|stringformat:'s' }}`: the filter keeps a safe value safe (it is `is_safe`)."""
     if isinstance(value, tuple):

@@ -10,16 +10,20 @@ The rule for ``build``: the query depends on nothing but its argument and the ``
 date, no setting, no user) — anything else it depends on belongs in the key. `run`'s rows come
 as the database driver gives them, without the ORM's field converters: read numbers, text and
 booleans only (SQLite gives a boolean as 0/1), or sort by a timestamp of one database.
-`instances` reads model instances through the converters, as the ORM does.
+`instances` reads model instances through the converters, as the ORM does;
+`related_instances` those of a query with `select_related` too.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
 from django.db import connection
 from django.db.models import Model, QuerySet
+from django.db.models.query import get_related_populators
+from django.db.models.sql.compiler import SQLCompiler
 
 # No row has these: they mark where the value goes.
 INT_PLACEHOLDER = -1_987_654_321
@@ -67,3 +71,55 @@ def instances(key: tuple[Hashable, ...], build: Callable[[Any], QuerySet[M]], va
     `select_related` (a joined table's columns would clash by name), no `values`."""
     sql, params, model = _sql(key, build, value)
     return list(model._default_manager.raw(sql, params))
+
+
+# ---------------------------------------------------------------- with related rows (select_related)
+
+_compiled: dict[tuple[Hashable, ...], tuple[str, tuple[Any, ...], SQLCompiler]] = {}
+# Positive: a lookup on a positive integer field (a generic relation's object id) refuses a
+# negative value before writing any SQL (EmptyResultSet). Within a 32-bit key, and no row has it.
+POSITIVE_INT_PLACEHOLDER = 2_087_654_321
+
+
+def related_instances(key: tuple[Hashable, ...], build: Callable[[Any], QuerySet[M]], value: int | str) -> list[M]:
+    """The model instances of ``build(value)`` with the related ones it reads through
+    `select_related` (and its annotations), made as the ORM's own `ModelIterable` makes them,
+    from the compiler kept with the SQL (its columns, the related models' places, their
+    converters). The same rule for ``build`` as `run`'s."""
+    placeholder: int | str = POSITIVE_INT_PLACEHOLDER if isinstance(value, int) else STR_PLACEHOLDER
+    full_key = (connection.vendor, type(value).__name__, *key)
+    kept = _compiled.get(full_key)
+    if kept is None:
+        qs = build(placeholder)
+        compiler = qs.query.get_compiler(using=qs.db)
+        sql, params = compiler.as_sql()  # also sets the compiler's select and klass_info
+        if placeholder not in params:
+            raise ValueError(f"the query of {key!r} does not take its value as a parameter")
+        if len(_compiled) >= MAX_KEPT:
+            _compiled.clear()
+        kept = _compiled[full_key] = (sql, tuple(params), compiler)
+    sql, params, compiler = kept
+    # A field may hand its value to the driver typed (psycopg's Int8 for a big integer): the
+    # value is bound with the placeholder's own type.
+    bound = [type(p)(value) if isinstance(p, type(placeholder)) and p == placeholder else p for p in params]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, bound)
+        rows = cursor.fetchall()
+    # The kept compiler is shared by every thread: this request's copy converts with this
+    # thread's connection (`results_iter` only reads the rest).
+    here = copy.copy(compiler)
+    here.connection = connection
+    select, klass_info, annotations = here.select, here.klass_info, here.annotation_col_map
+    model = klass_info["model"]
+    start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+    init_list = [column[0].target.attname for column in select[start:end]]
+    populators = get_related_populators(klass_info, select, connection.alias)
+    found = []
+    for row in here.results_iter(results=[rows]):
+        obj = model.from_db(connection.alias, init_list, row[start:end])
+        for populator in populators:
+            populator.populate(row, obj)
+        for name, position in (annotations or {}).items():
+            setattr(obj, name, row[position])
+        found.append(obj)
+    return found

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.http import HttpRequest
 
 from laowu.audit.services import Action, record, record_refusal
+from laowu.core import prepared
 
 from .kinds import AttachmentKind
 from .models import Attachment
@@ -256,6 +257,22 @@ def slot_anchor(filing: Attachable, kind: str) -> str:
     return f"att-{code}-{filing.pk}-{kind}"
 
 
+def _attachments_of(filing: Attachable) -> list[Attachment]:
+    """`filing.attachments` with their blobs, in the slots' order: an owner page reads them on
+    every view, so their SQL is written once per process and type (laowu/core/prepared.py;
+    the type's ContentType id is in the key)."""
+    type_id = ContentType.objects.get_for_model(filing).pk
+
+    def build(filing_id: int) -> Any:
+        return (
+            Attachment.objects.filter(filing_type_id=type_id, filing_id=filing_id)
+            .select_related("blob")
+            .order_by("kind", "uploaded_at", "id")
+        )
+
+    return prepared.related_instances(("documents.attachments", type_id), build, filing.pk)
+
+
 def attachments_by_kind(filing: Attachable) -> list[dict[str, Any]]:
     """Each attachment kind of the filing, in declared order, with its files.
 
@@ -264,7 +281,7 @@ def attachments_by_kind(filing: Attachable) -> list[dict[str, Any]]:
     uploaded_at, is_image}.
     """
     by_kind: dict[str, list[dict[str, Any]]] = {}
-    for a in filing.attachments.select_related("blob").order_by("kind", "uploaded_at", "id"):
+    for a in _attachments_of(filing):
         by_kind.setdefault(a.kind, []).append(
             {
                 "id": a.pk,

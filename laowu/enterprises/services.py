@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from laowu.accounts.services import lookup_company
 from laowu.audit.services import Action, record
+from laowu.core import prepared
 from laowu.review.services import WorkflowError
 
 from .models import PROVIDER_FIELDS, BasicInfo, Enterprise
@@ -43,6 +44,23 @@ def ensure_basic_info(*, enterprise: Enterprise) -> BasicInfo:
     except IntegrityError:
         # Two first visits raced; the other one created it.
         return BasicInfo.objects.select_related("enterprise").get(enterprise=enterprise)
+
+
+def own_basic_info(user: Any) -> BasicInfo:
+    """The signed-in enterprise's 基本信息 for its page, with its enterprise and its approved
+    revision (the page shows both) in one query whose SQL is written once per process
+    (laowu/core/prepared.py); created on the first visit (`ensure_basic_info`). The enterprise
+    is kept on the user, so that nothing later in the request reads it again."""
+
+    def build(enterprise_id: int) -> Any:
+        return BasicInfo.objects.filter(enterprise_id=enterprise_id).select_related("enterprise", "approved_submission")
+
+    found = prepared.related_instances(("enterprises.own_basic_info",), build, user.enterprise_id)
+    if not found:
+        return ensure_basic_info(enterprise=user.enterprise)
+    (info,) = found
+    user.enterprise = info.enterprise
+    return info
 
 
 def refresh_from_provider(*, enterprise: Enterprise, actor: Any, request: HttpRequest | None = None) -> str:

@@ -12,13 +12,13 @@ from laowu.review.services import WorkflowError
 
 from .forms import BasicInfoForm
 from .models import SUPPLEMENT_FIELDS
-from .services import ensure_basic_info, refresh_from_provider
+from .services import own_basic_info, refresh_from_provider
 
 
 @role_required(Role.ENTERPRISE)
 def basic_info(request: HttpRequest) -> HttpResponse:
     """基本信息归集 (docs/manual.md §4.1): confirm the provider's data, complete it, attach, 申报."""
-    info = ensure_basic_info(enterprise=request.user.enterprise)  # type: ignore[union-attr]
+    info = own_basic_info(request.user)
     readonly = info.readonly_fields() if info.is_editable else frozenset(info.SNAPSHOT_FIELDS)
     form = BasicInfoForm(request.POST or None, instance=info, readonly=readonly)
     return edit_own_filing(

@@ -27,7 +27,7 @@ from laowu.core.placed_messages import with_fragment
 
 from . import services
 from .models import Filing, State
-from .selectors import history
+from .selectors import filing_history
 
 OWNER_FORM = "owner-form"
 
@@ -165,7 +165,7 @@ def edit_own_filing(
             **filing_page_context(filing),
             "form": form,
             "problems": services.declare_problems(filing) if filing.is_editable else [],
-            "history": history(filing),
+            "history": filing_history(filing),
             **(context or {}),
         },
     )

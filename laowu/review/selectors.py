@@ -10,6 +10,7 @@ from django.core.cache import cache
 from django.db.models import QuerySet
 
 from laowu.accounts.scope import covers_every_district
+from laowu.core import prepared
 from laowu.core.cache import CacheUnavailable
 from laowu.core.pagination import bounded_count
 from laowu.core.search import Related, search
@@ -96,6 +97,22 @@ def history(of: Filing | Submission) -> QuerySet[Submission]:
     else:
         where = {"filing_type": ContentType.objects.get_for_model(of), "filing_id": of.pk}
     return Submission.objects.filter(**where).select_related("declared_by", "decided_by").order_by("-revision")
+
+
+def filing_history(filing: Filing) -> list[Submission]:
+    """`history(filing)` read for the owner's page, which shows it on every view: its SQL is
+    written once per process and filing type (laowu/core/prepared.py; the type's ContentType
+    id is in the key)."""
+    type_id = ContentType.objects.get_for_model(filing).pk
+
+    def build(filing_id: int) -> QuerySet[Submission]:
+        return (
+            Submission.objects.filter(filing_type_id=type_id, filing_id=filing_id)
+            .select_related("declared_by", "decided_by")
+            .order_by("-revision")
+        )
+
+    return prepared.related_instances(("review.filing_history", type_id), build, filing.pk)
 
 
 def previous_approved(submission: Submission) -> Submission | None:

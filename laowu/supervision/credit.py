@@ -192,6 +192,14 @@ def points_help(rules: CreditRules) -> str:
     )
 
 
+def current_rules() -> CreditRules:
+    """`CreditRules.current()` read through SQL written once per process (the score list reads it
+    on every request). Only the SQL is kept: the row is read every time, so a change of rules
+    shows at once."""
+    rows = prepared.instances(("credit.rules",), lambda pk: CreditRules.objects.filter(pk=pk), 1)
+    return rows[0] if rows else CreditRules.current()
+
+
 def _ids(enterprises: Iterable[Enterprise | int]) -> list[int]:
     return [e if isinstance(e, int) else e.pk for e in enterprises]
 

@@ -82,3 +82,13 @@ def test_instances_of_ids_are_the_orms_rows(enterprise_a: Any, reviewer: Any) ->
     with pytest.raises(ValueError):
         prepared.instances_of_ids(("test.no_ids",), lambda some: BadBehaviour.objects.all(), [1])
     assert [prepared._bucket(n) for n in (1, 2, 3, 4, 5, 17)] == [1, 2, 4, 4, 8, 32]
+
+
+def test_current_rules_are_read_every_time() -> None:
+    """Only the SQL is kept: a change of rules shows at once; a missing row is created."""
+    CreditRules.objects.all().delete()
+    assert credit.current_rules().pk == 1 and CreditRules.objects.count() == 1
+    assert credit.current_rules().base_score == CreditRules.current().base_score
+    CreditRules.objects.filter(pk=1).update(base_score=88, inspection_pass_mark=66)
+    rules = credit.current_rules()
+    assert (rules.base_score, rules.inspection_pass_mark) == (88, 66)

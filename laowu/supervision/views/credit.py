@@ -77,7 +77,7 @@ def _credit_rows(request: HttpRequest, rows: list[tuple[Enterprise, credit.Credi
 def credit_list(request: HttpRequest) -> HttpResponse:
     form = CreditSearchForm(request.GET)
     filters = form.filters()
-    rules = CreditRules.current()
+    rules = credit.current_rules()
     qs = credit.credit_enterprises(user=request.user, q=filters["q"])
     if filters["grade"] or filters["order"]:
         # Only enterprises with events can differ from the base score: they are scored,

@@ -11,6 +11,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.views.decorators.http import require_POST
 
 from laowu.accounts.models import Role
@@ -20,6 +22,7 @@ from laowu.audit.services import Action, record
 from laowu.core.actions import run_action
 from laowu.core.exports import Column, Kind, export_response
 from laowu.core.pagination import paginate
+from laowu.core.templatetags.urls import cached_reverse
 from laowu.core.validators import MASKS
 
 from . import selectors, services
@@ -67,6 +70,47 @@ def _queue_search(request: HttpRequest) -> tuple[QueueFilterForm, str, str, Quer
     return form, status, filing_type, qs
 
 
+def _minute(value: dt.datetime | None) -> str:
+    """`|date:"Y-m-d H:i"` (in the current time zone, as templates show it)."""
+    if value is None:
+        return ""
+    d = timezone.localtime(value)
+    return f"{d.year:04d}-{d.month:02d}-{d.day:02d} {d.hour:02d}:{d.minute:02d}"
+
+
+def _queue_rows(request: HttpRequest, submissions: list[Submission]) -> SafeString:
+    """The rows of review/queue.html. Written here rather than by a {% for %} in the template: a
+    row was some fifteen template nodes, most of the page's rendering. Same markup and escaping
+    (format_html); tests/review/test_queue_rows.py compares them with the template's former loop."""
+    if not submissions:
+        return format_html('<tr><td colspan="7" class="empty">{}</td></tr>', "没有符合条件的申报。")
+    match = request.resolver_match
+    app = match.namespace if match else None
+    reviewer = request.user.role == "reviewer"  # type: ignore[union-attr]
+    rows: list[SafeString] = []
+    for s in submissions:
+        url = cached_reverse("review:submission", [s.pk], {}, app, request)
+        rows.append(
+            format_html(
+                '\n      <tr><td>{}</td><td><a href="{}">{}</a></td><td>{}</td>\n'
+                '      <td>第{}版</td><td class="nowrap">{}</td>\n'
+                '      <td><span class="status status-sub-{}">{}</span></td>\n'
+                '      <td><a href="{}">{}</a></td></tr>\n    ',
+                "" if s.snapshot_label is None else s.snapshot_label,  # type: ignore[attr-defined]
+                url,
+                s.title,
+                s.enterprise.name,
+                s.revision,
+                _minute(s.declared_at),
+                s.status,
+                s.get_status_display(),  # type: ignore[attr-defined]
+                url,
+                "审核" if s.status == "pending" and reviewer else "查看",
+            )
+        )
+    return format_html_join("", "{}", ((row,) for row in rows))
+
+
 @role_required(Role.REVIEWER, Role.SUPERVISOR)
 def queue(request: HttpRequest) -> HttpResponse:
     form, status, filing_type, qs = _queue_search(request)
@@ -88,6 +132,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "page": page,
+            "rows": _queue_rows(request, page.object_list),
             "query": query,
             "tabs": tabs,
             "filing_type": filing_type,

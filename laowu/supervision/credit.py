@@ -17,11 +17,12 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
 from laowu.audit.services import Action, record
+from laowu.core import prepared
 from laowu.enterprises.models import Enterprise
 from laowu.enterprises.scope import enterprises_in_scope
 
@@ -191,6 +192,14 @@ def points_help(rules: CreditRules) -> str:
     )
 
 
+def current_rules() -> CreditRules:
+    """`CreditRules.current()` read through SQL written once per process (the score list reads it
+    on every request). Only the SQL is kept: the row is read every time, so a change of rules
+    shows at once."""
+    rows = prepared.instances(("credit.rules",), lambda pk: CreditRules.objects.filter(pk=pk), 1)
+    return rows[0] if rows else CreditRules.current()
+
+
 def _ids(enterprises: Iterable[Enterprise | int]) -> list[int]:
     return [e if isinstance(e, int) else e.pk for e in enterprises]
 
@@ -200,8 +209,17 @@ def _bad_behaviour_qs(on: dt.date, rules: CreditRules) -> QuerySet[BadBehaviour]
 
 
 def _bad_behaviour_events(ids: list[int], on: dt.date, rules: CreditRules) -> Iterator[tuple[int, CreditEvent]]:
-    qs = _bad_behaviour_qs(on, rules).filter(enterprise_id__in=ids)
-    for b in qs.only("id", "enterprise_id", "grade", "category", "decision_no", "points", "publicity_start"):
+    # SQL written once per day (and time zone: `in_publicity` compares a timestamp's local date).
+    records = prepared.instances_of_ids(
+        ("credit.bad_behaviour", on, timezone.get_current_timezone_name()),
+        lambda some: (
+            _bad_behaviour_qs(on, rules)
+            .filter(enterprise_id__in=some)
+            .only("id", "enterprise_id", "grade", "category", "decision_no", "points", "publicity_start")
+        ),
+        ids,
+    )
+    for b in records:
         by_grade = grade_deduction(b.grade, rules)
         by_points = bad_behaviour_deduction(b.grade, b.points, rules) - by_grade
         detail = f"{Grade(b.grade).label}扣{by_grade}分"
@@ -237,25 +255,29 @@ def _inspection_qs(on: dt.date, rules: CreditRules) -> QuerySet[Inspection]:
 
 def _inspection_events(ids: list[int], on: dt.date, rules: CreditRules) -> Iterator[tuple[int, CreditEvent]]:
     window_start = on - dt.timedelta(days=rules.inspection_window_days)
-    qs = (
-        _inspection_qs(on, rules)
-        .filter(enterprise_id__in=ids)
-        .select_related("project")
-        .only(
-            "id",
-            "enterprise_id",
-            "inspected_on",
-            "total_score",
-            "status",
-            "deadline",
-            "replied_late",
-            "notice_no",
-            "project__project_name",
-        )
+    # SQL written once per day and the rules' values the query reads.
+    inspections = prepared.instances_of_ids(
+        ("credit.inspections", on, rules.inspection_window_days, rules.inspection_pass_mark),
+        lambda some: (
+            _inspection_qs(on, rules)
+            .filter(enterprise_id__in=some)
+            .only(
+                "id",
+                "enterprise_id",
+                "inspected_on",
+                "total_score",
+                "status",
+                "deadline",
+                "replied_late",
+                "notice_no",
+            )
+            .annotate(credit_project_name=F("project__project_name"))
+        ),
+        ids,
     )
-    for i in qs:
+    for i in inspections:
         in_window = i.inspected_on > window_start
-        project = i.project.project_name
+        project = i.credit_project_name  # type: ignore[attr-defined]
         if in_window and i.total_score < rules.inspection_pass_mark:
             yield (
                 i.enterprise_id,
@@ -306,14 +328,19 @@ def _award_qs(on: dt.date, rules: CreditRules) -> QuerySet[AwardModel]:
 
 
 def _award_events(ids: list[int], on: dt.date, rules: CreditRules) -> Iterator[tuple[int, CreditEvent]]:
-    qs = (
-        _award_qs(on, rules)
-        .filter(enterprise_id__in=ids)
-        .select_related("project")
-        .only("id", "enterprise_id", "year", "title", "decided_on", "project__project_name")
+    # SQL written once per day and the rules' value the query reads.
+    awards = prepared.instances_of_ids(
+        ("credit.awards", on, rules.award_window_years),
+        lambda some: (
+            _award_qs(on, rules)
+            .filter(enterprise_id__in=some)
+            .only("id", "enterprise_id", "year", "title", "decided_on", "project")
+            .annotate(credit_project_name=F("project__project_name"))
+        ),
+        ids,
     )
-    for a in qs:
-        subject = f"（项目：{a.project.project_name}）" if a.project_id else ""
+    for a in awards:
+        subject = f"（项目：{a.credit_project_name}）" if a.project_id else ""  # type: ignore[attr-defined]
         yield (
             a.enterprise_id,
             CreditEvent(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Callable
 from operator import itemgetter
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import path
 from django.utils import timezone
 from django.utils.safestring import SafeString
@@ -50,6 +52,32 @@ def chart_for(table: statistics.Table) -> SafeString:
     )
 
 
+# A table's panel (chart and table, supervision/statistics/_block.html) rendered once per
+# process for the same figures. The dashboard is read from the cache anew on every request and
+# its figures change only when they are recomputed (statistics.cached_dashboard), yet drawing
+# and rendering its panels was most of the page's work. The key is the table's whole content
+# (pickled: an int and a float that are equal still differ), and the panel's HTML is made of
+# nothing but that table: new figures are a new key, so no panel outlives its figures and none
+# is ever shown for figures other than its own, whoever's scope they came from. Bounded. A kept
+# panel keeps its chart's id (charts.py numbers each drawing in the process): the tables of a
+# page differ (each has its own key), so their panels were drawn apart and their ids differ.
+MAX_PANELS = 256
+_panels: dict[bytes, SafeString] = {}
+
+
+def panel_html(table: statistics.Table) -> SafeString:
+    key = pickle.dumps(table, protocol=pickle.HIGHEST_PROTOCOL)
+    html = _panels.get(key)
+    if html is None:
+        html = render_to_string(
+            "supervision/statistics/_block.html", {"block": {"table": table, "chart": chart_for(table)}}
+        )
+        if len(_panels) >= MAX_PANELS:
+            _panels.clear()
+        _panels[key] = html
+    return html
+
+
 # While the figures are being computed the page reloads itself this often.
 PREPARING_RELOAD_SECONDS = 3
 
@@ -61,7 +89,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     data = statistics.cached_dashboard(
         user=request.user, period=period, filing_type=form.filing_type(), wait=settings.LAOWU_STATISTICS_WAIT_SECONDS
     )
-    blocks = [{"table": t, "chart": chart_for(t)} for t in data.tables] if data else []
+    blocks = [{"table": t, "html": panel_html(t)} for t in data.tables] if data else []
     half = [b for b in blocks if not b["table"].wide]
     return render(
         request,

@@ -1,0 +1,94 @@
+"""Credit scores read their events through SQL written once per process
+(laowu/core/prepared.py `instances_of_ids`): keyed by the day, the time zone and the rules'
+values each query reads, so a new day or new rules are a new query, never a stale one; any
+number of enterprises binds its own ids."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from laowu.core import prepared
+from laowu.supervision import credit
+from laowu.supervision.models import BadBehaviour, CreditRules
+from tests.factories import EnterpriseFactory, approved_project
+from tests.supervision.test_credit import TODAY, award, bad_behaviour, inspection
+
+pytestmark = pytest.mark.django_db
+
+
+def kinds(score: credit.CreditScore) -> list[str]:
+    return sorted(e.kind for e in score.events)
+
+
+def test_new_rules_and_days_are_new_queries(enterprise_a: Any, reviewer: Any) -> None:
+    ent = enterprise_a.enterprise
+    project = approved_project(enterprise_a, reviewer)
+    inspection(project, reviewer, total_score=70, inspected_on=TODAY - dt.timedelta(days=20))
+    award(ent, reviewer, year=TODAY.year - 1, decided_on=TODAY - dt.timedelta(days=200), project=project)
+    bad_behaviour(ent, reviewer, publicity_start=TODAY - dt.timedelta(days=5))
+    rules = CreditRules.current()
+    with CaptureQueriesContext(connection) as queries:
+        score = credit.credit_score(ent, on=TODAY, rules=rules)
+    # Three queries; the events' fields (the project's name among them) are read with them.
+    assert len(queries) == 3
+    assert kinds(score) == sorted([credit.EventKind.AWARD, credit.EventKind.BAD_BEHAVIOUR])
+    award_event = next(e for e in score.events if e.kind == credit.EventKind.AWARD)
+    assert project.project_name in award_event.description
+    # Rules read by the queries: a pass mark above the score, a one-year award window.
+    rules.inspection_pass_mark, rules.award_window_years = 80, 1
+    with CaptureQueriesContext(connection) as queries:
+        changed = credit.credit_score(ent, on=TODAY, rules=rules)
+    assert len(queries) == 3
+    assert kinds(changed) == sorted([credit.EventKind.BAD_BEHAVIOUR, credit.EventKind.INSPECTION_FAIL])
+    fail = next(e for e in changed.events if e.kind == credit.EventKind.INSPECTION_FAIL)
+    assert project.project_name in fail.description
+    # Another day: the record's publicity has not started yet.
+    assert kinds(credit.credit_score(ent, on=TODAY - dt.timedelta(days=10), rules=rules)) == [
+        credit.EventKind.INSPECTION_FAIL
+    ]
+
+
+def test_any_number_of_enterprises_binds_its_own_ids(enterprise_a: Any, reviewer: Any) -> None:
+    others = [EnterpriseFactory() for _ in range(6)]
+    for e in others[::2]:
+        bad_behaviour(e, reviewer)
+    rules = CreditRules.current()
+    for n in (1, 2, 3, 5, 6):
+        some = others[:n]
+        with CaptureQueriesContext(connection) as queries:
+            scores = credit.credit_scores(some, on=TODAY, rules=rules)
+        assert len(queries) == 3
+        expected = {e.pk for e in some[::2]}
+        assert {pk for pk, s in scores.items() if s.events} == expected, n
+
+
+def test_instances_of_ids_are_the_orms_rows(enterprise_a: Any, reviewer: Any) -> None:
+    records = [bad_behaviour(EnterpriseFactory(), reviewer) for _ in range(5)]
+    ids = [r.enterprise_id for r in records]
+
+    def build(some: list[int]) -> Any:
+        return BadBehaviour.objects.filter(enterprise_id__in=some).only("id", "enterprise_id", "decision_no")
+
+    for n in (1, 3, 4, 5):
+        got = prepared.instances_of_ids(("test.bad_behaviour",), build, ids[:n])
+        assert sorted((r.pk, r.decision_no) for r in got) == sorted((r.pk, r.decision_no) for r in records[:n])
+    with pytest.raises(ValueError):
+        prepared.instances_of_ids(("test.bad_behaviour",), build, [])
+    with pytest.raises(ValueError):
+        prepared.instances_of_ids(("test.no_ids",), lambda some: BadBehaviour.objects.all(), [1])
+    assert [prepared._bucket(n) for n in (1, 2, 3, 4, 5, 17)] == [1, 2, 4, 4, 8, 32]
+
+
+def test_current_rules_are_read_every_time() -> None:
+    """Only the SQL is kept: a change of rules shows at once; a missing row is created."""
+    CreditRules.objects.all().delete()
+    assert credit.current_rules().pk == 1 and CreditRules.objects.count() == 1
+    assert credit.current_rules().base_score == CreditRules.current().base_score
+    CreditRules.objects.filter(pk=1).update(base_score=88, inspection_pass_mark=66)
+    rules = credit.current_rules()
+    assert (rules.base_score, rules.inspection_pass_mark) == (88, 66)

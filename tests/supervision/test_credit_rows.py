@@ -1,0 +1,60 @@
+# ruff: noqa: E501 - the template's rows as they were, line for line
+"""The credit list's rows, written by laowu/supervision/views/credit.py, are the markup the
+template's {% for %} loop wrote (kept here as it was): deductions, additions, none, a name to
+escape, a filtered (scored segments) page and an empty one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.template import engines
+from django.urls import reverse
+
+from laowu.enterprises.models import Enterprise
+from tests.factories import EnterpriseFactory
+from tests.supervision.test_credit_views import scored, today  # noqa: F401 - fixtures
+
+pytestmark = pytest.mark.django_db
+
+FORMER_ROWS = """    {% for e, s in rows %}
+      <tr>
+        <td><a href="{% url 'supervision:credit_detail' e.pk %}">{{ e.name }}</a></td>
+        <td class="nowrap">{{ e.credit_code }}</td>
+        <td class="nowrap">{{ e.district }}</td>
+        <td class="num"><strong>{{ s.score }}</strong></td>
+        <td class="nowrap"><span class="credit-badge credit-grade-{{ s.grade }}">{{ s.grade_label }}</span></td>
+        <td class="num">{% if s.deductions %}<span class="credit-minus">−{{ s.deductions }}</span>{% else %}0{% endif %}</td>
+        <td class="num">{% if s.additions %}<span class="credit-plus">+{{ s.additions }}</span>{% else %}0{% endif %}</td>
+        <td class="nowrap"><a href="{% url 'supervision:credit_detail' e.pk %}">明细</a></td>
+      </tr>
+    {% empty %}<tr><td colspan="8" class="empty">没有符合条件的企业。</td></tr>{% endfor %}
+    </tbody>"""
+
+
+def rows_of(page: str) -> str:
+    body = page[page.index("<tbody>") + len("<tbody>\n") :]
+    return body[: body.index("</tbody>") + len("</tbody>")]
+
+
+def test_rows_are_the_templates_former_markup(
+    as_user: Any,
+    reviewer: Any,
+    enterprise_a: Any,
+    scored: Any,  # noqa: F811
+    django_assert_max_num_queries: Any,
+) -> None:
+    Enterprise.objects.filter(pk=enterprise_a.enterprise.pk).update(name='<建&"筑">有限公司')
+    EnterpriseFactory(name="无记录建筑有限公司")
+    client = as_user(reviewer)
+    client.get(reverse("supervision:credit_list"))
+    with django_assert_max_num_queries(14):
+        client.get(reverse("supervision:credit_list"))
+    for params in ({}, {"grade": "B"}, {"order": "score"}, {"q": "没有这家企业"}):
+        response = client.get(reverse("supervision:credit_list"), params)
+        page = response.content.decode()
+        expected = engines["django"].from_string(FORMER_ROWS).render({"rows": response.context["rows"]})
+        assert rows_of(page) == expected, params
+    page = client.get(reverse("supervision:credit_list")).content.decode()
+    assert 'class="credit-minus">−' in page and 'class="credit-plus">+5' in page and '<td class="num">0</td>' in page
+    assert "&lt;建&amp;&quot;筑&quot;&gt;有限公司" in page and '<建&"筑">' not in page

@@ -826,25 +826,13 @@ def share_of(result: Result, floor: Result) -> float:
     return result.rps / floor.rps if floor.rps else float("nan")
 
 
+# The columns both tables start with: a plain run's and a comparison's.
+LEAD_COLUMNS = ["target", "path", "ok", "errors", "req/s", "share of floor", "goal", "p50 ms", "p95 ms"]
+
+
 def table(results: list[Result]) -> list[list[str]]:
     floor = results[0]
-    rows = [
-        [
-            "target",
-            "path",
-            "ok",
-            "errors",
-            "req/s",
-            "share of floor",
-            "goal",
-            "p50 ms",
-            "p95 ms",
-            "p99 ms",
-            "p50/floor",
-            "p95/floor",
-            *(title for _, title in CPU_COLUMNS),
-        ]
-    ]
+    rows = [[*LEAD_COLUMNS, "p99 ms", "p50/floor", "p95/floor", *(title for _, title in CPU_COLUMNS)]]
     for r in results:
         share = share_of(r, floor)
         rows.append(
@@ -888,20 +876,7 @@ def comparison_table(baseline: list[Result | None], current: list[Result]) -> li
     """Per target, baseline → current and their ratio; each side's share is of its own floor."""
     base_floor, floor = baseline[0], current[0]
     assert base_floor is not None  # the floor has no setup: every side serves it
-    rows = [
-        [
-            "target",
-            "path",
-            "ok",
-            "errors",
-            "req/s",
-            "share of floor",
-            "goal",
-            "p50 ms",
-            "p95 ms",
-            *(title for _, title in CPU_COLUMNS),
-        ]
-    ]
+    rows = [[*LEAD_COLUMNS, *(title for _, title in CPU_COLUMNS)]]
 
     def count(n: int, timed_out: bool) -> str:
         return f"{n}" + ("*" if timed_out else "")

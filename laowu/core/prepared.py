@@ -38,13 +38,27 @@ _written: dict[tuple[Hashable, ...], tuple[str, tuple[Any, ...], type[Model]]] =
 
 M = TypeVar("M", bound=Model)
 
+# Positive: a lookup on a positive integer field (a generic relation's object id) refuses a
+# negative value before writing any SQL (EmptyResultSet). Within a 32-bit key, and no row has it.
+POSITIVE_INT_PLACEHOLDER = 2_087_654_321
+
+
+def _placeholder(value: int | str) -> int | str:
+    return POSITIVE_INT_PLACEHOLDER if isinstance(value, int) else STR_PLACEHOLDER
+
+
+def _bind(params: Any, placeholder: int | str, value: int | str) -> list[Any]:
+    """`params` with `value` where the ORM put `placeholder`. A field may hand its value to the
+    driver typed (psycopg's Int8 for a big integer): the value is bound with that type."""
+    return [type(p)(value) if isinstance(p, type(placeholder)) and p == placeholder else p for p in params]
+
 
 def _sql(
     key: tuple[Hashable, ...], build: Callable[[Any], QuerySet[Any]], value: int | str
 ) -> tuple[str, list[Any], type[Model]]:
     """The SQL of ``build(value)``, written once per key, its parameters with the value bound,
     and the queryset's model."""
-    placeholder: int | str = INT_PLACEHOLDER if isinstance(value, int) else STR_PLACEHOLDER
+    placeholder = _placeholder(value)
     full_key = (connection.vendor, type(value).__name__, *key)
     written = _written.get(full_key)
     if written is None:
@@ -56,8 +70,7 @@ def _sql(
             _written.clear()
         written = _written[full_key] = (sql, params, qs.model)
     sql, params, model = written
-    # `==` against a placeholder of the value's type: no other parameter equals it.
-    return sql, [value if type(p) is type(placeholder) and p == placeholder else p for p in params], model
+    return sql, _bind(params, placeholder, value), model
 
 
 def run(key: tuple[Hashable, ...], build: Callable[[Any], QuerySet[Any]], value: int | str) -> list[tuple[Any, ...]]:
@@ -79,9 +92,6 @@ def instances(key: tuple[Hashable, ...], build: Callable[[Any], QuerySet[M]], va
 # ---------------------------------------------------------------- with related rows (select_related)
 
 _compiled: dict[tuple[Hashable, ...], tuple[str, tuple[Any, ...], SQLCompiler]] = {}
-# Positive: a lookup on a positive integer field (a generic relation's object id) refuses a
-# negative value before writing any SQL (EmptyResultSet). Within a 32-bit key, and no row has it.
-POSITIVE_INT_PLACEHOLDER = 2_087_654_321
 
 
 def related_instances(key: tuple[Hashable, ...], build: Callable[[Any], QuerySet[M]], value: int | str) -> list[M]:
@@ -89,7 +99,7 @@ def related_instances(key: tuple[Hashable, ...], build: Callable[[Any], QuerySet
     `select_related` (and its annotations), made as the ORM's own `ModelIterable` makes them,
     from the compiler kept with the SQL (its columns, the related models' places, their
     converters). The same rule for ``build`` as `run`'s."""
-    placeholder: int | str = POSITIVE_INT_PLACEHOLDER if isinstance(value, int) else STR_PLACEHOLDER
+    placeholder = _placeholder(value)
     full_key = (connection.vendor, type(value).__name__, *key)
     kept = _compiled.get(full_key)
     if kept is None:
@@ -102,11 +112,8 @@ def related_instances(key: tuple[Hashable, ...], build: Callable[[Any], QuerySet
             _compiled.clear()
         kept = _compiled[full_key] = (sql, tuple(params), compiler)
     sql, params, compiler = kept
-    # A field may hand its value to the driver typed (psycopg's Int8 for a big integer): the
-    # value is bound with the placeholder's own type.
-    bound = [type(p)(value) if isinstance(p, type(placeholder)) and p == placeholder else p for p in params]
     with connection.cursor() as cursor:
-        cursor.execute(sql, bound)
+        cursor.execute(sql, _bind(params, placeholder, value))
         rows = cursor.fetchall()
     # The kept compiler is shared by every thread: this request's copy converts with this
     # thread's connection (`results_iter` only reads the rest).

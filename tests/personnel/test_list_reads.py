@@ -35,3 +35,44 @@ def test_lists_unseal_only_the_shown_columns(
     assert counts["personnel.safetyofficer.id_number"] == 3 and counts["personnel.safetyofficer.mobile"] == 3
     # At most the signed-in enterprise's own (the workspace reads it), never one per row.
     assert counts["enterprises.enterprise.contact_phone"] <= 1, counts
+
+
+def _people_select(queries: Any, table: str) -> str:
+    [sql] = [q["sql"] for q in queries if q["sql"].startswith(f'SELECT "{table}"."id"')]
+    return sql
+
+
+@pytest.mark.parametrize("kind,table", [("safety", "personnel_safetyofficer"), ("wage", "personnel_wagemanager")])
+@pytest.mark.parametrize("committee", [False, True])
+def test_lists_read_only_the_shown_columns(
+    committee: bool, kind: str, table: str, as_user: Any, enterprise_a: Any, reviewer: Any
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from laowu.personnel.models import PERSON_MODELS
+
+    model = PERSON_MODELS[kind]
+    for n in range(25):  # more than a page: the count is asked too
+        complete_person(model, enterprise_a, id_number=make_id_number(), name=f"王{n}")
+    client = as_user(reviewer if committee else enterprise_a)
+    url = reverse("personnel:committee_list" if committee else "personnel:list", args=[kind])
+    client.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(url).content.decode()
+    assert "王24" in page and "下一页" in page
+    sql = _people_select(queries.captured_queries, table)
+    shown = {"id", "name", "id_number", "mobile", "cert_no", "state", "approved_submission_id", "updated_at"}
+    if kind == "safety":
+        shown.add("valid_until")
+    if committee:
+        shown |= {"enterprise_id", "pending_submission_id"}
+    select = sql.split(" FROM ")[0]
+    assert {c.split('"."')[1].strip('"') for c in select.split(", ") if f'"{table}".' in c} == shown
+    if committee:
+        # The enterprise's name, and nothing else of it (its sealed phone least of all).
+        assert '"enterprises_enterprise"."name"' in select and "contact_phone" not in select
+    else:
+        assert "enterprises_enterprise" not in sql
+    # A row reads nothing it was not given: no query per row for a deferred column.
+    assert len([q for q in queries.captured_queries if f'FROM "{table}"' in q["sql"]]) == 2  # page + count

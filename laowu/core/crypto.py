@@ -113,19 +113,35 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def _encrypt(key: DataKey, nonce: bytes, plaintext: bytes, aad: bytes) -> bytes:
+# Bounded anyway: a keyring holds a handful of keys, but tests make many.
+@functools.lru_cache(maxsize=64)
+def _primitive(key: DataKey) -> AESGCM | algorithms.SM4:
+    """The key's cipher object, made once per key rather than per value: for AES-GCM, setting
+    up the key was half of opening a value, and a list page opens a few dozen. An SM4-GCM context
+    is bound to its nonce, so only the key object is kept and a context is still made per value.
+    Keyed by the key itself (id, cipher and secret, as `load_keyring` already keeps them): a
+    replaced secret is another key with its own object, so none can outlive or serve another
+    key. Both objects are immutable and safe to share between threads."""
     if key.cipher == AES:
-        return AESGCM(key.secret).encrypt(nonce, plaintext, aad)
-    encryptor = Cipher(algorithms.SM4(key.secret), modes.GCM(nonce)).encryptor()
+        return AESGCM(key.secret)
+    return algorithms.SM4(key.secret)
+
+
+def _encrypt(key: DataKey, nonce: bytes, plaintext: bytes, aad: bytes) -> bytes:
+    primitive = _primitive(key)
+    if isinstance(primitive, AESGCM):
+        return primitive.encrypt(nonce, plaintext, aad)
+    encryptor = Cipher(primitive, modes.GCM(nonce)).encryptor()
     encryptor.authenticate_additional_data(aad)
     return encryptor.update(plaintext) + encryptor.finalize() + encryptor.tag
 
 
 def _decrypt(key: DataKey, nonce: bytes, sealed: bytes, aad: bytes) -> bytes:
-    if key.cipher == AES:
-        return AESGCM(key.secret).decrypt(nonce, sealed, aad)
+    primitive = _primitive(key)
+    if isinstance(primitive, AESGCM):
+        return primitive.decrypt(nonce, sealed, aad)
     body, tag = sealed[:-TAG_BYTES], sealed[-TAG_BYTES:]
-    decryptor = Cipher(algorithms.SM4(key.secret), modes.GCM(nonce, tag)).decryptor()
+    decryptor = Cipher(primitive, modes.GCM(nonce, tag)).decryptor()
     decryptor.authenticate_additional_data(aad)
     return decryptor.update(body) + decryptor.finalize()
 

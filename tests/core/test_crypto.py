@@ -130,3 +130,25 @@ def test_files_seal_and_open_bound_to_their_place(keys: Any) -> None:
             crypto.unseal_bytes(wrong, context="documents.renderedpdf.1.0")
     with pytest.raises(crypto.SealError):
         crypto.unseal_bytes(sealed, context="documents.renderedpdf.2.0")
+
+
+@pytest.mark.parametrize("cipher,size", [("sm4", 16), ("aes", 32)])
+def test_a_keys_cipher_object_is_made_once_and_never_serves_another_secret(keys: Any, cipher: str, size: int) -> None:
+    keys.LAOWU_DATA_KEYS = f"k9:{cipher}:{base64.b64encode(b'a' * size).decode()}"
+    keys.LAOWU_DATA_KEY_ID = "k9"
+    key = crypto.keyring().current
+    first = crypto.seal(ID, context=CTX)
+    assert crypto.unseal(first, context=CTX) == ID and crypto.unseal(first, context=CTX) == ID
+    assert crypto._primitive(key) is crypto._primitive(crypto.keyring().current)
+    # The same key id with another secret (a key replaced under its old name): its own cipher
+    # object, so the old tokens no longer open and the new ones do.
+    keys.LAOWU_DATA_KEYS = f"k9:{cipher}:{base64.b64encode(b'b' * size).decode()}"
+    assert crypto._primitive(crypto.keyring().current) is not crypto._primitive(key)
+    with pytest.raises(crypto.SealError):
+        crypto.unseal(first, context=CTX)
+    second = crypto.seal(ID, context=CTX)
+    assert crypto.unseal(second, context=CTX) == ID
+    keys.LAOWU_DATA_KEYS = f"k9:{cipher}:{base64.b64encode(b'a' * size).decode()}"
+    assert crypto.unseal(first, context=CTX) == ID
+    with pytest.raises(crypto.SealError):
+        crypto.unseal(second, context=CTX)

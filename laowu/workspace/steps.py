@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Value
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery, Value
 from django.urls import reverse
 
 from laowu.contracts.models import CatalogueContract, ProjectFiling
@@ -346,7 +346,7 @@ def _people_gates(tallies: dict[type[Filing], Tally]) -> list[Gate]:
     return gates
 
 
-def _catalogue_query(credit_code: str) -> QuerySet[Any]:
+def _catalogue_query(credit_code: str | Subquery) -> QuerySet[Any]:
     filed = ProjectFiling.objects.filter(catalogue_id=OuterRef("pk"))
     return (
         CatalogueContract.objects.filter(subcontractor_credit_code=credit_code)
@@ -356,11 +356,28 @@ def _catalogue_query(credit_code: str) -> QuerySet[Any]:
     )
 
 
+def _catalogue_query_of(enterprise_id: int) -> QuerySet[Any]:
+    # The credit code read in the same query: a page that knows only the signed-in user's
+    # enterprise id need not load the enterprise for it.
+    return _catalogue_query(Subquery(Enterprise.objects.filter(pk=enterprise_id).values("credit_code")[:1]))
+
+
 def catalogue_gate(enterprise: Enterprise) -> Gate | None:
     """选择项目 lists the enterprise's own contracts from the provincial catalogue, not yet filed."""
     # One query answers both questions: the enterprise's contracts, not-yet-filed first
     # (false sorts before true); none at all reads as no row. An enterprise has few contracts.
     rows = prepared.run(("steps.catalogue",), _catalogue_query, enterprise.credit_code)
+    return _catalogue_gate(rows, lambda: enterprise.credit_code)
+
+
+def catalogue_gate_of(enterprise_id: int) -> Gate | None:
+    """`catalogue_gate` of the enterprise with this id, which it does not load: its credit code
+    is read only to name it when it has no contract at all."""
+    rows = prepared.run(("steps.catalogue_of",), _catalogue_query_of, enterprise_id)
+    return _catalogue_gate(rows, lambda: Enterprise.objects.values_list("credit_code", flat=True).get(pk=enterprise_id))
+
+
+def _catalogue_gate(rows: list[tuple[Any, ...]], credit_code: Callable[[], str]) -> Gate | None:
     first = rows[0][0] if rows else None
     if first is not None and not first:  # a contract `available_catalogue` offers
         return None
@@ -376,7 +393,7 @@ def catalogue_gate(enterprise: Enterprise) -> Gate | None:
         )
     return Gate(
         "catalogue_empty",
-        f"省合同归集系统中暂无劳务分包单位为本企业（统一社会信用代码 {enterprise.credit_code}）的合同，"
+        f"省合同归集系统中暂无劳务分包单位为本企业（统一社会信用代码 {credit_code()}）的合同，"
         "“选择项目”中暂无可选合同。请先确认总包单位已在省合同归集系统中录入本企业的劳务分包合同"
         "（分包单位统一社会信用代码须与本企业一致），区劳务专委会导入后即可选择。",
         "帮助：项目信息归集",
@@ -444,21 +461,21 @@ def enterprise_steps(enterprise: Enterprise) -> list[Step]:
     ]
 
 
-def page_gates(page: str, enterprise: Enterprise) -> list[Gate]:
+def page_gates(page: str, enterprise_id: int) -> list[Gate]:
     """What blocks the steps of one page, said before the enterprise tries them.
 
     ``page``: "personnel" (安全员/劳资专管员 pages), "projects" (项目信息 list and 新增),
     "project_edit" (a project's form), "picker" (选择项目). One query for the 基本信息 and the
-    people (`standing`), one for the catalogue where the page needs it; nothing is cached, so
-    a gate always answers from the records as they are."""
+    people (`standing`), one for the catalogue where the page needs it; the enterprise itself
+    is not loaded. Nothing is cached, so a gate always answers from the records as they are."""
     if page == "picker":
-        return [g for g in (catalogue_gate(enterprise),) if g]
+        return [g for g in (catalogue_gate_of(enterprise_id),) if g]
     what = "人员信息" if page == "personnel" else "项目信息"
     people = page in ("projects", "project_edit")
-    tallies = standing(enterprise.pk, (BasicInfo, *PEOPLE) if people else (BasicInfo,))
+    tallies = standing(enterprise_id, (BasicInfo, *PEOPLE) if people else (BasicInfo,))
     gates = [g for g in (basic_info_gate(_info_standing(tallies[BasicInfo]), what),) if g]
     if people:
         gates += _people_gates(tallies)
     if page == "projects":
-        gates += [g for g in (catalogue_gate(enterprise),) if g]
+        gates += [g for g in (catalogue_gate_of(enterprise_id),) if g]
     return gates

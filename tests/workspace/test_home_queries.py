@@ -21,6 +21,7 @@ from laowu.supervision.messaging import HOME_LATEST, mark_read, send_message
 from laowu.workspace import steps
 from tests.factories import (
     CatalogueFactory,
+    EnterpriseUserFactory,
     approved_person,
     approved_project,
     complete_basic_info,
@@ -124,10 +125,10 @@ def test_title_fields_are_what_title_reads(every_state: Any) -> None:
 def test_a_deregistered_person_is_nobody_to_pick(enterprise_a: Any, reviewer: Any) -> None:
     approved_project(enterprise_a, reviewer)
     enterprise = enterprise_a.enterprise
-    assert steps.page_gates("project_edit", enterprise) == []
+    assert steps.page_gates("project_edit", enterprise.pk) == []
     for officer in WageManager.objects.filter(enterprise=enterprise):
         workflow.deregister(filing=officer, actor=enterprise_a)
-    assert [g.key for g in steps.page_gates("project_edit", enterprise)] == ["people_wage"]
+    assert [g.key for g in steps.page_gates("project_edit", enterprise.pk)] == ["people_wage"]
     # An approved project keeps the step done: the gate blocks only before anything is on file.
     assert by_key(enterprise)["projects"].tone == "done"
 
@@ -158,7 +159,7 @@ def test_the_basic_info_gate_in_each_state(state: str, standing: str | None, ent
                 workflow.approve(submission=submission, actor=reviewer)
                 if state == "changing":
                     workflow.start_change(filing=BasicInfo.objects.get(pk=info.pk), actor=enterprise_a)
-    gates = steps.page_gates("personnel", enterprise)
+    gates = steps.page_gates("personnel", enterprise.pk)
     if standing is None:
         assert gates == []
         assert by_key(enterprise)["safety"].tone == "todo"
@@ -175,23 +176,54 @@ def test_the_catalogue_gate_in_each_state(enterprise_a: Any, reviewer: Any) -> N
     from laowu.contracts.services import select_contract
 
     enterprise = enterprise_a.enterprise
-    assert steps.catalogue_gate(enterprise).key == "catalogue_empty"  # type: ignore[union-attr]
-    CatalogueFactory(subcontractor_credit_code="91320507MA0OTHER0X")  # another enterprise's
-    assert steps.catalogue_gate(enterprise).key == "catalogue_empty"  # type: ignore[union-attr]
+    other = EnterpriseUserFactory().enterprise
+
+    def gate() -> steps.Gate | None:
+        # By the enterprise and by its id (the list pages, which do not load it): the same answer.
+        found = steps.catalogue_gate(enterprise)
+        assert steps.catalogue_gate_of(enterprise.pk) == found
+        return found
+
+    empty = gate()
+    assert empty is not None and empty.key == "catalogue_empty" and enterprise.credit_code in empty.reason
+    CatalogueFactory(subcontractor_credit_code=other.credit_code)  # another enterprise's
+    assert gate().key == "catalogue_empty"  # type: ignore[union-attr]
     first = CatalogueFactory(subcontractor=enterprise.name, subcontractor_credit_code=enterprise.credit_code)
-    assert steps.catalogue_gate(enterprise) is None
+    assert gate() is None
     select_contract(enterprise=enterprise, catalogue_id=first.pk, actor=enterprise_a)
-    assert steps.catalogue_gate(enterprise).key == "catalogue_filed"  # type: ignore[union-attr]
+    assert gate().key == "catalogue_filed"  # type: ignore[union-attr]
+    # The other enterprise's own answer is its own: its contract is not filed.
+    assert steps.catalogue_gate_of(other.pk) is None
     CatalogueFactory(subcontractor=enterprise.name, subcontractor_credit_code=enterprise.credit_code)
-    assert steps.catalogue_gate(enterprise) is None
+    assert gate() is None
 
 
 @pytest.mark.parametrize(("page", "queries"), [("personnel", 1), ("project_edit", 1), ("projects", 2), ("picker", 1)])
 def test_page_gates_take_one_query_and_the_catalogue(page: str, queries: int, enterprise_a: Any, reviewer: Any) -> None:
     approved_project(enterprise_a, reviewer)
     with CaptureQueriesContext(connection) as captured:
-        steps.page_gates(page, enterprise_a.enterprise)
+        steps.page_gates(page, enterprise_a.enterprise_id)
     assert len(captured) == queries
+
+
+@pytest.mark.parametrize("page", ["personnel", "project_edit", "projects", "picker"])
+def test_page_gates_do_not_load_the_enterprise(page: str, enterprise_a: Any, reviewer: Any) -> None:
+    approved_project(enterprise_a, reviewer)
+    with CaptureQueriesContext(connection) as captured:
+        steps.page_gates(page, enterprise_a.enterprise_id)
+    assert not [q for q in captured if 'FROM "enterprises_enterprise"' in q["sql"].split(" WHERE ")[0]]
+
+
+@pytest.mark.parametrize("url", [reverse("personnel:list", args=["safety"]), reverse("contracts:list")])
+def test_the_gated_list_pages_do_not_load_the_enterprise(url: str, enterprise_a: Any, as_user: Any) -> None:
+    client = as_user(enterprise_a)
+    page = text(client.get(url))
+    with CaptureQueriesContext(connection) as captured:
+        assert text(client.get(url)) == page
+    assert "您单位的基本信息尚未申报" in page  # the gate is there, from the id alone
+    # Not the enterprise's row (its sealed phone, its provider data): at most its credit code,
+    # which the catalogue gate names when the enterprise has no contract at all.
+    assert not [q for q in captured if q["sql"].startswith('SELECT "enterprises_enterprise"."id"')]
 
 
 def test_the_list_pages_say_the_same_gates(enterprise_a: Any, reviewer: Any, as_user: Any) -> None:

@@ -22,5 +22,5 @@ register = template.Library()
 def step_gates(context: template.Context, page: str) -> dict[str, Any]:
     request = context.get("request")
     user = getattr(request, "user", None)
-    gates = steps.page_gates(page, user.enterprise) if user is not None and is_enterprise_user(user) else []
+    gates = steps.page_gates(page, user.enterprise_id) if user is not None and is_enterprise_user(user) else []
     return {"gates": gates, "COMMITTEE_CONTACT": context.get("COMMITTEE_CONTACT")}

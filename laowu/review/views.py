@@ -114,11 +114,15 @@ def _queue_rows(request: HttpRequest, submissions: list[Submission]) -> SafeStri
 @role_required(Role.REVIEWER, Role.SUPERVISOR)
 def queue(request: HttpRequest) -> HttpResponse:
     form, status, filing_type, qs = _queue_search(request)
-    # The list shows only the snapshot's label: the whole snapshot (its personal rows unsealed
-    # on load, laowu/review/fields.py) and the sealed phones of the enterprise and the declarer
-    # are not read for it.
-    qs = qs.defer("snapshot", "enterprise__contact_phone", "declared_by__phone").annotate(
-        snapshot_label=KT("snapshot__label")
+    # The list reads the columns its rows show (`_queue_rows`) and its order's keys, and of the
+    # enterprise its name only. The snapshot's label is read as such: the whole snapshot (its
+    # personal rows unsealed on load, laowu/review/fields.py), the sealed phones of the enterprise
+    # and the declarer, the filing type and the declarer are not read for it.
+    qs = (
+        qs.select_related(None)
+        .select_related("enterprise")
+        .only("title", "revision", "declared_at", "status", "enterprise__name")
+        .annotate(snapshot_label=KT("snapshot__label"))
     )
     page, query = paginate(request, qs)
     counts = selectors.pending_counts(user=request.user)

@@ -34,3 +34,24 @@ def test_queue_shows_labels_without_opening_snapshots(
     assert counts["enterprises.enterprise.contact_phone"] == 0, counts
     # The reviewer's own account may be read; the three declarers' are not.
     assert counts["accounts.user.phone"] <= 1, counts
+
+
+def test_queue_reads_only_the_shown_columns(as_user: Any, reviewer: Any) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for _ in range(3):
+        basic_info_in_state(State.DECLARED, owner=EnterpriseUserFactory(), reviewer=reviewer)
+    client = as_user(reviewer)
+    client.get(reverse("review:queue"))
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(reverse("review:queue")).content.decode()
+    assert page.count("第1版") == 3
+    # One read of rows: none loads a deferred column afterwards.
+    [sql] = [q["sql"] for q in queries.captured_queries if q["sql"].startswith('SELECT "review_submission"."id"')]
+    select = sql.split(" FROM ")[0].removeprefix("SELECT ")
+    columns = {c.split('"."')[1].strip('"') for c in select.split(", ") if c.startswith('"review_submission".')}
+    assert columns == {"id", "enterprise_id", "revision", "title", "status", "declared_at"}
+    assert '"enterprises_enterprise"."name"' in select and "contact_phone" not in select
+    # Neither the filing type nor the declarer is joined: the rows show neither.
+    assert "accounts_user" not in sql and "django_content_type" not in sql

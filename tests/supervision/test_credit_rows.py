@@ -58,3 +58,33 @@ def test_rows_are_the_templates_former_markup(
     page = client.get(reverse("supervision:credit_list")).content.decode()
     assert 'class="credit-minus">−' in page and 'class="credit-plus">+5' in page and '<td class="num">0</td>' in page
     assert "&lt;建&amp;&quot;筑&quot;&gt;有限公司" in page and '<建&"筑">' not in page
+
+
+@pytest.mark.parametrize("params", [{}, {"grade": "B"}, {"order": "score"}, {"order": "-score"}, {"q": "建筑"}])
+def test_the_list_reads_only_the_enterprises_shown_columns(
+    params: dict[str, str],
+    as_user: Any,
+    reviewer: Any,
+    scored: Any,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.core.unseal_probe import unsealed
+
+    EnterpriseFactory(name="无记录建筑有限公司")
+    client = as_user(reviewer)
+    client.get(reverse("supervision:credit_list"), params)
+    with unsealed(monkeypatch) as counts, CaptureQueriesContext(connection) as queries:
+        page = client.get(reverse("supervision:credit_list"), params).content.decode()
+    assert "credit-grade-" in page
+    selects = [
+        q["sql"] for q in queries.captured_queries if q["sql"].startswith('SELECT "enterprises_enterprise"."id"')
+    ]
+    assert selects
+    for sql in selects:
+        select = sql.split(" FROM ")[0]
+        assert '"enterprises_enterprise"."name"' in select and '"accounts_district"."name"' in select
+        assert "contact_phone" not in select and "provider_data" not in select
+    assert counts["enterprises.enterprise.contact_phone"] == 0, counts

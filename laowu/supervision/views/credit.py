@@ -78,7 +78,9 @@ def credit_list(request: HttpRequest) -> HttpResponse:
     form = CreditSearchForm(request.GET)
     filters = form.filters()
     rules = credit.current_rules()
-    qs = credit.credit_enterprises(user=request.user, q=filters["q"])
+    # The rows show an enterprise's name, credit code and district (`_credit_rows`): the rest
+    # of it (its sealed contact phone, opened on load; its provider data) is not read.
+    qs = credit.credit_enterprises(user=request.user, q=filters["q"]).only("name", "credit_code", "district__name")
     if filters["grade"] or filters["order"]:
         # Only enterprises with events can differ from the base score: they are scored,
         # the rest stay a queryset whose page is scored like the unfiltered list's.

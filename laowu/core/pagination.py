@@ -45,8 +45,25 @@ CURSOR_PARAMS = ("page", "after", "before", "last")
 
 def bounded_count(qs: QuerySet[Any], limit: int = COUNT_LIMIT) -> str:
     """A count for display that reads at most `limit` + 1 rows: "10000+" beyond that."""
-    n = qs.order_by()[: limit + 1].count()
+    n = _count_upto(qs, limit + 1)
     return f"{limit}+" if n > limit else str(n)
+
+
+def _count_upto(qs: QuerySet[Any], limit: int) -> int:
+    """How many rows `qs` has, counting at most `limit`. The rows are counted by their ids: a
+    list's annotations (the review queue's snapshot label, read out of each row's JSON) would
+    otherwise be computed for every row counted, which the count never reads. Not where a row
+    is more than a table row: an aggregate or window annotation (which groups or numbers the
+    rows) or DISTINCT (over the selected columns) would count differently by id."""
+    counted = qs.order_by()
+    query = counted.query
+    plain = not query.distinct and query.group_by is None and not query.combinator
+    if plain and not any(
+        getattr(a, "contains_aggregate", False) or getattr(a, "contains_over_clause", False)
+        for a in query.annotations.values()
+    ):
+        counted = counted.values("pk")
+    return counted[:limit].count()
 
 
 @dataclass
@@ -317,7 +334,7 @@ def paginate(request: HttpRequest, qs: QuerySet[Any] | list[Any], per_page: int 
         # all, so the page says about how many there are and offers no numbered pages.
         count, capped, approximate = _round_estimate(estimate), True, True
     else:
-        count = qs.order_by()[: COUNT_LIMIT + 1].count()
+        count = _count_upto(qs, COUNT_LIMIT + 1)
         capped = count > COUNT_LIMIT
         count = min(count, COUNT_LIMIT)
     last_pages = -(-count // per_page) if count else 1
@@ -413,7 +430,7 @@ def paginate_segments(
             keys.append(None)
             parts.append(part)
             continue
-        size = part.order_by()[: COUNT_LIMIT + 1].count()
+        size = _count_upto(part, COUNT_LIMIT + 1)
         capped = capped or size > COUNT_LIMIT
         sizes.append(min(size, COUNT_LIMIT))
         part_keys = _order_keys(part)

@@ -145,3 +145,27 @@ def test_a_single_page_is_counted_by_its_rows() -> None:
         page, _ = paginate(get(), qs, per_page=5)
     assert page.count == 4 and not page.count_capped and page.num_pages == 1 and len(page.object_list) == 4
     assert len(ctx.captured_queries) == 1 and "COUNT(" not in ctx.captured_queries[0]["sql"].upper()
+
+
+def test_counts_are_taken_by_id_without_the_lists_annotations() -> None:
+    from django.db.models import Count, F, Q, Value, Window
+    from django.db.models.functions import Concat, RowNumber
+
+    made = make_enterprises(23)
+    labelled = Enterprise.objects.annotate(label=Concat("name", Value("·"), "credit_code")).order_by("-created_at")
+    with CaptureQueriesContext(connection) as ctx:
+        page, _ = paginate(get(), labelled, per_page=5)
+    assert page.count == 23 and page.object_list[0].label == f"{made[0].name}·{made[0].credit_code}"
+    (count_sql,) = [q["sql"] for q in ctx.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert "label" not in count_sql.lower() and "·" not in count_sql
+    # Filtered on the annotation: the filter stays, only the annotated column goes.
+    some = labelled.filter(label__contains="企业00")
+    assert paginate(get(), some, per_page=5)[0].count == 10 == some.count()
+    assert pagination.bounded_count(labelled, limit=20) == "20+"
+    # An aggregate, a window, DISTINCT: counted as before, over the rows the list has.
+    grouped = Enterprise.objects.annotate(users=Count("accounts")).filter(Q(users=0)).order_by("name")
+    numbered = Enterprise.objects.annotate(n=Window(RowNumber(), order_by=F("id").asc())).order_by("name")
+    district_ids = Enterprise.objects.values("district").distinct().order_by("district")
+    assert paginate(get(), grouped, per_page=5)[0].count == 23 == len(list(grouped))
+    assert paginate(get(), numbered, per_page=5)[0].count == 23
+    assert pagination.bounded_count(district_ids) == "1" == str(len(list(district_ids)))

@@ -86,8 +86,13 @@ PREPARING_RELOAD_SECONDS = 3
 def dashboard(request: HttpRequest) -> HttpResponse:
     form = StatisticsFilterForm(request.GET or None)
     period = form.period()
+    districts = statistics.user_districts(request.user)
     data = statistics.cached_dashboard(
-        user=request.user, period=period, filing_type=form.filing_type(), wait=settings.LAOWU_STATISTICS_WAIT_SECONDS
+        user=request.user,
+        period=period,
+        filing_type=form.filing_type(),
+        wait=settings.LAOWU_STATISTICS_WAIT_SECONDS,
+        districts=districts,
     )
     blocks = [{"table": t, "html": panel_html(t)} for t in data.tables] if data else []
     half = [b for b in blocks if not b["table"].wide]
@@ -97,6 +102,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "period": period,
+            "districts": districts,
             "data": data,
             "reload_seconds": PREPARING_RELOAD_SECONDS,
             "wide_blocks": [b for b in blocks if b["table"].wide],

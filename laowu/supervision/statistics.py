@@ -25,7 +25,7 @@ from typing import Any, overload
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
-from django.db import connections
+from django.db import connection, connections
 from django.db.models import Count, Q
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
@@ -395,7 +395,13 @@ def user_districts(user: Any) -> list[District]:
     """The districts the user's account covers, as `user.districts.all()` lists them (by code),
     in one query whose SQL is written once per process (laowu/core/prepared.py): the page
     names them and the cache key counts them, so it reads them once for both."""
-    return prepared.instances(("statistics.user_districts",), lambda pk: District.objects.filter(staff=pk), user.pk)
+    columns = ["id", "code", "name"]  # numbers and text: read as the driver gives them
+    rows = prepared.run(
+        ("statistics.user_districts",),
+        lambda pk: District.objects.filter(staff=pk).values_list(*columns),
+        user.pk,
+    )
+    return [District.from_db(connection.alias, columns, row) for row in rows]
 
 
 @overload

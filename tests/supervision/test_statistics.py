@@ -566,6 +566,11 @@ def test_districts_read_by_the_page_key_the_figures_as_before(
     monkeypatch.setattr(statistics, "dashboard", lambda **kw: pytest.fail("not the same key"))
     districts = statistics.user_districts(reviewer)
     assert [d.pk for d in districts] == list(reviewer.districts.values_list("pk", flat=True))
+    # As `user.districts.all()` lists them: by code, each the district it names.
+    both = StaffFactory(role="reviewer", username="both", districts=[dataset["wuzhong"], *reviewer.districts.all()])
+    read = statistics.user_districts(both)
+    assert [(d.pk, d.code, str(d)) for d in read] == [(d.pk, d.code, str(d)) for d in both.districts.all()]
+    assert len(read) == 2 and read[0].code < read[1].code and not read[0]._state.adding
     assert statistics.cached_dashboard(user=reviewer, period=YEAR_2024, districts=districts) == computed
     # Another district's figures are another key.
     with pytest.raises(pytest.fail.Exception):

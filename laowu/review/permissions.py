@@ -15,6 +15,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from laowu.accounts.scope import in_user_districts, is_committee, is_enterprise_user, sees_personal_data_of
+from laowu.core import prepared
 from laowu.documents.models import Blob
 from laowu.documents.permissions import is_personal
 
@@ -98,10 +99,39 @@ def access_printable(user: Any, submission_pk: Any, **annotations: Any) -> Submi
     without its joins: printing a stored sheet needs neither the people nor the enterprise row
     (each with a sealed phone number to open), and a first render reads the enterprise's name
     by itself. `annotations` are read in the same query (the stored sheets, sheets.py)."""
-    try:
-        submission = submissions_in_scope(user).annotate(**annotations).get(pk=submission_pk)
-    except (Submission.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
+    if is_enterprise_user(user):
+        submission = _own_submission(user.enterprise_id, submission_pk, annotations)
+    else:
+        try:
+            submission = submissions_in_scope(user).annotate(**annotations).get(pk=submission_pk)
+        except (Submission.DoesNotExist, ValueError, TypeError):
+            raise Http404 from None
     if submission.status != SubmissionStatus.APPROVED:
         raise Http404
     return submission
+
+
+# The largest id of a BigAutoField: a larger number names no submission (the ORM answers so
+# without asking; a bound value that large is refused by SQLite's driver).
+MAX_ID = 2**63 - 1
+
+
+def _own_submission(enterprise_id: int, submission_pk: Any, annotations: dict[str, Any]) -> Submission:
+    """The enterprise's own submission `submission_pk`, what `submissions_in_scope` reaches for
+    an enterprise user: the row read by its id alone, its owner compared here. The query's SQL
+    is written once per process (laowu/core/prepared.py), keyed by the annotations' names: the
+    one caller passes `sheets.stored_sheets()`, built once per process from constants."""
+    try:
+        pk = int(submission_pk)
+    except (ValueError, TypeError):
+        raise Http404 from None
+    if not 0 < pk <= MAX_ID:
+        raise Http404
+    found = prepared.instances(
+        ("review.printable", *sorted(annotations)),
+        lambda value: Submission.objects.annotate(**annotations).filter(pk=value),
+        pk,
+    )
+    if not found or found[0].enterprise_id != enterprise_id:
+        raise Http404
+    return found[0]

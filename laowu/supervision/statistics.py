@@ -19,18 +19,20 @@ import hashlib
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, overload
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
-from django.db import connections
+from django.db import connection, connections
 from django.db.models import Count, Q
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from laowu.accounts.models import District
 from laowu.accounts.scope import is_committee
+from laowu.core import prepared
 from laowu.core.cache import CacheUnavailable
 from laowu.core.dates import add_months
 from laowu.enterprises.scope import enterprises_in_scope
@@ -389,12 +391,39 @@ def dashboard(*, user: Any, period: Period, filing_type: str = "", today: dt.dat
     return Dashboard(period=period, filing_type=filing_type, summary=summary, tables=tables)
 
 
+def user_districts(user: Any) -> list[District]:
+    """The districts the user's account covers, as `user.districts.all()` lists them (by code),
+    in one query whose SQL is written once per process (laowu/core/prepared.py): the page
+    names them and the cache key counts them, so it reads them once for both."""
+    columns = ["id", "code", "name"]  # numbers and text: read as the driver gives them
+    rows = prepared.run(
+        ("statistics.user_districts",),
+        lambda pk: District.objects.filter(staff=pk).values_list(*columns),
+        user.pk,
+    )
+    return [District.from_db(connection.alias, columns, row) for row in rows]
+
+
 @overload
-def cached_dashboard(*, user: Any, period: Period, filing_type: str = "", wait: None = None) -> Dashboard: ...
-@overload
-def cached_dashboard(*, user: Any, period: Period, filing_type: str = "", wait: float) -> Dashboard | None: ...
 def cached_dashboard(
-    *, user: Any, period: Period, filing_type: str = "", wait: float | None = None
+    *,
+    user: Any,
+    period: Period,
+    filing_type: str = "",
+    wait: None = None,
+    districts: Sequence[District] | None = None,
+) -> Dashboard: ...
+@overload
+def cached_dashboard(
+    *, user: Any, period: Period, filing_type: str = "", wait: float, districts: Sequence[District] | None = None
+) -> Dashboard | None: ...
+def cached_dashboard(
+    *,
+    user: Any,
+    period: Period,
+    filing_type: str = "",
+    wait: float | None = None,
+    districts: Sequence[District] | None = None,
 ) -> Dashboard | None:
     """`dashboard`, computed at most once per LAOWU_STATISTICS_CACHE_SECONDS for the same scope
     (role and districts) and filters: every figure aggregates whole tables, which at province
@@ -405,11 +434,14 @@ def cached_dashboard(
     join it: each waits up to `wait` seconds and gets None if the figures are not ready by
     then (the page then says they are being prepared), so no request is held for the whole
     computation and concurrent first requests never compute the same figures twice.
-    `wait=None` waits as long as it takes (the Excel download)."""
+    `wait=None` waits as long as it takes (the Excel download). `districts`: the user's, if the
+    caller has read them already (`user_districts`)."""
     seconds = settings.LAOWU_STATISTICS_CACHE_SECONDS
     if seconds > 0:
         try:
-            return _cached_dashboard(user=user, period=period, filing_type=filing_type, wait=wait, seconds=seconds)
+            return _cached_dashboard(
+                user=user, period=period, filing_type=filing_type, wait=wait, seconds=seconds, districts=districts
+            )
         except CacheUnavailable:
             # Redis down: figures computed for this request, as with caching turned off.
             logger.warning("statistics computed without the cache (Redis unavailable)")
@@ -417,11 +449,22 @@ def cached_dashboard(
 
 
 def _cached_dashboard(
-    *, user: Any, period: Period, filing_type: str, wait: float | None, seconds: int
+    *,
+    user: Any,
+    period: Period,
+    filing_type: str,
+    wait: float | None,
+    seconds: int,
+    districts: Sequence[District] | None,
 ) -> Dashboard | None:
-    districts = sorted(user.districts.values_list("pk", flat=True)) if is_committee(user) else []
+    if not is_committee(user):
+        covered = []
+    elif districts is None:
+        covered = sorted(user.districts.values_list("pk", flat=True))
+    else:
+        covered = sorted(d.pk for d in districts)
     # Not the date: at the first request of a day yesterday's figures are shown, not waited for.
-    scope = f"{user.role}|{user.enterprise_id}|{districts}|{period.first}|{period.last}|{filing_type}"
+    scope = f"{user.role}|{user.enterprise_id}|{covered}|{period.first}|{period.last}|{filing_type}"
     key = "laowu:statistics:" + hashlib.sha256(scope.encode()).hexdigest()
     lock = key + ":computing"
 

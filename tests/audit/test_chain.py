@@ -278,3 +278,42 @@ def test_concurrent_writers_keep_one_chain(head_exists: bool) -> None:
     assert errors == []
     outcome = verify.verify_table()
     assert outcome.ok and outcome.checked == 40 + head_exists
+
+
+def test_a_row_is_inserted_as_the_orm_would_insert_it(enterprise_a: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The INSERT is written once per database (laowu/audit/models.py): the row it stores is
+    the row `Model.save` stores, every column, and it joins the chain the same way."""
+    from laowu.audit import models as audit_models
+
+    detail = {"sheet": "企业基本信息", "masked": False, "名称": "鑫达", "nested": {"b": [1, 2.5], "a": None}}
+    content = {
+        "user": enterprise_a,
+        "username": enterprise_a.username,
+        "role": "enterprise",
+        "ip": "2001:db8::1",
+        "action": Action.SHEET_PRINT,
+        "object_type": "review.submission",
+        "object_id": "5",
+        "object_repr": "张三 第1版",
+        "detail": detail,
+    }
+    through_orm = AuditEvent(**content)
+    through_orm.save(force_update=False)  # an option of Model.save's own: it writes the row
+    monkeypatch.setattr(audit_models, "_INSERTS", {})
+    orm_saves: list[Any] = []
+    monkeypatch.setattr(
+        audit_models.models.Model, "save", lambda *a, **kw: orm_saves.append(a) or pytest.fail("Model.save used")
+    )
+    with CaptureQueriesContext(connection) as ctx:
+        written = AuditEvent.objects.create(**content)
+    assert orm_saves == [] and len(audit_models._INSERTS) == 1
+    assert [q["sql"].startswith('INSERT INTO "audit_auditevent"') for q in ctx.captured_queries].count(True) == 1
+    assert written.pk is not None and not written._state.adding and written._state.db == "default"
+    assert written.pk > through_orm.pk
+    columns = [f.attname for f in AuditEvent._meta.concrete_fields]
+    a, b = (AuditEvent.objects.filter(pk=pk).values(*columns).get() for pk in (through_orm.pk, written.pk))
+    differ = {c for c in columns if a[c] != b[c]}
+    assert differ == {"id", "created_at", "seq", "prev_hash", "row_hash", "mac"}
+    assert b["detail"] == detail and b["ip"] == "2001:db8::1" and b["seq"] == a["seq"] + 1
+    assert b["prev_hash"] == a["row_hash"]
+    assert verify.verify_table().ok

@@ -121,6 +121,27 @@ def test_print_only_after_approval(filing_in_state: Any, as_user: Any, enterpris
     assert as_user(enterprise_a).get(reverse("printing:print", args=[info.pending_submission_id])).status_code == 404
 
 
+def test_print_of_an_id_no_row_can_have_is_404(approved: Any, as_user: Any, enterprise_a: Any) -> None:
+    # The owner's submission is read by its id alone (laowu/review/permissions.py): an id
+    # beyond a big integer, or zero, names nothing rather than reaching the database.
+    owner = as_user(enterprise_a)
+    for pk in (0, 2**63, 10**30):
+        assert owner.get(reverse("printing:print", args=[pk])).status_code == 404
+
+
+@pytest.mark.prints
+def test_a_reviewer_of_the_district_prints_an_enterprise_sheet(
+    approved: Any, as_user: Any, enterprise_a: Any, reviewer: Any, enterprise_b: Any
+) -> None:
+    # Committee users keep the district-scoped query; another enterprise's account does not
+    # reach the sheet by its id, even though its row is read by id alone.
+    url = reverse("printing:print", args=[approved.approved_submission_id])
+    resp = as_user(reviewer).get(url)
+    assert resp.status_code == 200 and resp["Content-Type"] == "application/pdf"
+    assert as_user(enterprise_b).get(url).status_code == 404
+    assert as_user(enterprise_a).get(url).content == resp.content  # reviewers see in full, like the owner
+
+
 def test_verify_reports_change_in_progress_then_superseded(approved: Any, enterprise_a: Any, reviewer: Any) -> None:
     first = approved.approved_submission
     url = reverse("printing:verify", args=[first.verify_token])

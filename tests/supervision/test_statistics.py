@@ -522,3 +522,59 @@ def test_a_failed_computation_is_retried_a_minute_later(
     with at(2024, 7, 1, 9, 2):
         assert "正在生成" in as_user(reviewer).get(url).content.decode()
     assert len(cached) == 2
+
+
+def test_the_page_reads_the_users_districts_once(
+    dataset: dict[str, Any], as_user: Any, reviewer: Any, settings: Any, monkeypatch: Any
+) -> None:
+    """Named on the page and part of the figures' cache key: one query for both."""
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.LAOWU_STATISTICS_CACHE_SECONDS = 300
+    cache.clear()
+    monkeypatch.setattr("laowu.supervision.statistics.in_background", lambda task: task())
+    url = reverse("supervision:statistics")
+    clients = {who: as_user(user) for who, user in (("xc", reviewer), ("wz", dataset["other_reviewer"]))}
+    pages = {}
+    with at(2024, 7, 1, 9):
+        for who, client in clients.items():
+            client.get(url)  # figures computed and cached
+            with CaptureQueriesContext(connection) as ctx:
+                pages[who] = client.get(url).content.decode()
+            district_reads = [q["sql"] for q in ctx.captured_queries if '"accounts_district"' in q["sql"]]
+            assert len(district_reads) == 1, district_reads
+            # session, user, districts: the figures come from the cache
+            assert len(ctx.captured_queries) == 3, [q["sql"] for q in ctx.captured_queries]
+    # Each user's own districts and figures, never another's.
+    assert "统计范围：吴中区。" in pages["wz"] and "吴中区" not in pages["xc"]
+    assert f"统计范围：{reviewer.districts.get().name}。" in pages["xc"]
+    cache.clear()
+
+
+def test_districts_read_by_the_page_key_the_figures_as_before(
+    dataset: dict[str, Any], reviewer: Any, settings: Any, monkeypatch: Any
+) -> None:
+    from django.core.cache import cache
+
+    from laowu.supervision import statistics
+
+    settings.LAOWU_STATISTICS_CACHE_SECONDS = 300
+    cache.clear()
+    computed = statistics.cached_dashboard(user=reviewer, period=YEAR_2024)
+    monkeypatch.setattr(statistics, "dashboard", lambda **kw: pytest.fail("not the same key"))
+    districts = statistics.user_districts(reviewer)
+    assert [d.pk for d in districts] == list(reviewer.districts.values_list("pk", flat=True))
+    # As `user.districts.all()` lists them: by code, each the district it names.
+    both = StaffFactory(role="reviewer", username="both", districts=[dataset["wuzhong"], *reviewer.districts.all()])
+    read = statistics.user_districts(both)
+    assert [(d.pk, d.code, str(d)) for d in read] == [(d.pk, d.code, str(d)) for d in both.districts.all()]
+    assert len(read) == 2 and read[0].code < read[1].code and not read[0]._state.adding
+    assert statistics.cached_dashboard(user=reviewer, period=YEAR_2024, districts=districts) == computed
+    # Another district's figures are another key.
+    with pytest.raises(pytest.fail.Exception):
+        statistics.cached_dashboard(
+            user=reviewer, period=YEAR_2024, districts=statistics.user_districts(dataset["other_reviewer"])
+        )
+    cache.clear()

@@ -72,3 +72,44 @@ def test_the_kept_panels_are_bounded(monkeypatch: Any) -> None:
     for n in range(5):
         views.panel_html(table(rows=[["2024-03", n, 0]]))
     assert len(views._panels) <= 3
+
+
+# ---------------------------------------------------------------- the filter's fields
+
+
+def test_the_unbound_filters_are_the_forms_fields_rendered_once(monkeypatch: Any) -> None:
+    from laowu.supervision.forms.statistics import StatisticsFilterForm
+
+    monkeypatch.setattr(views, "_unbound_filters", {})
+    expected = render_to_string(views.FILTERS_TEMPLATE, {"form": StatisticsFilterForm()})
+    first = views.filters_html(None)
+    assert first == expected and 'id="id_month_from"' in first and "has-error" not in first
+    built: list[Any] = []
+    monkeypatch.setattr(views, "StatisticsFilterForm", lambda *a, **kw: built.append(a) or StatisticsFilterForm())
+    assert views.filters_html(None) == first and built == []
+
+
+def test_another_set_of_filing_types_is_a_new_entry(monkeypatch: Any) -> None:
+    """Keyed by the type choices: a type registered later shows up in the select."""
+    from laowu.review import registry
+
+    monkeypatch.setattr(views, "_unbound_filters", {})
+    before = views.filters_html(None)
+    types = dict(registry.filing_models())
+    code = next(iter(types))
+    # The form and the key read nothing of a type but its label.
+    renamed = type("Renamed", (), {"FILING_LABEL": "改名后的归集类型"})
+    monkeypatch.setattr(views, "filing_models", lambda: {**types, code: renamed})
+    monkeypatch.setattr("laowu.supervision.forms.statistics.filing_models", lambda: {**types, code: renamed})
+    after = views.filters_html(None)
+    assert "改名后的归集类型" in after and "改名后的归集类型" not in before
+    assert len(views._unbound_filters) == 2
+
+
+def test_a_bound_form_is_rendered_with_its_values_and_errors(db: Any) -> None:
+    from laowu.supervision.forms.statistics import StatisticsFilterForm
+
+    form = StatisticsFilterForm({"month_from": "2024-13"})
+    html = views.filters_html(form)
+    assert 'value="2024-13"' in html and "has-error" in html
+    assert "2024-13" not in views.filters_html(None)

@@ -19,6 +19,7 @@ from laowu.accounts.models import Role
 from laowu.accounts.permissions import role_required
 from laowu.audit.services import Action, record
 from laowu.core.exports import Column, Kind, Sheet, workbook_response
+from laowu.review.registry import filing_models
 
 from .. import statistics
 from ..charts import Series, bar_chart
@@ -78,16 +79,42 @@ def panel_html(table: statistics.Table) -> SafeString:
     return html
 
 
+FILTERS_TEMPLATE = "supervision/statistics/_filters.html"
+# The filter's fields as the page first shows them (no query string: an unbound form, no
+# value, no error), rendered once per process. Keyed by the type choices, the one thing the
+# unbound form is made of that is not fixed in code (the filing types registered,
+# laowu/review/registry.py); nothing in it comes from the request or the user.
+_unbound_filters: dict[tuple[tuple[str, str], ...], SafeString] = {}
+
+
+def filters_html(form: StatisticsFilterForm | None) -> SafeString:
+    """The filter's fields: `form`'s, or the unbound form's (None) from `_unbound_filters`."""
+    if form is not None:
+        return render_to_string(FILTERS_TEMPLATE, {"form": form})
+    key = tuple((code, model.FILING_LABEL) for code, model in filing_models().items())
+    html = _unbound_filters.get(key)
+    if html is None:
+        html = _unbound_filters[key] = render_to_string(FILTERS_TEMPLATE, {"form": StatisticsFilterForm()})
+    return html
+
+
 # While the figures are being computed the page reloads itself this often.
 PREPARING_RELOAD_SECONDS = 3
 
 
 @role_required(R, S)
 def dashboard(request: HttpRequest) -> HttpResponse:
-    form = StatisticsFilterForm(request.GET or None)
-    period = form.period()
+    # Without a query string the form would be unbound: the default period, every type, and
+    # its fields as `filters_html` keeps them.
+    form = StatisticsFilterForm(request.GET) if request.GET else None
+    period = form.period() if form is not None else statistics.Period.default()
+    districts = statistics.user_districts(request.user)
     data = statistics.cached_dashboard(
-        user=request.user, period=period, filing_type=form.filing_type(), wait=settings.LAOWU_STATISTICS_WAIT_SECONDS
+        user=request.user,
+        period=period,
+        filing_type=form.filing_type() if form is not None else "",
+        wait=settings.LAOWU_STATISTICS_WAIT_SECONDS,
+        districts=districts,
     )
     blocks = [{"table": t, "html": panel_html(t)} for t in data.tables] if data else []
     half = [b for b in blocks if not b["table"].wide]
@@ -95,8 +122,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         request,
         "supervision/statistics/dashboard.html",
         {
-            "form": form,
+            "filters": filters_html(form),
+            "form_errors": form is not None and bool(form.errors),
             "period": period,
+            "districts": districts,
             "data": data,
             "reload_seconds": PREPARING_RELOAD_SECONDS,
             "wide_blocks": [b for b in blocks if b["table"].wide],

@@ -350,6 +350,8 @@ def test_enterprise_lists_read_only_their_own_rows(dataset: None) -> None:
     cases = [
         (reverse("personnel:list", args=["safety"]), "personnel_safetyofficer", "safety_enterprise_updated_idx"),
         (reverse("personnel:list", args=["wage"]), "personnel_wagemanager", "wage_enterprise_updated_idx"),
+        (reverse("contracts:list"), "contracts_projectfiling", "project_enterprise_signed_idx"),
+        (reverse("contracts:picker"), "contracts_cataloguecontract", "catalogue_credit_signed_idx"),
     ]
     for url, table, index in cases:
         listing = [

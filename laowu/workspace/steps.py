@@ -20,10 +20,10 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Value
+from django.db.models import Count, Exists, Max, Q, QuerySet, Value
 from django.urls import reverse
 
-from laowu.contracts.models import CatalogueContract, ProjectFiling
+from laowu.contracts.models import CatalogueContract, ProjectFiling, available_catalogue
 from laowu.core import prepared
 from laowu.enterprises.models import BasicInfo, Enterprise
 from laowu.personnel.models import Person, SafetyOfficer, WageManager
@@ -347,24 +347,28 @@ def _people_gates(tallies: dict[type[Filing], Tally]) -> list[Gate]:
 
 
 def _catalogue_query(credit_code: str) -> QuerySet[Any]:
-    filed = ProjectFiling.objects.filter(catalogue_id=OuterRef("pk"))
+    # Two EXISTS, each stopping at its first row: whether any contract is offered, and whether
+    # there is any at all. Sorting the contracts by "filed" instead would test every one of
+    # them, reading each from the table, to find the first.
     return (
-        CatalogueContract.objects.filter(subcontractor_credit_code=credit_code)
-        .annotate(filed=Exists(filed))
-        .order_by("filed")
-        .values_list("filed")[:1]
+        Enterprise.objects.filter(credit_code=credit_code)
+        .annotate(
+            offered=Exists(available_catalogue(credit_code)),
+            listed=Exists(CatalogueContract.objects.filter(subcontractor_credit_code=credit_code)),
+        )
+        .order_by()
+        .values_list("offered", "listed")
     )
 
 
 def catalogue_gate(enterprise: Enterprise) -> Gate | None:
     """选择项目 lists the enterprise's own contracts from the provincial catalogue, not yet filed."""
-    # One query answers both questions: the enterprise's contracts, not-yet-filed first
-    # (false sorts before true); none at all reads as no row. An enterprise has few contracts.
+    # One query answers both questions, in the enterprise's own row (its credit code is unique).
     rows = prepared.run(("steps.catalogue",), _catalogue_query, enterprise.credit_code)
-    first = rows[0][0] if rows else None
-    if first is not None and not first:  # a contract `available_catalogue` offers
+    offered, listed = rows[0] if rows else (False, False)
+    if offered:  # a contract `available_catalogue` offers
         return None
-    if first is not None:
+    if listed:
         return Gate(
             "catalogue_filed",
             "省合同归集系统中本企业的劳务分包合同均已申报，“选择项目”中暂无新的合同。"

@@ -20,10 +20,10 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Value
 from django.urls import reverse
 
-from laowu.contracts.models import CatalogueContract, ProjectFiling
+from laowu.contracts.models import CatalogueContract, ProjectFiling, available_catalogue
 from laowu.core import prepared
 from laowu.enterprises.models import BasicInfo, Enterprise
 from laowu.personnel.models import Person, SafetyOfficer, WageManager
@@ -346,42 +346,37 @@ def _people_gates(tallies: dict[type[Filing], Tally]) -> list[Gate]:
     return gates
 
 
-def _catalogue_query(credit_code: str | Subquery) -> QuerySet[Any]:
-    filed = ProjectFiling.objects.filter(catalogue_id=OuterRef("pk"))
+def _catalogue_query(enterprise_id: int) -> QuerySet[Any]:
+    # Two EXISTS, each stopping at its first row: whether any contract is offered, and whether
+    # there is any at all. Sorting the contracts by "filed" instead would test every one of
+    # them, reading each from the table, to find the first. The credit code comes from the
+    # enterprise's own row in the same query, so a page that knows only the signed-in user's
+    # enterprise id need not load the enterprise.
+    credit_code = OuterRef("credit_code")
     return (
-        CatalogueContract.objects.filter(subcontractor_credit_code=credit_code)
-        .annotate(filed=Exists(filed))
-        .order_by("filed")
-        .values_list("filed")[:1]
+        Enterprise.objects.filter(pk=enterprise_id)
+        .annotate(
+            offered=Exists(available_catalogue(credit_code)),
+            listed=Exists(CatalogueContract.objects.filter(subcontractor_credit_code=credit_code)),
+        )
+        .order_by()
+        .values_list("offered", "listed", "credit_code")
     )
-
-
-def _catalogue_query_of(enterprise_id: int) -> QuerySet[Any]:
-    # The credit code read in the same query: a page that knows only the signed-in user's
-    # enterprise id need not load the enterprise for it.
-    return _catalogue_query(Subquery(Enterprise.objects.filter(pk=enterprise_id).values("credit_code")[:1]))
 
 
 def catalogue_gate(enterprise: Enterprise) -> Gate | None:
     """选择项目 lists the enterprise's own contracts from the provincial catalogue, not yet filed."""
-    # One query answers both questions: the enterprise's contracts, not-yet-filed first
-    # (false sorts before true); none at all reads as no row. An enterprise has few contracts.
-    rows = prepared.run(("steps.catalogue",), _catalogue_query, enterprise.credit_code)
-    return _catalogue_gate(rows, lambda: enterprise.credit_code)
+    return catalogue_gate_of(enterprise.pk)
 
 
 def catalogue_gate_of(enterprise_id: int) -> Gate | None:
-    """`catalogue_gate` of the enterprise with this id, which it does not load: its credit code
-    is read only to name it when it has no contract at all."""
-    rows = prepared.run(("steps.catalogue_of",), _catalogue_query_of, enterprise_id)
-    return _catalogue_gate(rows, lambda: Enterprise.objects.values_list("credit_code", flat=True).get(pk=enterprise_id))
-
-
-def _catalogue_gate(rows: list[tuple[Any, ...]], credit_code: Callable[[], str]) -> Gate | None:
-    first = rows[0][0] if rows else None
-    if first is not None and not first:  # a contract `available_catalogue` offers
+    """`catalogue_gate` of the enterprise with this id, which it does not load: one query answers
+    both questions and names the credit code."""
+    rows = prepared.run(("steps.catalogue",), _catalogue_query, enterprise_id)
+    offered, listed, credit_code = rows[0] if rows else (False, False, "")
+    if offered:  # a contract `available_catalogue` offers
         return None
-    if first is not None:
+    if listed:
         return Gate(
             "catalogue_filed",
             "省合同归集系统中本企业的劳务分包合同均已申报，“选择项目”中暂无新的合同。"
@@ -393,7 +388,7 @@ def _catalogue_gate(rows: list[tuple[Any, ...]], credit_code: Callable[[], str])
         )
     return Gate(
         "catalogue_empty",
-        f"省合同归集系统中暂无劳务分包单位为本企业（统一社会信用代码 {credit_code()}）的合同，"
+        f"省合同归集系统中暂无劳务分包单位为本企业（统一社会信用代码 {credit_code}）的合同，"
         "“选择项目”中暂无可选合同。请先确认总包单位已在省合同归集系统中录入本企业的劳务分包合同"
         "（分包单位统一社会信用代码须与本企业一致），区劳务专委会导入后即可选择。",
         "帮助：项目信息归集",

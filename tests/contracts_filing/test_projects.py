@@ -52,6 +52,40 @@ def test_picker_offers_only_own_unfiled_contracts(catalogue: dict[str, Any], as_
     assert first.contract_no not in c.get(reverse("contracts:picker")).content.decode()
 
 
+def test_picker_search_matches_without_case_as_with_it(
+    catalogue: dict[str, Any], as_user: Any, enterprise_a: Any
+) -> None:
+    """A term with no case (Chinese, digits) is matched without case folding (`_substring_lookup`),
+    one with letters still folded: the same contracts either way."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    c = as_user(enterprise_a)
+    first, second, _ = catalogue["own"]
+    second.project_name = "元和街道Lab中心"
+    second.save()
+
+    def found(q: str) -> tuple[set[str], list[str]]:
+        with CaptureQueriesContext(connection) as ctx:
+            page = c.get(reverse("contracts:picker"), {"q": q, "partial": "1"}).content.decode()
+        picked = [x["sql"] for x in ctx.captured_queries if "contracts_cataloguecontract" in x["sql"]]
+        return {o.contract_no for o in catalogue["own"] if o.contract_no in page}, picked
+
+    everyone = {o.contract_no for o in catalogue["own"]}
+    assert views._substring_lookup("住宅") == "contains" and views._substring_lookup("2026-0") == "contains"
+    assert views._substring_lookup("lab") == views._substring_lookup("Ⅲ期") == "icontains"
+    assert found("住宅")[0] == everyone - {second.contract_no}
+    assert found("2026-")[0] == everyone
+    assert found(first.contract_no[-5:])[0] == {first.contract_no}
+    # Letters are still matched whatever their case, in either the term or the column.
+    assert found("lwfb")[0] == everyone
+    assert found("LAB")[0] == found("lab")[0] == {second.contract_no}
+    assert found("中心")[0] == {second.contract_no}
+    if connection.vendor == "postgresql":
+        assert all("UPPER(" not in sql for sql in found("住宅")[1])
+        assert any("UPPER(" in sql for sql in found("lab")[1])
+
+
 def test_forged_selection_is_refused(
     catalogue: dict[str, Any], as_user: Any, enterprise_a: Any, enterprise_b: Any
 ) -> None:

@@ -324,3 +324,58 @@ def test_rare_terms_read_only_their_matches_under_explain_analyze(reviewer: Clie
         # The matches (on the list, its page and the enterprise rows they show), a few candidates
         # the recheck drops, and nothing that grows with the table.
         assert 0 < rows <= 4 * matches + 30, f"{term}: {rows} rows read for {matches} matches in {ms:.2f} ms ({scans})"
+
+
+def scans_of(sql: str, table: str, priced_out: tuple[str, ...] = ("seqscan", "sort")) -> list[dict[str, Any]]:
+    """The nodes reading `table` in the executed plan of `sql` (captured, parameters inlined),
+    planned with sequential scans and sorts priced out as `check_page` does."""
+    with connection.cursor() as cursor:
+        for kind in priced_out:
+            cursor.execute(f"SET LOCAL enable_{kind} = off")
+        cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql)
+        (raw,) = cursor.fetchone()
+        for kind in priced_out:
+            cursor.execute(f"RESET enable_{kind}")
+    data = raw if isinstance(raw, list) else json.loads(raw)
+    return [node for node, _ in nodes(data[0]["Plan"]) if node.get("Relation Name") == table]
+
+
+def test_enterprise_lists_read_only_their_own_rows(dataset: None) -> None:
+    """An enterprise's list walks an index that starts with the enterprise, in the list's order:
+    it reads its page's rows and no other enterprise's (an index of the order alone would be
+    walked past every other enterprise's newer rows, a province's on a big enterprise's list)."""
+    user = User.objects.filter(role="enterprise", enterprise__isnull=False).order_by("id").first()
+    assert user is not None
+    client = login(user)
+    cases = [
+        (reverse("personnel:list", args=["safety"]), "personnel_safetyofficer", "safety_enterprise_updated_idx"),
+        (reverse("personnel:list", args=["wage"]), "personnel_wagemanager", "wage_enterprise_updated_idx"),
+        (reverse("contracts:list"), "contracts_projectfiling", "project_enterprise_signed_idx"),
+        (reverse("contracts:picker"), "contracts_cataloguecontract", "catalogue_credit_signed_idx"),
+    ]
+    for url, table, index in cases:
+        listing = [
+            q["sql"] for q in page_queries(client, url) if f'FROM "{table}"' in q["sql"] and "ORDER BY" in q["sql"]
+        ]
+        assert listing, url
+        for scan in scans_of(listing[0], table):
+            assert scan["Node Type"] in ("Index Scan", "Index Only Scan"), (url, scan["Node Type"])
+            assert scan["Index Name"] == index, (url, scan["Index Name"])
+            assert "Index Cond" in scan, url
+            assert scan.get("Rows Removed by Filter", 0) == 0, url
+            assert scan["Actual Rows"] <= pagination.PAGE_SIZE + 1, url
+
+
+def test_a_one_character_search_counts_from_the_index(reviewer: Client) -> None:
+    """A one-character term has no bigram to look up: its count tests every row's name and
+    certificate number, which the enterprise index holds, so that it reads the index rather than
+    the table. Where the table's pages are marked all-visible (by vacuum, as a production one's
+    are) the planner prefers that by itself; a test's rows never are, so a bitmap scan is priced
+    out here, as the sequential scan is."""
+    for role, table in (("safety", "personnel_safetyofficer"), ("wage", "personnel_wagemanager")):
+        url = reverse("personnel:committee_list", args=[role])
+        counts = [q["sql"] for q in page_queries(reviewer, url, {"q": "王"}) if q["sql"].startswith("SELECT COUNT(*)")]
+        assert counts, role
+        (scan,) = scans_of(counts[0], table, ("seqscan", "bitmapscan"))
+        assert scan["Node Type"] == "Index Only Scan", (role, scan["Node Type"])
+        assert scan["Index Name"] == f"{role}_enterprise_updated_idx", role

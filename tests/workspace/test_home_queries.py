@@ -198,6 +198,36 @@ def test_the_catalogue_gate_in_each_state(enterprise_a: Any, reviewer: Any) -> N
     assert gate() is None
 
 
+@pytest.mark.postgres_only
+def test_the_catalogue_gate_stops_at_the_first_offered_contract(enterprise_a: Any, reviewer: Any) -> None:
+    """Whether a contract is offered is read up to the first one found, not by testing every
+    contract of the enterprise (a sort of them all by "filed" would)."""
+    import json
+
+    from laowu.contracts.services import select_contract
+
+    enterprise = enterprise_a.enterprise
+    contracts = [
+        CatalogueFactory(subcontractor=enterprise.name, subcontractor_credit_code=enterprise.credit_code)
+        for _ in range(30)
+    ]
+    select_contract(enterprise=enterprise, catalogue_id=contracts[0].pk, actor=enterprise_a)
+    sql, params = steps._catalogue_query(enterprise.pk).query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE contracts_cataloguecontract")
+        cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql, params)
+        (raw,) = cursor.fetchone()
+    plan = raw if isinstance(raw, list) else json.loads(raw)
+
+    def scans(node: dict[str, Any]) -> list[dict[str, Any]]:
+        own = [node] if node.get("Relation Name") == "contracts_cataloguecontract" else []
+        return own + [n for child in node.get("Plans", []) for n in scans(child)]
+
+    read = scans(plan[0]["Plan"])
+    assert read and all(node["Actual Rows"] <= 2 for node in read), [n["Actual Rows"] for n in read]
+    assert steps.catalogue_gate(enterprise) is None
+
+
 @pytest.mark.parametrize(("page", "queries"), [("personnel", 1), ("project_edit", 1), ("projects", 2), ("picker", 1)])
 def test_page_gates_take_one_query_and_the_catalogue(page: str, queries: int, enterprise_a: Any, reviewer: Any) -> None:
     approved_project(enterprise_a, reviewer)

@@ -18,7 +18,8 @@ from django.urls import reverse
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .models import STAFF_ROLES, User
+from .models import STAFF_ROLES, District, User
+from .scope import EVERY_DISTRICT_ATTR
 
 RECOVERY_CODE_COUNT = 10
 TOTP_DEVICE_NAME = "验证器App"
@@ -60,9 +61,11 @@ def user_with_second_factor_state(user_id: Any, persistent_id: str | None) -> Us
     or a removal counts from the next request on, as it did when each was a query of its own.
     A persistent id naming another kind of device is left to django_otp (not read here).
 
-    The same row brings what nearly every enterprise page asks next, otherwise a query of its
-    own: the account's enterprise (`user.enterprise`, as `select_related` would leave it). It is
-    read afresh on every request, so a renamed enterprise is seen from the next request on.
+    The same row brings what nearly every signed-in page asks next, each otherwise a query of
+    its own: the account's enterprise (`user.enterprise`, as `select_related` would leave it)
+    and whether it covers every district (laowu/accounts/scope.py `covers_every_district`).
+    Both are read afresh on every request, so a renamed enterprise or a changed set of
+    districts is seen from the next request on.
 
     One query written out and read through a cursor rather than `annotate(Exists(...))`:
     this runs on every signed-in request, and compiling the ORM's subqueries costs more than
@@ -83,10 +86,11 @@ def user_with_second_factor_state(user_id: Any, persistent_id: str | None) -> Us
     enterprise = _instance(enterprise_model, row, offset) if row[offset] is not None else None
     User._meta.get_field("enterprise").set_cached_value(user, enterprise)
     extra = row[offset + len(enterprise_model._meta.concrete_fields) :]
-    setattr(user, HAS_TOTP_ATTR, bool(extra[0]))
+    setattr(user, EVERY_DISTRICT_ATTR, bool(extra[0]))
+    setattr(user, HAS_TOTP_ATTR, bool(extra[1]))
     if model is not None:
         setattr(user, SESSION_DEVICE_ATTR, persistent_id)
-        setattr(user, SESSION_DEVICE_OK_ATTR, bool(extra[1]))
+        setattr(user, SESSION_DEVICE_OK_ATTR, bool(extra[2]))
     return user
 
 
@@ -138,6 +142,18 @@ def _state_sql(device_label: str | None) -> str:
     enterprise_fk = qn(User._meta.get_field("enterprise").column)
     columns = [f"{user_table}.{qn(f.column)}" for f in User._meta.concrete_fields]
     columns += [f"{enterprise_table}.{qn(f.column)}" for f in enterprise._meta.concrete_fields]
+    # covers_every_district's own rule, `user.districts.exists() and not
+    # District.objects.exclude(pk__in=user.districts.values("pk")).exists()`: some district,
+    # and no district the account lacks.
+    through = User._meta.get_field("districts").remote_field.through._meta
+    through_user, through_district = (qn(through.get_field(name).column) for name in ("user", "district"))
+    member = f"FROM {qn(through.db_table)} ud WHERE ud.{through_user} = {user_table}.{user_pk}"
+    district_table, district_pk = qn(District._meta.db_table), qn(District._meta.pk.column)
+    lacked = f"FROM {district_table} d WHERE NOT EXISTS (SELECT 1 {member} AND ud.{through_district} = d.{district_pk})"
+    columns.append(
+        f"CASE WHEN EXISTS (SELECT 1 {member}) THEN NOT EXISTS (SELECT 1 {lacked}) ELSE FALSE END "
+        f"AS {EVERY_DISTRICT_ATTR}"
+    )
     columns.append(f"EXISTS (SELECT 1 {device_is(TOTPDevice, 'app')}) AS {HAS_TOTP_ATTR}")
     if device_label is not None:
         device = _SESSION_DEVICE_MODELS[device_label]

@@ -2,8 +2,9 @@
 
 `AuthenticationMiddleware` and `OTPMiddleware` stand in for Django's and django_otp's: the same
 `request.user`, with `is_verified()`, but the user row and its second-factor state come in one
-query (`otp.user_with_second_factor_state`) instead of three (user, device, the gate's "has an app?").
-Nothing is cached beyond the request.
+query (`otp.user_with_second_factor_state`) instead of three (user, device, the gate's "has an app?"),
+and with them the account's enterprise and whether it covers every district, which pages would
+otherwise each ask in queries of their own. Nothing is cached beyond the request.
 
 `SecondFactorMiddleware`: a session past the password but not yet past the code reaches nothing
 but the code (or enrolment) page, logout and static files. It must come after `OTPMiddleware`

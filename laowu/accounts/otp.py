@@ -18,7 +18,8 @@ from django.urls import reverse
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .models import STAFF_ROLES, User
+from .models import STAFF_ROLES, District, User
+from .scope import EVERY_DISTRICT_ATTR
 
 RECOVERY_CODE_COUNT = 10
 TOTP_DEVICE_NAME = "验证器App"
@@ -60,10 +61,16 @@ def user_with_second_factor_state(user_id: Any, persistent_id: str | None) -> Us
     or a removal counts from the next request on, as it did when each was a query of its own.
     A persistent id naming another kind of device is left to django_otp (not read here).
 
+    The same row brings what nearly every signed-in page asks next, each otherwise a query of
+    its own: the account's enterprise (`user.enterprise`, as `select_related` would leave it)
+    and whether it covers every district (laowu/accounts/scope.py `covers_every_district`).
+    Both are read afresh on every request, so a renamed enterprise or a changed set of
+    districts is seen from the next request on.
+
     One query written out and read through a cursor rather than `annotate(Exists(...))`:
     this runs on every signed-in request, and compiling the ORM's subqueries costs more than
-    the two queries it replaces. The row becomes a model instance as the ORM would make it
-    (`_user_columns`: the same converters, then `Model.from_db`)."""
+    the two queries it replaces. The row becomes model instances as the ORM would make them
+    (`_columns`: the same converters, then `Model.from_db`)."""
     model, device_pk = _parse_persistent_id(persistent_id)
     sql = _state_sql(model._meta.label_lower if model is not None else None)
     params = [user_id] if model is None else [device_pk, user_id]
@@ -72,28 +79,44 @@ def user_with_second_factor_state(user_id: Any, persistent_id: str | None) -> Us
         row = cursor.fetchone()
     if row is None:
         return None
-    attnames, converters = _user_columns()
-    values = list(row[: len(attnames)])
-    for index, col, functions in converters:
-        for convert in functions:
-            values[index] = convert(values[index], col, connection)
-    user = User.from_db(connection.alias, attnames, values)
-    extra = row[len(attnames) :]
-    setattr(user, HAS_TOTP_ATTR, bool(extra[0]))
+    user = _instance(User, row, 0)
+    offset = len(User._meta.concrete_fields)
+    enterprise_model = _enterprise_model()
+    # A LEFT JOIN: the enterprise's primary key is NULL when the account has none.
+    enterprise = _instance(enterprise_model, row, offset) if row[offset] is not None else None
+    User._meta.get_field("enterprise").set_cached_value(user, enterprise)
+    extra = row[offset + len(enterprise_model._meta.concrete_fields) :]
+    setattr(user, EVERY_DISTRICT_ATTR, bool(extra[0]))
+    setattr(user, HAS_TOTP_ATTR, bool(extra[1]))
     if model is not None:
         setattr(user, SESSION_DEVICE_ATTR, persistent_id)
-        setattr(user, SESSION_DEVICE_OK_ATTR, bool(extra[1]))
+        setattr(user, SESSION_DEVICE_OK_ATTR, bool(extra[2]))
     return user
 
 
+def _enterprise_model() -> Any:
+    # Through the foreign key rather than an import: accounts does not import enterprises.
+    return User._meta.get_field("enterprise").related_model
+
+
+def _instance(model: Any, row: tuple[Any, ...], start: int) -> Any:
+    attnames, converters = _columns(model)
+    values = list(row[start : start + len(attnames)])
+    for index, col, functions in converters:
+        for convert in functions:
+            values[index] = convert(values[index], col, connection)
+    return model.from_db(connection.alias, attnames, values)
+
+
 @functools.cache
-def _user_columns() -> tuple[list[str], list[tuple[int, Any, list[Any]]]]:
-    """The user's columns in `_state_sql`'s order, and per column the converters the ORM's
-    compiler applies to it (the database backend's, then the field's `from_db_value`)."""
-    fields = User._meta.concrete_fields
+def _columns(model: Any) -> tuple[list[str], list[tuple[int, Any, list[Any]]]]:
+    """The model's columns in `_state_sql`'s order, and per column the converters the ORM's
+    compiler applies to it (the database backend's, then the field's `from_db_value`: dates,
+    JSON, sealed values opened)."""
+    fields = model._meta.concrete_fields
     converters = []
     for index, field in enumerate(fields):
-        col = field.get_col(User._meta.db_table)
+        col = field.get_col(model._meta.db_table)
         functions = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
         if functions:
             converters.append((index, col, functions))
@@ -114,7 +137,23 @@ def _state_sql(device_label: str | None) -> str:
         )
 
     user_table, user_pk = qn(User._meta.db_table), qn(User._meta.pk.column)
+    enterprise = _enterprise_model()
+    enterprise_table = qn(enterprise._meta.db_table)
+    enterprise_fk = qn(User._meta.get_field("enterprise").column)
     columns = [f"{user_table}.{qn(f.column)}" for f in User._meta.concrete_fields]
+    columns += [f"{enterprise_table}.{qn(f.column)}" for f in enterprise._meta.concrete_fields]
+    # covers_every_district's own rule, `user.districts.exists() and not
+    # District.objects.exclude(pk__in=user.districts.values("pk")).exists()`: some district,
+    # and no district the account lacks.
+    through = User._meta.get_field("districts").remote_field.through._meta
+    through_user, through_district = (qn(through.get_field(name).column) for name in ("user", "district"))
+    member = f"FROM {qn(through.db_table)} ud WHERE ud.{through_user} = {user_table}.{user_pk}"
+    district_table, district_pk = qn(District._meta.db_table), qn(District._meta.pk.column)
+    lacked = f"FROM {district_table} d WHERE NOT EXISTS (SELECT 1 {member} AND ud.{through_district} = d.{district_pk})"
+    columns.append(
+        f"CASE WHEN EXISTS (SELECT 1 {member}) THEN NOT EXISTS (SELECT 1 {lacked}) ELSE FALSE END "
+        f"AS {EVERY_DISTRICT_ATTR}"
+    )
     columns.append(f"EXISTS (SELECT 1 {device_is(TOTPDevice, 'app')}) AS {HAS_TOTP_ATTR}")
     if device_label is not None:
         device = _SESSION_DEVICE_MODELS[device_label]
@@ -122,7 +161,9 @@ def _state_sql(device_label: str | None) -> str:
             f"EXISTS (SELECT 1 {device_is(device, 'dev')} AND dev.{qn(device._meta.pk.column)} = %s) "
             f"AS {SESSION_DEVICE_OK_ATTR}"
         )
-    return f"SELECT {', '.join(columns)} FROM {user_table} WHERE {user_table}.{user_pk} = %s"  # noqa: S608  # nosec B608  # identifiers from model metadata, values are parameters
+    enterprise_pk = qn(enterprise._meta.pk.column)
+    join = f"LEFT JOIN {enterprise_table} ON {enterprise_table}.{enterprise_pk} = {user_table}.{enterprise_fk}"
+    return f"SELECT {', '.join(columns)} FROM {user_table} {join} WHERE {user_table}.{user_pk} = %s"  # noqa: S608  # nosec B608  # identifiers from model metadata, values are parameters
 
 
 def _parse_persistent_id(persistent_id: str | None) -> tuple[Any, int | None]:

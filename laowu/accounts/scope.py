@@ -44,14 +44,20 @@ def sees_personal_data_of(user: Any, enterprise_id: Any) -> bool:
     return can_see_personal_data(user)
 
 
+# Where `covers_every_district` keeps its answer on the user object. The request's user arrives
+# with it already set, read in the user's own query (laowu/accounts/otp.py
+# `user_with_second_factor_state`); that object lives for one request only.
+EVERY_DISTRICT_ATTR = "_laowu_every_district"
+
+
 def covers_every_district(user: Any) -> bool:
     """A committee account over every district (a province-level one) needs no district
     filter: the filter would be true of every row, yet at province scale it costs a join to
     the enterprises on every list. Remembered on the user object for the request."""
-    cached = getattr(user, "_laowu_every_district", None)
+    cached = getattr(user, EVERY_DISTRICT_ATTR, None)
     if cached is None:
         cached = user.districts.exists() and not District.objects.exclude(pk__in=user.districts.values("pk")).exists()
-        user._laowu_every_district = cached
+        setattr(user, EVERY_DISTRICT_ATTR, cached)
     return bool(cached)
 
 

@@ -257,16 +257,22 @@ def slot_anchor(filing: Attachable, kind: str) -> str:
     return f"att-{code}-{filing.pk}-{kind}"
 
 
+# What `attachments_by_kind` reads of an attachment and its blob (the blob's key is its sha256).
+_SHOWN_FIELDS = ("kind", "original_name", "uploaded_at", "blob__size", "blob__content_type")
+
+
 def _attachments_of(filing: Attachable) -> list[Attachment]:
     """`filing.attachments` with their blobs, in the slots' order: an owner page reads them on
     every view, so their SQL is written once per process and type (laowu/core/prepared.py;
-    the type's ContentType id is in the key)."""
+    the type's ContentType id is in the key). Only the columns the slots show are read
+    (`_SHOWN_FIELDS`): another field of these rows costs a query each."""
     type_id = ContentType.objects.get_for_model(filing).pk
 
     def build(filing_id: int) -> Any:
         return (
             Attachment.objects.filter(filing_type_id=type_id, filing_id=filing_id)
             .select_related("blob")
+            .only(*_SHOWN_FIELDS)
             .order_by("kind", "uploaded_at", "id")
         )
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -315,6 +315,9 @@ def attachments_by_kind(filing: Attachable) -> list[dict[str, Any]]:
     return groups
 
 
-def missing_required_kinds(filing: Attachable) -> list[AttachmentKind]:
-    present = set(filing.attachments.values_list("kind", flat=True).distinct())
+def missing_required_kinds(filing: Attachable, present: Collection[str] | None = None) -> list[AttachmentKind]:
+    """The required kinds `filing` has no attachment of; ``present``: the codes of the kinds it
+    has, when the caller read its attachments already (otherwise they are read here)."""
+    if present is None:
+        present = set(filing.attachments.values_list("kind", flat=True).distinct())
     return [k for k in filing.ATTACHMENT_KINDS if k.required and k.code not in present]

@@ -43,9 +43,10 @@ def test_the_page_reads_in_few_queries_and_never_stale(as_user: Any, enterprise_
     c.get(PAGE)  # the SQL written once
     with CaptureQueriesContext(connection) as queries:
         page = c.get(PAGE).content.decode()
-    # session, user; the record with its enterprise and approved revision; attachments; history;
-    # a draft's 申报 checklist (the attachment kinds present).
-    assert len(queries) <= 6, "\n".join(q["sql"][:70] for q in queries)
+    # session, user; the record with its enterprise and approved revision; attachments; history.
+    # A draft's 申报 checklist reads no attachment kinds of its own: the panel's are used.
+    assert len(queries) == 5, "\n".join(q["sql"][:70] for q in queries)
+    assert not any("DISTINCT" in q["sql"] for q in queries)
     assert sorted(attachment_names(page)) == sorted(["营业执照.pdf", "施工劳务资质证书.pdf", "安全生产许可证.pdf"])
     assert not history_rows(page)
 

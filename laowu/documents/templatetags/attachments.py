@@ -10,7 +10,6 @@ messages beside a slot, GET and POST)."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from django import template
@@ -19,8 +18,8 @@ from django.template.defaultfilters import filesizeformat
 from django.template.defaulttags import CsrfTokenNode
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
-from django.utils.timezone import template_localtime
 
+from laowu.core.dates import minute_text
 from laowu.core.placed_messages import messages_beside
 from laowu.core.templatetags.urls import cached_reverse
 from laowu.documents.validation import format_size, max_attachment_bytes
@@ -46,15 +45,6 @@ def _url(context: Context, name: str, *args: Any) -> str:
         match = getattr(request, "resolver_match", None)
         current_app = match.namespace if match else None
     return cached_reverse(name, list(args), {}, current_app, request)
-
-
-def _minute(value: datetime | None, use_tz: bool | None) -> str:
-    """`|date:"Y-m-d H:i"` (its Y, m, d, H and i, django/utils/dateformat.py) without the
-    filter's format lookups: in the current time zone, as the filter shows it."""
-    if not value:
-        return ""
-    t = template_localtime(value, use_tz)
-    return f"{t.year:04d}-{t.month:02d}-{t.day:02d} {t.hour:02d}:{t.minute:02d}"
 
 
 def _file(context: Context, a: dict[str, Any], editable: bool, owner_form: str, csrf: str, back: str) -> SafeString:
@@ -89,7 +79,7 @@ def _file(context: Context, a: dict[str, Any], editable: bool, owner_form: str, 
         "          ",
         a["name"],
         filesizeformat(a["size"]),
-        _minute(a["uploaded_at"], context.use_tz),
+        minute_text(a["uploaded_at"], context.use_tz),
         _url(context, "documents:attachment", a["id"]),
         delete,
     )

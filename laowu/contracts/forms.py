@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from django import forms
 from django.db.models import Q
+from django.forms.models import ModelChoiceIterator
 
 from laowu.core.forms import ChineseFormMixin, CodeField, DateRangeMixin
 from laowu.core.validators import validate_phone
@@ -21,6 +23,26 @@ def _approved_people(model: type[Any], enterprise_id: int) -> Any:
     )
 
 
+class _PersonChoices(ModelChoiceIterator):
+    """A person select's options read by one plain query. Django's iterator reads them through
+    `QuerySet.iterator()`, which on PostgreSQL is a server-side cursor: DECLARE, FETCH and
+    CLOSE, several round trips per select for a handful of names. The rows stay with the
+    form's own queryset (the field's copy made in `ProjectForm.__init__`), so nothing outlives
+    the request."""
+
+    def __iter__(self) -> Iterator[tuple[Any, Any]]:
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.queryset:
+            yield self.choice(obj)
+
+
+# What a person's option shows (`label_from_instance`): not the sealed 身份证号 and 手机号,
+# decrypted row by row when read. The person the field returns on 保存 comes from the same
+# queryset: any other column of it is read on demand (a query).
+PERSON_CHOICE_FIELDS = ("id", "name", "cert_no")
+
+
 class ProjectForm(ChineseFormMixin, forms.ModelForm):
     class Meta:
         model = ProjectFiling
@@ -36,7 +58,9 @@ class ProjectForm(ChineseFormMixin, forms.ModelForm):
             chosen = getattr(current, f"{name}_id", None)
             if chosen:
                 qs = model.objects.filter(Q(pk__in=qs.values("pk")) | Q(pk=chosen))
-            self.fields[name].queryset = qs.order_by("name")
+            # Before the queryset: setting it gives the widget its choices from the iterator.
+            self.fields[name].iterator = _PersonChoices
+            self.fields[name].queryset = qs.only(*PERSON_CHOICE_FIELDS).order_by("name")
             self.fields[name].empty_label = "请选择"
             self.fields[name].label_from_instance = lambda p: f"{p.name}（{p.cert_no or '无证书编号'}）"
         for field in self.fields.values():

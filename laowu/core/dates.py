@@ -5,6 +5,8 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 
+from django.utils.timezone import template_localtime
+
 
 def add_months(day: dt.date, months: int) -> dt.date:
     """The same day `months` later; the 31st becomes the month's last day where it has none."""
@@ -16,3 +18,13 @@ def add_months(day: dt.date, months: int) -> dt.date:
 
 def add_years(day: dt.date, years: int) -> dt.date:
     return add_months(day, 12 * years)
+
+
+def minute_text(value: dt.datetime | None, use_tz: bool | None = None) -> str:
+    """A template's `{{ value|date:"Y-m-d H:i" }}` (the format's Y, m, d, H and i,
+    django/utils/dateformat.py) without the filter's format lookups: in the current time zone,
+    as the filter shows it; "" for no value. For rows written in Python instead of a template."""
+    if not value:
+        return ""
+    t = template_localtime(value, use_tz)
+    return f"{t.year:04d}-{t.month:02d}-{t.day:02d} {t.hour:02d}:{t.minute:02d}"

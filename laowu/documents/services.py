@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -257,16 +257,22 @@ def slot_anchor(filing: Attachable, kind: str) -> str:
     return f"att-{code}-{filing.pk}-{kind}"
 
 
+# What `attachments_by_kind` reads of an attachment and its blob (the blob's key is its sha256).
+_SHOWN_FIELDS = ("kind", "original_name", "uploaded_at", "blob__size", "blob__content_type")
+
+
 def _attachments_of(filing: Attachable) -> list[Attachment]:
     """`filing.attachments` with their blobs, in the slots' order: an owner page reads them on
     every view, so their SQL is written once per process and type (laowu/core/prepared.py;
-    the type's ContentType id is in the key)."""
+    the type's ContentType id is in the key). Only the columns the slots show are read
+    (`_SHOWN_FIELDS`): another field of these rows costs a query each."""
     type_id = ContentType.objects.get_for_model(filing).pk
 
     def build(filing_id: int) -> Any:
         return (
             Attachment.objects.filter(filing_type_id=type_id, filing_id=filing_id)
             .select_related("blob")
+            .only(*_SHOWN_FIELDS)
             .order_by("kind", "uploaded_at", "id")
         )
 
@@ -309,6 +315,9 @@ def attachments_by_kind(filing: Attachable) -> list[dict[str, Any]]:
     return groups
 
 
-def missing_required_kinds(filing: Attachable) -> list[AttachmentKind]:
-    present = set(filing.attachments.values_list("kind", flat=True).distinct())
+def missing_required_kinds(filing: Attachable, present: Collection[str] | None = None) -> list[AttachmentKind]:
+    """The required kinds `filing` has no attachment of; ``present``: the codes of the kinds it
+    has, when the caller read its attachments already (otherwise they are read here)."""
+    if present is None:
+        present = set(filing.attachments.values_list("kind", flat=True).distinct())
     return [k for k in filing.ATTACHMENT_KINDS if k.required and k.code not in present]

@@ -158,13 +158,16 @@ def edit_own_filing(
                 messages.error(request, invalid)
         elif invalid:
             messages.error(request, invalid)
+    page = filing_page_context(filing)
+    # The checklist's attachment kinds are those just read for the panel: no query of its own.
+    present = {group["code"] for group in page["attachment_groups"] if group["attachments"]}
     return render(
         request,
         template,
         {
-            **filing_page_context(filing),
+            **page,
             "form": form,
-            "problems": services.declare_problems(filing) if filing.is_editable else [],
+            "problems": services.declare_problems(filing, present_kinds=present) if filing.is_editable else [],
             "history": filing_history(filing),
             **(context or {}),
         },

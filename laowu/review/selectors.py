@@ -99,16 +99,35 @@ def history(of: Filing | Submission) -> QuerySet[Submission]:
     return Submission.objects.filter(**where).select_related("declared_by", "decided_by").order_by("-revision")
 
 
+# What the owner's history table (review/_history.html) reads of a submission and its users.
+HISTORY_FIELDS = (
+    "revision",
+    "declared_at",
+    "status",
+    "decided_at",
+    "reason",
+    "declared_by__username",
+    "declared_by__display_name",
+    "decided_by__username",
+    "decided_by__display_name",
+)
+
+
 def filing_history(filing: Filing) -> list[Submission]:
     """`history(filing)` read for the owner's page, which shows it on every view: its SQL is
     written once per process and filing type (laowu/core/prepared.py; the type's ContentType
-    id is in the key)."""
+    id is in the key).
+
+    Only the columns review/_history.html shows are read: not the snapshot, opened (decrypted)
+    row by row on reading, nor the users' sealed phones; a user is shown by `User.__str__`
+    (display name, else username). Reading another field of these rows costs a query each."""
     type_id = ContentType.objects.get_for_model(filing).pk
 
     def build(filing_id: int) -> QuerySet[Submission]:
         return (
             Submission.objects.filter(filing_type_id=type_id, filing_id=filing_id)
             .select_related("declared_by", "decided_by")
+            .only(*HISTORY_FIELDS)
             .order_by("-revision")
         )
 

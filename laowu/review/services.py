@@ -8,6 +8,7 @@ what happened instead of silently overwriting the winner.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
@@ -65,14 +66,17 @@ def ensure_editable(filing: Filing) -> None:
         )
 
 
-def declare_problems(filing: Filing) -> list[str]:
+def declare_problems(filing: Filing, *, present_kinds: Collection[str] | None = None) -> list[str]:
+    """What blocks 申报 of `filing`. ``present_kinds``: the codes of the attachment kinds it
+    has, when the caller read its attachments already (the owner's page, for its checklist);
+    otherwise they are read here."""
     from laowu.documents.services import missing_required_kinds
 
     problems = []
     missing = missing_fields(filing)
     if missing:
         problems.append("请填写" + "、".join(missing))
-    kinds = missing_required_kinds(filing)
+    kinds = missing_required_kinds(filing, present_kinds)
     if kinds:
         problems.append("请上传" + "、".join(k.label for k in kinds))
     problems.extend(filing.declare_problems())

@@ -168,3 +168,16 @@ def test_an_overridden_template_turns_the_builders_off(tmp_path: Path, settings:
         assert renderer.builders() == {}
         html = forms.TextInput().render("n", "v", attrs={"id": "i"}, renderer=renderer)
     assert html == '<input type="text" name="n" value="v" data-id>'
+
+
+@pytest.mark.parametrize("text", ["", "张三", "<b>&\"'</b>", "&amp;", "a\x00b"])
+def test_text_is_escaped_as_django_escapes_it(text: str) -> None:
+    from django.utils.html import conditional_escape
+    from django.utils.safestring import SafeString
+
+    from laowu.core.form_renderer import _out, _stringformat
+
+    for build in (_out, _stringformat):
+        built = build(text)
+        assert built == conditional_escape(text) and isinstance(built, SafeString)
+    assert _out(SafeString(text)) == text  # already safe: as it is

@@ -392,6 +392,28 @@ def _inlined(qs: QuerySet[Any]) -> QuerySet[Any] | None:
     return estimated if inlined else None
 
 
+# A list limited to a reviewer's districts written as a subquery was estimated by the planner at
+# about a fifth of its rows, so up to about this many rows it got the exact plans (its count line
+# "共 N 条") of a small list. Written as values (laowu/accounts/scope.py in_user_district_ids) it is
+# estimated right; up to this many rows it keeps those plans, and so the page it showed.
+PARTITIONED_EXACT_ROWS = 50_000
+
+
+def _partition_listed(qs: QuerySet[Any], ordered: OrderedGrams | None) -> bool:
+    """Whether `qs` is limited by a filter of listed values (not a subquery) on the column the
+    ordered gram table is partitioned by (a reviewer's district ids)."""
+    if ordered is None or ordered.partition is None or qs.query.where.connector != "AND":
+        return False
+    return any(
+        isinstance(child, In)
+        and isinstance(child.lhs, Col)
+        and child.lhs.target.column == ordered.partition
+        and not isinstance(child.rhs, Query)
+        and not hasattr(child.rhs, "resolve_expression")
+        for child in qs.query.where.children
+    )
+
+
 def code_match(column: str, term: str) -> Q:
     """A code that starts or ends with `term`: lists show codes masked to their two ends
     (3205**********1234), so those are the parts a clerk has to search by."""
@@ -444,7 +466,8 @@ def search(
         # province's enterprises) to match it. It matches the row's own columns.
         return qs.filter(_row_condition(term, text, codes, related if short_terms_match_related else ()))
     scope = _planner_rows(qs)  # e.g. one enterprise's people, or a province's
-    if scope <= WALK_MIN_ROWS:
+    partitioned = _partition_listed(qs, ordered)
+    if scope <= WALK_MIN_ROWS or (partitioned and scope <= PARTITIONED_EXACT_ROWS):
         # The planner's estimate of a list limited by a subquery (a reviewer's districts) can be far
         # too low (`_inlined`): testing each of its rows is then not cheap, and a piece of a code
         # the ordered gram table can filter reads its rarest gram's postings instead (each filtered
@@ -453,9 +476,10 @@ def search(
         # its count line stay the same.
         walk = _ordered_walk(qs, term, text, codes, related, ordered, math.sqrt(scope * PAGE_ROWS))
         # Only for a list with an ordered gram table (the committee's 项目信息): the other lists'
-        # plans, and the queries their pages make, stay as they were.
-        inlined = _inlined(qs) if ordered is not None else None
-        rows = _planner_rows(inlined) if inlined is not None else 0.0
+        # plans, and the queries their pages make, stay as they were. A list given its districts as
+        # values is estimated right already.
+        inlined = qs if partitioned else _inlined(qs) if ordered is not None else None
+        rows = scope if partitioned else _planner_rows(inlined) if inlined is not None else 0.0
         if walk is not None and _postings(qs, walk, rows) * COVERED_WALK_COST < rows:
             return _ordered_search(qs, walk, _row_condition(term, text, codes, related, walk=True))
         if inlined is not None:
@@ -467,7 +491,14 @@ def search(
                 setattr(found.query, SEARCH_ATTR, "indexed")
                 return found
         # Found through the scope's own index (the enterprise's rows) and tested one by one.
-        return qs.filter(_row_condition(term, text, codes, related))
+        tested = qs.filter(_row_condition(term, text, codes, related))
+        if partitioned:
+            # Every row of the districts is tested and the matches sorted for the page anyway:
+            # pagination's plan for a search through the indexes (`search_plan`) counts them in
+            # that same read on page 1, ordering by the same keys, instead of testing every row
+            # again for the count.
+            setattr(tested.query, SEARCH_ATTR, "indexed")
+        return tested
     # A walk tests 21 / share rows at `walk_cost` each, the indexes read share × scope matches:
     # the two cost the same at this many matches.
     threshold = math.sqrt(scope * PAGE_ROWS * walk_cost)

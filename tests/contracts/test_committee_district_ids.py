@@ -19,7 +19,7 @@ from laowu.core.pagination import paginate
 from laowu.core.search import search_plan
 from laowu.enterprises.models import Enterprise
 from tests.conftest import client_for
-from tests.contracts.test_ordered_grams import filings, find, follow, matching, ordered_plan  # noqa: F401
+from tests.contracts.test_ordered_grams import filings, find, follow, listed, matching, ordered_plan  # noqa: F401
 from tests.core.test_pagination import get
 from tests.factories import StaffFactory, approved_project
 from tests.supervision.test_search import clone_project
@@ -155,9 +155,22 @@ def test_a_district_list_by_ids_keeps_its_exact_plans(two_districts: Any, monkey
     assert search_plan(qs) == "indexed"
     want = matching("测试3号", scoped)
     assert want and follow(qs, per_page=4) == want
-    # A common one: each of the district's rows tested, as a small list's, and counted exactly in
-    # page 1's own read (no second pass over the rows for the count).
+    # A common one: each of the district's rows tested, as a small list's. A code piece the planner
+    # walks the list's order for keeps that plan (its page is cheap), counted exactly as before.
     monkeypatch.setattr(search_module, "_match_share", lambda *args, **kwargs: (0.3, 0.3))
+    monkeypatch.setattr(search_module, "_page_reads_every_row", lambda qs: False)
+    qs = find("LW", scoped)
+    want = matching("LW", scoped)
+    assert search_plan(qs) is None and "laowu_bigrams" not in str(qs.query)
+    assert len(want) > 4 and listed(qs) == want
+    page, _ = paginate(get(), qs, per_page=4)
+    assert (page.count, page.count_capped, page.approximate) == (len(want), False, False)
+    # Where the planner reads every row for the page anyway, and for a name whatever it would do
+    # (its matches may be rare in the district however common in the table), they are counted
+    # exactly in page 1's own read: no second pass over the rows for the count.
+    monkeypatch.setattr(search_module, "_page_reads_every_row", lambda qs: True)
+    assert search_plan(find("LW", scoped)) == "indexed"
+    monkeypatch.setattr(search_module, "_page_reads_every_row", lambda qs: False)
     qs = find("相城区", scoped)
     want = matching("相城区", scoped)
     assert search_plan(qs) == "indexed" and "laowu_bigrams" not in str(qs.query)
@@ -184,6 +197,19 @@ def test_a_large_district_list_is_planned_as_any_large_list(
     assert search_plan(qs) == "walk"
     page, _ = paginate(get(), qs, per_page=4)
     assert page.approximate
+
+
+@pytest.mark.postgres_only
+def test_the_planner_says_whether_a_page_reads_every_row(filings: list[ProjectFiling]) -> None:  # noqa: F811
+    ordered = ProjectFiling.objects.order_by("-signed_date", "-id")
+    with connection.cursor() as cur:
+        cur.execute("SET LOCAL enable_sort = off")  # the walk of project_signed_cover
+        assert not search_module._page_reads_every_row(ordered)
+        cur.execute("SET LOCAL enable_sort = on")
+        cur.execute("SET LOCAL enable_indexscan = off")
+        cur.execute("SET LOCAL enable_indexonlyscan = off")
+        cur.execute("SET LOCAL enable_bitmapscan = off")
+        assert search_module._page_reads_every_row(ordered)  # every row read, then sorted
 
 
 @pytest.mark.postgres_only

@@ -19,6 +19,9 @@ for the count), rare full numbers, and random 2–4 character pieces of real 合
 Filtered lists: the fixed terms and the first `--filtered` random ones are also searched on the
 已通过 tab (状态), within a 签订日期 range, and as a reviewer limited to 相城区 (created on first use:
 the generated reviewers cover every district), each reported as its own column.
+
+`--lists` runs some of the lists only (by column label), `--extra-term 项目名称:家港市高` adds a
+term (searched on every list run), and `--reuse-terms` takes a run's terms whichever lists it ran.
 """
 
 from __future__ import annotations
@@ -78,6 +81,12 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3, help="每条语句 EXPLAIN ANALYZE 的次数（取最小值）")
     parser.add_argument("--reuse-terms", help="沿用这次结果中的检索词")
     parser.add_argument("--filtered", type=int, default=40, help="另在筛选列表上检索的随机片段数")
+    parser.add_argument(
+        "--lists", help="只检索这些列表（逗号分隔的列名，如 相城区审核员,相城区审核员·已通过）；默认全部"
+    )
+    parser.add_argument(
+        "--extra-term", action="append", default=[], metavar="COLUMN:TERM", help="另加的检索词（可重复）"
+    )
     args = parser.parse_args()
 
     sys.path.insert(0, str(ROOT))
@@ -126,9 +135,12 @@ def main() -> int:
 
     if args.reuse_terms:
         reused = json.loads(Path(args.reuse_terms).read_text())["terms"]
-        terms = [
-            (r.get("source", r["column"]), r["term"]) for r in reused if r["column"] == r.get("source", r["column"])
-        ]
+        # Each term once, from whichever list searched it (a run of some lists has no unfiltered
+        # row for the terms it searched on filtered lists). The filtered lists' first, in their
+        # order: the fixed terms, then the random ones they searched, which are so again.
+        filtered = {label for label, _, _ in FILTERED}
+        reused.sort(key=lambda r: r["column"] not in filtered)  # stable: each group keeps its order
+        terms = list(dict.fromkeys((r.get("source", r["column"]), r["term"]) for r in reused))
     else:
         terms = _terms(random.Random(args.seed), args.terms)  # noqa: S311 - sampling, not security
 
@@ -164,12 +176,20 @@ def main() -> int:
             "plan": max(plans, key=lambda p: p[0])[1] if plans else [],
         }
 
+    extra_terms = [(column, text) for column, _, text in (t.partition(":") for t in args.extra_term) if text]
+    terms += [t for t in extra_terms if t not in terms]
     cases = [(column, term, column, "", False) for column, term in terms]
     random_terms = [t for c, t in terms if c in ("合同编号", "项目名称") and t not in FIXED_TERMS][: args.filtered]
+    random_terms += [t for _, t in extra_terms if t not in random_terms]  # searched on every list
     for label, extra, district in FILTERED:
         cases += [(label, term, column, extra, district) for column, term in terms if term in FIXED_TERMS]
         cases += [(label, term, column, extra, district) for column, term in terms if term in random_terms]
 
+    if args.lists:
+        # A subset of the lists (a quicker run of the ones a change concerns); --compare compares
+        # the pages both runs have.
+        wanted = set(args.lists.split(","))
+        cases = [case for case in cases if case[0] in wanted]
     results = []
     for i, (label, term, column, extra, district) in enumerate(cases):
         who = limited_client if district else client

@@ -154,8 +154,15 @@ class ProjectFiling(Filing):
         ordering = ["-signed_date", "-id"]
         indexes = [
             models.Index(fields=["enterprise", "state"]),
-            # The enterprise's list in its order, the id included: walked 21 rows at a time.
-            models.Index(fields=["enterprise", "signed_date", "id"], name="project_enterprise_signed_idx"),
+            # The enterprise's list in its order, the id included: walked 21 rows at a time. Covering
+            # (PostgreSQL) what a committee list limited to some districts' enterprises filters on —
+            # name and number searched, the 状态 tab — so that its exact count of a common term
+            # tests each of the districts' filings in the index, without a heap read per row.
+            models.Index(
+                fields=["enterprise", "signed_date", "id"],
+                include=["project_name", "contract_no", "state"],
+                name="project_enterprise_signed_idx",
+            ),
             # Covering (PostgreSQL): a search walking the committee list's order for a common term
             # or a contract number tests each row's name and number in the index itself, without
             # a heap read per row (about 3x faster per row; SQLite builds it without the INCLUDE).

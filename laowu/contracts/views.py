@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
@@ -12,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from laowu.accounts.models import Role
 from laowu.accounts.permissions import role_required
+from laowu.accounts.scope import in_user_district_ids, is_committee
 from laowu.audit.services import Action, record
 from laowu.core.actions import run_action
 from laowu.core.exports import Column, export_response, field_column
@@ -167,9 +169,17 @@ def project_delete(request: HttpRequest, pk: int) -> HttpResponse:
 # ---------------------------------------------------------------- committee
 
 
+def _committee_filings(user: Any) -> QuerySet[ProjectFiling]:
+    """The filings `filings_in_scope` gives a committee user, the user's districts written as
+    their ids: the search plans for the list's real size (laowu/accounts/scope.py)."""
+    if not is_committee(user):
+        return filings_in_scope(user, ProjectFiling)
+    return in_user_district_ids(user, ProjectFiling.objects.all())
+
+
 @role_required(Role.REVIEWER, Role.SUPERVISOR)
 def committee_list(request: HttpRequest) -> HttpResponse:
-    qs = filings_in_scope(request.user, ProjectFiling).select_related("enterprise").order_by("-signed_date", "-id")
+    qs = _committee_filings(request.user).select_related("enterprise").order_by("-signed_date", "-id")
     form, qs = _search(request, qs)
     page, query = paginate(request, qs.defer("site_manager_phone"))
     return render(request, "contracts/committee_list.html", {"form": form, "page": page, "query": query})
@@ -177,7 +187,7 @@ def committee_list(request: HttpRequest) -> HttpResponse:
 
 @role_required(Role.REVIEWER, Role.SUPERVISOR)
 def committee_export(request: HttpRequest) -> HttpResponse:
-    return _export(request, filings_in_scope(request.user, ProjectFiling), committee=True)
+    return _export(request, _committee_filings(request.user), committee=True)
 
 
 @role_required(Role.ENTERPRISE)

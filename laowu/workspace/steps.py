@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Value
+from django.db.models import Count, Exists, Max, Q, QuerySet, Subquery, Value
 from django.urls import reverse
 
 from laowu.contracts.models import CatalogueContract, ProjectFiling, available_catalogue
@@ -346,15 +346,13 @@ def _people_gates(tallies: dict[type[Filing], Tally]) -> list[Gate]:
     return gates
 
 
-def _catalogue_query(enterprise_id: int) -> QuerySet[Any]:
+def _catalogue_query(credit_code: str | Subquery) -> QuerySet[Any]:
     # Two EXISTS, each stopping at its first row: whether any contract is offered, and whether
     # there is any at all. Sorting the contracts by "filed" instead would test every one of
-    # them, reading each from the table, to find the first. The credit code comes from the
-    # enterprise's own row in the same query, so a page that knows only the signed-in user's
-    # enterprise id need not load the enterprise.
-    credit_code = OuterRef("credit_code")
+    # them, reading each from the table, to find the first. Answered in the enterprise's own row
+    # (its credit code is unique), which also names the code.
     return (
-        Enterprise.objects.filter(pk=enterprise_id)
+        Enterprise.objects.filter(credit_code=credit_code)
         .annotate(
             offered=Exists(available_catalogue(credit_code)),
             listed=Exists(CatalogueContract.objects.filter(subcontractor_credit_code=credit_code)),
@@ -364,15 +362,24 @@ def _catalogue_query(enterprise_id: int) -> QuerySet[Any]:
     )
 
 
+def _catalogue_query_of(enterprise_id: int) -> QuerySet[Any]:
+    # The credit code as an uncorrelated subquery: PostgreSQL computes it once, before the
+    # EXISTS probes, which then stop at their first row as with the code itself. A page that
+    # knows only the signed-in user's enterprise id need not load the enterprise for it.
+    return _catalogue_query(Subquery(Enterprise.objects.filter(pk=enterprise_id).order_by().values("credit_code")[:1]))
+
+
 def catalogue_gate(enterprise: Enterprise) -> Gate | None:
     """选择项目 lists the enterprise's own contracts from the provincial catalogue, not yet filed."""
-    return catalogue_gate_of(enterprise.pk)
+    return _catalogue_gate(prepared.run(("steps.catalogue",), _catalogue_query, enterprise.credit_code))
 
 
 def catalogue_gate_of(enterprise_id: int) -> Gate | None:
-    """`catalogue_gate` of the enterprise with this id, which it does not load: one query answers
-    both questions and names the credit code."""
-    rows = prepared.run(("steps.catalogue",), _catalogue_query, enterprise_id)
+    """`catalogue_gate` of the enterprise with this id, which it does not load."""
+    return _catalogue_gate(prepared.run(("steps.catalogue_of",), _catalogue_query_of, enterprise_id))
+
+
+def _catalogue_gate(rows: list[tuple[Any, ...]]) -> Gate | None:
     offered, listed, credit_code = rows[0] if rows else (False, False, "")
     if offered:  # a contract `available_catalogue` offers
         return None

@@ -11,6 +11,7 @@ import pytest
 from django.template import engines
 from django.urls import reverse
 
+from laowu.accounts.models import District
 from laowu.enterprises.models import Enterprise
 from tests.factories import EnterpriseFactory
 from tests.supervision.test_credit_views import scored, today  # noqa: F401 - fixtures
@@ -45,6 +46,7 @@ def test_rows_are_the_templates_former_markup(
     django_assert_max_num_queries: Any,
 ) -> None:
     Enterprise.objects.filter(pk=enterprise_a.enterprise.pk).update(name='<建&"筑">有限公司')
+    District.objects.filter(pk=enterprise_a.enterprise.district_id).update(name="<区'&县>")
     EnterpriseFactory(name="无记录建筑有限公司")
     client = as_user(reviewer)
     client.get(reverse("supervision:credit_list"))
@@ -58,6 +60,7 @@ def test_rows_are_the_templates_former_markup(
     page = client.get(reverse("supervision:credit_list")).content.decode()
     assert 'class="credit-minus">−' in page and 'class="credit-plus">+5' in page and '<td class="num">0</td>' in page
     assert "&lt;建&amp;&quot;筑&quot;&gt;有限公司" in page and '<建&"筑">' not in page
+    assert "&lt;区&#x27;&amp;县&gt;" in page and "<区'&县>" not in page
 
 
 @pytest.mark.parametrize("params", [{}, {"grade": "B"}, {"order": "score"}, {"order": "-score"}, {"q": "建筑"}])

@@ -12,7 +12,7 @@ from django.template import engines
 from django.urls import reverse
 
 from laowu.enterprises.models import Enterprise
-from laowu.review.models import State
+from laowu.review.models import State, Submission
 from tests.conftest import basic_info_in_state
 from tests.factories import EnterpriseUserFactory
 
@@ -38,6 +38,7 @@ def test_rows_are_the_templates_former_markup(as_user: Any, reviewer: Any, super
     basic_info_in_state(State.DECLARED, owner=owners[0], reviewer=reviewer)
     basic_info_in_state(State.DECLARED, owner=owners[1], reviewer=reviewer)
     basic_info_in_state(State.APPROVED, owner=owners[2], reviewer=reviewer)
+    Submission.objects.filter(enterprise_id=owners[1].enterprise_id).update(title='<申\'报&"表">')
     for user in (reviewer, supervisor):
         client = as_user(user)
         for params in ({}, {"status": "approved"}, {"status": ""}, {"q": "没有这家企业"}):
@@ -51,4 +52,5 @@ def test_rows_are_the_templates_former_markup(as_user: Any, reviewer: Any, super
             assert rows_of(page) == expected, (user.role, params)
     reviewer_page = as_user(reviewer).get(reverse("review:queue")).content.decode()
     assert reviewer_page.count(">审核</a>") == 2 and "&lt;建&amp;&quot;筑&quot;&gt;有限公司" in reviewer_page
+    assert "&lt;申&#x27;报&amp;&quot;表&quot;&gt;" in reviewer_page and "<申'报" not in reviewer_page
     assert ">审核</a>" not in as_user(supervisor).get(reverse("review:queue")).content.decode()

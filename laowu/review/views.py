@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.db.models.fields.json import KT
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString
@@ -115,6 +116,23 @@ def _queue_rows(request: HttpRequest, submissions: list[Submission]) -> SafeStri
     return SafeString("".join(rows))  # nosec B703  # every shown text escaped by _text
 
 
+QUEUE_FILTERS_TEMPLATE = "review/_queue_filters.html"
+# The filter's fields as the queue first shows them (no query string: the unbound form, its
+# initial status and no error), rendered once per process. Nothing in them comes from the
+# request, the user, the date or the database: the fields and their choices are fixed in
+# laowu/review/forms.py, so there is nothing to key by and nothing that could go stale.
+_unbound_filters: list[SafeString] = []
+
+
+def _filters_html(form: QueueFilterForm) -> SafeString:
+    """`form`'s fields; an unbound form's are the same markup on every request."""
+    if form.is_bound:
+        return render_to_string(QUEUE_FILTERS_TEMPLATE, {"form": form})
+    if not _unbound_filters:
+        _unbound_filters.append(render_to_string(QUEUE_FILTERS_TEMPLATE, {"form": form}))
+    return _unbound_filters[0]
+
+
 @role_required(Role.REVIEWER, Role.SUPERVISOR)
 def queue(request: HttpRequest) -> HttpResponse:
     form, status, filing_type, qs = _queue_search(request)
@@ -138,7 +156,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         request,
         "review/queue.html",
         {
-            "form": form,
+            "filters": _filters_html(form),
             "page": page,
             "rows": _queue_rows(request, page.object_list),
             "query": query,

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import path
 from django.utils.safestring import SafeString
 
@@ -70,6 +71,24 @@ def _credit_rows(request: HttpRequest, rows: list[tuple[Enterprise, credit.Credi
     return SafeString("".join(html_rows))  # nosec B703  # every shown text escaped by _text
 
 
+SEARCH_TEMPLATE = "supervision/credit/_search.html"
+# The search bar as the list first shows it (no query string: the form bound to no data, so no
+# value and no error), rendered once per process. Nothing in it comes from the request, the
+# user, the date or the database: the fields and their choices are fixed in
+# laowu/supervision/forms/credit.py and laowu/supervision/credit.py, so there is nothing to
+# key by and nothing that could go stale.
+_plain_search: list[SafeString] = []
+
+
+def _search_html(request: HttpRequest, form: CreditSearchForm) -> SafeString:
+    """The search bar of `form`; without a query string the same markup on every request."""
+    if request.GET:
+        return render_to_string(SEARCH_TEMPLATE, {"form": form})
+    if not _plain_search:
+        _plain_search.append(render_to_string(SEARCH_TEMPLATE, {"form": form}))
+    return _plain_search[0]
+
+
 @role_required(R, S)
 def credit_list(request: HttpRequest) -> HttpResponse:
     form = CreditSearchForm(request.GET)
@@ -96,6 +115,7 @@ def credit_list(request: HttpRequest) -> HttpResponse:
         "supervision/credit/list.html",
         {
             "form": form,
+            "search": _search_html(request, form),
             "page": page,
             "rows": rows,
             "rows_html": _credit_rows(request, rows),

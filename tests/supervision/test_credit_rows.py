@@ -11,6 +11,7 @@ import pytest
 from django.template import engines
 from django.urls import reverse
 
+from laowu.accounts.models import District
 from laowu.enterprises.models import Enterprise
 from tests.factories import EnterpriseFactory
 from tests.supervision.test_credit_views import scored, today  # noqa: F401 - fixtures
@@ -45,6 +46,7 @@ def test_rows_are_the_templates_former_markup(
     django_assert_max_num_queries: Any,
 ) -> None:
     Enterprise.objects.filter(pk=enterprise_a.enterprise.pk).update(name='<建&"筑">有限公司')
+    District.objects.filter(pk=enterprise_a.enterprise.district_id).update(name="<区'&县>")
     EnterpriseFactory(name="无记录建筑有限公司")
     client = as_user(reviewer)
     client.get(reverse("supervision:credit_list"))
@@ -58,6 +60,7 @@ def test_rows_are_the_templates_former_markup(
     page = client.get(reverse("supervision:credit_list")).content.decode()
     assert 'class="credit-minus">−' in page and 'class="credit-plus">+5' in page and '<td class="num">0</td>' in page
     assert "&lt;建&amp;&quot;筑&quot;&gt;有限公司" in page and '<建&"筑">' not in page
+    assert "&lt;区&#x27;&amp;县&gt;" in page and "<区'&县>" not in page
 
 
 @pytest.mark.parametrize("params", [{}, {"grade": "B"}, {"order": "score"}, {"order": "-score"}, {"q": "建筑"}])
@@ -88,3 +91,36 @@ def test_the_list_reads_only_the_enterprises_shown_columns(
         assert '"enterprises_enterprise"."name"' in select and '"accounts_district"."name"' in select
         assert "contact_phone" not in select and "provider_data" not in select
     assert counts["enterprises.enterprise.contact_phone"] == 0, counts
+
+
+FORMER_SEARCH = """{% include "supervision/credit/_search.html" %}"""
+
+
+def test_the_search_bar_is_rendered_once_for_the_plain_list(
+    as_user: Any, reviewer: Any, supervisor: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from laowu.supervision.forms.credit import CreditSearchForm
+    from laowu.supervision.views import credit as views
+
+    monkeypatch.setattr(views, "_plain_search", [])
+    rendered: list[str] = []
+    real = views.render_to_string
+    monkeypatch.setattr(views, "render_to_string", lambda *a, **k: rendered.append(a[0]) or real(*a, **k))
+    template = engines["django"].from_string(FORMER_SEARCH)
+    plain = template.render({"form": CreditSearchForm({})})
+    # A query string's values and errors first: they are never what the plain list shows after.
+    for params in ({"q": "<某&企业>", "grade": "B"}, {"grade": "X", "order": "score"}):
+        page = as_user(reviewer).get(reverse("supervision:credit_list"), params).content.decode()
+        assert template.render({"form": CreditSearchForm(params)}) in page and plain not in page
+    assert (
+        "&lt;某&amp;企业&gt;"
+        in as_user(reviewer).get(reverse("supervision:credit_list"), {"q": "<某&企业>"}).content.decode()
+    )
+    rendered.clear()
+    for user in (reviewer, supervisor, reviewer):
+        assert (
+            f'</div>\n  {plain}\n  <p class="note">'
+            in as_user(user).get(reverse("supervision:credit_list")).content.decode()
+        )
+    assert rendered.count(views.SEARCH_TEMPLATE) == 1
+    assert 'value="B" selected' not in plain and "has-error" not in plain

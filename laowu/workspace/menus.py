@@ -173,7 +173,19 @@ def side_menu(user: Any, current_path: str) -> str:
     data of the user's goes into it, and the menus and URLs change only with a new release
     (a new process). An edited template shows after a restart."""
     role = getattr(user, "role", "") if user is not None and user.is_authenticated else ""
-    prefix, urlconf = get_script_prefix(), get_urlconf()
+    return side_menu_for_role(role, current_path)
+
+
+def side_menu_for_role(role: str, current_path: str) -> str:
+    """`side_menu` for a user of `role` ("" for anonymous)."""
+    return _side_menu_at(role, get_script_prefix(), get_urlconf(), current_path)
+
+
+# By path too, so a page seen again skips the walk over the menu's entries: the answer is a
+# function of the key alone (as `_side_menu_html`'s), and a path with an id in it only takes a
+# place in the cache that the least recently seen path gives up.
+@functools.lru_cache(maxsize=2048)
+def _side_menu_at(role: str, prefix: str, urlconf: str | None, current_path: str) -> str:
     current = ""
     for _label, items in _linked(role, prefix, urlconf):
         for _text, url in items:

@@ -56,3 +56,32 @@ def test_side_menu_is_the_menu_of_the_role_and_page(
     assert 'class="side-home active" href="/" aria-current="page">首页</a>' in home
     assert "基本信息归集" in home and "待审核" not in home
     assert "side-group" not in side_menu(None, "/")  # anonymous: 首页 only
+
+
+def test_context_processor_gives_the_signed_in_roles_menu(reviewer: Any, supervisor: Any, rf: Any) -> None:
+    """The context processor reads the role off `request.user`'s wrapped user once loaded, and
+    the menu cached by path is still each role's own (laowu/workspace/context_processors.py)."""
+    from django.contrib.auth.models import AnonymousUser
+    from django.utils.functional import SimpleLazyObject
+
+    from laowu.workspace.context_processors import menu
+    from laowu.workspace.menus import side_menu
+
+    safety = reverse("personnel:committee_list", args=["safety"])
+    for user in (reviewer, supervisor, reviewer, AnonymousUser()):
+        request = rf.get(safety)
+        request.user = SimpleLazyObject(lambda user=user: user)
+        context = menu(request)
+        assert context["side_menu"] == side_menu(user, safety)
+        if user.is_authenticated:
+            assert [i["label"] for g in context["menu"] for i in g["items"] if i["active"]] == ["安全员"]
+        else:
+            assert context["menu"] == [] and "side-group" not in context["side_menu"]
+    assert "合同归集导入" in menu(_request(rf, safety, reviewer))["side_menu"]
+    assert "合同归集导入" not in menu(_request(rf, safety, supervisor))["side_menu"]
+
+
+def _request(rf: Any, path: str, user: Any) -> Any:
+    request = rf.get(path)
+    request.user = user
+    return request

@@ -23,6 +23,7 @@ from django.db import connection
 from django.db.models import Count, Exists, Max, Q, QuerySet, Subquery, Value
 from django.urls import reverse
 
+from laowu.accounts.models import District
 from laowu.contracts.models import CatalogueContract, ProjectFiling, available_catalogue
 from laowu.core import prepared
 from laowu.enterprises.models import BasicInfo, Enterprise
@@ -93,8 +94,8 @@ class Tally:
     revision: int = 0
 
 
-def _standing_query(enterprise_id: int, models: Sequence[type[Filing]]) -> QuerySet[Any]:
-    arms = [
+def _standing_arms(enterprise_id: int, models: Sequence[type[Filing]]) -> list[QuerySet[Any]]:
+    return [
         model.objects.filter(enterprise_id=enterprise_id)
         .order_by()
         .values_list(Value(i), "state")
@@ -103,6 +104,10 @@ def _standing_query(enterprise_id: int, models: Sequence[type[Filing]]) -> Query
         )
         for i, model in enumerate(models)
     ]
+
+
+def _standing_query(enterprise_id: int, models: Sequence[type[Filing]]) -> QuerySet[Any]:
+    arms = _standing_arms(enterprise_id, models)
     return arms[0].union(*arms[1:], all=True) if len(arms) > 1 else arms[0]
 
 
@@ -113,6 +118,36 @@ def standing(enterprise_id: int, models: Sequence[type[Filing]]) -> dict[type[Fi
     models = tuple(models)
     # Written once per shape (laowu/core/prepared.py): writing this UNION costs more than running it.
     rows = prepared.run(("steps.standing", models), lambda eid: _standing_query(eid, models), enterprise_id)
+    return _tallies(rows, models)
+
+
+# The district's row among the standing's: its index, then its name and id where a filing
+# type's row has its state and count (both arms' columns are of the same kinds).
+DISTRICT_ROW = -1
+
+
+def _home_standing_query(enterprise_id: int) -> QuerySet[Any]:
+    district = (
+        District.objects.filter(enterprise__pk=enterprise_id)
+        .order_by()
+        .values_list(Value(DISTRICT_ROW), "name", "pk", Value(0), Value(0))
+    )
+    first, *rest = _standing_arms(enterprise_id, STEP_TYPES)
+    return first.union(*rest, district, all=True)
+
+
+def home_standing(enterprise: Enterprise) -> dict[type[Filing], Tally]:
+    """`standing` of every step type, and the enterprise's district (the home page shows its
+    name) read in the same query and set on ``enterprise``, which the page then need not
+    load again with its district. The district holds its id and name (its code is deferred,
+    as with `only`)."""
+    rows = prepared.run(("steps.home_standing",), _home_standing_query, enterprise.pk)
+    for _, name, pk, _, _ in (row for row in rows if row[0] == DISTRICT_ROW):
+        enterprise.district = District.from_db(connection.alias, ["id", "name"], [pk, name])
+    return _tallies([row for row in rows if row[0] != DISTRICT_ROW], STEP_TYPES)
+
+
+def _tallies(rows: Sequence[tuple[Any, ...]], models: tuple[type[Filing], ...]) -> dict[type[Filing], Tally]:
     found: dict[int, list[tuple[str, int, int, int]]] = {}
     for i, state, n, approved, revision in rows:
         found.setdefault(i, []).append((state, n, approved, revision))
@@ -407,12 +442,14 @@ def _catalogue_gate(rows: list[tuple[Any, ...]]) -> Gate | None:
 STEP_TYPES: tuple[type[Filing], ...] = (BasicInfo, SafetyOfficer, WageManager, ProjectFiling)
 
 
-def enterprise_steps(enterprise: Enterprise) -> list[Step]:
+def enterprise_steps(enterprise: Enterprise, tallies: dict[type[Filing], Tally] | None = None) -> list[Step]:
     """The home page's progress: each section, how many records in each state, and the next step.
 
-    Queries: one for every count and gate (`standing`), one for the rejected records if a step
-    shows some, and the catalogue only when there is no project yet."""
-    tallies = standing(enterprise.pk, STEP_TYPES)
+    Queries: one for every count and gate (`standing`, unless ``tallies`` are given: those of
+    `home_standing`), one for the rejected records if a step shows some, and the catalogue
+    only when there is no project yet."""
+    if tallies is None:
+        tallies = standing(enterprise.pk, STEP_TYPES)
     info = _info_standing(tallies[BasicInfo])
     filing_steps: list[tuple[type[Filing], Step]] = []
     for model in PEOPLE:

@@ -3,14 +3,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.db import connection
-from django.db.models import Count, F, Subquery
+from django.db.models import Count, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from laowu.accounts.models import District, Role
+from laowu.accounts.models import Role
 from laowu.core import prepared
-from laowu.enterprises.models import Enterprise
 from laowu.enterprises.scope import enterprises_in_scope
 from laowu.review.selectors import filing_type_choices, pending_counts
 from laowu.supervision import messaging, notices, reminders
@@ -45,34 +43,19 @@ def _expiry_counts(user: Any) -> dict[str, int | str]:
 
 
 def _enterprise_home_context(user: Any) -> dict[str, Any]:
-    # Kept on the user, so that nothing later on the page reads the enterprise again.
-    enterprise = user.enterprise = _enterprise(user.enterprise_id)
+    # The enterprise as the request's user query read it (laowu/accounts/middleware.py), its
+    # district read with the standing (`steps.home_standing`): the page reads neither again.
+    enterprise = user.enterprise
+    tallies = steps.home_standing(enterprise)
     latest = _latest_messages(enterprise.pk)
     return {
         "enterprise": enterprise,
-        "steps": steps.enterprise_steps(enterprise),
+        "steps": steps.enterprise_steps(enterprise, tallies),
         "notices": _latest_notices(enterprise.district_id),
         "unread_count": (latest[0].unread_total or 0) if latest else 0,  # no message, none unread
         "latest_messages": latest,
         **_expiry_counts(user),
     }
-
-
-# The district's columns, read with the enterprise (named apart from the enterprise's own).
-_DISTRICT_COLUMNS = {f"district_row_{f.attname}": f.attname for f in District._meta.concrete_fields}
-
-
-def _enterprise(enterprise_id: int) -> Enterprise:
-    """The enterprise with its district (the page shows it), as `select_related` reads them."""
-
-    def build(pk: int) -> Any:
-        joined = {column: F(f"district__{attname}") for column, attname in _DISTRICT_COLUMNS.items()}
-        return Enterprise.objects.filter(pk=pk).annotate(**joined)
-
-    (enterprise,) = prepared.instances(("workspace.home.enterprise",), build, enterprise_id)
-    values = [getattr(enterprise, column) for column in _DISTRICT_COLUMNS]
-    enterprise.district = District.from_db(connection.alias, list(_DISTRICT_COLUMNS.values()), values)
-    return enterprise
 
 
 # The home's lists are the owners' selectors, their SQL written once (laowu/core/prepared.py):

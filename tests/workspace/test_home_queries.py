@@ -74,10 +74,10 @@ def every_state(enterprise_a: Any, reviewer: Any) -> Any:
 def test_the_home_page_in_every_state(every_state: Any, as_user: Any, django_assert_max_num_queries: Any) -> None:
     client = as_user(every_state)
     client.get(HOME)
-    # The view's six: the enterprise (with its district), the latest messages with the unread
-    # count, one query for every count and gate, one for the rejected records of every type, the
-    # notices, the expiry counts; and the session, the user and the second factor.
-    with django_assert_max_num_queries(6 + 3):
+    # The view's five: one query for every count and gate with the district, the latest
+    # messages with the unread count, one for the rejected records of every type, the notices,
+    # the expiry counts; and the session, the user (with the enterprise) and the second factor.
+    with django_assert_max_num_queries(5 + 3):
         response = client.get(HOME)
     page = text(response)
     enterprise = every_state.enterprise
@@ -313,6 +313,41 @@ def test_each_enterprise_reads_its_own_standing(enterprise_a: Any, enterprise_b:
     # The catalogue is bound by credit code: B has no contract, A's is filed.
     assert steps.catalogue_gate(enterprise_a.enterprise).key == "catalogue_filed"  # type: ignore[union-attr]
     assert steps.catalogue_gate(enterprise_b.enterprise).key == "catalogue_empty"  # type: ignore[union-attr]
+
+
+def test_the_home_reads_the_enterprise_once_and_its_district_with_the_standing(enterprise_a: Any, as_user: Any) -> None:
+    client = as_user(enterprise_a)
+    client.get(HOME)
+    with CaptureQueriesContext(connection) as captured:
+        page = text(client.get(HOME))
+    assert f"行政区划{enterprise_a.enterprise.district.name}" in page
+    # The enterprise comes with the request's user; its district with the standing.
+    assert sum('FROM "enterprises_enterprise"' in q["sql"] for q in captured.captured_queries) == 1
+    read = [q["sql"] for q in captured.captured_queries if '"accounts_district"."name"' in q["sql"]]
+    assert len(read) == 1 and '"personnel_safetyofficer"' in read[0]
+
+
+def test_each_enterprise_reads_its_own_district_as_it_is(
+    enterprise_a: Any, enterprise_b: Any, reviewer: Any, as_user: Any
+) -> None:
+    from laowu.accounts.models import District
+    from laowu.enterprises.models import Enterprise
+
+    other = District.objects.create(code="320000", name="另一区")
+    Enterprise.objects.filter(pk=enterprise_b.enterprise.pk).update(district=other)
+    person(SafetyOfficer, enterprise_b, "赵强")
+    a = Enterprise.objects.get(pk=enterprise_a.enterprise.pk)
+    b = Enterprise.objects.get(pk=enterprise_b.enterprise.pk)
+    assert steps.home_standing(b)[SafetyOfficer].counts == {"draft": 1}
+    assert (b.district.pk, b.district.name) == (other.pk, "另一区")
+    assert steps.home_standing(a)[SafetyOfficer].counts == {}
+    assert a.district.pk == enterprise_a.enterprise.district_id and a.district.name != "另一区"
+    # Nothing is kept between requests: a renamed district is read as it now is.
+    District.objects.filter(pk=other.pk).update(name="改名区")
+    assert "行政区划改名区" in text(as_user(enterprise_b).get(HOME))
+    assert "行政区划改名区" not in text(as_user(enterprise_a).get(HOME))
+    # The standing is the same as that of `standing`, the district aside.
+    assert steps.home_standing(b) == steps.standing(b.pk, steps.STEP_TYPES)
 
 
 def test_the_home_expiry_counts_are_the_enterprises_own_each_day(

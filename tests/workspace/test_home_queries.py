@@ -350,6 +350,18 @@ def test_each_enterprise_reads_its_own_district_as_it_is(
     assert steps.home_standing(b) == steps.standing(b.pk, steps.STEP_TYPES)
 
 
+def test_the_rejected_records_are_read_once_each_where_an_arm_may_have_a_limit(every_state: Any) -> None:
+    models = (SafetyOfficer, WageManager, ProjectFiling)
+    sql = str(steps._rejected_query(every_state.enterprise.pk, models).query)
+    table = '"personnel_safetyofficer"'
+    reads = sql.count(f"FROM {table}")
+    # PostgreSQL: each arm its own ORDER BY and LIMIT; SQLite: the ids as a subquery.
+    assert reads == (1 if connection.features.supports_slicing_ordering_in_compound else 2)
+    found = steps._rejected(every_state.enterprise.pk, models)
+    assert [r.name for r in found[WageManager]] == ["劳退3", "劳退2", "劳退1"]
+    assert [r.reason for r in found[ProjectFiling]] == ["合同附件不清晰"]
+
+
 def test_the_home_expiry_counts_are_the_enterprises_own_each_day(
     enterprise_a: Any, enterprise_b: Any, reviewer: Any
 ) -> None:

@@ -19,6 +19,10 @@ save/delete signals are not sent: nothing in the project listens to the session 
 session model with more columns (filled through `create_model_instance`) would need Django's
 own save; Django's `Session` has these three.
 
+Decoding a session's stored text (checking its signature, base64, zlib) is remembered per
+process by that text (`_verified_payload`), so a clerk's requests between two renewals check
+the same text once; the data is then deserialized afresh for each request.
+
 Everything else (the key's creation and collision loop, cycle_key, flush, the expiry
 arithmetic, the async methods) is Django's, inherited. laowu/core/sessions.py keeps sessions in
 Redis and falls back to this store.
@@ -27,15 +31,42 @@ Redis and falls back to this store.
 from __future__ import annotations
 
 import contextlib
+import functools
+import logging
 from datetime import datetime
 from typing import Any, ClassVar
 
+from django.conf import settings
 from django.contrib.sessions.backends.base import CreateError, UpdateError
 from django.contrib.sessions.backends.db import SessionStore as DjangoDatabaseStore
 from django.contrib.sessions.base_session import AbstractBaseSession
+from django.core import signing
 from django.db import DatabaseError, IntegrityError, connections, router, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
+
+
+class _Payload:
+    """A "serializer" handing back the verified, decompressed bytes: `unsign_object` then does
+    everything of `signing.loads` but the deserializing."""
+
+    def loads(self, data: bytes) -> bytes:
+        return data
+
+
+@functools.lru_cache(maxsize=1024)
+def _verified_payload(session_data: str, salt: str, key: str, fallback_keys: tuple[str, ...]) -> bytes:
+    """The serialized session inside `session_data`, checked as Django's `signing.loads` checks
+    it (the signature under the secret key or a fallback key; raises `BadSignature`).
+
+    Kept by everything the answer depends on: the stored text itself (data and signature), the
+    salt and the keys, so it cannot go stale: a session saved again is another text, a rotated
+    key another entry. A text is one session's own (its random key's row), so an entry is found
+    only with the very text it was made from: no other session can be answered from it. Only
+    texts that passed the check are kept (a raised BadSignature is not); bounded in number, the
+    least recently used dropped first."""
+    signer = signing.TimestampSigner(key=key, salt=salt, fallback_keys=list(fallback_keys))
+    return signer.unsign_object(session_data, serializer=_Payload)  # type: ignore[no-any-return]
 
 
 class _Statements:
@@ -108,6 +139,20 @@ class SessionStore(DjangoDatabaseStore):
         data, expire = row
         values = [self.session_key, data, sql.read_expiry(expire, connection)]
         return self.model.from_db(alias, sql.attnames, values)  # type: ignore[no-any-return]
+
+    def decode(self, session_data: str) -> dict[str, Any]:
+        # Django's decode (the same failures give an empty session, a bad signature logged),
+        # the check of an already checked text remembered (_verified_payload).
+        try:
+            payload = _verified_payload(
+                session_data, self.key_salt, settings.SECRET_KEY, tuple(settings.SECRET_KEY_FALLBACKS)
+            )
+            return self.serializer().loads(payload)  # type: ignore[no-any-return]
+        except signing.BadSignature:
+            logging.getLogger("django.security.SuspiciousSession").warning("Session data corrupted")
+        except Exception:
+            return {}  # Django's: data that does not deserialize is an empty session
+        return {}
 
     def load(self) -> dict[str, Any]:
         # Django's load, without making a model instance of the row for its data alone.

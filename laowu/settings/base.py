@@ -54,7 +54,8 @@ MIDDLEWARE = [
     "laowu.core.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "csp.middleware.CSPMiddleware",
+    # django-csp's, its header built once per policy rather than per response (laowu/core/middleware.py).
+    "laowu.core.middleware.CSPMiddleware",
     "laowu.core.middleware.SecurityHeadersMiddleware",
     "laowu.core.middleware.RequestSizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

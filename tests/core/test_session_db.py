@@ -14,14 +14,15 @@ from django.conf import settings
 from django.contrib.sessions.backends.base import CreateError, UpdateError
 from django.contrib.sessions.backends.db import SessionStore as DjangoStore
 from django.contrib.sessions.models import Session
+from django.core import signing
 from django.db import connection, transaction
 from django.db.models.query import QuerySet
-from django.test import Client
+from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from laowu.core.session_db import SessionStore
+from laowu.core.session_db import SessionStore, _verified_payload
 from tests.accounts.test_otp import password_login
 
 pytestmark = pytest.mark.django_db
@@ -93,6 +94,69 @@ def test_tampered_data_is_rejected(caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.WARNING, logger="django.security.SuspiciousSession"):
         assert SessionStore(s.session_key).load() == {}
     assert "Session data corrupted" in caplog.text
+
+
+def test_tampered_data_is_rejected_after_the_genuine_text_was_read(caplog: pytest.LogCaptureFixture) -> None:
+    s = stored({"_auth_user_id": "1"})
+    assert SessionStore(s.session_key).load() == {"_auth_user_id": "1"}  # the genuine text, remembered
+    row = Session.objects.get(session_key=s.session_key)
+    payload, _, signature = row.session_data.rpartition(":")
+    Session.objects.filter(pk=row.pk).update(session_data=payload + ":" + signature[::-1])
+    for _ in range(2):  # a rejected text is not remembered as good either
+        with caplog.at_level(logging.WARNING, logger="django.security.SuspiciousSession"):
+            caplog.clear()
+            assert SessionStore(s.session_key).load() == {}
+        assert "Session data corrupted" in caplog.text
+
+
+def test_a_remembered_decode_follows_a_save_and_each_load_gets_its_own_dict() -> None:
+    s = stored({"n": 1})
+    _verified_payload.cache_clear()
+    first = SessionStore(s.session_key)
+    assert first.load() == {"n": 1}
+    assert SessionStore(s.session_key).load() == {"n": 1}
+    assert _verified_payload.cache_info().hits == 1  # the second load did not check the signature again
+    first.load()["n"] = 99  # a request changing its session's dict changes no one else's
+    assert SessionStore(s.session_key).load() == {"n": 1}
+    again = SessionStore(s.session_key)
+    again["n"] = 2
+    again.save()
+    assert SessionStore(s.session_key).load() == {"n": 2}
+
+
+def test_two_sessions_never_answer_for_each_other() -> None:
+    one, two = stored({"_auth_user_id": "1"}), stored({"_auth_user_id": "2"})
+    for _ in range(2):
+        assert SessionStore(one.session_key).load() == {"_auth_user_id": "1"}
+        assert SessionStore(two.session_key).load() == {"_auth_user_id": "2"}
+    # The same data under two keys is still each session's own row.
+    same = stored({"_auth_user_id": "1"})
+    same_row = Session.objects.get(session_key=same.session_key)
+    Session.objects.filter(session_key=two.session_key).update(session_data=same_row.session_data)
+    assert SessionStore(two.session_key).load() == {"_auth_user_id": "1"}
+    assert SessionStore(one.session_key).load() == {"_auth_user_id": "1"}
+
+
+def test_a_remembered_decode_follows_the_secret_key() -> None:
+    s = stored({"a": 1})
+    assert SessionStore(s.session_key).load() == {"a": 1}
+    old = settings.SECRET_KEY
+    with override_settings(SECRET_KEY="another-" + old):
+        assert SessionStore(s.session_key).load() == {}  # signed with a key no longer trusted
+    with override_settings(SECRET_KEY="another-" + old, SECRET_KEY_FALLBACKS=[old]):
+        assert SessionStore(s.session_key).load() == {"a": 1}
+    assert SessionStore(s.session_key).load() == {"a": 1}
+
+
+def test_data_that_does_not_deserialize_is_an_empty_session() -> None:
+    s = SessionStore()
+    text = signing.dumps("not json", salt=s.key_salt, serializer=_Raw)  # signed, but not JSON
+    assert s.decode(text) == {}
+
+
+class _Raw:
+    def dumps(self, obj: str) -> bytes:
+        return obj.encode()
 
 
 def test_a_load_is_one_query_and_no_queryset() -> None:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import environ
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
@@ -156,9 +157,27 @@ else:
         # A database host that does not answer fails a request (and /readyz's check) within
         # seconds instead of holding the worker until gunicorn kills it.
         _options.setdefault("connect_timeout", env.int("LAOWU_PG_CONNECT_TIMEOUT", default=5))
+        # Server-side binding lets psycopg prepare a statement on the server once the same SQL text
+        # has run `prepare_threshold` times on a connection, so a kept connection (CONN_MAX_AGE)
+        # skips parsing and planning of the queries every signed-in page repeats. Off by default:
+        # a transaction-pooling pooler in front of PostgreSQL (pgbouncer before 1.21) loses
+        # prepared statements between transactions, and most of the saving is PostgreSQL's
+        # generic plan, chosen from a connection's first runs, which can walk a whole index for a
+        # district or enterprise with few rows (docs/deploy.md, "数据库连接").
+        if env.bool("LAOWU_PG_SERVER_SIDE_BINDING", default=False):
+            _options["server_side_binding"] = True
+            _options["prepare_threshold"] = env.int("LAOWU_PG_PREPARE_THRESHOLD", default=5)
         _options["options"] = " ".join(
             [_options.get("options", ""), *(f"-c {k}={float(v):g}" for k, v in _pg_options.items() if v)]
         ).strip()
+        # force_custom_plan keeps a prepared statement from switching to a generic plan, which
+        # PostgreSQL may pick after five runs and which fits a skewed value (a district or an
+        # enterprise with most of the rows) badly; it plans every run again, so saves little.
+        _plan_mode = env.str("LAOWU_PG_PLAN_CACHE_MODE", default="")
+        if _plan_mode:
+            if _plan_mode not in ("auto", "force_custom_plan", "force_generic_plan"):
+                raise ImproperlyConfigured(f"LAOWU_PG_PLAN_CACHE_MODE={_plan_mode!r} is not a plan_cache_mode")
+            _options["options"] = f"{_options['options']} -c plan_cache_mode={_plan_mode}".strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -153,7 +153,14 @@ class ProjectFiling(Filing):
         verbose_name = "项目信息"
         ordering = ["-signed_date", "-id"]
         indexes = [
-            models.Index(fields=["enterprise", "state"]),
+            # The home's standing (laowu/workspace/steps.py) counts each state's rows, those with
+            # an approved submission, and their latest revision: with these included (PostgreSQL;
+            # SQLite builds it without the INCLUDE) it reads this index, not the rows.
+            models.Index(
+                fields=["enterprise", "state"],
+                include=["id", "approved_submission", "revision"],
+                name="project_enterprise_state_idx",
+            ),
             # The enterprise's list in its order, the id included: walked 21 rows at a time. Covering
             # (PostgreSQL) what a committee list limited to some districts' enterprises filters on —
             # name and number searched, the 状态 tab — so that its exact count of a common term

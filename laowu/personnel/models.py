@@ -221,7 +221,14 @@ class SafetyOfficer(Person):
     class Meta:
         verbose_name = "安全员"
         indexes = [
-            models.Index(fields=["enterprise", "state"]),
+            # The home's standing (laowu/workspace/steps.py) counts each state's rows, those with
+            # an approved submission, and their latest revision: with these included (PostgreSQL;
+            # SQLite builds it without the INCLUDE) it reads this index, not the rows.
+            models.Index(
+                fields=["enterprise", "state"],
+                include=["id", "approved_submission", "revision"],
+                name="safety_enterprise_state_idx",
+            ),
             models.Index(fields=["updated_at", "id"], name="safety_updated_idx"),
             # The enterprise's own list, walked in its order: safety_updated_idx would pass over
             # every other enterprise's rows first. Covering the searched columns (PostgreSQL), a
@@ -275,7 +282,12 @@ class WageManager(Person):
     class Meta:
         verbose_name = "劳资专管员"
         indexes = [
-            models.Index(fields=["enterprise", "state"]),
+            # As SafetyOfficer's safety_enterprise_state_idx.
+            models.Index(
+                fields=["enterprise", "state"],
+                include=["id", "approved_submission", "revision"],
+                name="wage_enterprise_state_idx",
+            ),
             models.Index(fields=["updated_at", "id"], name="wage_updated_idx"),
             # As SafetyOfficer's safety_enterprise_updated_idx.
             models.Index(

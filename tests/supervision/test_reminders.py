@@ -513,3 +513,30 @@ def test_kinds_come_from_the_registered_filing_types() -> None:
         ("qualification", "资质证书"),
         ("safety_license", "安全生产许可证"),
     )
+
+
+def test_one_enterprises_counts_filter_on_its_id_alone(reviewer: Any, enterprise_a: Any, enterprise_b: Any) -> None:
+    """The enterprise home's counts compare each row's enterprise with the id, with no subquery of
+    the enterprise table (planned once per kind), and count that enterprise's certificates only;
+    the committee's scope, a queryset of enterprises, still limits the counts to it."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from laowu.enterprises.models import Enterprise
+    from laowu.enterprises.scope import enterprises_in_scope
+
+    approved_info(enterprise_a, reviewer)
+    today = timezone.localdate()
+    day = today + dt.timedelta(days=400)  # both of the 基本信息's licences expired by then
+    with CaptureQueriesContext(connection) as queries:
+        own = reminders.enterprise_expiry_counts(enterprise_a.enterprise.pk, today=day)
+    [query] = queries.captured_queries
+    assert "enterprises_enterprise" not in query["sql"]
+    assert own == {"expiring_count": 0, "expired_count": 2}
+    assert reminders.enterprise_expiry_counts(enterprise_b.enterprise.pk, today=day) == {
+        "expiring_count": 0,
+        "expired_count": 0,
+    }
+    only_b = Enterprise.objects.filter(pk=enterprise_b.enterprise.pk)
+    assert reminders.expiry_counts(enterprises=only_b, today=day) == {"expiring_count": 0, "expired_count": 0}
+    assert reminders.expiry_counts(enterprises=enterprises_in_scope(reviewer), today=day) == own

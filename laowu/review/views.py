@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+from collections.abc import Hashable
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -22,6 +23,7 @@ from laowu.accounts.scope import can_review, can_see_personal_data
 from laowu.audit.services import Action, record
 from laowu.core.actions import run_action
 from laowu.core.exports import Column, Kind, export_response
+from laowu.core.fragments import kept_markup
 from laowu.core.pagination import paginate
 from laowu.core.templatetags.urls import cached_reverse
 from laowu.core.validators import MASKS
@@ -121,16 +123,14 @@ QUEUE_FILTERS_TEMPLATE = "review/_queue_filters.html"
 # initial status and no error), rendered once per process. Nothing in them comes from the
 # request, the user, the date or the database: the fields and their choices are fixed in
 # laowu/review/forms.py, so there is nothing to key by and nothing that could go stale.
-_unbound_filters: list[SafeString] = []
+_unbound_filters: dict[Hashable, SafeString] = {}
 
 
 def _filters_html(form: QueueFilterForm) -> SafeString:
     """`form`'s fields; an unbound form's are the same markup on every request."""
     if form.is_bound:
         return render_to_string(QUEUE_FILTERS_TEMPLATE, {"form": form})
-    if not _unbound_filters:
-        _unbound_filters.append(render_to_string(QUEUE_FILTERS_TEMPLATE, {"form": form}))
-    return _unbound_filters[0]
+    return kept_markup(_unbound_filters, None, lambda: render_to_string(QUEUE_FILTERS_TEMPLATE, {"form": form}))
 
 
 @role_required(Role.REVIEWER, Role.SUPERVISOR)

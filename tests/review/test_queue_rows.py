@@ -70,7 +70,7 @@ def test_the_filter_fields_are_the_templates_former_markup(
 ) -> None:
     from laowu.review import views
 
-    monkeypatch.setattr(views, "_unbound_filters", [])
+    monkeypatch.setattr(views, "_unbound_filters", {})
     rendered: list[str] = []
     real = views.render_to_string
     monkeypatch.setattr(views, "render_to_string", lambda *a, **k: rendered.append(a[0]) or real(*a, **k))

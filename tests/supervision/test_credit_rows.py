@@ -102,7 +102,7 @@ def test_the_search_bar_is_rendered_once_for_the_plain_list(
     from laowu.supervision.forms.credit import CreditSearchForm
     from laowu.supervision.views import credit as views
 
-    monkeypatch.setattr(views, "_plain_search", [])
+    monkeypatch.setattr(views, "_plain_search", {})
     rendered: list[str] = []
     real = views.render_to_string
     monkeypatch.setattr(views, "render_to_string", lambda *a, **k: rendered.append(a[0]) or real(*a, **k))

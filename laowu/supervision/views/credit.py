@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Hashable
 from typing import Any
 
 from django.contrib import messages
@@ -18,6 +19,7 @@ from laowu.accounts.permissions import role_required
 from laowu.accounts.scope import is_enterprise_user
 from laowu.audit.services import Action, record
 from laowu.core.exports import Column, Kind, export_response
+from laowu.core.fragments import kept_markup
 from laowu.core.pagination import paginate, paginate_segments
 from laowu.core.templatetags.urls import cached_reverse
 from laowu.enterprises.models import Enterprise
@@ -77,16 +79,14 @@ SEARCH_TEMPLATE = "supervision/credit/_search.html"
 # user, the date or the database: the fields and their choices are fixed in
 # laowu/supervision/forms/credit.py and laowu/supervision/credit.py, so there is nothing to
 # key by and nothing that could go stale.
-_plain_search: list[SafeString] = []
+_plain_search: dict[Hashable, SafeString] = {}
 
 
 def _search_html(request: HttpRequest, form: CreditSearchForm) -> SafeString:
     """The search bar of `form`; without a query string the same markup on every request."""
     if request.GET:
         return render_to_string(SEARCH_TEMPLATE, {"form": form})
-    if not _plain_search:
-        _plain_search.append(render_to_string(SEARCH_TEMPLATE, {"form": form}))
-    return _plain_search[0]
+    return kept_markup(_plain_search, None, lambda: render_to_string(SEARCH_TEMPLATE, {"form": form}))
 
 
 @role_required(R, S)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pickle
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from operator import itemgetter
 from typing import Any
 
@@ -19,6 +19,7 @@ from laowu.accounts.models import Role
 from laowu.accounts.permissions import role_required
 from laowu.audit.services import Action, record
 from laowu.core.exports import Column, Kind, Sheet, workbook_response
+from laowu.core.fragments import kept_markup
 from laowu.review.registry import filing_models
 
 from .. import statistics
@@ -84,7 +85,7 @@ FILTERS_TEMPLATE = "supervision/statistics/_filters.html"
 # value, no error), rendered once per process. Keyed by the type choices, the one thing the
 # unbound form is made of that is not fixed in code (the filing types registered,
 # laowu/review/registry.py); nothing in it comes from the request or the user.
-_unbound_filters: dict[tuple[tuple[str, str], ...], SafeString] = {}
+_unbound_filters: dict[Hashable, SafeString] = {}
 
 
 def filters_html(form: StatisticsFilterForm | None) -> SafeString:
@@ -92,10 +93,9 @@ def filters_html(form: StatisticsFilterForm | None) -> SafeString:
     if form is not None:
         return render_to_string(FILTERS_TEMPLATE, {"form": form})
     key = tuple((code, model.FILING_LABEL) for code, model in filing_models().items())
-    html = _unbound_filters.get(key)
-    if html is None:
-        html = _unbound_filters[key] = render_to_string(FILTERS_TEMPLATE, {"form": StatisticsFilterForm()})
-    return html
+    return kept_markup(
+        _unbound_filters, key, lambda: render_to_string(FILTERS_TEMPLATE, {"form": StatisticsFilterForm()})
+    )
 
 
 # While the figures are being computed the page reloads itself this often.

@@ -1,0 +1,21 @@
+"""Markup a process renders once: the parts of a page that depend on nothing but a key.
+
+A list's filter or search fields as the page first shows them (no query string: no value, no
+error) are the same markup on every request, for every user. The view keeps them in a store of
+its own, keyed by whatever the markup is made of that is not fixed in code (nothing, or the
+registered filing types); the view's comment says why nothing else can make them differ.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+
+from django.utils.safestring import SafeString
+
+
+def kept_markup(store: dict[Hashable, SafeString], key: Hashable, build: Callable[[], SafeString]) -> SafeString:
+    """`store[key]`, built by `build` the first time it is asked for."""
+    html = store.get(key)
+    if html is None:
+        html = store[key] = build()
+    return html

@@ -8,6 +8,7 @@ a page's CPU time and queries can be read per request and a cProfile of it taken
     .venv/bin/python scripts/profile_pages.py prepare          # once: database + sessions (≈ 40 s)
     .venv/bin/python scripts/profile_pages.py measure 2>/dev/null  # every page: queries, SQL, p50, CPU
     .venv/bin/python scripts/profile_pages.py measure --only "enterprise home" --profile 2>/dev/null
+    .venv/bin/python scripts/profile_pages.py measure --only "enterprise home" --sql 2>/dev/null
 
 `prepare` migrates and seeds the database `--database` (dropped first) and writes the server's
 environment, the pages and one logged-in session per user to `--out`/state.json; `measure`
@@ -52,6 +53,7 @@ class QueryTimer:
 
     def __init__(self) -> None:
         self.timings: list[float] = []
+        self.statements: list[str] = []
 
     def __call__(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
         started = time.perf_counter()
@@ -59,6 +61,7 @@ class QueryTimer:
             return execute(sql, params, many, context)
         finally:
             self.timings.append(time.perf_counter() - started)
+            self.statements.append(sql)
 
 
 def prepare(args: argparse.Namespace) -> None:
@@ -144,6 +147,9 @@ def measure(args: argparse.Namespace) -> None:
             f"{times[0] * 1000:7.2f} {cpu_ms:7.2f}",
             flush=True,
         )
+        if args.sql:
+            for took, statement in zip(timer.timings, timer.statements, strict=True):
+                print(f"    {took * 1000:6.2f} ms  {statement}", flush=True)
 
 
 def main() -> None:
@@ -155,6 +161,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=100, help="measured requests per page (default 100)")
     parser.add_argument("--only", help="only the pages whose name holds this text")
     parser.add_argument("--profile", action="store_true", help="write a cProfile file per page")
+    parser.add_argument("--sql", action="store_true", help="also print each query of a request and its time")
     args = parser.parse_args()
     (prepare if args.command == "prepare" else measure)(args)
 

@@ -4,17 +4,25 @@
 its column (`<app>.<model>.<field>`). A sealed column cannot be compared in SQL, so it refuses
 lookups other than emptiness; equality goes through a `BlindIndexField` beside it, which the
 model fills from the plain value on every save (`pre_save`), bulk inserts included.
+
+A value a page only ever shows masked (a list's 3205**********1234) can be read as its stored
+token (`sealed_token`) and masked through `masked`, which remembers the mask per token: opening a
+value costs more than the rest of its row, and a list shows the same rows again and again.
 """
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
+from django.conf import settings
 from django.core import validators
 from django.db import models
+from django.db.models import ExpressionWrapper, F
 from django.db.models.lookups import Exact
 
 from .crypto import blind_index, is_sealed, seal, unseal
+from .validators import MASKS
 
 # A sealed 18-character value takes about 80 characters; room for longer inputs and headers.
 SEALED_MAX_LENGTH = 255
@@ -111,3 +119,25 @@ def seal_existing_rows(model: type[models.Model], fields: tuple[str, ...], index
         for index, (source, context) in indexes.items():
             data[index] = index_value(data[source] or "", context=context)
         model._default_manager.filter(pk=pk).update(**data)
+
+
+def sealed_token(name: str) -> ExpressionWrapper:
+    """The `SealedCharField` column `name` as stored, not opened: a plain text column to the ORM,
+    so no converter unseals it. For `masked`."""
+    return ExpressionWrapper(F(name), output_field=models.CharField())
+
+
+@functools.lru_cache(maxsize=8192)
+def _masked(token: str, context: str, kind: str, keys: str) -> str:
+    # Kept by the token (its nonce makes each sealing of a value another text), the column it is
+    # bound to, the mask and the keys it opens with; what is kept is the masked text alone, never
+    # the opened value. A token that does not open raises `SealError` and is not kept.
+    return MASKS[kind](unseal(token, context=context))
+
+
+def masked(token: str | None, *, context: str, kind: str) -> str:
+    """`MASKS[kind]` of the value a `sealed_token` read, as the same mask of the field's value:
+    a value stored before sealing is masked as it is, as `SealedCharField` reads it."""
+    if not is_sealed(token):
+        return MASKS[kind](token)  # type: ignore[arg-type]
+    return _masked(token, context, kind, settings.LAOWU_DATA_KEYS)  # type: ignore[arg-type]

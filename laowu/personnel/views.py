@@ -20,6 +20,7 @@ from laowu.accounts.scope import can_see_personal_data
 from laowu.audit.services import Action, record
 from laowu.core.actions import run_action
 from laowu.core.exports import Column, export_response, field_column
+from laowu.core.fields import column_context, masked, sealed_token
 from laowu.core.pagination import paginate
 from laowu.core.templatetags.urls import cached_reverse
 from laowu.core.validators import mask_id_number, mask_mobile
@@ -57,6 +58,14 @@ def _url(request: HttpRequest, name: str, *args: Any) -> str:
     """`{% url %}` as the templates reverse it (laowu/core/templatetags/urls.py)."""
     match = request.resolver_match
     return cached_reverse(name, list(args), {}, match.namespace if match else None, request)
+
+
+def _masked_id(model: type[Person], p: Person) -> str:
+    return masked(p.id_number_token, context=column_context(model, "id_number"), kind="id")  # type: ignore[attr-defined]
+
+
+def _masked_mobile(model: type[Person], p: Person) -> str:
+    return masked(p.mobile_token, context=column_context(model, "mobile"), kind="mobile")  # type: ignore[attr-defined]
 
 
 def _own_rows(request: HttpRequest, page: Any, model: type[Person]) -> SafeString:
@@ -108,8 +117,8 @@ def _own_rows(request: HttpRequest, page: Any, model: type[Person]) -> SafeStrin
                 "      </tr>\n    ",
                 edit_url,
                 p.name,
-                mask_id_number(p.id_number),
-                mask_mobile(p.mobile) or "—",
+                _masked_id(model, p),
+                _masked_mobile(model, p) or "—",
                 p.cert_no or "—",
                 valid_until,
                 p.state,
@@ -146,8 +155,8 @@ def _committee_rows(request: HttpRequest, page: Any, model: type[Person]) -> Saf
                 "        <td>{}</td>\n"
                 "      </tr>\n    ",
                 p.name,
-                mask_id_number(p.id_number),
-                mask_mobile(p.mobile) or "—",
+                _masked_id(model, p),
+                _masked_mobile(model, p) or "—",
                 p.cert_no or "—",
                 valid_until,
                 _url(request, "directory:enterprise_detail", p.enterprise_id),
@@ -161,9 +170,11 @@ def _committee_rows(request: HttpRequest, page: Any, model: type[Person]) -> Saf
 
 
 # The columns the rows show (`_own_rows`, `_committee_rows`) and the list's order (the cursor's
-# keys): the rest of a filing is neither read nor converted, and of the sealed ones only the two
-# shown masked are opened. tests/personnel/test_list_reads.py fails if a row reads another.
-_ROW_FIELDS = ("name", "id_number", "mobile", "cert_no", "state", "approved_submission", "updated_at")
+# keys): the rest of a filing is neither read nor converted. The two sealed ones the rows show
+# masked are read as their tokens (`_SEALED_TOKENS`) and masked per token (laowu/core/fields.py
+# `masked`). tests/personnel/test_list_reads.py fails if a row reads another.
+_ROW_FIELDS = ("name", "cert_no", "state", "approved_submission", "updated_at")
+_SEALED_TOKENS = {"id_number_token": sealed_token("id_number"), "mobile_token": sealed_token("mobile")}
 
 
 def _row_fields(model: type[Person], *, committee: bool) -> tuple[str, ...]:
@@ -179,7 +190,7 @@ def _list_context(request: HttpRequest, model: type[Person], *, committee: bool)
     if not committee:
         # An enterprise's own rows do not name it: no join to it.
         people = people.select_related(None)
-    page, query = paginate(request, people.only(*_row_fields(model, committee=committee)))
+    page, query = paginate(request, people.only(*_row_fields(model, committee=committee)).annotate(**_SEALED_TOKENS))
     return {
         "model": model,
         "kind": model.ROLE_URL,

@@ -24,17 +24,36 @@ def test_lists_unseal_only_the_shown_columns(
     monkeypatch: pytest.MonkeyPatch,
     django_assert_max_num_queries: Any,
 ) -> None:
-    for n in range(3):
-        complete_person(SafetyOfficer, enterprise_a, id_number=make_id_number(), name=f"王{n}")
+    numbers = [make_id_number() for _ in range(3)]
+    for n, number in enumerate(numbers):
+        complete_person(SafetyOfficer, enterprise_a, id_number=number, name=f"王{n}")
     client = as_user(reviewer if committee else enterprise_a)
     url = reverse("personnel:committee_list" if committee else "personnel:list", args=["safety"])
-    client.get(url)
-    with unsealed(monkeypatch) as counts, django_assert_max_num_queries(12):
+    with unsealed(monkeypatch) as counts:
         page = client.get(url).content.decode()
     assert all(f"王{n}" in page for n in range(3))
+    assert all(f"{number[:4]}**********{number[-4:]}" in page and number not in page for number in numbers)
+    # Each value shown, once, to mask it.
     assert counts["personnel.safetyofficer.id_number"] == 3 and counts["personnel.safetyofficer.mobile"] == 3
     # At most the signed-in enterprise's own (the workspace reads it), never one per row.
     assert counts["enterprises.enterprise.contact_phone"] <= 1, counts
+    # The same rows again: their masks are kept by token (laowu/core/fields.py `masked`).
+    with unsealed(monkeypatch) as again, django_assert_max_num_queries(12):
+        assert client.get(url).content.decode().count("**********") == 3
+    assert again["personnel.safetyofficer.id_number"] == 0 and again["personnel.safetyofficer.mobile"] == 0
+
+
+def test_a_person_changed_shows_the_new_mask(as_user: Any, enterprise_a: Any) -> None:
+    person = complete_person(SafetyOfficer, enterprise_a, id_number=make_id_number(), name="王五")
+    client = as_user(enterprise_a)
+    url = reverse("personnel:list", args=["safety"])
+    client.get(url)
+    number = make_id_number()
+    person.id_number = number
+    person.mobile = "13912345678"
+    person.save()
+    page = client.get(url).content.decode()
+    assert f"{number[:4]}**********{number[-4:]}" in page and "139****5678" in page
 
 
 def _people_select(queries: Any, table: str) -> str:
@@ -68,7 +87,10 @@ def test_lists_read_only_the_shown_columns(
     if committee:
         shown |= {"enterprise_id", "pending_submission_id"}
     select = sql.split(" FROM ")[0]
-    assert {c.split('"."')[1].strip('"') for c in select.split(", ") if f'"{table}".' in c} == shown
+    # The two sealed columns are read as stored, under their token names, and never opened.
+    assert f'"{table}"."id_number" AS "id_number_token"' in select
+    assert f'"{table}"."mobile" AS "mobile_token"' in select
+    assert {c.split('"."')[1].split('"')[0] for c in select.split(", ") if f'"{table}".' in c} == shown
     if committee:
         # The enterprise's name, and nothing else of it (its sealed phone least of all).
         assert '"enterprises_enterprise"."name"' in select and "contact_phone" not in select

@@ -8,7 +8,9 @@ template context; that was a large share of a form or list page's time. The Pyth
 below reproduce Django's templates in django/forms/templates/django/forms/ byte for byte
 (tests/core/test_form_renderer.py renders every form class of the project both ways and
 compares). A template the project overrides keeps going through the template: the builders
-are used only while each template they stand for is Django's own (checked on first use).
+are used only while each template they stand for is Django's own (checked on first use). The
+captcha's widget, the project's own template, is built too while that file's text is the one its
+builder stands for (`CAPTCHA_SOURCE`).
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ import django.forms
 from django.forms.renderers import TemplatesSetting
 from django.template.base import render_value_in_context
 from django.template.context import Context
+from django.urls import reverse
+from django.utils.html import strip_spaces_between_tags
 from django.utils.safestring import SafeData, SafeString
 
 _DJANGO_FORM_TEMPLATES = Path(django.forms.__file__).parent / "templates"
@@ -130,6 +134,34 @@ def _error_list(context: dict[str, Any]) -> str:
     return f'<ul class="{_out(context["error_class"])}"{id_attr}>{items}</ul>'
 
 
+# laowu/templates/captcha/widgets/captcha.html, the captcha of the login and sign-up forms: its
+# builder stands for exactly this text and is dropped if the file says anything else.
+CAPTCHA_TEMPLATE = "captcha/widgets/captcha.html"
+CAPTCHA_SOURCE = (
+    "{% spaceless %}{% for widget in widget.subwidgets %}{% include widget.template_name %}{% endfor %}"
+    '<span class="captcha-box"><img src="{{ image }}" alt="图形验证码" title="看不清？点击刷新" class="captcha"'
+    ' width="110" height="36"><a class="captcha-refresh" href=""'
+    " data-refresh-url=\"{% url 'captcha-refresh' %}\">换一张</a></span>{% endspaceless %}\n"
+)
+_CAPTCHA_SUBWIDGETS = ("django/forms/widgets/hidden.html", "django/forms/widgets/text.html")
+
+
+def _captcha(context: dict[str, Any]) -> str | None:
+    parts = []
+    for sub in context["widget"]["subwidgets"]:
+        if sub["template_name"] not in _CAPTCHA_SUBWIDGETS:
+            return None
+        # The included template and the input.html it includes each end with a line break.
+        parts.append(_input({"widget": sub}) + "\n\n")
+    parts.append(
+        f'<span class="captcha-box"><img src="{_out(context["image"])}" alt="图形验证码" title="看不清？点击刷新"'
+        f' class="captcha" width="110" height="36"><a class="captcha-refresh" href=""'
+        f' data-refresh-url="{_out(reverse("captcha-refresh"))}">换一张</a></span>'
+    )
+    # What {% spaceless %} does with its content.
+    return strip_spaces_between_tags("".join(parts).strip())
+
+
 _INPUT_TYPES = ("text", "number", "email", "url", "password", "hidden", "date", "datetime", "time", "tel", "search")
 _BUILDERS: dict[str, Callable[[dict[str, Any]], str | None]] = {
     "django/forms/widgets/input.html": _input,
@@ -160,7 +192,10 @@ class FormRenderer(TemplatesSetting):
                 for name in _STOOD_FOR
                 if not Path(self.get_template(name).origin.name).is_relative_to(_DJANGO_FORM_TEMPLATES)
             ]
-            self._builders = {} if overridden else _BUILDERS
+            builders = {} if overridden else dict(_BUILDERS)
+            if builders and self.get_template(CAPTCHA_TEMPLATE).template.source == CAPTCHA_SOURCE:
+                builders[CAPTCHA_TEMPLATE] = _captcha
+            self._builders = builders
         return self._builders
 
     def render(self, template_name: str, context: dict[str, Any], request: Any = None) -> str:

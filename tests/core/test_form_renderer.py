@@ -181,3 +181,38 @@ def test_text_is_escaped_as_django_escapes_it(text: str) -> None:
         built = build(text)
         assert built == conditional_escape(text) and isinstance(built, SafeString)
     assert _out(SafeString(text)) == text  # already safe: as it is
+
+
+def test_the_captcha_renders_as_through_its_template() -> None:
+    from laowu.accounts.forms import LaowuCaptchaField
+
+    old, new = TemplatesSetting(), FormRenderer()
+    assert "captcha/widgets/captcha.html" in new.builders()
+    field = LaowuCaptchaField()
+    checked = 0
+    for value in (None, "", ["k", '答<案>&"'], "k,v"):
+        for attrs in ({}, {"id": "id_captcha"}, {"id": 'x"<y>', "required": True, "data-x": False}):
+            expected = field.widget.render("captcha", value, attrs=attrs, renderer=old)
+            got = field.widget.render("captcha", value, attrs=attrs, renderer=new)
+            assert same(got) == same(expected), (value, attrs)
+            assert 'class="captcha-box"' in got and 'name="captcha_1"' in got
+            checked += 1
+    assert checked == 12
+
+
+def test_an_edited_captcha_template_goes_through_the_template(tmp_path: Path, settings: Any) -> None:
+    from laowu.accounts.forms import LaowuCaptchaField
+
+    override = tmp_path / "captcha" / "widgets" / "captcha.html"
+    override.parent.mkdir(parents=True)
+    override.write_text(
+        '<b class="edited">{% for widget in widget.subwidgets %}{% include widget.template_name %}{% endfor %}</b>'
+    )
+    templates = copy.deepcopy(settings.TEMPLATES)
+    templates[0]["DIRS"] = [tmp_path, *templates[0]["DIRS"]]
+    with override_settings(TEMPLATES=templates):
+        renderer = FormRenderer()
+        assert "captcha/widgets/captcha.html" not in renderer.builders()
+        assert renderer.builders(), "the other builders still apply"
+        html = LaowuCaptchaField().widget.render("captcha", None, attrs={}, renderer=renderer)
+    assert html.startswith('<b class="edited"><input type="hidden" name="captcha_0"')

@@ -10,13 +10,14 @@ joins f-strings of `esc()` values instead; `esc` gives the bytes `conditional_es
 from __future__ import annotations
 
 import html
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.utils.functional import Promise
 from django.utils.html import conditional_escape
+from django.utils.timezone import template_localtime
 
 from laowu.core.templatetags.urls import cached_reverse
 
@@ -35,6 +36,11 @@ def esc(value: Any) -> str:
 def ymd(value: date | None) -> str:
     """`|date:"Y-m-d"`: a date's ISO form, nothing for none."""
     return value.isoformat() if value else ""
+
+
+def ymd_hm(value: datetime | None) -> str:
+    """`|date:"Y-m-d H:i"`: in the current time zone, as a template shows an aware time."""
+    return template_localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
 def row_url(request: HttpRequest, name: str, *args: Any) -> str:

@@ -18,7 +18,7 @@ from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy
 
-from laowu.core.rows import csrf_input, esc, ymd
+from laowu.core.rows import csrf_input, esc, ymd, ymd_hm
 from laowu.review.models import State
 
 lazy_str = lazy(lambda text: text, str)
@@ -65,6 +65,20 @@ def test_ymd_is_the_date_filter() -> None:
     template = engines["django"].from_string('{{ v|date:"Y-m-d" }}')
     for value in (dt.date(2026, 3, 1), dt.date(999, 1, 2), dt.date(2026, 12, 31), None):
         assert ymd(value) == template.render({"v": value})
+
+
+def test_ymd_hm_is_the_date_filter_in_local_time(settings: Any) -> None:
+    template = engines["django"].from_string('{{ v|date:"Y-m-d H:i" }}')
+    values = (
+        dt.datetime(2026, 3, 1, 23, 30, tzinfo=dt.UTC),  # the next day in Asia/Shanghai
+        dt.datetime(2026, 12, 31, 16, 5, 59, tzinfo=dt.UTC),
+        dt.datetime(2026, 1, 2, 3, 4, tzinfo=dt.timezone(dt.timedelta(hours=-5))),
+        None,
+    )
+    for value in values:
+        assert ymd_hm(value) == template.render({"v": value})
+    settings.TIME_ZONE = "UTC"
+    assert ymd_hm(values[0]) == template.render({"v": values[0]}) == "2026-03-01 23:30"
 
 
 def test_csrf_input_is_the_csrf_token_tag() -> None:

@@ -27,6 +27,7 @@ from laowu.core import pagination, search
 from laowu.enterprises.models import Enterprise
 from laowu.personnel.models import SafetyOfficer, WageManager
 from laowu.review.models import Submission
+from laowu.supervision import reminders
 from laowu.workspace import steps
 from tests.conftest import client_for
 
@@ -452,3 +453,20 @@ def test_the_enterprise_home_counts_its_filings_from_the_index(dataset: None) ->
         for scan in rejected_scans:
             assert scan["Node Type"] in ("Index Scan", "Index Only Scan"), table
             assert "enterprise_id" in scan["Index Cond"], table
+
+
+def test_the_committee_homes_capped_counts_read_the_expiry_indexes(reviewer: Client) -> None:
+    """The committee home's expiry figures (laowu/supervision/reminders.py `expiry_summary`) are
+    one statement of capped counts: each count still reads its kind's partial expiry index on
+    the date's range, never the table, as each did in a query of its own."""
+    reviewer.get(reverse("workspace:home"))
+    with CaptureQueriesContext(connection) as ctx:
+        assert reviewer.get(reverse("workspace:home")).status_code == 200
+    [counts] = [q["sql"] for q in ctx.captured_queries if ") capped UNION ALL" in q["sql"]]
+    assert counts.count("UNION ALL") == 2 * len(reminders.sources()) - 1
+    for table in {source.model._meta.db_table for source in reminders.sources()}:
+        scans = scans_of(counts, table, priced_out=("seqscan", "bitmapscan"))
+        assert scans, table
+        for scan in scans:
+            assert scan["Node Type"] in ("Index Scan", "Index Only Scan"), (table, scan["Node Type"])
+            assert "expiry" in scan["Index Name"] and "valid_until" in scan["Index Cond"], (table, scan)

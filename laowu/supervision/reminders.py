@@ -21,7 +21,7 @@ import dataclasses
 import datetime as dt
 import functools
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -320,7 +320,9 @@ def expiry_bands(
     return result
 
 
-def _expiry_counts_query(enterprises: QuerySet[Enterprise] | int | None, today: dt.date) -> QuerySet[Any]:
+def _expiry_counts_arms(
+    enterprises: QuerySet[Enterprise] | int | None, today: dt.date, lead: tuple[Any, ...] = (Value(1),)
+) -> list[QuerySet[Any]]:
     horizon = today + dt.timedelta(days=HORIZON_DAYS)
     arms = []
     for source in sources():
@@ -329,21 +331,34 @@ def _expiry_counts_query(enterprises: QuerySet[Enterprise] | int | None, today: 
             _on_file(source, enterprises)
             .filter(**{f"{field}__lte": horizon})
             .order_by()
-            # A constant is no GROUP BY column: one row per kind, counting all its rows.
-            .values_list(Value(1))
+            # Constants are no GROUP BY column: one row per kind, counting all its rows.
+            .values_list(*lead)
             .annotate(
                 expired=Count("pk", filter=Q(**{f"{field}__lt": today})),
                 expiring=Count("pk", filter=Q(**{f"{field}__gte": today})),
             )
         )
+    return arms
+
+
+def _expiry_counts_query(enterprises: QuerySet[Enterprise] | int | None, today: dt.date) -> QuerySet[Any]:
+    arms = _expiry_counts_arms(enterprises, today)
     return arms[0].union(*arms[1:], all=True) if len(arms) > 1 else arms[0]
 
 
-def _totals(rows: Iterable[tuple[Any, ...]]) -> dict[str, int]:
+def enterprise_expiry_arms(enterprise_id: int, today: dt.date, lead: tuple[Any, ...]) -> list[QuerySet[Any]]:
+    """The arms of `enterprise_expiry_counts`' query, one per kind, each row the constants
+    ``lead`` then the expired and expiring counts: for a page that reads them in a UNION of
+    its own (the enterprise home, laowu/workspace/steps.py). `expiry_totals` adds up the rows."""
+    return _expiry_counts_arms(enterprise_id, today, lead)
+
+
+def expiry_totals(rows: Iterable[Sequence[Any]]) -> dict[str, int]:
+    """The two figures from the rows of `enterprise_expiry_arms`."""
     totals = {"expiring_count": 0, "expired_count": 0}
-    for _, expired, expiring in rows:
-        totals["expired_count"] += expired
-        totals["expiring_count"] += expiring
+    for row in rows:
+        totals["expired_count"] += row[-2]
+        totals["expiring_count"] += row[-1]
     return totals
 
 
@@ -351,7 +366,7 @@ def expiry_counts(*, enterprises: QuerySet[Enterprise] | None = None, today: dt.
     """The two figures of the home pages: expiring within 90 days, and expired. The same counts
     as `expiry_bands`, every kind of certificate in one query (UNION ALL of one aggregate per
     kind)."""
-    return _totals(_expiry_counts_query(enterprises, today or timezone.localdate()))
+    return expiry_totals(_expiry_counts_query(enterprises, today or timezone.localdate()))
 
 
 def enterprise_expiry_counts(enterprise_id: int, today: dt.date | None = None) -> dict[str, int]:
@@ -363,7 +378,7 @@ def enterprise_expiry_counts(enterprise_id: int, today: dt.date | None = None) -
         lambda eid: _expiry_counts_query(eid, today),
         enterprise_id,
     )
-    return _totals(rows)
+    return expiry_totals(rows)
 
 
 def expiry_summary(*, enterprises: QuerySet[Enterprise], today: dt.date | None = None) -> dict[str, int | str]:

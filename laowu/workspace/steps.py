@@ -16,12 +16,14 @@ no write — a form, a queryset update, a review decision — can leave a gate a
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.db import connection
 from django.db.models import Count, Exists, Max, Q, QuerySet, Subquery, Value
 from django.urls import reverse
+from django.utils import timezone
 
 from laowu.accounts.models import District
 from laowu.contracts.models import CatalogueContract, ProjectFiling, available_catalogue
@@ -29,6 +31,7 @@ from laowu.core import prepared
 from laowu.enterprises.models import BasicInfo, Enterprise
 from laowu.personnel.models import Person, SafetyOfficer, WageManager
 from laowu.review.models import Filing, State
+from laowu.supervision import reminders
 
 REJECTED_SHOWN = 3  # rejected records named on the home page; the list has the rest
 REASON_SHOWN = 60  # characters of a reject reason on the home page; the record has it all
@@ -124,27 +127,45 @@ def standing(enterprise_id: int, models: Sequence[type[Filing]]) -> dict[type[Fi
 # The district's row among the standing's: its index, then its name and id where a filing
 # type's row has its state and count (both arms' columns are of the same kinds).
 DISTRICT_ROW = -1
+# A kind of certificate's expiry counts (laowu/supervision/reminders.py): its index, an empty
+# state and a zero count, then the expired and expiring counts where a type has its approved
+# count and highest revision.
+EXPIRY_ROW = -2
 
 
-def _home_standing_query(enterprise_id: int) -> QuerySet[Any]:
+def _home_standing_query(enterprise_id: int, today: dt.date) -> QuerySet[Any]:
     district = (
         District.objects.filter(enterprise__pk=enterprise_id)
         .order_by()
         .values_list(Value(DISTRICT_ROW), "name", "pk", Value(0), Value(0))
     )
+    expiry = reminders.enterprise_expiry_arms(enterprise_id, today, (Value(EXPIRY_ROW), Value(""), Value(0)))
     first, *rest = _standing_arms(enterprise_id, STEP_TYPES)
-    return first.union(*rest, district, all=True)
+    return first.union(*rest, district, *expiry, all=True)
 
 
 def home_standing(enterprise: Enterprise) -> dict[type[Filing], Tally]:
-    """`standing` of every step type, and the enterprise's district (the home page shows its
-    name) read in the same query and set on ``enterprise``, which the page then need not
-    load again with its district. The district holds its id and name (its code is deferred,
-    as with `only`)."""
-    rows = prepared.run(("steps.home_standing",), _home_standing_query, enterprise.pk)
+    """`standing` of every step type, with the district set on ``enterprise`` as
+    `home_standing_and_expiry` does."""
+    return home_standing_and_expiry(enterprise)[0]
+
+
+def home_standing_and_expiry(
+    enterprise: Enterprise, today: dt.date | None = None
+) -> tuple[dict[type[Filing], Tally], dict[str, int]]:
+    """`standing` of every step type, and the enterprise's certificate counts of ``today``
+    (`reminders.enterprise_expiry_counts`), both on the home page, in one query. The
+    enterprise's district (the home page shows its name) is read in the same query and set on
+    ``enterprise``, which the page then need not load again with its district. The district
+    holds its id and name (its code is deferred, as with `only`).
+
+    The SQL is written once per day (laowu/core/prepared.py): the day is in the key."""
+    today = today or timezone.localdate()
+    rows = prepared.run(("steps.home_standing", today), lambda eid: _home_standing_query(eid, today), enterprise.pk)
     for _, name, pk, _, _ in (row for row in rows if row[0] == DISTRICT_ROW):
         enterprise.district = District.from_db(connection.alias, ["id", "name"], [pk, name])
-    return _tallies([row for row in rows if row[0] != DISTRICT_ROW], STEP_TYPES)
+    expiry = reminders.expiry_totals(row for row in rows if row[0] == EXPIRY_ROW)
+    return _tallies([row for row in rows if row[0] >= 0], STEP_TYPES), expiry
 
 
 def _tallies(rows: Sequence[tuple[Any, ...]], models: tuple[type[Filing], ...]) -> dict[type[Filing], Tally]:

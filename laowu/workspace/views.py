@@ -33,20 +33,15 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "workspace/committee_home.html", _committee_home_context(user))
 
 
-def _expiry_counts(user: Any) -> dict[str, int | str]:
-    if user.role == Role.ENTERPRISE:
-        # One enterprise's certificates are few: one query counts both figures of every kind,
-        # where the committee's capped counts (expiry_summary) take two per kind. Its scope is
-        # its own enterprise (`enterprises_in_scope`).
-        return dict(reminders.enterprise_expiry_counts(user.enterprise_id))
-    return reminders.expiry_summary(enterprises=enterprises_in_scope(user))
-
-
 def _enterprise_home_context(user: Any) -> dict[str, Any]:
     # The enterprise as the request's user query read it (laowu/accounts/middleware.py), its
-    # district read with the standing (`steps.home_standing`): the page reads neither again.
+    # district and its certificates' expiry counts read with the standing
+    # (`steps.home_standing_and_expiry`): the page reads none of them again. One enterprise's
+    # certificates are few: that query counts both figures of every kind, where the committee's
+    # capped counts (`reminders.expiry_summary`) cap each. Its scope is its own enterprise
+    # (`enterprises_in_scope`).
     enterprise = user.enterprise
-    tallies = steps.home_standing(enterprise)
+    tallies, expiry = steps.home_standing_and_expiry(enterprise)
     latest = _latest_messages(enterprise.pk)
     return {
         "enterprise": enterprise,
@@ -54,7 +49,7 @@ def _enterprise_home_context(user: Any) -> dict[str, Any]:
         "notices": _latest_notices(enterprise.district_id),
         "unread_count": (latest[0].unread_total or 0) if latest else 0,  # no message, none unread
         "latest_messages": latest,
-        **_expiry_counts(user),
+        **expiry,
     }
 
 
@@ -90,7 +85,7 @@ def _committee_home_context(user: Any) -> dict[str, Any]:
         "notices": notices.latest_notices(notices.HOME_LATEST),
         "pending": [(code, label, counts.get(code, "0")) for code, label in filing_type_choices()],
         "pending_total": counts[""],
-        **_expiry_counts(user),
+        **reminders.expiry_summary(enterprises=enterprises_in_scope(user)),
     }
 
 

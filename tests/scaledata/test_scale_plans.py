@@ -27,6 +27,7 @@ from laowu.core import pagination, search
 from laowu.enterprises.models import Enterprise
 from laowu.personnel.models import SafetyOfficer, WageManager
 from laowu.review.models import Submission
+from laowu.supervision import reminders
 from laowu.workspace import steps
 from tests.conftest import client_for
 
@@ -444,11 +445,38 @@ def test_the_enterprise_home_counts_its_filings_from_the_index(dataset: None) ->
         # Plain index scans priced out too: without autovacuum's visibility map (not kept within
         # a test's transaction) reading the index alone costs the planner as much as the rows,
         # and only an index holding every column the count reads can be read alone at all.
-        [scan] = scans_of(standing, table, priced_out=("seqscan", "bitmapscan", "indexscan"))
-        assert (scan["Node Type"], scan["Index Name"]) == ("Index Only Scan", index), table
+        # The standing's own arm; the same query's expiry counts read a person's table again.
+        scans = scans_of(standing, table, priced_out=("seqscan", "bitmapscan", "indexscan"))
+        [scan] = [s for s in scans if s["Node Type"] == "Index Only Scan" and s["Index Name"] == index]
         assert "enterprise_id" in scan["Index Cond"], table
         rejected_scans = scans_of(rejected, table, priced_out=("seqscan", "bitmapscan"))
         assert rejected_scans, table
         for scan in rejected_scans:
             assert scan["Node Type"] in ("Index Scan", "Index Only Scan"), table
             assert "enterprise_id" in scan["Index Cond"], table
+    # The expiry counts of each kind of certificate, read in the same query: each by the
+    # enterprise in an index, not every certificate of the province about to expire.
+    for source in reminders.sources():
+        table = source.model._meta.db_table
+        scans = scans_of(standing, table, priced_out=("seqscan", "bitmapscan"))
+        assert scans, table
+        for scan in scans:
+            assert scan["Node Type"] in ("Index Scan", "Index Only Scan"), table
+            assert "enterprise_id" in scan["Index Cond"], (table, scan.get("Index Name"), scan["Index Cond"])
+
+
+def test_the_committee_homes_capped_counts_read_the_expiry_indexes(reviewer: Client) -> None:
+    """The committee home's expiry figures (laowu/supervision/reminders.py `expiry_summary`) are
+    one statement of capped counts: each count still reads its kind's partial expiry index on
+    the date's range, never the table, as each did in a query of its own."""
+    reviewer.get(reverse("workspace:home"))
+    with CaptureQueriesContext(connection) as ctx:
+        assert reviewer.get(reverse("workspace:home")).status_code == 200
+    [counts] = [q["sql"] for q in ctx.captured_queries if ") capped UNION ALL" in q["sql"]]
+    assert counts.count("UNION ALL") == 2 * len(reminders.sources()) - 1
+    for table in {source.model._meta.db_table for source in reminders.sources()}:
+        scans = scans_of(counts, table, priced_out=("seqscan", "bitmapscan"))
+        assert scans, table
+        for scan in scans:
+            assert scan["Node Type"] in ("Index Scan", "Index Only Scan"), (table, scan["Node Type"])
+            assert "expiry" in scan["Index Name"] and "valid_until" in scan["Index Cond"], (table, scan)

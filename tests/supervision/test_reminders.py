@@ -540,3 +540,34 @@ def test_one_enterprises_counts_filter_on_its_id_alone(reviewer: Any, enterprise
     only_b = Enterprise.objects.filter(pk=enterprise_b.enterprise.pk)
     assert reminders.expiry_counts(enterprises=only_b, today=day) == {"expiring_count": 0, "expired_count": 0}
     assert reminders.expiry_counts(enterprises=enterprises_in_scope(reviewer), today=day) == own
+
+
+def test_the_committee_figures_take_one_query_and_stay_capped(
+    reviewer: Any, enterprise_a: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every kind's two capped counts come in one statement, each figure still its own kinds'
+    sum, capped where one count passes the limit, and as each capped count on its own says."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from laowu.enterprises.scope import enterprises_in_scope
+
+    today = timezone.localdate()
+    for days in (-30, -20, 5, 200):
+        info = approved_info(EnterpriseUserFactory(password="x"), reviewer)
+        BasicInfo.objects.filter(pk=info.pk).update(
+            approved_qualification_valid_until=today + dt.timedelta(days=days),
+            approved_safety_license_valid_until=today + dt.timedelta(days=-days),
+        )
+    scope = enterprises_in_scope(reviewer)
+    with CaptureQueriesContext(connection) as queries:
+        summary = reminders.expiry_summary(enterprises=scope)
+    assert len(queries.captured_queries) == 1
+    # 资质: two expired, one within 90 days; 安许: -5 expired, 30 and 20 within, -200 expired.
+    assert summary == {"expired_count": 4, "expiring_count": 3}
+    assert summary == reminders.expiry_counts(enterprises=scope)
+    # The limit is each count's: two per count is not beyond two, whatever the sum.
+    monkeypatch.setattr(reminders, "COUNT_LIMIT", 2)
+    assert reminders.expiry_summary(enterprises=scope) == {"expired_count": 4, "expiring_count": 3}
+    monkeypatch.setattr(reminders, "COUNT_LIMIT", 1)
+    assert reminders.expiry_summary(enterprises=scope) == {"expired_count": "1+", "expiring_count": "1+"}

@@ -74,10 +74,10 @@ def every_state(enterprise_a: Any, reviewer: Any) -> Any:
 def test_the_home_page_in_every_state(every_state: Any, as_user: Any, django_assert_max_num_queries: Any) -> None:
     client = as_user(every_state)
     client.get(HOME)
-    # The view's five: one query for every count and gate with the district, the latest
-    # messages with the unread count, one for the rejected records of every type, the notices,
-    # the expiry counts; and the session, the user (with the enterprise) and the second factor.
-    with django_assert_max_num_queries(5 + 3):
+    # The view's four: one query for every count and gate with the district and the expiry
+    # counts, the latest messages with the unread count, one for the rejected records of every
+    # type, the notices; and the session, the user (with the enterprise) and the second factor.
+    with django_assert_max_num_queries(4 + 3):
         response = client.get(HOME)
     page = text(response)
     enterprise = every_state.enterprise
@@ -387,6 +387,48 @@ def test_the_home_expiry_counts_are_the_enterprises_own_each_day(
         "expiring_count": 0,
         "expired_count": 3,
     }
+
+
+def test_the_home_standing_reads_the_expiry_counts_of_its_day(
+    enterprise_a: Any, enterprise_b: Any, reviewer: Any, as_user: Any
+) -> None:
+    """The home's one query of the standing also counts the enterprise's certificates, as
+    `enterprise_expiry_counts` does on the day asked for (its SQL is written per day), and the
+    standing and the district read with them are as without them."""
+    import datetime as dt
+
+    from laowu.enterprises.models import Enterprise
+    from laowu.supervision.reminders import enterprise_expiry_counts
+
+    approved_project(enterprise_a, reviewer)  # certificates valid for 365 days from today
+    person(SafetyOfficer, enterprise_b, "赵强")
+    today = dt.date.today()
+    for user in (enterprise_a, enterprise_b):
+        for days in (0, 274, 275, 364, 365, 366, 400):
+            day = today + dt.timedelta(days=days)
+            enterprise = Enterprise.objects.get(pk=user.enterprise.pk)
+            with CaptureQueriesContext(connection) as captured:
+                tallies, expiry = steps.home_standing_and_expiry(enterprise, today=day)
+            assert len(captured.captured_queries) == 1
+            assert expiry == enterprise_expiry_counts(user.enterprise.pk, today=day), (user, days)
+            assert tallies == steps.standing(user.enterprise.pk, steps.STEP_TYPES)
+            assert enterprise.district.name == user.enterprise.district.name
+    a = Enterprise.objects.get(pk=enterprise_a.enterprise.pk)
+    assert steps.home_standing_and_expiry(a, today=today + dt.timedelta(days=300))[1] == {
+        "expiring_count": 3,  # the 安全员's certificate, the 资质证书 and the 安全生产许可证
+        "expired_count": 0,
+    }
+    assert steps.home_standing_and_expiry(a, today=today + dt.timedelta(days=400))[1] == {
+        "expiring_count": 0,
+        "expired_count": 3,
+    }
+    # The page shows today's: nothing expires within 90 days yet, then one soon and one past.
+    client = as_user(enterprise_a)
+    assert "请及时办理延续" not in client.get(HOME).content.decode()
+    SafetyOfficer.objects.filter(enterprise=a).update(approved_valid_until=today + dt.timedelta(days=10))
+    BasicInfo.objects.filter(enterprise=a).update(approved_qualification_valid_until=today - dt.timedelta(days=1))
+    page = client.get(HOME).content.decode()
+    assert "有 <strong>1</strong> 项证照已过期，有 <strong>1</strong> 项证照将在90天内到期" in page
 
 
 def test_a_prepared_query_must_take_its_value_as_a_parameter(enterprise_a: Any) -> None:

@@ -9,6 +9,7 @@ user may not see, so nobody can learn that another enterprise's record exists.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, TypeVar
 
 from django.db.models import QuerySet
@@ -58,9 +59,14 @@ def access_filing(user: Any, model: type[F], pk: Any) -> F:
         raise Http404 from None
 
 
-def access_submission(user: Any, pk: Any) -> Submission:
+def access_submission(user: Any, pk: Any, *, fields: Sequence[str] = ()) -> Submission:
+    """``fields``: read only these (`QuerySet.only`, with the enterprise and the declarer
+    joined); by default the whole row, its enterprise, declarer and decider."""
+    qs = submissions_in_scope(user).select_related("enterprise", "declared_by", "decided_by")
+    if fields:
+        qs = qs.select_related(None).select_related("enterprise", "declared_by").only(*fields)
     try:
-        return submissions_in_scope(user).select_related("enterprise", "declared_by", "decided_by").get(pk=pk)
+        return qs.get(pk=pk)
     except (Submission.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
 

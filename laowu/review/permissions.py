@@ -41,12 +41,15 @@ def filings_in_scope(user: Any, model: type[F]) -> QuerySet[F]:
     return model.objects.none()
 
 
-def access_own_filing(user: Any, model: type[F], pk: Any) -> F:
-    """A filing the user's enterprise owns (for edits); 404 otherwise."""
+def access_own_filing(user: Any, model: type[F], pk: Any, *, with_enterprise: bool = True) -> F:
+    """A filing the user's enterprise owns (for edits); 404 otherwise. ``with_enterprise``:
+    its enterprise joined, for a page that shows it (its provider data and sealed phone are
+    read and opened with it)."""
     if not is_enterprise_user(user):
         raise Http404
+    qs = model.objects.select_related("enterprise") if with_enterprise else model.objects.all()
     try:
-        return model.objects.select_related("enterprise").get(pk=pk, enterprise_id=user.enterprise_id)
+        return qs.get(pk=pk, enterprise_id=user.enterprise_id)
     except (model.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
 

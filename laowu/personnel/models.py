@@ -156,7 +156,13 @@ class Person(Filing):
             raise PersonClaimedElsewhere from None
 
     def review_notes(self) -> list[str]:
-        claim = PersonClaim.objects.filter(id_index=self.id_index_now()).select_related("enterprise").first()
+        # Of the claim's enterprise its name only: not its provider data nor its sealed phone.
+        claim = (
+            PersonClaim.objects.filter(id_index=self.id_index_now())
+            .select_related("enterprise")
+            .only("enterprise__name")
+            .first()
+        )
         if claim is None or claim.enterprise_id == self.enterprise_id:
             return []
         return [

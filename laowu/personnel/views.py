@@ -241,7 +241,8 @@ def person_new(request: HttpRequest, kind: str) -> HttpResponse:
 @role_required(Role.ENTERPRISE)
 def person_edit(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     model = _model(kind)
-    person = access_own_filing(request.user, model, pk)
+    # The page shows none of the enterprise: its id is the person's own column.
+    person = access_own_filing(request.user, model, pk, with_enterprise=False)
     form_class = person_form_class(model)
     form = form_class(
         request.POST or None, instance=person, enterprise_id=person.enterprise_id, editable=person.is_editable

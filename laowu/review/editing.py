@@ -26,7 +26,7 @@ from laowu.core.actions import run_form_action
 from laowu.core.placed_messages import with_fragment
 
 from . import services
-from .models import Filing, State
+from .models import Filing, State, Submission
 from .selectors import filing_history
 
 OWNER_FORM = "owner-form"
@@ -158,6 +158,8 @@ def edit_own_filing(
                 messages.error(request, invalid)
         elif invalid:
             messages.error(request, invalid)
+    history = filing_history(filing)
+    _approved_from_history(filing, history)
     page = filing_page_context(filing)
     # The checklist's attachment kinds are those just read for the panel: no query of its own.
     present = {group["code"] for group in page["attachment_groups"] if group["attachments"]}
@@ -168,7 +170,21 @@ def edit_own_filing(
             **page,
             "form": form,
             "problems": services.declare_problems(filing, present_kinds=present) if filing.is_editable else [],
-            "history": filing_history(filing),
+            "history": history,
             **(context or {}),
         },
     )
+
+
+def _approved_from_history(filing: Filing, history: list[Submission]) -> None:
+    """Give `filing.approved_submission` the row of it the history holds (every revision of
+    the filing, the approved one among them): the page reads its id (打印) and, during a 变更,
+    its revision (review/_status.html), which the history row has, rather than the whole row
+    and its snapshot, opened on reading, in a query of its own."""
+    field = type(filing)._meta.get_field("approved_submission")
+    if filing.approved_submission_id is None or field.is_cached(filing):
+        return
+    for row in history:
+        if row.pk == filing.approved_submission_id:
+            field.set_cached_value(filing, row)
+            return

@@ -9,6 +9,7 @@ user may not see, so nobody can learn that another enterprise's record exists.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, TypeVar
 
 from django.db.models import QuerySet
@@ -40,12 +41,15 @@ def filings_in_scope(user: Any, model: type[F]) -> QuerySet[F]:
     return model.objects.none()
 
 
-def access_own_filing(user: Any, model: type[F], pk: Any) -> F:
-    """A filing the user's enterprise owns (for edits); 404 otherwise."""
+def access_own_filing(user: Any, model: type[F], pk: Any, *, with_enterprise: bool = True) -> F:
+    """A filing the user's enterprise owns (for edits); 404 otherwise. ``with_enterprise``:
+    its enterprise joined, for a page that shows it (its provider data and sealed phone are
+    read and opened with it)."""
     if not is_enterprise_user(user):
         raise Http404
+    qs = model.objects.select_related("enterprise") if with_enterprise else model.objects.all()
     try:
-        return model.objects.select_related("enterprise").get(pk=pk, enterprise_id=user.enterprise_id)
+        return qs.get(pk=pk, enterprise_id=user.enterprise_id)
     except (model.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
 
@@ -58,9 +62,14 @@ def access_filing(user: Any, model: type[F], pk: Any) -> F:
         raise Http404 from None
 
 
-def access_submission(user: Any, pk: Any) -> Submission:
+def access_submission(user: Any, pk: Any, *, fields: Sequence[str] = ()) -> Submission:
+    """``fields``: read only these (`QuerySet.only`, with the enterprise and the declarer
+    joined); by default the whole row, its enterprise, declarer and decider."""
+    qs = submissions_in_scope(user).select_related("enterprise", "declared_by", "decided_by")
+    if fields:
+        qs = qs.select_related(None).select_related("enterprise", "declared_by").only(*fields)
     try:
-        return submissions_in_scope(user).select_related("enterprise", "declared_by", "decided_by").get(pk=pk)
+        return qs.get(pk=pk)
     except (Submission.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
 

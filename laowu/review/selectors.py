@@ -7,7 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
-from django.db.models import QuerySet
+from django.db.models import Case, QuerySet, Subquery, When
 
 from laowu.accounts.scope import covers_every_district
 from laowu.core import prepared
@@ -15,6 +15,7 @@ from laowu.core.cache import CacheUnavailable
 from laowu.core.pagination import bounded_count
 from laowu.core.search import Related, search
 
+from .fields import SnapshotField
 from .models import Filing, Submission, SubmissionStatus
 from .permissions import submissions_in_scope
 from .registry import filing_models
@@ -134,16 +135,55 @@ def filing_history(filing: Filing) -> list[Submission]:
     return prepared.related_instances(("review.filing_history", type_id), build, filing.pk)
 
 
+# The statuses of a revision once approved: the reviewer compares a new one against the last.
+COMPARED_STATUSES = (SubmissionStatus.APPROVED, SubmissionStatus.SUPERSEDED, SubmissionStatus.REVOKED)
+
+
+def _approved_before(submission: Submission) -> QuerySet[Submission]:
+    return Submission.objects.filter(
+        filing_type=submission.filing_type_id,
+        filing_id=submission.filing_id,
+        revision__lt=submission.revision,
+        decided_at__isnull=False,
+        status__in=COMPARED_STATUSES,
+    ).order_by("-revision")
+
+
+def review_notes(submission: Submission) -> list[str]:
+    """`Filing.review_notes` of the submission's filing while its decision is open (afterwards
+    the notes would describe today, not then). A type that writes none (the base's empty
+    list) is not read for them: its filing row would be a query for nothing."""
+    if submission.status != SubmissionStatus.PENDING:
+        return []
+    model = ContentType.objects.get_for_id(submission.filing_type_id).model_class()
+    if model is None or model.review_notes is Filing.review_notes:  # type: ignore[attr-defined]
+        return []
+    filing: Filing = model._base_manager.get(pk=submission.filing_id)
+    return filing.review_notes()
+
+
 def previous_approved(submission: Submission) -> Submission | None:
     """The revision the reviewer compares against: the last approved one before it."""
-    return (
-        Submission.objects.filter(
-            filing_type=submission.filing_type_id,
-            filing_id=submission.filing_id,
-            revision__lt=submission.revision,
-            decided_at__isnull=False,
-            status__in=[SubmissionStatus.APPROVED, SubmissionStatus.SUPERSEDED, SubmissionStatus.REVOKED],
+    return _approved_before(submission).first()
+
+
+def review_history(submission: Submission) -> tuple[list[Submission], Submission | None]:
+    """The review page's `history(submission)` and `previous_approved(submission)` in one query.
+
+    The rows read what review/_history.html shows (`HISTORY_FIELDS`): every revision's
+    snapshot is opened (decrypted) on reading, and only the previous approved one's is
+    needed, read as its `compared_snapshot`; the other rows carry None there. The previous
+    revision is one of the history's rows, picked out by the same conditions as
+    `previous_approved` (its revision, in a subquery of its own)."""
+    last = _approved_before(submission).values("revision")[:1]
+    rows = list(
+        Submission.objects.filter(filing_type_id=submission.filing_type_id, filing_id=submission.filing_id)
+        .select_related("declared_by", "decided_by")
+        .only(*HISTORY_FIELDS)
+        .annotate(
+            compared_snapshot=Case(When(revision=Subquery(last), then="snapshot"), output_field=SnapshotField()),
         )
         .order_by("-revision")
-        .first()
     )
+    previous = next((row for row in rows if row.compared_snapshot is not None), None)  # type: ignore[attr-defined]
+    return rows, previous

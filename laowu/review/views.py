@@ -248,23 +248,42 @@ def masked_changes(
     return {**changes, "fields": fields}
 
 
+# What the review page (`_render_submission`, review/submission.html) reads of the submission,
+# its enterprise and its declarer: not the enterprise's provider data nor its contact's sealed
+# phone, nor the users' (each opened on reading); the decider is shown by the history's rows.
+REVIEW_PAGE_FIELDS = (
+    "filing_type_id",
+    "filing_id",
+    "revision",
+    "title",
+    "snapshot",
+    "status",
+    "declared_at",
+    "reason",
+    "enterprise__name",
+    "enterprise__credit_code",
+    "enterprise__provider_confirmed",
+    "declared_by__username",
+    "declared_by__display_name",
+)
+
+
 def _render_submission(
     request: HttpRequest, submission: Submission, reject_form: RejectForm, status: int = 200
 ) -> HttpResponse:
-    previous = selectors.previous_approved(submission)
+    history, previous = selectors.review_history(submission)
     snapshot = masked_snapshot(request, submission)
-    before = previous.snapshot if previous else None
+    before = previous.compared_snapshot if previous else None  # type: ignore[attr-defined]
     changes = diff(before, submission.snapshot)
     context = {
         "submission": submission,
         "snapshot": snapshot,
         "previous": previous,
         "changes": masked_changes(request, changes, submission.snapshot, *([before] if before else [])),
-        "history": selectors.history(submission),
+        "history": history,
         "enterprise": submission.enterprise,
         "can_decide": can_review(request.user) and submission.status == SubmissionStatus.PENDING,
-        # Only while the decision is open: afterwards the notes would describe today, not then.
-        "review_notes": submission.filing.review_notes() if submission.status == SubmissionStatus.PENDING else [],
+        "review_notes": selectors.review_notes(submission),
         "reject_form": reject_form,
         "hidden_files": personal_files(request.user, submission),
     }
@@ -273,7 +292,8 @@ def _render_submission(
 
 @role_required(Role.REVIEWER, Role.SUPERVISOR)
 def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _render_submission(request, access_submission(request.user, pk), RejectForm())
+    submission = access_submission(request.user, pk, fields=REVIEW_PAGE_FIELDS)
+    return _render_submission(request, submission, RejectForm())
 
 
 @require_POST

@@ -480,3 +480,25 @@ def test_the_committee_homes_capped_counts_read_the_expiry_indexes(reviewer: Cli
         for scan in scans:
             assert scan["Node Type"] in ("Index Scan", "Index Only Scan"), (table, scan["Node Type"])
             assert "expiry" in scan["Index Name"] and "valid_until" in scan["Index Cond"], (table, scan)
+
+
+def test_review_and_person_edit_pages_use_their_indexes(reviewer: Client) -> None:
+    """The review page reads a filing's history and the approved revision it compares against
+    in one query (laowu/review/selectors.py `review_history`); the person edit page takes the
+    approved revision from its history rows. Both stay on the (filing type, filing id) index."""
+    later = Submission.objects.filter(revision__gt=1).order_by("id")
+    cases = [
+        later.filter(status="pending").first(),
+        later.first(),
+        Submission.objects.filter(status="pending").order_by("id").first(),
+        Submission.objects.filter(status="approved", filing_type__model="safetyofficer").order_by("id").first(),
+    ]
+    failures = []
+    for submission in filter(None, cases):
+        failures += check_page(reviewer, reverse("review:submission", args=[submission.pk]))
+    person = SafetyOfficer.objects.filter(approved_submission__isnull=False).order_by("id").first()
+    assert person is not None
+    owner = User.objects.filter(role="enterprise", enterprise_id=person.enterprise_id).order_by("id").first()
+    assert owner is not None
+    failures += check_page(login(owner), person.get_absolute_url())
+    assert not failures, "\n".join(failures)

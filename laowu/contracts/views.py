@@ -175,7 +175,11 @@ def picker(request: HttpRequest) -> HttpResponse:
             | Q(**{f"builder__{lookup}": q})
         )
     page, query = paginate(request, qs, per_page=PICKER_PAGE_SIZE)
+    # The filing being changed, when the picker was opened from one: only a number can name one
+    # (its 返回 link is built from it); anything else is the picker of a new filing.
     filing_id = request.GET.get("filing", "")
+    if not (filing_id.isascii() and filing_id.isdigit()):
+        filing_id = ""
     rows = _picker_rows(request, page, filing_id)
     context = {"page": page, "query": query, "q": q, "filing_id": filing_id, "rows": rows}
     template = "contracts/_picker_table.html" if request.GET.get("partial") == "1" else "contracts/picker.html"

@@ -52,6 +52,21 @@ def test_picker_offers_only_own_unfiled_contracts(catalogue: dict[str, Any], as_
     assert first.contract_no not in c.get(reverse("contracts:picker")).content.decode()
 
 
+@pytest.mark.parametrize("partial", ["", "1"])
+@pytest.mark.parametrize("filing", ["abc", '"><b>x', "12a", "٣", "-1"])
+def test_picker_opened_with_a_filing_that_is_no_number(
+    filing: str, partial: str, catalogue: dict[str, Any], as_user: Any, enterprise_a: Any
+) -> None:
+    """A hand-edited address: the picker of a new filing, not a server error."""
+    response = as_user(enterprise_a).get(reverse("contracts:picker"), {"filing": filing, "partial": partial})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert 'name="filing"' not in page and "<b>x" not in page
+    assert page.count("选择</button>") == len(catalogue["own"])
+    if not partial:
+        assert f'href="{reverse("contracts:new")}"' in page  # 返回 to a new filing
+
+
 def test_picker_search_matches_without_case_as_with_it(
     catalogue: dict[str, Any], as_user: Any, enterprise_a: Any
 ) -> None:

@@ -84,6 +84,21 @@ CONTRACT_NO_GRAMS = OrderedGrams(
     related=(("enterprise_id", "enterprises_enterprise", "district_id"),),
     partition="district_id",
 )
+# 项目名称 and 合同编号's bigram table (migration 0011), joined per filing, for the committee list
+# limited to a reviewer's districts: any term's matches there are its rarest bigram's postings in
+# those districts, read in the list's order and counted from the index, instead of each of the
+# districts' filings tested. Read only for such lists: no index of the whole list's order.
+PROJECT_TEXT_GRAMS = OrderedGrams(
+    "contracts_projectfiling",
+    "project_name",
+    ("signed_date",),
+    carried=("state",),
+    related=(("enterprise_id", "enterprises_enterprise", "district_id"),),
+    partition="district_id",
+    also=("contract_no",),
+    n=2,
+    walked=False,
+)
 
 
 class ProjectFiling(Filing):

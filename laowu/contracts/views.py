@@ -27,7 +27,7 @@ from laowu.review.editing import edit_own_filing
 from laowu.review.permissions import access_own_filing, filings_in_scope
 
 from .forms import ProjectForm, ProjectSearchForm
-from .models import CATALOGUE_COLUMNS, CONTRACT_NO_GRAMS, ProjectFiling, available_catalogue
+from .models import CATALOGUE_COLUMNS, CONTRACT_NO_GRAMS, PROJECT_TEXT_GRAMS, ProjectFiling, available_catalogue
 from .services import select_contract
 
 PICKER_PAGE_SIZE = 10
@@ -62,7 +62,12 @@ def _search(request: HttpRequest, qs: QuerySet[ProjectFiling]) -> tuple[ProjectS
             # the order, the dates and both searched columns, but not the state.
             walk_cost = 1.0 if data["state"] else COVERED_WALK_COST
             qs = search(
-                qs, data["q"], text=("project_name", "contract_no"), walk_cost=walk_cost, ordered=CONTRACT_NO_GRAMS
+                qs,
+                data["q"],
+                text=("project_name", "contract_no"),
+                walk_cost=walk_cost,
+                ordered=CONTRACT_NO_GRAMS,
+                partition_grams=PROJECT_TEXT_GRAMS,
             )
     return form, qs
 

@@ -456,6 +456,7 @@ def search(
     walk_cost: float = 1.0,
     short_terms_match_related: bool = False,
     ordered: OrderedGrams | None = None,
+    partition_grams: OrderedGrams | None = None,
 ) -> QuerySet[Any]:
     """`qs` narrowed to rows where any of the columns matches `term`.
 
@@ -468,7 +469,11 @@ def search(
 
     A one-character term has no bigram to look up: on PostgreSQL it matches the row's own
     columns only, unless `short_terms_match_related`, where the `related` columns are tested
-    on each row through a join as on SQLite (for a list whose own columns are few or none)."""
+    on each row through a join as on SQLite (for a list whose own columns are few or none).
+
+    `partition_grams`, a bigram table of every `text` column partitioned like `ordered` (built
+    without the whole list's index), answers a list limited to some of its partition's values
+    (a reviewer's districts) whatever the term (`_text_walk`)."""
     term = term.strip()
     if not term or qs.query.is_empty():
         return qs  # an empty queryset (qs.none()) has no SQL to plan
@@ -481,7 +486,7 @@ def search(
         # province's enterprises) to match it. It matches the row's own columns.
         return qs.filter(_row_condition(term, text, codes, related if short_terms_match_related else ()))
     scope = _planner_rows(qs)  # e.g. one enterprise's people, or a province's
-    partitioned = _partition_listed(qs, ordered)
+    partitioned = _partition_listed(qs, ordered) or _partition_listed(qs, partition_grams)
     if scope <= WALK_MIN_ROWS or (partitioned and scope <= PARTITIONED_EXACT_ROWS):
         # The planner's estimate of a list limited by a subquery (a reviewer's districts) can be far
         # too low (`_inlined`): testing each of its rows is then not cheap, and a piece of a code
@@ -497,6 +502,12 @@ def search(
         rows = scope if partitioned else _planner_rows(inlined) if inlined is not None else 0.0
         if walk is not None and _postings(qs, walk, rows) * COVERED_WALK_COST < rows:
             return _ordered_search(qs, walk, _row_condition(term, text, codes, related, walk=True))
+        # Any other term on a list of some districts: the postings of its rarest bigram in those
+        # districts, each rechecked in the index entry, instead of testing each of their rows (a
+        # name, or a piece as common as `25`, for the page and for the exact count alike).
+        text_walk = _text_walk(qs, term, text, codes, related, partition_grams) if partitioned else None
+        if text_walk is not None:
+            return _ordered_search(qs, text_walk, _row_condition(term, text, codes, related, walk=True))
         if inlined is not None:
             # A rare term's matches through the indexes, the list written with the subquery's values
             # so that the planner, estimating it right, reads them rather than the district's rows.
@@ -769,10 +780,27 @@ class OrderedGrams:
     # A carried column a list is often limited to a few values of (a reviewer's districts), with an
     # index of its own: (gram, it, keys…): the postings of those values only, one ordered range each.
     partition: str | None = None
+    # More columns searched together with `column`: a posting's `code` is all of them joined by a
+    # newline (which no term holds, `_text_walk`), and its grams are those of the joined text, so
+    # that one posting stands for a row whichever of them holds the term.
+    also: tuple[str, ...] = ()
+    # The grams' length: 3 (trigrams, for pieces of a code), or 2 (bigrams: every term of two or
+    # more characters has one, names and short pieces included).
+    n: int = 3
+    # Whether the table has the index of the whole list's order (gram, keys…): not needed by a
+    # table read only for lists limited to partition values.
+    walked: bool = True
 
     @property
     def name(self) -> str:
         return f"{self.table}_{self.column}_grams"
+
+    def text_sql(self, row: str) -> str:
+        """The posting's searched text for the row `row` (t, or NEW in a trigger)."""
+        if not self.also:
+            return f'{row}."{self.column}"'
+        joined = ", ".join(f'{row}."{c}"' for c in (self.column, *self.also))
+        return f"concat_ws(chr(10), {joined})"
 
     def filter_columns(self) -> tuple[str, ...]:
         """The table's columns a list's filter can be tested on: the keys and the carried ones."""
@@ -795,6 +823,8 @@ class _OrderedWalk:
     # each matching posting's row.
     filtered: int = 0
     conditions: int = 0
+    # The term is its gram (`_text_walk`): each of the gram's postings is a match, unrechecked.
+    exact: bool = False
 
 
 def _ordered_walk(
@@ -831,6 +861,52 @@ def _ordered_walk(
             return None
     condition = _indexed_condition(model, term, others, (), ()) if others else None
     return _OrderedWalk(ordered, _looked_up_grams(column, term, model)[0], term, condition, len(filtered))
+
+
+def _text_walk(
+    qs: QuerySet[Any],
+    term: str,
+    text: tuple[str, ...],
+    codes: tuple[str, ...],
+    related: tuple[Related, ...],
+    spec: OrderedGrams | None,
+) -> _OrderedWalk | None:
+    """The walk of `spec`'s postings (a bigram table of every searched column, joined) for `term`
+    on a list limited to some of its partition's values, or None where the table cannot answer it.
+
+    A row holds the term in one of its columns exactly when the joined text holds it (no term holds
+    the newline joining them), and the joined text then holds each of the term's grams: the
+    postings of one gram, each rechecked against the whole term in its entry, are the matches. The
+    gram read is the term's rarest in the columns' own bigram statistics."""
+    model = qs.model
+    if spec is None or spec.partition is None or codes or related or model._meta.db_table != spec.table:
+        return None
+    if len(term) < spec.n or "\n" in term:
+        return None
+    columns = {model._meta.get_field(c).column for c in text}
+    if columns != {spec.column, *spec.also}:
+        return None
+    if [str(item) for item in qs.query.order_by] != spec.ordering():
+        return None
+    filtered = _posting_filters(qs.query, qs.query.where.children, spec)
+    if filtered is None or _partition_values(spec, filtered)[0] is None:
+        return None
+
+    def frequency(gram: str) -> float:
+        total = 0.0
+        for column in columns:
+            stats = _stats(spec.table, column, spec.n)
+            total += stats.freqs.get(gram, stats.missing) if stats is not None else 0.0
+        return total
+
+    gram = min(sorted(grams_of(term, spec.n)), key=frequency)
+    # A term as long as a gram: a row's joined text holds it exactly when the row has that posting,
+    # so the postings are counted without testing each one's text (most of a count's time). Exact
+    # for a caseless term (nothing lower-cases into a digit or a Chinese character) and for ASCII
+    # text; a Latin term may differ from the row's test only through the few non-ASCII letters whose
+    # case maps onto ASCII ones (the Kelvin sign, dotless ı), as the bigram indexes' plans do.
+    exact = len(term) == spec.n and (caseless(term) or term.isascii())
+    return _OrderedWalk(spec, gram, term, None, len(filtered), exact=exact)
 
 
 _POSTING = "laowu_g"
@@ -917,8 +993,12 @@ def _ordered_arms(
         row_sql, row_params = row.query.sql_with_params()
         arm += f" CROSS JOIN LATERAL ({row_sql} OFFSET 0) laowu_m"
         params += row_params
-    arm += f" WHERE laowu_g.gram = %s AND {code_test}"
-    params += [walk.gram, walk.term]
+    if walk.exact:
+        arm += " WHERE laowu_g.gram = %s"
+        params.append(walk.gram)
+    else:
+        arm += f" WHERE laowu_g.gram = %s AND {code_test}"
+        params += [walk.gram, walk.term]
     filters = _posting_filters(qs.query, where.children[: walk.filtered], spec)
     if filters is None:  # `search` checked them: the same children of a clone
         raise ValueError("an ordered search's filters are no longer the posting's")
@@ -998,7 +1078,7 @@ BEGIN
   END IF;
   IF TG_OP <> 'DELETE' AND NEW."{column}" IS NOT NULL THEN
     INSERT INTO "{name}" SELECT DISTINCT g, {new_values}
-      FROM unnest({function}(NEW."{column}")) g;
+      FROM unnest({function}({text})) g;
   END IF;
   RETURN NULL;
 END
@@ -1022,7 +1102,7 @@ def _ordered_grams_columns(spec: OrderedGrams, row: str, *, joined: bool = False
     id, the code, the carried columns and the related rows' ones (a subquery of each, or the
     columns of the related tables `joined` as r0, r1, …)."""
     values = [f'{row}."{k}"' for k in spec.keys]
-    values += [f"{row}.id", f'{row}."{spec.column}"', *(f'{row}."{c}"' for c in spec.carried)]
+    values += [f"{row}.id", spec.text_sql(row), *(f'{row}."{c}"' for c in spec.carried)]
     for i, (fk, table, column) in enumerate(spec.related):
         subquery = f'(SELECT r."{column}" FROM "{table}" r WHERE r.id = {row}."{fk}")'  # noqa: S608  # nosec B608
         values.append(f'r{i}."{column}"' if joined else subquery)
@@ -1032,17 +1112,18 @@ def _ordered_grams_columns(spec: OrderedGrams, row: str, *, joined: bool = False
 def _ordered_grams_fill(spec: OrderedGrams) -> list[str]:
     """Fill `spec`'s (empty) table from its column and index it: one statement over the whole table,
     each row's distinct grams from the set-returning unnest, then the indexes built once."""
-    name, table, column, function = spec.name, spec.table, spec.column, GRAM_FUNCTIONS[3]
+    name, table, column, function = spec.name, spec.table, spec.column, GRAM_FUNCTIONS[spec.n]
     desc_keys = ", ".join(f'"{k}" DESC' for k in spec.keys)
     included = ", ".join(["code", *(f'"{c}"' for c in spec.carried), *(f'"{c}"' for _, _, c in spec.related)])
     fill = f'INSERT INTO "{name}" SELECT u.gram, {_ordered_grams_columns(spec, "t", joined=True)} FROM "{table}" t'  # noqa: S608  # nosec B608
     fill += "".join(f' LEFT JOIN "{t}" r{i} ON r{i}.id = t."{fk}"' for i, (fk, t, _) in enumerate(spec.related))
-    grams = f'SELECT DISTINCT unnest({function}(t."{column}")) AS gram'
-    statements = [
-        f'{fill} CROSS JOIN LATERAL ({grams}) u WHERE t."{column}" IS NOT NULL',
-        f'CREATE INDEX "{name}_walk" ON "{name}" (gram, {desc_keys}, row_id DESC) INCLUDE ({included})',
-        f'CREATE INDEX "{name}_row" ON "{name}" (row_id)',
-    ]
+    grams = f"SELECT DISTINCT unnest({function}({spec.text_sql('t')})) AS gram"
+    statements = [f'{fill} CROSS JOIN LATERAL ({grams}) u WHERE t."{column}" IS NOT NULL']
+    if spec.walked:
+        statements.append(
+            f'CREATE INDEX "{name}_walk" ON "{name}" (gram, {desc_keys}, row_id DESC) INCLUDE ({included})'
+        )
+    statements.append(f'CREATE INDEX "{name}_row" ON "{name}" (row_id)')
     if spec.partition:
         statements.append(
             f'CREATE INDEX "{name}_part" ON "{name}" (gram, "{spec.partition}", {desc_keys}, row_id DESC)'
@@ -1053,8 +1134,8 @@ def _ordered_grams_fill(spec: OrderedGrams) -> list[str]:
 
 def ordered_grams_sql(spec: OrderedGrams) -> list[str]:
     """Create, fill and index `spec`'s table, and the triggers that keep it in sync."""
-    name, table, column, function = spec.name, spec.table, spec.column, GRAM_FUNCTIONS[3]
-    copied = (column, *spec.keys, *spec.carried, *(fk for fk, _, _ in spec.related), "id")
+    name, table, column, function = spec.name, spec.table, spec.column, GRAM_FUNCTIONS[spec.n]
+    copied = (column, *spec.also, *spec.keys, *spec.carried, *(fk for fk, _, _ in spec.related), "id")
     changed = " OR ".join(f'OLD."{c}" IS DISTINCT FROM NEW."{c}"' for c in copied)
     # Named as in the list's tables: a list's filters on them are relabeled to the posting.
     names = ["gram", *spec.keys, "row_id", "code", *spec.carried, *(c for _, _, c in spec.related)]
@@ -1063,12 +1144,16 @@ def ordered_grams_sql(spec: OrderedGrams) -> list[str]:
     create += f" AS SELECT ''::text, {_ordered_grams_columns(spec, 't')}"
     trigger = f'CREATE TRIGGER "{name}_%s" AFTER %s ON "{table}" FOR EACH %s EXECUTE FUNCTION "{name}_sync"()'
     statements = [
-        TRIGRAM_FUNCTION,
+        BIGRAM_FUNCTION if spec.n == 2 else TRIGRAM_FUNCTION,
         f'{create} FROM "{table}" t WITH NO DATA',
         f'ALTER TABLE "{name}" ALTER COLUMN code TYPE text',
         *_ordered_grams_fill(spec),
         _ORDERED_SYNC.format(
-            name=name, column=column, function=function, new_values=_ordered_grams_columns(spec, "NEW")
+            name=name,
+            column=column,
+            text=spec.text_sql("NEW"),
+            function=function,
+            new_values=_ordered_grams_columns(spec, "NEW"),
         ),
         trigger % ("insert_delete", "INSERT OR DELETE", "ROW"),
         trigger % ("update", "UPDATE", f"ROW WHEN ({changed})"),

@@ -43,7 +43,7 @@ from django.db import DatabaseError, connection, connections, transaction
 from django.utils import timezone
 
 from laowu.accounts.models import PHONE_INDEX_CONTEXT
-from laowu.contracts.models import CONTRACT_NO_GRAMS
+from laowu.contracts.models import CONTRACT_NO_GRAMS, PROJECT_TEXT_GRAMS
 from laowu.core.crypto import seal
 from laowu.core.fields import index_value
 from laowu.core.numbers import format_amount
@@ -2460,6 +2460,7 @@ def finalize(workers: int, report: Callable[[str], None], every: float) -> dict[
     # The load ran without triggers: 合同编号's ordered gram table is filled in one statement.
     report("[finalize] 合同编号检索表……")
     rebuild_ordered_grams(CONTRACT_NO_GRAMS)
+    rebuild_ordered_grams(PROJECT_TEXT_GRAMS)
     seconds["ordered_grams"] = time.monotonic() - t
     t = time.monotonic()
     report("[finalize] 审计日志哈希链……")
@@ -2472,7 +2473,7 @@ def finalize(workers: int, report: Callable[[str], None], every: float) -> dict[
         for r in _sql(
             "SELECT relname FROM pg_class WHERE relkind = 'r' AND relname = ANY(%s) "
             "ORDER BY pg_total_relation_size(oid) DESC",
-            [[*app_tables(), PROGRESS_TABLE, CONTRACT_NO_GRAMS.name]],
+            [[*app_tables(), PROGRESS_TABLE, CONTRACT_NO_GRAMS.name, PROJECT_TEXT_GRAMS.name]],
         )
     ]
     for table, spent in parallel(vacuum, tables, workers):

@@ -505,3 +505,24 @@ def test_the_ordered_gram_table_is_filled_after_the_load(dataset: dict[str, Any]
         rows = cur.fetchall()
     want = {(g, dates[pk], pk, no, *carried[pk]) for pk, no in numbers.items() for g in grams_of(no, 3)}
     assert len(rows) == len(want) and set(rows) == want
+
+
+@PG
+@pytest.mark.django_db
+def test_the_name_and_number_bigram_table_is_filled_after_the_load(dataset: dict[str, Any]) -> None:
+    # As 合同编号's table: the committee list limited to some districts reads it (PROJECT_TEXT_GRAMS).
+    from laowu.contracts.models import PROJECT_TEXT_GRAMS
+    from laowu.core.search import grams_of
+
+    rows = ProjectFiling.objects.values_list("pk", "project_name", "contract_no", "signed_date", "state")
+    districts = dict(ProjectFiling.objects.values_list("pk", "enterprise__district"))
+    want = {
+        (g, signed, pk, f"{name}\n{no}", state, districts[pk])
+        for pk, name, no, signed, state in rows
+        for g in grams_of(f"{name}\n{no}", 2)
+    }
+    with connection.cursor() as cur:
+        sql = f'SELECT gram, signed_date, row_id, code, state, district_id FROM "{PROJECT_TEXT_GRAMS.name}"'  # noqa: S608
+        cur.execute(sql)
+        found = cur.fetchall()
+    assert want and len(found) == len(want) and set(found) == want

@@ -181,3 +181,37 @@ def test_sqlite_keeps_the_plain_match(district_list: tuple[Any, Any]) -> None:
     if connection.vendor != "postgresql":
         assert search_plan(qs) is None
     assert listed(qs) == matching("测试", scoped)
+
+
+@pytest.mark.postgres_only
+def test_the_table_is_built_while_its_sources_take_no_writes(enterprise_a: Any, reviewer: Any) -> None:
+    """laowu/core/search.py `ordered_grams_operation`: the fill and the triggers in one transaction
+    holding the filings and the enterprises in SHARE mode, so that the running site's writes wait
+    for the build rather than fall between the fill and the triggers (no postings, ever)."""
+    from laowu.core.search import ordered_grams_operation
+
+    filing = approved_project(enterprise_a, reviewer, contract_no="HT-3205-2025-0000002")
+    operation = ordered_grams_operation(PROJECT_TEXT_GRAMS)
+    held: list[tuple[str, str]] = []
+
+    class Editor:
+        def __init__(self) -> None:
+            self.connection = connection
+
+        def quote_name(self, name: str) -> str:
+            return connection.ops.quote_name(name)
+
+        def execute(self, sql: str) -> None:
+            with connection.cursor() as cur:
+                if sql.startswith(f'INSERT INTO "{PROJECT_TEXT_GRAMS.name}"'):
+                    cur.execute(
+                        "SELECT relation::regclass::text, mode FROM pg_locks "
+                        "WHERE pid = pg_backend_pid() AND locktype = 'relation' AND mode = 'ShareLock'"
+                    )
+                    held.extend(cur.fetchall())
+                cur.execute(sql)
+
+    operation.reverse_code(None, Editor())  # type: ignore[attr-defined]
+    operation.code(None, Editor())  # type: ignore[attr-defined]
+    assert {("contracts_projectfiling", "ShareLock"), ("enterprises_enterprise", "ShareLock")} <= set(held)
+    assert postings(filing.pk) == expected_postings(filing) != set()

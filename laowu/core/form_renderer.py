@@ -48,8 +48,18 @@ def _out(value: Any) -> str:
 
 
 # The same for other markup the project builds in Python instead of a template
-# (laowu/enterprises/templatetags/grid_fields.py).
+# (laowu/enterprises/templatetags/grid_fields.py, laowu/core/templatetags/fields.py).
 template_value = _out
+
+
+def field_errors(field: Any) -> str:
+    """A bound field's errors as the field templates list them under its widget: one
+    `<div class="error">` each, the first carrying the id the widget's aria-describedby names."""
+    errors = field.errors
+    if not errors:
+        return ""
+    error_id = _out(field.auto_id)
+    return "".join(f'<div class="error" id="{error_id}_error">{_out(e)}</div>' for e in errors)
 
 
 def _stringformat(value: Any) -> str:

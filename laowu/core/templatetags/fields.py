@@ -17,6 +17,7 @@ from django import template
 from django.forms import BaseForm, BoundField
 from django.utils.safestring import SafeString, mark_safe
 
+from laowu.core.form_renderer import field_errors
 from laowu.core.form_renderer import template_value as out
 
 register = template.Library()
@@ -30,11 +31,7 @@ def field_html(field: Any) -> str:
         return _missing_field_html(field)
     errors = field.errors
     help_text = field.help_text
-    if errors:
-        error_id = out(field.auto_id)
-        error_html = "".join(f'<div class="error" id="{error_id}_error">{out(e)}</div>' for e in errors)
-    else:
-        error_html = ""
+    error_html = field_errors(field)
     return "".join(
         (
             '<div class="field',

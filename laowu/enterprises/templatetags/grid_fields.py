@@ -16,6 +16,7 @@ from django import template
 from django.forms import BoundField
 from django.utils.safestring import SafeString, mark_safe
 
+from laowu.core.form_renderer import field_errors
 from laowu.core.form_renderer import template_value as out
 
 register = template.Library()
@@ -34,11 +35,7 @@ def grid_cell(field: BoundField, confirmed: Collection[str] = ()) -> str:
     form_field = field.field
     name = field.name
     help_text = field.help_text
-    if errors:
-        error_id = out(field.auto_id)
-        error_html = "".join(f'<div class="error" id="{error_id}_error">{out(e)}</div>' for e in errors)
-    else:
-        error_html = ""
+    error_html = field_errors(field)
     return "".join(
         (
             '<div class="grid-cell',

@@ -7,11 +7,9 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_http_methods, require_POST
 
 from laowu.accounts.models import Role
@@ -22,7 +20,7 @@ from laowu.core.actions import run_action
 from laowu.core.exports import Column, export_response, field_column
 from laowu.core.fields import column_context, masked, sealed_token
 from laowu.core.pagination import paginate
-from laowu.core.templatetags.urls import cached_reverse
+from laowu.core.rows import csrf_input, esc, row_url, ymd
 from laowu.core.validators import mask_id_number, mask_mobile
 from laowu.review import services as workflow
 from laowu.review.editing import edit_own_filing
@@ -44,20 +42,9 @@ def _model(kind: str) -> type[Person]:
 
 # The lists' rows are written here rather than by a {% for %} in the templates: a row was some
 # twenty template nodes (lookups, filters, links), most of the page's rendering. The markup,
-# escaping (format_html) and masking are the templates' own (personnel/list.html,
+# escaping (laowu/core/rows.py) and masking are the templates' own (personnel/list.html,
 # personnel/committee_list.html say where the rows go); tests/personnel/test_list_rows.py
 # compares them with the templates' former output.
-
-
-def _date(value: Any) -> str:
-    """`|date:"Y-m-d"|default:"—"`."""
-    return value.isoformat() if value else "—"
-
-
-def _url(request: HttpRequest, name: str, *args: Any) -> str:
-    """`{% url %}` as the templates reverse it (laowu/core/templatetags/urls.py)."""
-    match = request.resolver_match
-    return cached_reverse(name, list(args), {}, match.namespace if match else None, request)
 
 
 def _masked_id(model: type[Person], p: Person) -> str:
@@ -68,105 +55,76 @@ def _masked_mobile(model: type[Person], p: Person) -> str:
     return masked(p.mobile_token, context=column_context(model, "mobile"), kind="mobile")  # type: ignore[attr-defined]
 
 
+def _valid_until(model: type[Person], p: Person) -> str:
+    """The 有效期至 cell of a 安全员's row (`|date:"Y-m-d"|default:"—"`); 劳资专管员 have none."""
+    return f'<td class="nowrap">{ymd(p.valid_until) or "—"}</td>' if model is SafetyOfficer else ""  # type: ignore[attr-defined]
+
+
 def _own_rows(request: HttpRequest, page: Any, model: type[Person]) -> SafeString:
     """The enterprise's rows of personnel/list.html, with 编辑 / 删除 / 注销."""
-    kind, label = model.ROLE_URL, model.FILING_LABEL
+    kind, label = model.ROLE_URL, esc(model.FILING_LABEL)
     if not page.object_list:
-        return format_html('<tr><td colspan="7" class="empty">暂无{}，点击“新增”登记。</td></tr>', label)
-    token = get_token(request)
-    rows: list[SafeString] = []
+        return mark_safe(f'<tr><td colspan="7" class="empty">暂无{label}，点击“新增”登记。</td></tr>')  # noqa: S308  # nosec B308 B703  # escaped label
+    csrf = csrf_input(request)
+    rows: list[str] = []
     for p in page.object_list:
-        edit_url = _url(request, "personnel:edit", kind, p.pk)
-        valid_until = format_html('<td class="nowrap">{}</td>', _date(p.valid_until)) if model is SafetyOfficer else ""
+        edit_url = row_url(request, "personnel:edit", kind, p.pk)
+        name = esc(p.name)
         # Without JavaScript 删除 opens the confirmation page; with it, the same question in a dialog.
         delete = (
-            format_html(
-                '<a class="danger-text" href="{}" data-dialog="删除{}">删除</a>',
-                _url(request, "personnel:delete", kind, p.pk),
-                label,
-            )
+            f'<a class="danger-text" href="{row_url(request, "personnel:delete", kind, p.pk)}" '
+            f'data-dialog="删除{label}">删除</a>'
             if p.deletable
             else ""
         )
         deregister = (
-            format_html(
-                '<form method="post" action="{}" class="inline-form" '
-                'data-confirm="确定注销{}“{}”吗？注销后记录保留备查。">'
-                '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'
-                '<button type="submit" class="link-button danger">注销</button></form>',
-                _url(request, "personnel:deregister", kind, p.pk),
-                label,
-                p.name,
-                token,
-            )
+            f'<form method="post" action="{row_url(request, "personnel:deregister", kind, p.pk)}" class="inline-form" '
+            f'data-confirm="确定注销{label}“{name}”吗？注销后记录保留备查。">{csrf}'
+            '<button type="submit" class="link-button danger">注销</button></form>'
             if p.state == "approved"
             else ""
         )
         rows.append(
-            format_html(
-                "\n      <tr>\n"
-                '        <td><a href="{}">{}</a></td><td class="nowrap">{}</td><td class="nowrap">{}</td>\n'
-                "        <td>{}</td>{}\n"
-                '        <td><span class="status status-{}">{}</span></td>\n'
-                '        <td class="nowrap row-actions">\n'
-                '          <a href="{}">{}</a>\n'
-                "          \n"
-                "          {}\n"
-                "          {}\n"
-                "        </td>\n"
-                "      </tr>\n    ",
-                edit_url,
-                p.name,
-                _masked_id(model, p),
-                _masked_mobile(model, p) or "—",
-                p.cert_no or "—",
-                valid_until,
-                p.state,
-                p.state_label,
-                edit_url,
-                "编辑" if p.is_editable else "查看",
-                delete,
-                deregister,
-            )
+            "\n      <tr>\n"
+            f'        <td><a href="{edit_url}">{name}</a></td><td class="nowrap">{esc(_masked_id(model, p))}</td>'
+            f'<td class="nowrap">{esc(_masked_mobile(model, p) or "—")}</td>\n'
+            f"        <td>{esc(p.cert_no or '—')}</td>{_valid_until(model, p)}\n"
+            f'        <td><span class="status status-{esc(p.state)}">{esc(p.state_label)}</span></td>\n'
+            '        <td class="nowrap row-actions">\n'
+            f'          <a href="{edit_url}">{"编辑" if p.is_editable else "查看"}</a>\n'
+            "          \n"
+            f"          {delete}\n"
+            f"          {deregister}\n"
+            "        </td>\n"
+            "      </tr>\n    "
         )
-    return format_html_join("", "{}", ((row,) for row in rows))
+    return mark_safe("".join(rows))  # noqa: S308  # nosec B308 B703  # esc()-escaped values and our own markup
 
 
 def _committee_rows(request: HttpRequest, page: Any, model: type[Person]) -> SafeString:
     """The rows of personnel/committee_list.html: the person's enterprise and its filing's review."""
     if not page.object_list:
-        return format_html('<tr><td colspan="8" class="empty">没有符合条件的{}。</td></tr>', model.FILING_LABEL)
-    rows: list[SafeString] = []
+        return mark_safe(f'<tr><td colspan="8" class="empty">没有符合条件的{esc(model.FILING_LABEL)}。</td></tr>')  # noqa: S308  # nosec B308 B703  # escaped label
+    rows: list[str] = []
     for p in page.object_list:
-        valid_until = format_html('<td class="nowrap">{}</td>', _date(p.valid_until)) if model is SafetyOfficer else ""
         if p.pending_submission_id:
-            review = format_html('<a href="{}">审核</a>', _url(request, "review:submission", p.pending_submission_id))
+            review = f'<a href="{row_url(request, "review:submission", p.pending_submission_id)}">审核</a>'
         elif p.approved_submission_id:
-            review = format_html('<a href="{}">查看</a>', _url(request, "review:submission", p.approved_submission_id))
+            review = f'<a href="{row_url(request, "review:submission", p.approved_submission_id)}">查看</a>'
         else:
             review = "—"
         rows.append(
-            format_html(
-                "\n      <tr>\n"
-                '        <td>{}</td><td class="nowrap">{}</td><td class="nowrap">{}</td><td>{}</td>\n'
-                "        {}\n"
-                '        <td><a href="{}">{}</a></td>\n'
-                '        <td><span class="status status-{}">{}</span></td>\n'
-                "        <td>{}</td>\n"
-                "      </tr>\n    ",
-                p.name,
-                _masked_id(model, p),
-                _masked_mobile(model, p) or "—",
-                p.cert_no or "—",
-                valid_until,
-                _url(request, "directory:enterprise_detail", p.enterprise_id),
-                p.enterprise.name,
-                p.state,
-                p.state_label,
-                review,
-            )
+            "\n      <tr>\n"
+            f'        <td>{esc(p.name)}</td><td class="nowrap">{esc(_masked_id(model, p))}</td>'
+            f'<td class="nowrap">{esc(_masked_mobile(model, p) or "—")}</td><td>{esc(p.cert_no or "—")}</td>\n'
+            f"        {_valid_until(model, p)}\n"
+            f'        <td><a href="{row_url(request, "directory:enterprise_detail", p.enterprise_id)}">'
+            f"{esc(p.enterprise.name)}</a></td>\n"
+            f'        <td><span class="status status-{esc(p.state)}">{esc(p.state_label)}</span></td>\n'
+            f"        <td>{review}</td>\n"
+            "      </tr>\n    "
         )
-    return format_html_join("", "{}", ((row,) for row in rows))
+    return mark_safe("".join(rows))  # noqa: S308  # nosec B308 B703  # esc()-escaped values and our own markup
 
 
 # The columns the rows show (`_own_rows`, `_committee_rows`) and the list's order (the cursor's

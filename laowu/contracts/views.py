@@ -25,6 +25,7 @@ from laowu.core.search import COVERED_WALK_COST, search
 from laowu.review import services as workflow
 from laowu.review.editing import edit_own_filing
 from laowu.review.permissions import access_own_filing, filings_in_scope
+from laowu.review.rows import review_link
 
 from .forms import ProjectForm, ProjectSearchForm
 from .models import CATALOGUE_COLUMNS, CONTRACT_NO_GRAMS, PROJECT_TEXT_GRAMS, ProjectFiling, available_catalogue
@@ -263,12 +264,7 @@ def _committee_rows(request: HttpRequest, page: Page) -> SafeString:
         return mark_safe(empty)  # noqa: S308  # nosec B308 B703  # our own markup only
     rows: list[str] = []
     for f in page.object_list:
-        if f.pending_submission_id:
-            review = f'<a href="{row_url(request, "review:submission", f.pending_submission_id)}">审核</a>'
-        elif f.approved_submission_id:
-            review = f'<a href="{row_url(request, "review:submission", f.approved_submission_id)}">查看</a>'
-        else:
-            review = "—"
+        review = review_link(request, f)
         rows.append(
             f"\n      <tr><td>{esc(f.project_name)}</td><td>{esc(f.contract_no)}</td>"
             f'<td><a href="{row_url(request, "directory:enterprise_detail", f.enterprise_id)}">'

@@ -26,6 +26,7 @@ from laowu.review import services as workflow
 from laowu.review.editing import edit_own_filing
 from laowu.review.models import State
 from laowu.review.permissions import access_own_filing
+from laowu.review.rows import review_link
 
 from . import selectors
 from .forms import person_form_class
@@ -107,12 +108,7 @@ def _committee_rows(request: HttpRequest, page: Any, model: type[Person]) -> Saf
         return mark_safe(f'<tr><td colspan="8" class="empty">没有符合条件的{esc(model.FILING_LABEL)}。</td></tr>')  # noqa: S308  # nosec B308 B703  # escaped label
     rows: list[str] = []
     for p in page.object_list:
-        if p.pending_submission_id:
-            review = f'<a href="{row_url(request, "review:submission", p.pending_submission_id)}">审核</a>'
-        elif p.approved_submission_id:
-            review = f'<a href="{row_url(request, "review:submission", p.approved_submission_id)}">查看</a>'
-        else:
-            review = "—"
+        review = review_link(request, p)
         rows.append(
             "\n      <tr>\n"
             f'        <td>{esc(p.name)}</td><td class="nowrap">{esc(_masked_id(model, p))}</td>'

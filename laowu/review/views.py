@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import html
 from collections.abc import Hashable
 from typing import Any
 
@@ -25,7 +24,7 @@ from laowu.core.actions import run_action
 from laowu.core.exports import Column, Kind, export_response
 from laowu.core.fragments import kept_markup
 from laowu.core.pagination import paginate
-from laowu.core.templatetags.urls import cached_reverse
+from laowu.core.rows import esc, row_url, ymd_hm
 from laowu.core.validators import MASKS
 
 from . import selectors, services
@@ -73,49 +72,32 @@ def _queue_search(request: HttpRequest) -> tuple[QueueFilterForm, str, str, Quer
     return form, status, filing_type, qs
 
 
-def _minute(value: dt.datetime | None) -> str:
-    """`|date:"Y-m-d H:i"` (in the current time zone, as templates show it)."""
-    if value is None:
-        return ""
-    d = timezone.localtime(value)
-    return f"{d.year:04d}-{d.month:02d}-{d.day:02d} {d.hour:02d}:{d.minute:02d}"
-
-
 # `get_status_display` without building the choices' dict for every row: the field's choices are
 # SubmissionStatus's (laowu/review/models.py), fixed in the code.
 _STATUS_LABELS: dict[str, str] = dict(SubmissionStatus.choices)
 
 
-def _text(value: Any) -> str:
-    """`{{ value }}` in an autoescaped template (`conditional_escape`): safe text as it is, the
-    rest escaped by the same `html.escape`, without `format_html`'s lazy-text wrappers, which
-    cost more than the escaping."""
-    return value.__html__() if hasattr(value, "__html__") else html.escape(str(value))
-
-
 def _queue_rows(request: HttpRequest, submissions: list[Submission]) -> SafeString:
     """The rows of review/queue.html. Written here rather than by a {% for %} in the template: a
     row was some fifteen template nodes, most of the page's rendering. Same markup and escaping
-    (every shown text through `_text`); tests/review/test_queue_rows.py compares them with the
+    (every shown text through laowu/core/rows.py `esc`); tests/review/test_queue_rows.py compares them with the
     template's former loop."""
     if not submissions:
         return SafeString('<tr><td colspan="7" class="empty">没有符合条件的申报。</td></tr>')
-    match = request.resolver_match
-    app = match.namespace if match else None
     reviewer = request.user.role == "reviewer"  # type: ignore[union-attr]
     rows: list[str] = []
     for s in submissions:
-        url = _text(cached_reverse("review:submission", [s.pk], {}, app, request))
+        url = row_url(request, "review:submission", s.pk)
         label = s.snapshot_label  # type: ignore[attr-defined]
         rows.append(
-            f'\n      <tr><td>{"" if label is None else _text(label)}</td><td><a href="{url}">{_text(s.title)}</a>'
-            f"</td><td>{_text(s.enterprise.name)}</td>\n"
-            f'      <td>第{_text(s.revision)}版</td><td class="nowrap">{_minute(s.declared_at)}</td>\n'
-            f'      <td><span class="status status-sub-{_text(s.status)}">'
-            f"{_text(_STATUS_LABELS.get(s.status, s.status))}</span></td>\n"
+            f'\n      <tr><td>{"" if label is None else esc(label)}</td><td><a href="{url}">{esc(s.title)}</a>'
+            f"</td><td>{esc(s.enterprise.name)}</td>\n"
+            f'      <td>第{esc(s.revision)}版</td><td class="nowrap">{ymd_hm(s.declared_at)}</td>\n'
+            f'      <td><span class="status status-sub-{esc(s.status)}">'
+            f"{esc(_STATUS_LABELS.get(s.status, s.status))}</span></td>\n"
             f'      <td><a href="{url}">{"审核" if s.status == "pending" and reviewer else "查看"}</a></td></tr>\n    '
         )
-    return SafeString("".join(rows))  # nosec B703  # every shown text escaped by _text
+    return SafeString("".join(rows))  # nosec B703  # every shown text escaped by esc
 
 
 QUEUE_FILTERS_TEMPLATE = "review/_queue_filters.html"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from collections.abc import Hashable
 from typing import Any
 
@@ -21,7 +20,7 @@ from laowu.audit.services import Action, record
 from laowu.core.exports import Column, Kind, export_response
 from laowu.core.fragments import kept_markup
 from laowu.core.pagination import paginate, paginate_segments
-from laowu.core.templatetags.urls import cached_reverse
+from laowu.core.rows import esc, row_url
 from laowu.enterprises.models import Enterprise
 from laowu.enterprises.scope import enterprises_in_scope
 
@@ -38,39 +37,30 @@ def _signed(value: int, sign: str, css: str) -> str:
     return f'<span class="{css}">{sign}{value}</span>' if value else "0"
 
 
-def _text(value: Any) -> str:
-    """`{{ value }}` in an autoescaped template (`conditional_escape`): safe text as it is, the
-    rest escaped by the same `html.escape`, without `format_html`'s lazy-text wrappers, which
-    cost more than the escaping."""
-    return value.__html__() if hasattr(value, "__html__") else html.escape(str(value))
-
-
 def _credit_rows(request: HttpRequest, rows: list[tuple[Enterprise, credit.CreditScore]]) -> SafeString:
     """The rows of supervision/credit/list.html. Written here rather than by a {% for %} in the
     template: a row was some twenty template nodes, most of the page's rendering. Same markup and
-    escaping (every shown text through `_text`; the score and points are ints);
+    escaping (every shown text through laowu/core/rows.py `esc`; the score and points are ints);
     tests/supervision/test_credit_rows.py compares them with the template's former loop."""
     if not rows:
         return SafeString('<tr><td colspan="8" class="empty">没有符合条件的企业。</td></tr>')
-    match = request.resolver_match
-    app = match.namespace if match else None
     html_rows: list[str] = []
     for e, s in rows:
-        url = _text(cached_reverse("supervision:credit_detail", [e.pk], {}, app, request))
+        url = row_url(request, "supervision:credit_detail", e.pk)
         html_rows.append(
             "\n      <tr>\n"
-            f'        <td><a href="{url}">{_text(e.name)}</a></td>\n'
-            f'        <td class="nowrap">{_text(e.credit_code)}</td>\n'
-            f'        <td class="nowrap">{_text(e.district)}</td>\n'
+            f'        <td><a href="{url}">{esc(e.name)}</a></td>\n'
+            f'        <td class="nowrap">{esc(e.credit_code)}</td>\n'
+            f'        <td class="nowrap">{esc(e.district)}</td>\n'
             f'        <td class="num"><strong>{int(s.score)}</strong></td>\n'
-            f'        <td class="nowrap"><span class="credit-badge credit-grade-{_text(s.grade)}">'
-            f"{_text(s.grade_label)}</span></td>\n"
+            f'        <td class="nowrap"><span class="credit-badge credit-grade-{esc(s.grade)}">'
+            f"{esc(s.grade_label)}</span></td>\n"
             f'        <td class="num">{_signed(int(s.deductions), "−", "credit-minus")}</td>\n'
             f'        <td class="num">{_signed(int(s.additions), "+", "credit-plus")}</td>\n'
             f'        <td class="nowrap"><a href="{url}">明细</a></td>\n'
             "      </tr>\n    "
         )
-    return SafeString("".join(html_rows))  # nosec B703  # every shown text escaped by _text
+    return SafeString("".join(html_rows))  # nosec B703  # every shown text escaped by esc
 
 
 SEARCH_TEMPLATE = "supervision/credit/_search.html"

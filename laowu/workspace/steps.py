@@ -144,12 +144,6 @@ def _home_standing_query(enterprise_id: int, today: dt.date) -> QuerySet[Any]:
     return first.union(*rest, district, *expiry, all=True)
 
 
-def home_standing(enterprise: Enterprise) -> dict[type[Filing], Tally]:
-    """`standing` of every step type, with the district set on ``enterprise`` as
-    `home_standing_and_expiry` does."""
-    return home_standing_and_expiry(enterprise)[0]
-
-
 def home_standing_and_expiry(
     enterprise: Enterprise, today: dt.date | None = None
 ) -> tuple[dict[type[Filing], Tally], dict[str, int]]:
@@ -468,7 +462,7 @@ def enterprise_steps(enterprise: Enterprise, tallies: dict[type[Filing], Tally] 
     """The home page's progress: each section, how many records in each state, and the next step.
 
     Queries: one for every count and gate (`standing`, unless ``tallies`` are given: those of
-    `home_standing`), one for the rejected records if a step shows some, and the catalogue
+    `home_standing_and_expiry`), one for the rejected records if a step shows some, and the catalogue
     only when there is no project yet."""
     if tallies is None:
         tallies = standing(enterprise.pk, STEP_TYPES)

@@ -341,16 +341,16 @@ def test_each_enterprise_reads_its_own_district_as_it_is(
     person(SafetyOfficer, enterprise_b, "赵强")
     a = Enterprise.objects.get(pk=enterprise_a.enterprise.pk)
     b = Enterprise.objects.get(pk=enterprise_b.enterprise.pk)
-    assert steps.home_standing(b)[SafetyOfficer].counts == {"draft": 1}
+    assert steps.home_standing_and_expiry(b)[0][SafetyOfficer].counts == {"draft": 1}
     assert (b.district.pk, b.district.name) == (other.pk, "另一区")
-    assert steps.home_standing(a)[SafetyOfficer].counts == {}
+    assert steps.home_standing_and_expiry(a)[0][SafetyOfficer].counts == {}
     assert a.district.pk == enterprise_a.enterprise.district_id and a.district.name != "另一区"
     # Nothing is kept between requests: a renamed district is read as it now is.
     District.objects.filter(pk=other.pk).update(name="改名区")
     assert "行政区划改名区" in text(as_user(enterprise_b).get(HOME))
     assert "行政区划改名区" not in text(as_user(enterprise_a).get(HOME))
     # The standing is the same as that of `standing`, the district aside.
-    assert steps.home_standing(b) == steps.standing(b.pk, steps.STEP_TYPES)
+    assert steps.home_standing_and_expiry(b)[0] == steps.standing(b.pk, steps.STEP_TYPES)
 
 
 def test_the_rejected_records_are_read_once_each_where_an_arm_may_have_a_limit(every_state: Any) -> None:

@@ -43,6 +43,11 @@ def ymd_hm(value: datetime | None) -> str:
     return template_localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
+def md(value: datetime | None) -> str:
+    """`|date:"m-d"`: month and day in the current time zone, as a template shows an aware time."""
+    return template_localtime(value).strftime("%m-%d") if value else ""
+
+
 def row_url(request: HttpRequest, name: str, *args: Any) -> str:
     """`{% url %}` as the templates reverse it (laowu/core/templatetags/urls.py), escaped as the
     tag's output is."""

@@ -21,7 +21,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Exists, Max, Q, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, IntegerField, Max, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils import timezone
 
@@ -397,7 +398,7 @@ def _people_gates(tallies: dict[type[Filing], Tally]) -> list[Gate]:
     return gates
 
 
-def _catalogue_query(credit_code: str | Subquery) -> QuerySet[Any]:
+def _catalogue_probes(credit_code: str | Subquery) -> QuerySet[Enterprise]:
     # Two EXISTS, each stopping at its first row: whether any contract is offered, and whether
     # there is any at all. Sorting the contracts by "filed" instead would test every one of
     # them, reading each from the table, to find the first. Answered in the enterprise's own row
@@ -409,15 +410,40 @@ def _catalogue_query(credit_code: str | Subquery) -> QuerySet[Any]:
             listed=Exists(CatalogueContract.objects.filter(subcontractor_credit_code=credit_code)),
         )
         .order_by()
-        .values_list("offered", "listed", "credit_code")
     )
 
 
-def _catalogue_query_of(enterprise_id: int) -> QuerySet[Any]:
+def _catalogue_query(credit_code: str | Subquery) -> QuerySet[Any]:
+    return _catalogue_probes(credit_code).values_list("offered", "listed", "credit_code")
+
+
+def _catalogue_probes_of(enterprise_id: int) -> QuerySet[Enterprise]:
     # The credit code as an uncorrelated subquery: PostgreSQL computes it once, before the
     # EXISTS probes, which then stop at their first row as with the code itself. A page that
     # knows only the signed-in user's enterprise id need not load the enterprise for it.
-    return _catalogue_query(Subquery(Enterprise.objects.filter(pk=enterprise_id).order_by().values("credit_code")[:1]))
+    return _catalogue_probes(Subquery(Enterprise.objects.filter(pk=enterprise_id).order_by().values("credit_code")[:1]))
+
+
+def _catalogue_query_of(enterprise_id: int) -> QuerySet[Any]:
+    return _catalogue_probes_of(enterprise_id).values_list("offered", "listed", "credit_code")
+
+
+# The catalogue's row among the standing's of the 项目信息 list (`page_gates`): its index, then
+# the credit code where a filing type's row has its state, and the two probes as 0/1 where a
+# type has its counts (an arm of a UNION takes the others' kinds of column), then a zero.
+CATALOGUE_ROW = -3
+
+
+def _projects_gates_query(enterprise_id: int) -> QuerySet[Any]:
+    catalogue = _catalogue_probes_of(enterprise_id).values_list(
+        Value(CATALOGUE_ROW),
+        "credit_code",
+        Cast("offered", IntegerField()),
+        Cast("listed", IntegerField()),
+        Value(0),
+    )
+    first, *rest = _standing_arms(enterprise_id, (BasicInfo, *PEOPLE))
+    return first.union(*rest, catalogue, all=True)
 
 
 def catalogue_gate(enterprise: Enterprise) -> Gate | None:
@@ -521,16 +547,27 @@ def page_gates(page: str, enterprise_id: int) -> list[Gate]:
 
     ``page``: "personnel" (安全员/劳资专管员 pages), "projects" (项目信息 list and 新增),
     "project_edit" (a project's form), "picker" (选择项目). One query for the 基本信息 and the
-    people (`standing`), one for the catalogue where the page needs it; the enterprise itself
-    is not loaded. Nothing is cached, so a gate always answers from the records as they are."""
+    people (`standing`), one for the catalogue where the page needs it — the 项目信息 list's
+    in the same query as its standing; the enterprise itself is not loaded. Nothing is cached,
+    so a gate always answers from the records as they are."""
     if page == "picker":
         return [g for g in (catalogue_gate_of(enterprise_id),) if g]
     what = "人员信息" if page == "personnel" else "项目信息"
     people = page in ("projects", "project_edit")
-    tallies = standing(enterprise_id, (BasicInfo, *PEOPLE) if people else (BasicInfo,))
+    catalogue: Gate | None = None
+    if page == "projects":
+        # The catalogue's probes ride in the standing's query, as one more arm of its UNION:
+        # one statement for all of the page's gates.
+        rows = prepared.run(("steps.projects_gates",), _projects_gates_query, enterprise_id)
+        tallies = _tallies([row for row in rows if row[0] >= 0], (BasicInfo, *PEOPLE))
+        catalogue = _catalogue_gate(
+            [(offered, listed, code) for i, code, offered, listed, _ in rows if i == CATALOGUE_ROW]
+        )
+    else:
+        tallies = standing(enterprise_id, (BasicInfo, *PEOPLE) if people else (BasicInfo,))
     gates = [g for g in (basic_info_gate(_info_standing(tallies[BasicInfo]), what),) if g]
     if people:
         gates += _people_gates(tallies)
-    if page == "projects":
-        gates += [g for g in (catalogue_gate_of(enterprise_id),) if g]
+    if catalogue is not None:
+        gates.append(catalogue)
     return gates

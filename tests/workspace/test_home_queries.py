@@ -198,6 +198,47 @@ def test_the_catalogue_gate_in_each_state(enterprise_a: Any, reviewer: Any) -> N
     assert gate() is None
 
 
+def former_projects_gates(enterprise_id: int) -> list[steps.Gate]:
+    """`page_gates("projects")` as it was: the standing's query, then the catalogue's own."""
+    tallies = steps.standing(enterprise_id, (BasicInfo, *steps.PEOPLE))
+    gates = [g for g in (steps.basic_info_gate(steps._info_standing(tallies[BasicInfo]), "项目信息"),) if g]
+    gates += steps._people_gates(tallies)
+    return gates + [g for g in (steps.catalogue_gate_of(enterprise_id),) if g]
+
+
+def test_the_projects_gates_in_one_query_say_what_the_two_said(enterprise_a: Any, reviewer: Any) -> None:
+    from laowu.contracts.services import select_contract
+
+    enterprise = enterprise_a.enterprise
+    other = EnterpriseUserFactory().enterprise
+    seen: list[list[str]] = []
+
+    def check() -> None:
+        for eid in (enterprise.pk, other.pk):
+            gates = steps.page_gates("projects", eid)
+            assert gates == former_projects_gates(eid)
+            seen.append([g.key for g in gates])
+
+    check()  # nothing at all: every gate, the catalogue's naming the credit code
+    assert seen[-2] == ["basic_info", "people_safety", "people_wage", "catalogue_empty"]
+    assert enterprise.credit_code in steps.page_gates("projects", enterprise.pk)[-1].reason
+    CatalogueFactory(subcontractor_credit_code=other.credit_code)  # another enterprise's
+    check()
+    assert seen[-2][-1] == "catalogue_empty" and seen[-1] == ["basic_info", "people_safety", "people_wage"]
+    first = CatalogueFactory(subcontractor=enterprise.name, subcontractor_credit_code=enterprise.credit_code)
+    check()
+    assert "catalogue_empty" not in seen[-2] and "catalogue_filed" not in seen[-2]
+    select_contract(enterprise=enterprise, catalogue_id=first.pk, actor=enterprise_a)
+    check()
+    assert seen[-2][-1] == "catalogue_filed"
+    approved_project(enterprise_a, reviewer)  # the 基本信息 and both people approved, its contract filed
+    check()
+    assert seen[-2] == ["catalogue_filed"]
+    CatalogueFactory(subcontractor=enterprise.name, subcontractor_credit_code=enterprise.credit_code)
+    check()
+    assert seen[-2] == []
+
+
 @pytest.mark.postgres_only
 def test_the_catalogue_gate_stops_at_the_first_offered_contract(enterprise_a: Any, reviewer: Any) -> None:
     """Whether a contract is offered is read up to the first one found, not by testing every
@@ -214,7 +255,11 @@ def test_the_catalogue_gate_stops_at_the_first_offered_contract(enterprise_a: An
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE contracts_cataloguecontract")
     # By the credit code, and by the enterprise's id (the lists' gates): the same probes.
-    for query in (steps._catalogue_query(enterprise.credit_code), steps._catalogue_query_of(enterprise.pk)):
+    for query in (
+        steps._catalogue_query(enterprise.credit_code),
+        steps._catalogue_query_of(enterprise.pk),
+        steps._projects_gates_query(enterprise.pk),
+    ):
         check_stops_early(query)
     assert steps.catalogue_gate(enterprise) is None
     assert steps.catalogue_gate_of(enterprise.pk) is None
@@ -237,7 +282,8 @@ def check_stops_early(query: Any) -> None:
     assert read and all(node["Actual Rows"] <= 2 for node in read), [n["Actual Rows"] for n in read]
 
 
-@pytest.mark.parametrize(("page", "queries"), [("personnel", 1), ("project_edit", 1), ("projects", 2), ("picker", 1)])
+# The 项目信息 list's catalogue probes ride in its standing's query: one statement for every gate.
+@pytest.mark.parametrize(("page", "queries"), [("personnel", 1), ("project_edit", 1), ("projects", 1), ("picker", 1)])
 def test_page_gates_take_one_query_and_the_catalogue(page: str, queries: int, enterprise_a: Any, reviewer: Any) -> None:
     approved_project(enterprise_a, reviewer)
     with CaptureQueriesContext(connection) as captured:

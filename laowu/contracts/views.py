@@ -32,6 +32,10 @@ from .models import CATALOGUE_COLUMNS, CONTRACT_NO_GRAMS, PROJECT_TEXT_GRAMS, Pr
 from .services import select_contract
 
 PICKER_PAGE_SIZE = 10
+# What a row of the enterprise's list shows (`_own_rows`), with the order's keys.
+OWN_LIST_FIELDS = ("project_name", "contract_no", "builder", "signed_date", "amount", "state", "approved_submission_id")
+# What a picker row shows (`_picker_rows`), with the order's keys (the 下一页 cursor's).
+PICKER_FIELDS = ("project_code", "project_name", "contract_no", "builder", "signed_date", "amount")
 _EXPORT_WIDTHS = {
     "project_name": 30,
     "project_location": 24,
@@ -124,8 +128,9 @@ def _own_rows(request: HttpRequest, page: Page) -> SafeString:
 def project_list(request: HttpRequest) -> HttpResponse:
     """Step 1: the enterprise's filed contracts, with the search bar."""
     form, qs = _search(request, filings_in_scope(request.user, ProjectFiling).order_by("-signed_date", "-id"))
-    # The list does not show the sealed 现场负责人电话: it is not read (unsealed) for it.
-    page, query = paginate(request, qs.defer("site_manager_phone"))
+    # Only the columns the rows show (`_own_rows`): the sealed 现场负责人电话 is not read (unsealed)
+    # for the list. The page counts the enterprise's filings in its own statement.
+    page, query = paginate(request, qs.only(*OWN_LIST_FIELDS), counted=True)
     context = {"form": form, "page": page, "query": query, "rows": _own_rows(request, page)}
     return render(request, "contracts/list.html", context)
 
@@ -180,7 +185,9 @@ def picker(request: HttpRequest) -> HttpResponse:
             | Q(**{f"project_code__{lookup}": q})
             | Q(**{f"builder__{lookup}": q})
         )
-    page, query = paginate(request, qs, per_page=PICKER_PAGE_SIZE)
+    # Only the columns the rows show (`_picker_rows`); the page counts its matches in its own
+    # statement: an enterprise's contracts are a few hundred at most.
+    page, query = paginate(request, qs.only(*PICKER_FIELDS), per_page=PICKER_PAGE_SIZE, counted=True)
     # The filing being changed, when the picker was opened from one: only a number can name one
     # (its 返回 link is built from it); anything else is the picker of a new filing.
     filing_id = request.GET.get("filing", "")

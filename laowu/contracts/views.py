@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from decimal import Decimal
 from typing import Any
 
@@ -9,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_POST
 
@@ -18,6 +20,7 @@ from laowu.accounts.scope import in_user_district_ids, is_committee
 from laowu.audit.services import Action, record
 from laowu.core.actions import run_action
 from laowu.core.exports import Column, export_response, field_column
+from laowu.core.fragments import kept_markup
 from laowu.core.numbers import format_amount
 from laowu.core.pagination import Page, paginate
 from laowu.core.rows import csrf_input, esc, row_url, ymd
@@ -124,6 +127,22 @@ def _own_rows(request: HttpRequest, page: Page) -> SafeString:
     return mark_safe("".join(rows))  # noqa: S308  # nosec B308 B703  # esc()-escaped values and our own markup
 
 
+SEARCH_TEMPLATE = "contracts/_search.html"
+# The search bar as the enterprise's list first shows it (no query string: the unbound form, so
+# no value and no error), rendered once per process. Nothing in it comes from the request, the
+# user, the date or the database: the fields and their choices are fixed in
+# laowu/contracts/forms.py (the states' in laowu/review/models.py), so there is nothing to key
+# by and nothing that could go stale.
+_plain_search: dict[Hashable, SafeString] = {}
+
+
+def _search_html(form: ProjectSearchForm) -> SafeString:
+    """The search bar of `form`; an unbound form's is the same markup on every request."""
+    if form.is_bound:
+        return render_to_string(SEARCH_TEMPLATE, {"form": form})
+    return kept_markup(_plain_search, None, lambda: render_to_string(SEARCH_TEMPLATE, {"form": form}))
+
+
 @role_required(Role.ENTERPRISE)
 def project_list(request: HttpRequest) -> HttpResponse:
     """Step 1: the enterprise's filed contracts, with the search bar."""
@@ -131,7 +150,7 @@ def project_list(request: HttpRequest) -> HttpResponse:
     # Only the columns the rows show (`_own_rows`): the sealed 现场负责人电话 is not read (unsealed)
     # for the list. The page counts the enterprise's filings in its own statement.
     page, query = paginate(request, qs.only(*OWN_LIST_FIELDS), counted=True)
-    context = {"form": form, "page": page, "query": query, "rows": _own_rows(request, page)}
+    context = {"search": _search_html(form), "page": page, "query": query, "rows": _own_rows(request, page)}
     return render(request, "contracts/list.html", context)
 
 

@@ -1,8 +1,9 @@
 """The enterprise's 项目信息 list and the 选择项目 picker read only the columns their rows show,
 count their matches in the page's own statement, and read the list's gates in one query
 (laowu/contracts/views.py, laowu/core/pagination.py `_page_counted`, laowu/workspace/steps.py
-`page_gates`). Each page is byte for byte what the former reads gave — every column, a count
-query of its own, the catalogue probed on its own — in every state: empty, one page, many
+`page_gates`), and keep the list's search bar as it first shows it (`_search_html`). Each page is
+byte for byte what the former code gave — every column, a count query of its own, the catalogue
+probed on its own, the search bar rendered on each request — in every state: empty, one page, many
 pages followed by their 下一页/上一页/末页 links, searched, filtered, a form error, and the
 picker's empty and "no catalogue" states."""
 
@@ -10,15 +11,21 @@ from __future__ import annotations
 
 import html
 import re
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 import pytest
+from django.conf import settings
 from django.db import connection
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.template import engines
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from laowu.contracts import views
+from laowu.contracts.forms import ProjectSearchForm
 from laowu.contracts.models import ProjectFiling
 from laowu.contracts.services import select_contract
 from laowu.core.pagination import PAGE_SIZE, paginate
@@ -46,6 +53,21 @@ def former_page_gates(page: str, enterprise_id: int) -> list[steps.Gate]:
     return former_projects_gates(enterprise_id) if page == "projects" else CURRENT_PAGE_GATES(page, enterprise_id)
 
 
+LIST_TEMPLATE = Path(settings.BASE_DIR) / "laowu" / "templates" / "contracts" / "list.html"
+SEARCH_LINE = "  {# The search bar: laowu/contracts/views.py (_search_html). #}{{ search }}\n"
+
+
+def former_render(request: Any, template_name: str, context: dict[str, Any]) -> HttpResponse:
+    """`render`, the enterprise's list from its template as it was: the search bar included."""
+    if template_name != "contracts/list.html":
+        return render(request, template_name, context)
+    source = LIST_TEMPLATE.read_text()
+    assert SEARCH_LINE in source
+    source = source.replace(SEARCH_LINE, '  {% include "contracts/_search.html" %}\n')
+    form = ProjectSearchForm(request.GET or None)
+    return HttpResponse(engines["django"].from_string(source).render({**context, "form": form}, request))
+
+
 def fetch(client: Any, url: str, params: dict[str, str] | str) -> tuple[str, int]:
     """The page (its CSRF token, new on each request, blanked) and its queries."""
     with CaptureQueriesContext(connection) as captured:
@@ -60,6 +82,7 @@ def compare(client: Any, url: str, params: dict[str, str] | str, monkeypatch: An
     with monkeypatch.context() as former:
         former.setattr(views, "paginate", former_paginate)
         former.setattr(steps, "page_gates", former_page_gates)
+        former.setattr(views, "render", former_render)
         old, old_queries = fetch(client, url, params)
     assert page == old
     return page, queries, old_queries

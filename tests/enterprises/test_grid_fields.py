@@ -137,3 +137,54 @@ def test_odd_cells_match_the_include(auto_id: Any) -> None:
     html = assert_same(bound, confirmed=None)
     assert "has-error" in html
     assert_same(OddForm(auto_id=auto_id, prefix="p"), confirmed="business_scope")
+
+
+class WidgetCasesForm(forms.Form):
+    """Every branch of `_widget`'s attributes, and widgets it leaves to `{{ field }}`."""
+
+    code = forms.CharField(max_length=18, help_text="十八位 <代码>")
+    phone = forms.CharField(required=False, widget=forms.TextInput(attrs={"aria-describedby": "own-hint"}))
+    mail = forms.EmailField(required=False, widget=forms.EmailInput(attrs={"placeholder": 'a"b'}))
+    count = forms.IntegerField(min_value=0, help_text="人数")
+    money = forms.DecimalField(required=False, localize=True)
+    since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3, "class": "input"}))
+    secret = forms.CharField(required=False, widget=forms.PasswordInput(render_value=True))
+    agree = forms.BooleanField(required=False)
+    kept = forms.CharField(required=False, show_hidden_initial=True)
+    off = forms.CharField(required=False, disabled=True, initial="<关>")
+
+
+def test_every_widget_case_matches_the_include() -> None:
+    initial = {"code": "91<320>", "count": 3, "money": "1234.5", "since": dt.date(2020, 1, 2), "note": "a\n<b>"}
+    for form in (
+        WidgetCasesForm(initial=initial),
+        WidgetCasesForm(initial=initial, auto_id=False),
+        WidgetCasesForm(initial=initial, use_required_attribute=False),
+        WidgetCasesForm(initial=initial, prefix="x"),
+    ):
+        html = assert_same(form)
+        assert 'aria-describedby="own-hint"' in html or not form.auto_id
+    bad = {"code": "", "count": "-1", "mail": "no", "since": "2020-02-30", "phone": "1", "note": "<n>", "off": "x"}
+    html = assert_same(WidgetCasesForm(bad, initial=initial))
+    assert 'aria-invalid="true" aria-describedby="id_code_helptext id_code_error"' in html
+    assert 'value="2020-02-30"' in html and "&lt;关&gt;" in html
+
+
+def test_text_inputs_are_written_without_the_widget(enterprise_a: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The comparisons above go through `_widget`: a text input or a textarea never asks the
+    widget to render itself, while a select still does."""
+    from django.forms.boundfield import BoundField
+
+    rendered: list[str] = []
+    as_widget = BoundField.as_widget
+
+    def counted(self: BoundField, *args: Any, **kwargs: Any) -> Any:
+        rendered.append(self.name)
+        return as_widget(self, *args, **kwargs)
+
+    monkeypatch.setattr(BoundField, "as_widget", counted)
+    form = BasicInfoForm(instance=basic_info(enterprise_a.enterprise))
+    tag = engines["django"].from_string("{% load grid_fields %}{% grid_fields fields %}")
+    tag.render({"fields": list(form.visible_fields())})
+    assert rendered == ["registration_place"]

@@ -47,13 +47,18 @@ def ensure_basic_info(*, enterprise: Enterprise) -> BasicInfo:
 
 
 def own_basic_info(user: Any) -> BasicInfo:
-    """The signed-in enterprise's 基本信息 for its page, with its enterprise and its approved
-    revision (the page shows both) in one query whose SQL is written once per process
-    (laowu/core/prepared.py); created on the first visit (`ensure_basic_info`). The enterprise
-    is kept on the user, so that nothing later in the request reads it again."""
+    """The signed-in enterprise's 基本信息 for its page, with its enterprise (the page shows
+    it) in one query whose SQL is written once per process (laowu/core/prepared.py); created
+    on the first visit (`ensure_basic_info`). The enterprise is kept on the user, so that
+    nothing later in the request reads it again.
+
+    Not its approved revision: the page takes that row from the history it reads anyway
+    (laowu/review/editing.py `_approved_from_history`), which has what the page shows of it.
+    Joined here, its snapshot would be parsed and its personal values opened on every view,
+    for nothing shown."""
 
     def build(enterprise_id: int) -> Any:
-        return BasicInfo.objects.filter(enterprise_id=enterprise_id).select_related("enterprise", "approved_submission")
+        return BasicInfo.objects.filter(enterprise_id=enterprise_id).select_related("enterprise")
 
     found = prepared.related_instances(("enterprises.own_basic_info",), build, user.enterprise_id)
     if not found:

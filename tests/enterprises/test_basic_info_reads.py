@@ -1,4 +1,4 @@
-"""基本信息归集 reads its record with the enterprise and the approved revision in one query, and
+"""基本信息归集 reads its record with the enterprise in one query, and
 its attachments and history through SQL written once per process (laowu/core/prepared.py): a
 bounded number of queries, and each view shows what was written just before (only SQL is kept,
 never rows)."""
@@ -43,7 +43,7 @@ def test_the_page_reads_in_few_queries_and_never_stale(as_user: Any, enterprise_
     c.get(PAGE)  # the SQL written once
     with CaptureQueriesContext(connection) as queries:
         page = c.get(PAGE).content.decode()
-    # session, user; the record with its enterprise and approved revision; attachments; history.
+    # session, user; the record with its enterprise; attachments; history (the approved revision).
     # A draft's 申报 checklist reads no attachment kinds of its own: the panel's are used.
     assert len(queries) == 5, "\n".join(q["sql"][:70] for q in queries)
     assert not any("DISTINCT" in q["sql"] for q in queries)

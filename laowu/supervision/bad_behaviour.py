@@ -500,7 +500,24 @@ def open_removal(rec: BadBehaviour) -> RemovalApplication | None:
 
 def public_list(*, q: str = "", grade: str = "", category: str = "") -> QuerySet[BadBehaviour]:
     """不良行为公示: what is in publicity today, found by the enterprise's name or credit code."""
-    qs = BadBehaviour.objects.in_publicity().select_related("enterprise")
+    # Only the columns the rows show (laowu/supervision/views/bad_behaviour.py `_public_rows`;
+    # the order's are among them): the page shows a person's name masked and no ID number or
+    # phone, so the record's sealed ID number and the enterprise's sealed phone are not read,
+    # let alone opened (tests/supervision/test_public_rows.py).
+    qs = (
+        BadBehaviour.objects.in_publicity()
+        .select_related("enterprise")
+        .only(
+            "enterprise__name",
+            "enterprise__credit_code",
+            "person_name",
+            "grade",
+            "category",
+            "decision_no",
+            "publicity_start",
+            "publicity_end",
+        )
+    )
     if grade in Grade.values:
         qs = qs.filter(grade=grade)
     if category:

@@ -97,3 +97,26 @@ def test_public_rows_are_the_templates_former_markup(reviewer: Any, enterprise_a
     assert "&lt;建&amp;&quot;筑&#x27;&gt;有限公司" in shown and '<建&"筑' not in shown
     assert "&lt;91&amp;&#x27;&quot;&gt;" in shown and "〔2026〕&lt;19&gt;&amp;&#x27;&quot;号" in shown
     assert "李****&gt;" in shown and "张*丰" in shown and "欧*" in shown and "张三丰" not in shown
+
+
+def test_the_public_list_opens_no_sealed_value(
+    reviewer: Any, enterprise_a: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The page shows a person's masked name only: neither the record's sealed ID number nor the
+    enterprise's sealed phone is read, let alone opened."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.core.unseal_probe import unsealed
+
+    with at(START):
+        make_record(reviewer, enterprise_a, publish=True, person_name="张三丰", person_id_number=make_id_number())
+        client = Client()
+        client.get(reverse("supervision:public_bad_behaviour"))
+        for params in ({}, {"q": enterprise_a.enterprise.name}):
+            with unsealed(monkeypatch) as counts, CaptureQueriesContext(connection) as queries:
+                page = client.get(reverse("supervision:public_bad_behaviour"), params).content.decode()
+            assert "张*丰" in page
+            assert not counts, counts
+            for query in queries.captured_queries:
+                assert "person_id_number" not in query["sql"] and "contact_phone" not in query["sql"], query["sql"]

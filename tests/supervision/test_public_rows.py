@@ -120,3 +120,33 @@ def test_the_public_list_opens_no_sealed_value(
             assert not counts, counts
             for query in queries.captured_queries:
                 assert "person_id_number" not in query["sql"] and "contact_phone" not in query["sql"], query["sql"]
+
+
+FORMER_SEARCH = """{% for field in form %}<span class="search-field{% if field.errors %} has-error{% endif %}"><label for="{{ field.id_for_label }}">{{ field.label }}</label>{{ field }}{% for e in field.errors %}<span class="error">{{ e }}</span>{% endfor %}</span>{% endfor %}"""
+
+
+def test_the_public_search_fields_are_the_former_markup_and_rendered_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    from laowu.supervision.views import bad_behaviour as views
+
+    monkeypatch.setattr(views, "_plain_public_search", {})
+    rendered: list[str] = []
+    real = views.render_to_string
+    monkeypatch.setattr(views, "render_to_string", lambda *a, **k: rendered.append(a[0]) or real(*a, **k))
+    template = engines["django"].from_string(FORMER_SEARCH)
+    url = reverse("supervision:public_bad_behaviour")
+
+    def bar(fields: str) -> str:
+        return f'<form method="get" class="search-bar" novalidate>\n      {fields}\n      <button type="submit"'
+
+    plain = template.render({"form": PublicSearchForm(None)})
+    # A query string's values and errors first: they are never what the plain page shows after.
+    for params in ({"q": "<某&'\"企业>", "grade": "B"}, {"grade": "X", "category": "nope"}, {"page": "2"}):
+        page = Client().get(url, params).content.decode()
+        assert bar(template.render({"form": PublicSearchForm(params)})) in page, params
+    assert "&lt;某&amp;&#x27;&quot;企业&gt;" in Client().get(url, {"q": "<某&'\"企业>"}).content.decode()
+    assert "has-error" in Client().get(url, {"grade": "X"}).content.decode()
+    rendered.clear()
+    for _ in range(3):
+        assert bar(plain) in Client().get(url).content.decode()
+    assert rendered.count(views.PUBLIC_SEARCH_TEMPLATE) == 1
+    assert 'value="B" selected' not in plain and "has-error" not in plain and 'name="q"' in plain

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import path
 from django.utils import timezone
 from django.utils.safestring import SafeString
@@ -20,6 +22,7 @@ from laowu.audit.services import Action, record
 from laowu.core.actions import run_action, run_form_action
 from laowu.core.exports import Column, Kind, export_response
 from laowu.core.forms import add_service_errors
+from laowu.core.fragments import kept_markup
 from laowu.core.pagination import paginate
 from laowu.core.rows import esc, row_url, ymd
 from laowu.core.validators import mask_id_number, mask_name
@@ -434,6 +437,22 @@ def _public_rows(request: HttpRequest, records: list[BadBehaviour], *, searched:
     return SafeString("".join(html_rows))  # nosec B703  # every shown text escaped by esc
 
 
+PUBLIC_SEARCH_TEMPLATE = "supervision/bad_behaviour/_public_search.html"
+# The search fields as the public page first shows them (no query string: the form unbound, so
+# no value and no error), rendered once per process. Nothing in them comes from the request,
+# the date or the database: the fields and their choices are fixed in
+# laowu/supervision/forms/bad_behaviour.py and laowu/supervision/models.py, so there is nothing
+# to key by and nothing that could go stale.
+_plain_public_search: dict[Hashable, SafeString] = {}
+
+
+def _public_search_html(request: HttpRequest, form: PublicSearchForm) -> SafeString:
+    """The search fields of `form`; without a query string the same markup on every request."""
+    if request.GET:
+        return render_to_string(PUBLIC_SEARCH_TEMPLATE, {"form": form})
+    return kept_markup(_plain_public_search, None, lambda: render_to_string(PUBLIC_SEARCH_TEMPLATE, {"form": form}))
+
+
 def public_list(request: HttpRequest) -> HttpResponse:
     """不良行为公示: no login; only what is in publicity today."""
     form = PublicSearchForm(request.GET or None)
@@ -442,7 +461,7 @@ def public_list(request: HttpRequest) -> HttpResponse:
         request,
         "supervision/bad_behaviour/public_list.html",
         {
-            "form": form,
+            "search": _public_search_html(request, form),
             "page": page,
             "rows_html": _public_rows(request, list(page.object_list), searched=form.is_bound),
             "query": query,

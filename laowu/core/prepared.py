@@ -15,6 +15,8 @@ booleans only (SQLite gives a boolean as 0/1), or sort by a timestamp of one dat
 `instances_of_ids` does the same for a query of many ids (``pk__in``, ``x_id__in``), written
 once per key and per size bucket (the ids padded to a power of two with the last id repeated,
 which changes no ``IN``): a page's or a batch's rows of several tables by their owner.
+`rows_of_ids` reads such a query's `values_list` rows (a UNION ALL of several tables' too)
+through the ORM's converters: several tables' rows in one statement.
 """
 
 from __future__ import annotations
@@ -174,3 +176,37 @@ def instances_of_ids(
         raise ValueError("no ids")
     sql, params, model = _ids_sql(key, build, ids)
     return list(model._default_manager.raw(sql, params))
+
+
+def rows_of_ids(
+    key: tuple[Hashable, ...], build: Callable[[list[int]], QuerySet[Any]], ids: Sequence[int]
+) -> list[Sequence[Any]]:
+    """The rows of ``build(ids)``, a `values_list` query taking a list of ids (at least one),
+    or a `union` of such queries: each value read through the converters of its column in the
+    first query, as the ORM reads them (a date is a date, a boolean a boolean, on every
+    database). Written once per key and size bucket, as `instances_of_ids`'s."""
+    if not ids:
+        raise ValueError("no ids")
+    size = _bucket(len(ids))
+    placeholders = [INT_PLACEHOLDER - i for i in range(size)]
+    full_key = (connection.vendor, "id rows", size, *key)
+    kept = _compiled.get(full_key)
+    if kept is None:
+        qs = build(placeholders)
+        compiler = qs.query.get_compiler(using=qs.db)
+        sql, params = compiler.as_sql()  # also sets the compiler's select, whose converters read the rows
+        if not set(placeholders) <= {p for p in params if type(p) is int}:
+            raise ValueError(f"the query of {key!r} does not take its ids as parameters")
+        if len(_compiled) >= MAX_KEPT:
+            _compiled.clear()
+        kept = _compiled[full_key] = (sql, tuple(params), compiler)
+    sql, params, compiler = kept
+    by_placeholder = dict(zip(placeholders, [*ids, *[ids[-1]] * (size - len(ids))], strict=True))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [by_placeholder.get(p, p) if type(p) is int else p for p in params])
+        rows = cursor.fetchall()
+    # As `related_instances`: this request's copy of the shared compiler converts with this
+    # thread's connection.
+    here = copy.copy(compiler)
+    here.connection = connection
+    return list(here.results_iter(results=[rows]))

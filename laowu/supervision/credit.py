@@ -5,7 +5,7 @@ The score is never stored. It is computed from the records as they stand on a da
 `CreditRules` row, so every event that changes it — a record published, revoked or
 expiring, an inspection failed or overdue, an award granted, a rules edit — shows at
 once, and any past date can be scored the same way. `credit_scores` scores a whole
-page of enterprises in three queries; `credit_score` is that for one.
+page of enterprises in one query; `credit_score` is that for one.
 """
 
 from __future__ import annotations
@@ -17,8 +17,10 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, Q, QuerySet, Value
+from django.db.models.functions import Cast
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 
 from laowu.audit.services import Action, record
@@ -208,38 +210,6 @@ def _bad_behaviour_qs(on: dt.date, rules: CreditRules) -> QuerySet[BadBehaviour]
     return BadBehaviour.objects.in_publicity(on)
 
 
-def _bad_behaviour_events(ids: list[int], on: dt.date, rules: CreditRules) -> Iterator[tuple[int, CreditEvent]]:
-    # SQL written once per day (and time zone: `in_publicity` compares a timestamp's local date).
-    records = prepared.instances_of_ids(
-        ("credit.bad_behaviour", on, timezone.get_current_timezone_name()),
-        lambda some: (
-            _bad_behaviour_qs(on, rules)
-            .filter(enterprise_id__in=some)
-            .only("id", "enterprise_id", "grade", "category", "decision_no", "points", "publicity_start")
-        ),
-        ids,
-    )
-    for b in records:
-        by_grade = grade_deduction(b.grade, rules)
-        by_points = bad_behaviour_deduction(b.grade, b.points, rules) - by_grade
-        detail = f"{Grade(b.grade).label}扣{by_grade}分"
-        if b.points:
-            detail += f"，记录扣分{b.points}分×{rules.per_point}＝{by_points}分"
-        yield (
-            b.enterprise_id,
-            CreditEvent(
-                date=b.publicity_start,
-                kind=EventKind.BAD_BEHAVIOUR,
-                description=(
-                    f"不良行为记录（{_CATEGORY_LABELS.get(b.category, b.category)}，决定书文号{b.decision_no}）"
-                    f"公示中：{detail}"
-                ),
-                points=-bad_behaviour_deduction(b.grade, b.points, rules),
-                url=b.get_absolute_url(),
-            ),
-        )
-
-
 def _inspection_qs(on: dt.date, rules: CreditRules) -> QuerySet[Inspection]:
     # Counted from the inspection day for `inspection_window_days` days (day 1 is the inspection day).
     window_start = on - dt.timedelta(days=rules.inspection_window_days)
@@ -253,71 +223,6 @@ def _inspection_qs(on: dt.date, rules: CreditRules) -> QuerySet[Inspection]:
     )
 
 
-def _inspection_events(ids: list[int], on: dt.date, rules: CreditRules) -> Iterator[tuple[int, CreditEvent]]:
-    window_start = on - dt.timedelta(days=rules.inspection_window_days)
-    # SQL written once per day and the rules' values the query reads.
-    inspections = prepared.instances_of_ids(
-        ("credit.inspections", on, rules.inspection_window_days, rules.inspection_pass_mark),
-        lambda some: (
-            _inspection_qs(on, rules)
-            .filter(enterprise_id__in=some)
-            .only(
-                "id",
-                "enterprise_id",
-                "inspected_on",
-                "total_score",
-                "status",
-                "deadline",
-                "replied_late",
-                "notice_no",
-            )
-            .annotate(credit_project_name=F("project__project_name"))
-        ),
-        ids,
-    )
-    for i in inspections:
-        in_window = i.inspected_on > window_start
-        project = i.credit_project_name  # type: ignore[attr-defined]
-        if in_window and i.total_score < rules.inspection_pass_mark:
-            yield (
-                i.enterprise_id,
-                CreditEvent(
-                    date=i.inspected_on,
-                    kind=EventKind.INSPECTION_FAIL,
-                    description=(
-                        f"现场检查（{project}）得分{i.total_score}分，低于合格分{rules.inspection_pass_mark}分"
-                    ),
-                    points=-rules.inspection_fail_deduction,
-                    url=i.get_absolute_url(),
-                ),
-            )
-        is_overdue = i.status == InspectionStatus.RECTIFYING and i.deadline is not None and i.deadline < on
-        notice = f"整改通知{i.notice_no}" if i.notice_no else "整改通知"
-        if is_overdue:
-            assert i.deadline is not None
-            yield (
-                i.enterprise_id,
-                CreditEvent(
-                    date=i.deadline,
-                    kind=EventKind.OVERDUE,
-                    description=f"现场检查（{project}）{notice}已超过整改期限{i.deadline:%Y-%m-%d}，尚未提交整改回复",
-                    points=-rules.overdue_deduction,
-                    url=i.get_absolute_url(),
-                ),
-            )
-        elif in_window and i.replied_late:
-            yield (
-                i.enterprise_id,
-                CreditEvent(
-                    date=i.deadline or i.inspected_on,
-                    kind=EventKind.OVERDUE,
-                    description=f"现场检查（{project}）{notice}的整改回复逾期提交",
-                    points=-rules.overdue_deduction,
-                    url=i.get_absolute_url(),
-                ),
-            )
-
-
 def _award_qs(on: dt.date, rules: CreditRules) -> QuerySet[AwardModel]:
     # The last `award_window_years` award years, this year included.
     return AwardModel.objects.filter(
@@ -327,44 +232,215 @@ def _award_qs(on: dt.date, rules: CreditRules) -> QuerySet[AwardModel]:
     ).filter(Q(decided_on__isnull=True) | Q(decided_on__lte=on))
 
 
-def _award_events(ids: list[int], on: dt.date, rules: CreditRules) -> Iterator[tuple[int, CreditEvent]]:
-    # SQL written once per day and the rules' value the query reads.
-    awards = prepared.instances_of_ids(
-        ("credit.awards", on, rules.award_window_years),
-        lambda some: (
-            _award_qs(on, rules)
-            .filter(enterprise_id__in=some)
-            .only("id", "enterprise_id", "year", "title", "decided_on", "project")
-            .annotate(credit_project_name=F("project__project_name"))
-        ),
-        ids,
-    )
-    for a in awards:
-        subject = f"（项目：{a.credit_project_name}）" if a.project_id else ""  # type: ignore[attr-defined]
-        yield (
-            a.enterprise_id,
-            CreditEvent(
-                date=a.decided_on or dt.date(a.year, 12, 31),
-                kind=EventKind.AWARD,
-                description=f"获评{a.year}年度“{a.get_title_display()}”{subject}",
-                points=rules.award_addition,
-                url=a.get_absolute_url(),
-            ),
+# The columns of `_events_query`, the same in each of its three parts. A part fills the columns
+# it has no use for with NULL cast to the column's type: each column of the UNION has one type
+# on every database, and the first part's types are the converters `prepared.rows_of_ids` reads
+# every row with (a date is a date on SQLite too).
+_EVENT_COLUMNS = (
+    "ev_source",  # 0 bad behaviour, 1 inspection, 2 award: the order the three were read in
+    "ev_id",
+    "ev_enterprise",
+    "ev_sort_date",  # the parts' own orders (BadBehaviour's and Inspection's date, Award's year
+    "ev_sort_int",  # and time), each newest first; the events of one date keep this order
+    "ev_sort_time",
+    "ev_text1",
+    "ev_text2",
+    "ev_text3",
+    "ev_int",
+    "ev_date",
+    "ev_flag",
+)
+_BAD_BEHAVIOUR, _INSPECTION, _AWARD = 0, 1, 2
+
+
+def _null(field: models.Field[Any, Any]) -> Cast:
+    return Cast(Value(None), output_field=field)
+
+
+def _events_query(ids: list[int], on: dt.date, rules: CreditRules) -> QuerySet[Any]:
+    """The page's bad-behaviour records in publicity, counted inspections and granted awards in
+    one UNION ALL, each part with its own conditions (`_bad_behaviour_qs`, `_inspection_qs`,
+    `_award_qs`, also what `_moved_scores` reads) and ordered as it was read on its own."""
+    no_date, no_int, no_text = _null(models.DateField()), _null(models.IntegerField()), _null(models.TextField())
+    no_time, no_flag = _null(models.DateTimeField()), _null(models.BooleanField())
+    bad_behaviour = (
+        _bad_behaviour_qs(on, rules)
+        .filter(enterprise_id__in=ids)
+        .order_by()
+        .annotate(
+            ev_source=Value(_BAD_BEHAVIOUR),
+            ev_id=F("id"),
+            ev_enterprise=F("enterprise_id"),
+            ev_sort_date=F("publicity_start"),
+            ev_sort_int=no_int,
+            ev_sort_time=no_time,
+            ev_text1=F("grade"),
+            ev_text2=F("category"),
+            ev_text3=F("decision_no"),
+            ev_int=F("points"),
+            ev_date=no_date,
+            ev_flag=no_flag,
         )
+        .values_list(*_EVENT_COLUMNS)
+    )
+    inspections = (
+        _inspection_qs(on, rules)
+        .filter(enterprise_id__in=ids)
+        .order_by()
+        .annotate(
+            ev_source=Value(_INSPECTION),
+            ev_id=F("id"),
+            ev_enterprise=F("enterprise_id"),
+            ev_sort_date=F("inspected_on"),
+            ev_sort_int=no_int,
+            ev_sort_time=no_time,
+            ev_text1=F("status"),
+            ev_text2=F("notice_no"),
+            ev_text3=F("project__project_name"),
+            ev_int=F("total_score"),
+            ev_date=F("deadline"),
+            ev_flag=F("replied_late"),
+        )
+        .values_list(*_EVENT_COLUMNS)
+    )
+    awards = (
+        _award_qs(on, rules)
+        .filter(enterprise_id__in=ids)
+        .order_by()
+        .annotate(
+            ev_source=Value(_AWARD),
+            ev_id=F("id"),
+            ev_enterprise=F("enterprise_id"),
+            ev_sort_date=no_date,
+            ev_sort_int=F("year"),
+            ev_sort_time=F("created_at"),
+            ev_text1=F("title"),
+            ev_text2=F("project__project_name"),
+            ev_text3=no_text,
+            ev_int=F("project_id"),
+            ev_date=F("decided_on"),
+            ev_flag=no_flag,
+        )
+        .values_list(*_EVENT_COLUMNS)
+    )
+    return bad_behaviour.union(inspections, awards, all=True).order_by(
+        "ev_source", "-ev_sort_date", "-ev_sort_int", "-ev_sort_time", "-ev_id"
+    )
+
+
+def _bad_behaviour_event(row: Sequence[Any], rules: CreditRules) -> CreditEvent:
+    pk, grade, category, decision_no, points, start = row[1], row[6], row[7], row[8], row[9], row[3]
+    by_grade = grade_deduction(grade, rules)
+    by_points = bad_behaviour_deduction(grade, points, rules) - by_grade
+    detail = f"{Grade(grade).label}扣{by_grade}分"
+    if points:
+        detail += f"，记录扣分{points}分×{rules.per_point}＝{by_points}分"
+    return CreditEvent(
+        date=start,
+        kind=EventKind.BAD_BEHAVIOUR,
+        description=(
+            f"不良行为记录（{_CATEGORY_LABELS.get(category, category)}，决定书文号{decision_no}）公示中：{detail}"
+        ),
+        points=-bad_behaviour_deduction(grade, points, rules),
+        # BadBehaviour.get_absolute_url, from the id alone.
+        url=reverse("supervision:bad_behaviour_detail", args=[pk]),
+    )
+
+
+def _inspection_events(row: Sequence[Any], on: dt.date, rules: CreditRules) -> Iterator[CreditEvent]:
+    pk, inspected_on, status, notice_no, project, total_score, deadline, replied_late = (
+        row[1],
+        row[3],
+        row[6],
+        row[7],
+        row[8],
+        row[9],
+        row[10],
+        row[11],
+    )
+    # Inspection.get_absolute_url, from the id alone.
+    url = reverse("supervision:inspection_detail", args=[pk])
+    in_window = inspected_on > on - dt.timedelta(days=rules.inspection_window_days)
+    if in_window and total_score < rules.inspection_pass_mark:
+        yield CreditEvent(
+            date=inspected_on,
+            kind=EventKind.INSPECTION_FAIL,
+            description=f"现场检查（{project}）得分{total_score}分，低于合格分{rules.inspection_pass_mark}分",
+            points=-rules.inspection_fail_deduction,
+            url=url,
+        )
+    is_overdue = status == InspectionStatus.RECTIFYING and deadline is not None and deadline < on
+    notice = f"整改通知{notice_no}" if notice_no else "整改通知"
+    if is_overdue:
+        yield CreditEvent(
+            date=deadline,
+            kind=EventKind.OVERDUE,
+            description=f"现场检查（{project}）{notice}已超过整改期限{deadline:%Y-%m-%d}，尚未提交整改回复",
+            points=-rules.overdue_deduction,
+            url=url,
+        )
+    elif in_window and replied_late:
+        yield CreditEvent(
+            date=deadline or inspected_on,
+            kind=EventKind.OVERDUE,
+            description=f"现场检查（{project}）{notice}的整改回复逾期提交",
+            points=-rules.overdue_deduction,
+            url=url,
+        )
+
+
+# Award.get_title_display's labels.
+_AWARD_TITLE_LABELS = dict(AwardModel._meta.get_field("title").flatchoices)
+
+
+def _award_event(row: Sequence[Any], rules: CreditRules) -> CreditEvent:
+    pk, year, title, project, project_id, decided_on = row[1], row[4], row[6], row[7], row[9], row[10]
+    subject = f"（项目：{project}）" if project_id else ""
+    return CreditEvent(
+        date=decided_on or dt.date(year, 12, 31),
+        kind=EventKind.AWARD,
+        description=f"获评{year}年度“{_AWARD_TITLE_LABELS.get(title, title)}”{subject}",
+        points=rules.award_addition,
+        # Award.get_absolute_url, from the id alone.
+        url=reverse("supervision:award_detail", args=[pk]),
+    )
+
+
+def _events(ids: list[int], on: dt.date, rules: CreditRules) -> Iterator[tuple[int, CreditEvent]]:
+    """Every event of the enterprises `ids` on `on`, with its enterprise: the bad behaviours,
+    then the inspections, then the awards, each newest first. One query, its SQL written once
+    per day, time zone (`in_publicity` compares a timestamp's local date) and the rules' values
+    the query reads (laowu/core/prepared.py)."""
+    key = (
+        "credit.events",
+        on,
+        timezone.get_current_timezone_name(),
+        rules.inspection_window_days,
+        rules.inspection_pass_mark,
+        rules.award_window_years,
+    )
+    for row in prepared.rows_of_ids(key, lambda some: _events_query(some, on, rules), ids):
+        source, enterprise_id = row[0], row[2]
+        if source == _BAD_BEHAVIOUR:
+            yield enterprise_id, _bad_behaviour_event(row, rules)
+        elif source == _INSPECTION:
+            for event in _inspection_events(row, on, rules):
+                yield enterprise_id, event
+        else:
+            yield enterprise_id, _award_event(row, rules)
 
 
 def credit_scores(
     enterprises: Iterable[Enterprise | int], *, on: dt.date | None = None, rules: CreditRules | None = None
 ) -> dict[int, CreditScore]:
-    """Score several enterprises at once: three queries however many (pass a page, or a batch)."""
+    """Score several enterprises at once: one query however many (pass a page, or a batch)."""
     on = on or timezone.localdate()
     rules = rules or CreditRules.current()
     ids = _ids(enterprises)
     events: dict[int, list[CreditEvent]] = {pk: [] for pk in ids}
     if ids:
-        for source in (_bad_behaviour_events, _inspection_events, _award_events):
-            for enterprise_id, event in source(ids, on, rules):
-                events[enterprise_id].append(event)
+        for enterprise_id, event in _events(ids, on, rules):
+            events[enterprise_id].append(event)
     result = {}
     for pk, items in events.items():
         items.sort(key=lambda e: (e.date, e.kind), reverse=True)

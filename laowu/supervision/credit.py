@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import F, Q, QuerySet, Value
 from django.db.models.functions import Cast
 from django.http import HttpRequest
@@ -197,9 +197,15 @@ def points_help(rules: CreditRules) -> str:
 def current_rules() -> CreditRules:
     """`CreditRules.current()` read through SQL written once per process (the score list reads it
     on every request). Only the SQL is kept: the row is read every time, so a change of rules
-    shows at once."""
-    rows = prepared.instances(("credit.rules",), lambda pk: CreditRules.objects.filter(pk=pk), 1)
-    return rows[0] if rows else CreditRules.current()
+    shows at once.
+
+    Only the rules' numbers are read (`RULE_FIELDS`), integers as the database driver gives them
+    on every database, so the row is made with `from_db` without the ORM's reading of a raw
+    query; who saved them last and when are left deferred (read on first use: no page that
+    scores shows them)."""
+    names = ("id", *RULE_FIELDS)
+    rows = prepared.run(("credit.rules",), lambda pk: CreditRules.objects.filter(pk=pk).values_list(*names), 1)
+    return CreditRules.from_db(connection.alias, names, rows[0]) if rows else CreditRules.current()
 
 
 def _ids(enterprises: Iterable[Enterprise | int]) -> list[int]:

@@ -92,6 +92,19 @@ def test_current_rules_are_read_every_time() -> None:
     CreditRules.objects.filter(pk=1).update(base_score=88, inspection_pass_mark=66)
     rules = credit.current_rules()
     assert (rules.base_score, rules.inspection_pass_mark) == (88, 66)
+    # Every number the ORM reads, as ints, and nothing else read.
+    for n, name in enumerate(credit.RULE_FIELDS):
+        CreditRules.objects.filter(pk=1).update(**{name: 100 + n})
+    rules, stored = credit.current_rules(), CreditRules.current()
+    assert (
+        [getattr(rules, name) for name in credit.RULE_FIELDS]
+        == [getattr(stored, name) for name in credit.RULE_FIELDS]
+        == list(range(100, 100 + len(credit.RULE_FIELDS)))
+    )
+    assert all(type(getattr(rules, name)) is int for name in credit.RULE_FIELDS)
+    assert rules.get_deferred_fields() == {"updated_by_id", "updated_at"} and not rules._state.adding
+    # A deferred field is still there when asked for (one query).
+    assert rules.updated_at == stored.updated_at
 
 
 def test_rows_of_ids_are_the_orms_values(enterprise_a: Any, reviewer: Any) -> None:

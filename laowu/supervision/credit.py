@@ -243,7 +243,7 @@ def _award_qs(on: dt.date, rules: CreditRules) -> QuerySet[AwardModel]:
 # on every database, and the first part's types are the converters `prepared.rows_of_ids` reads
 # every row with (a date is a date on SQLite too).
 _EVENT_COLUMNS = (
-    "ev_source",  # 0 bad behaviour, 1 inspection, 2 award: the order the three were read in
+    "ev_source",  # 0 bad behaviour, 1 inspection, 2 award: the kinds in this order
     "ev_id",
     "ev_enterprise",
     "ev_sort_date",  # the parts' own orders (BadBehaviour's and Inspection's date, Award's year

@@ -96,7 +96,7 @@ def credit_list(request: HttpRequest) -> HttpResponse:
         scores = credit.credit_scores(plain, rules=rules)
         rows = [row if isinstance(row, tuple) else (row, scores[row.pk]) for row in page.object_list]
     else:
-        # Only the page's own enterprises are scored: three queries for the page.
+        # Only the page's own enterprises are scored: one query for the page.
         page, query = paginate(request, qs)
         scores = credit.credit_scores(page.object_list, rules=rules)
         rows = [(e, scores[e.pk]) for e in page.object_list]

@@ -26,8 +26,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import FieldDoesNotExist, ValidationError
-from django.db.models import Count, F, Field, Model, OrderBy, Q, QuerySet, Window
+from django.core.exceptions import EmptyResultSet, FieldDoesNotExist, ValidationError
+from django.db.models import Count, F, Field, IntegerField, Model, OrderBy, Q, QuerySet, Window
+from django.db.models.expressions import RawSQL
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 from django.db.models.functions import Coalesce
 from django.db.models.sql.where import AND, WhereNode
@@ -49,12 +50,8 @@ def bounded_count(qs: QuerySet[Any], limit: int = COUNT_LIMIT) -> str:
     return f"{limit}+" if n > limit else str(n)
 
 
-def _count_upto(qs: QuerySet[Any], limit: int) -> int:
-    """How many rows `qs` has, counting at most `limit`. The rows are counted by their ids: a
-    list's annotations (the review queue's snapshot label, read out of each row's JSON) would
-    otherwise be computed for every row counted, which the count never reads. Not where a row
-    is more than a table row: an aggregate or window annotation (which groups or numbers the
-    rows) or DISTINCT (over the selected columns) would count differently by id."""
+def _counted(qs: QuerySet[Any]) -> QuerySet[Any]:
+    """`qs` as `_count_upto` counts it: unordered, by its ids where that counts the same."""
     counted = qs.order_by()
     query = counted.query
     plain = not query.distinct and query.group_by is None and not query.combinator
@@ -63,7 +60,36 @@ def _count_upto(qs: QuerySet[Any], limit: int) -> int:
         for a in query.annotations.values()
     ):
         counted = counted.values("pk")
-    return counted[:limit].count()
+    return counted
+
+
+def _count_upto(qs: QuerySet[Any], limit: int) -> int:
+    """How many rows `qs` has, counting at most `limit`. The rows are counted by their ids: a
+    list's annotations (the review queue's snapshot label, read out of each row's JSON) would
+    otherwise be computed for every row counted, which the count never reads. Not where a row
+    is more than a table row: an aggregate or window annotation (which groups or numbers the
+    rows) or DISTINCT (over the selected columns) would count differently by id."""
+    return _counted(qs)[:limit].count()
+
+
+# The bounded count's column on page 1's rows (`paginate`'s `count_with_page`).
+COUNT_COLUMN = "laowu_bounded_count"
+
+
+def _with_count(qs: QuerySet[Any], limit: int) -> QuerySet[Any] | None:
+    """`qs` whose rows each carry `_count_upto(qs, limit)` as COUNT_COLUMN: the count's query as a
+    scalar subquery of the page's, which the database runs once (it depends on no row), so the
+    page and its count are one statement. None where the count is not plain SQL of `qs`'s rows
+    (`_counted` keeps a DISTINCT, a grouping or a combination as they are)."""
+    counted = _counted(qs)
+    if not counted.query.values_select:
+        return None
+    try:
+        sql, params = counted[:limit].query.get_compiler(qs.db).as_sql()
+    except EmptyResultSet:  # a condition no row meets (`none()`, an empty `__in`): no SQL to run
+        return None
+    count = RawSQL(f"SELECT COUNT(*) FROM ({sql}) laowu_counted", params, output_field=IntegerField())  # noqa: S608, S611  # nosec B608 B611  # the ORM's own SQL and parameters
+    return qs.annotate(**{COUNT_COLUMN: count})
 
 
 @dataclass
@@ -307,12 +333,19 @@ def _numbered(params: QueryDict, number: int, reachable: int) -> list[tuple[int,
 
 
 def paginate(
-    request: HttpRequest, qs: QuerySet[Any] | list[Any], per_page: int = PAGE_SIZE, *, counted: bool = False
+    request: HttpRequest,
+    qs: QuerySet[Any] | list[Any],
+    per_page: int = PAGE_SIZE,
+    *,
+    count_with_page: bool = False,
+    counted: bool = False,
 ) -> tuple[Page, str]:
     """The requested page and the query string without paging parameters (for export links).
 
-    ``counted``: page 1's own statement also counts the rows (`_page_counted`), for a list of
-    a bounded owner's rows (one enterprise's), where the count would read them all anyway."""
+    `count_with_page`: page 1 of a list not narrowed by a search reads its count in the same
+    statement as its rows (`_with_count`), one query fewer. Only where the count is cheap
+    whatever the rows: a list of a few rows would otherwise pay for a count the page's length
+    already gives, and for a search's matches that count reads as much as the page again."""
     params, number = _request_page(request)
     if isinstance(qs, list):
         return _list_page(qs, number, per_page, params), params.urlencode()
@@ -331,6 +364,9 @@ def paginate(
     if number == 1 and values is None and not request.GET.get("last"):
         if search_plan(qs) == "indexed" and not qs.query.distinct:
             first_rows, matches = _fetch_counted(qs, per_page + 1)
+        elif count_with_page and search_plan(qs) is None and (counting := _with_count(qs, COUNT_LIMIT + 1)) is not None:
+            first_rows = _fetch(counting, 0, per_page + 1)
+            matches = getattr(first_rows[0], COUNT_COLUMN) if first_rows else 0
         elif counted and search_plan(qs) is None and not qs.query.distinct:
             first_rows, matches = _page_counted(qs, per_page + 1)
         else:

@@ -169,3 +169,56 @@ def test_counts_are_taken_by_id_without_the_lists_annotations() -> None:
     assert paginate(get(), grouped, per_page=5)[0].count == 23 == len(list(grouped))
     assert paginate(get(), numbered, per_page=5)[0].count == 23
     assert pagination.bounded_count(district_ids) == "1" == str(len(list(district_ids)))
+
+
+def _same_page(a: pagination.Page, b: pagination.Page) -> bool:
+    fields = ("number", "count", "count_capped", "has_next", "has_previous", "approximate", "numbered")
+    queries = ("next_query", "previous_query", "first_query", "last_query")
+    return (
+        [e.pk for e in a.object_list] == [e.pk for e in b.object_list]
+        and all(getattr(a, f) == getattr(b, f) for f in fields + queries)
+        and a.num_pages == b.num_pages
+    )
+
+
+@pytest.mark.parametrize("made", [0, 4, 5, 6, 23])
+def test_a_count_read_with_the_page_is_the_count_and_one_query_fewer(
+    made: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`count_with_page`: the same page (rows, count, capped or not, every link) as the separate
+    count gives, in one query where that count would be a second; past COUNT_LIMIT as well."""
+    monkeypatch.setattr(pagination, "COUNT_LIMIT", 12)
+    make_enterprises(made)
+    lists = [
+        Enterprise.objects.order_by("-created_at", "-id"),
+        Enterprise.objects.filter(name__contains="企业00").order_by("name"),
+        Enterprise.objects.none().order_by("name"),
+    ]
+    for qs in lists:
+        with CaptureQueriesContext(connection) as separate:
+            before, _ = paginate(get(), qs, per_page=5)
+        with CaptureQueriesContext(connection) as together:
+            after, _ = paginate(get(), qs, per_page=5, count_with_page=True)
+        assert _same_page(before, after), (made, str(qs.query) if not qs.query.is_empty() else "none")
+        # A count was needed where page 1 is not the only one.
+        assert len(together) == len(separate) - (1 if before.has_next else 0)
+        # Later pages, by cursor or number, are read as before.
+        for query in filter(None, (before.next_query, before.last_query)):
+            assert _same_page(
+                paginate(get(query), qs, per_page=5)[0], paginate(get(query), qs, per_page=5, count_with_page=True)[0]
+            )
+
+
+def test_a_count_read_with_the_page_keeps_distinct_and_grouped_lists_apart() -> None:
+    """A DISTINCT or grouped list is counted by its own query, as before: its rows are not the
+    table's rows the count's subquery would count."""
+    from django.db.models import Count
+
+    make_enterprises(23)
+    grouped = Enterprise.objects.annotate(users=Count("accounts")).order_by("name")
+    distinct = Enterprise.objects.distinct().order_by("name")
+    for qs in (grouped, distinct):
+        before, _ = paginate(get(), qs, per_page=5)
+        after, _ = paginate(get(), qs, per_page=5, count_with_page=True)
+        assert (before.count, before.count_capped) == (after.count, after.count_capped)
+    assert paginate(get(), grouped, per_page=5, count_with_page=True)[0].count == 23

@@ -144,7 +144,13 @@ def _list_context(request: HttpRequest, model: type[Person], *, committee: bool)
     if not committee:
         # An enterprise's own rows do not name it: no join to it.
         people = people.select_related(None)
-    page, query = paginate(request, people.only(*_row_fields(model, committee=committee)).annotate(**_SEALED_TOKENS))
+    # The committee's list (every enterprise's people) reads its count with its first page unless
+    # a search narrows it (laowu/core/pagination.py `paginate`).
+    page, query = paginate(
+        request,
+        people.only(*_row_fields(model, committee=committee)).annotate(**_SEALED_TOKENS),
+        count_with_page=committee and not q.strip(),
+    )
     return {
         "model": model,
         "kind": model.ROLE_URL,

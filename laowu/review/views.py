@@ -128,7 +128,11 @@ def queue(request: HttpRequest) -> HttpResponse:
         .only("title", "revision", "declared_at", "status", "enterprise__name")
         .annotate(snapshot_label=KT("snapshot__label"))
     )
-    page, query = paginate(request, qs)
+    # Its count in the page's statement unless a search or a date narrows it: the queue of a
+    # status (and type) is counted through its index, cheap even when the page has few rows.
+    filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    narrowed = any(filters.get(name) for name in ("q", "date_from", "date_to"))
+    page, query = paginate(request, qs, count_with_page=not narrowed)
     counts = selectors.pending_counts(user=request.user)
     tabs = [
         {"code": code, "label": label, "count": counts.get(code, "0"), "active": code == filing_type}

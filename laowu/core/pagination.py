@@ -31,6 +31,7 @@ from django.db.models import Count, F, Field, IntegerField, Model, OrderBy, Q, Q
 from django.db.models.expressions import RawSQL
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 from django.db.models.functions import Coalesce
+from django.db.models.query import NamedValuesListIterable
 from django.db.models.sql.where import AND, WhereNode
 from django.http import HttpRequest, QueryDict
 
@@ -81,6 +82,9 @@ def _with_count(qs: QuerySet[Any], limit: int) -> QuerySet[Any] | None:
     scalar subquery of the page's, which the database runs once (it depends on no row), so the
     page and its count are one statement. None where the count is not plain SQL of `qs`'s rows
     (`_counted` keeps a DISTINCT, a grouping or a combination as they are)."""
+    named = qs._iterable_class is NamedValuesListIterable
+    if qs._fields is not None and not named:  # dicts or bare values: no row to carry the count
+        return None
     counted = _counted(qs)
     if not counted.query.values_select:
         return None
@@ -89,7 +93,9 @@ def _with_count(qs: QuerySet[Any], limit: int) -> QuerySet[Any] | None:
     except EmptyResultSet:  # a condition no row meets (`none()`, an empty `__in`): no SQL to run
         return None
     count = RawSQL(f"SELECT COUNT(*) FROM ({sql}) laowu_counted", params, output_field=IntegerField())  # noqa: S608, S611  # nosec B608 B611  # the ORM's own SQL and parameters
-    return qs.annotate(**{COUNT_COLUMN: count})
+    counting = qs.annotate(**{COUNT_COLUMN: count})
+    # Named tuples have the columns asked for: the count is asked for too.
+    return counting.values_list(*qs._fields, COUNT_COLUMN, named=True) if named else counting
 
 
 @dataclass

@@ -102,6 +102,10 @@ def _own_rows(request: HttpRequest, page: Any, model: type[Person]) -> SafeStrin
     return mark_safe("".join(rows))  # noqa: S308  # nosec B308 B703  # esc()-escaped values and our own markup
 
 
+# `Filing.state_label` without a model instance (the committee's rows are tuples: `_committee_page`).
+_STATE_LABELS: dict[str, str] = dict(State.choices)
+
+
 def _committee_rows(request: HttpRequest, page: Any, model: type[Person]) -> SafeString:
     """The rows of personnel/committee_list.html: the person's enterprise and its filing's review."""
     if not page.object_list:
@@ -115,8 +119,8 @@ def _committee_rows(request: HttpRequest, page: Any, model: type[Person]) -> Saf
             f'<td class="nowrap">{esc(_masked_mobile(model, p) or "—")}</td><td>{esc(p.cert_no or "—")}</td>\n'
             f"        {_valid_until(model, p)}\n"
             f'        <td><a href="{row_url(request, "directory:enterprise_detail", p.enterprise_id)}">'
-            f"{esc(p.enterprise.name)}</a></td>\n"
-            f'        <td><span class="status status-{esc(p.state)}">{esc(p.state_label)}</span></td>\n'
+            f"{esc(p.enterprise__name)}</a></td>\n"
+            f'        <td><span class="status status-{esc(p.state)}">{esc(_STATE_LABELS[p.state])}</span></td>\n'
             f"        <td>{review}</td>\n"
             "      </tr>\n    "
         )
@@ -131,6 +135,22 @@ _ROW_FIELDS = ("name", "cert_no", "state", "approved_submission", "updated_at")
 _SEALED_TOKENS = {"id_number_token": sealed_token("id_number"), "mobile_token": sealed_token("mobile")}
 
 
+# A committee row's columns (`_committee_rows`, `review_link`), its cursor's keys (updated_at, id)
+# and `pk` (a search's page is read by id: laowu/core/pagination.py `_rows_by_id`).
+_COMMITTEE_COLUMNS = (
+    "pk",
+    "id",
+    "name",
+    "cert_no",
+    "state",
+    "updated_at",
+    "enterprise_id",
+    "enterprise__name",
+    "pending_submission_id",
+    "approved_submission_id",
+)
+
+
 def _row_fields(model: type[Person], *, committee: bool) -> tuple[str, ...]:
     fields = _ROW_FIELDS + (("valid_until",) if model is SafetyOfficer else ())
     # The committee's rows name the person's enterprise and link its pending review.
@@ -141,16 +161,17 @@ def _list_context(request: HttpRequest, model: type[Person], *, committee: bool)
     q = request.GET.get("q", "")
     state = request.GET.get("state", "")
     people = selectors.person_list(user=request.user, model=model, q=q, state=state)
-    if not committee:
+    if committee:
+        # The committee's rows are read as named tuples of the columns they show (`_committee_rows`):
+        # no model instance is made per row. Its list (every enterprise's people) reads its count
+        # with its first page unless a search narrows it (laowu/core/pagination.py `paginate`).
+        columns = (*_COMMITTEE_COLUMNS, *(("valid_until",) if model is SafetyOfficer else ()))
+        people = people.annotate(**_SEALED_TOKENS).values_list(*columns, *_SEALED_TOKENS, named=True)
+        page, query = paginate(request, people, count_with_page=not q.strip())
+    else:
         # An enterprise's own rows do not name it: no join to it.
         people = people.select_related(None)
-    # The committee's list (every enterprise's people) reads its count with its first page unless
-    # a search narrows it (laowu/core/pagination.py `paginate`).
-    page, query = paginate(
-        request,
-        people.only(*_row_fields(model, committee=committee)).annotate(**_SEALED_TOKENS),
-        count_with_page=committee and not q.strip(),
-    )
+        page, query = paginate(request, people.only(*_row_fields(model, committee=False)).annotate(**_SEALED_TOKENS))
     return {
         "model": model,
         "kind": model.ROLE_URL,

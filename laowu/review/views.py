@@ -77,7 +77,7 @@ def _queue_search(request: HttpRequest) -> tuple[QueueFilterForm, str, str, Quer
 _STATUS_LABELS: dict[str, str] = dict(SubmissionStatus.choices)
 
 
-def _queue_rows(request: HttpRequest, submissions: list[Submission]) -> SafeString:
+def _queue_rows(request: HttpRequest, submissions: list[Any]) -> SafeString:
     """The rows of review/queue.html. Written here rather than by a {% for %} in the template: a
     row was some fifteen template nodes, most of the page's rendering. Same markup and escaping
     (every shown text through laowu/core/rows.py `esc`); tests/review/test_queue_rows.py compares them with the
@@ -88,10 +88,10 @@ def _queue_rows(request: HttpRequest, submissions: list[Submission]) -> SafeStri
     rows: list[str] = []
     for s in submissions:
         url = row_url(request, "review:submission", s.pk)
-        label = s.snapshot_label  # type: ignore[attr-defined]
+        label = s.snapshot_label
         rows.append(
             f'\n      <tr><td>{"" if label is None else esc(label)}</td><td><a href="{url}">{esc(s.title)}</a>'
-            f"</td><td>{esc(s.enterprise.name)}</td>\n"
+            f"</td><td>{esc(s.enterprise__name)}</td>\n"
             f'      <td>第{esc(s.revision)}版</td><td class="nowrap">{ymd_hm(s.declared_at)}</td>\n'
             f'      <td><span class="status status-sub-{esc(s.status)}">'
             f"{esc(_STATUS_LABELS.get(s.status, s.status))}</span></td>\n"
@@ -119,14 +119,13 @@ def _filters_html(form: QueueFilterForm) -> SafeString:
 def queue(request: HttpRequest) -> HttpResponse:
     form, status, filing_type, qs = _queue_search(request)
     # The list reads the columns its rows show (`_queue_rows`) and its order's keys, and of the
-    # enterprise its name only. The snapshot's label is read as such: the whole snapshot (its
-    # personal rows unsealed on load, laowu/review/fields.py), the sealed phones of the enterprise
-    # and the declarer, the filing type and the declarer are not read for it.
-    qs = (
-        qs.select_related(None)
-        .select_related("enterprise")
-        .only("title", "revision", "declared_at", "status", "enterprise__name")
-        .annotate(snapshot_label=KT("snapshot__label"))
+    # enterprise its name only, as named tuples: no model instance per row. The snapshot's label
+    # is read as such: the whole snapshot (its personal rows unsealed on load,
+    # laowu/review/fields.py), the sealed phones of the enterprise and the declarer, the filing
+    # type and the declarer are not read for it. `pk`: a search's page is read by id
+    # (laowu/core/pagination.py `_rows_by_id`).
+    qs = qs.annotate(snapshot_label=KT("snapshot__label")).values_list(
+        "pk", "id", "title", "revision", "declared_at", "status", "enterprise__name", "snapshot_label", named=True
     )
     # Its count in the page's statement unless a search or a date narrows it: the queue of a
     # status (and type) is counted through its index, cheap even when the page has few rows.

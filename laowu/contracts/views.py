@@ -149,7 +149,7 @@ def project_list(request: HttpRequest) -> HttpResponse:
     form, qs = _search(request, filings_in_scope(request.user, ProjectFiling).order_by("-signed_date", "-id"))
     # Only the columns the rows show (`_own_rows`): the sealed 现场负责人电话 is not read (unsealed)
     # for the list. The page counts the enterprise's filings in its own statement.
-    page, query = paginate(request, qs.only(*OWN_LIST_FIELDS), counted=True)
+    page, query = paginate(request, qs.only(*OWN_LIST_FIELDS), count_with_page=True)
     context = {"search": _search_html(form), "page": page, "query": query, "rows": _own_rows(request, page)}
     return render(request, "contracts/list.html", context)
 
@@ -206,7 +206,7 @@ def picker(request: HttpRequest) -> HttpResponse:
         )
     # Only the columns the rows show (`_picker_rows`); the page counts its matches in its own
     # statement: an enterprise's contracts are a few hundred at most.
-    page, query = paginate(request, qs.only(*PICKER_FIELDS), per_page=PICKER_PAGE_SIZE, counted=True)
+    page, query = paginate(request, qs.only(*PICKER_FIELDS), per_page=PICKER_PAGE_SIZE, count_with_page=True)
     # The filing being changed, when the picker was opened from one: only a number can name one
     # (its 返回 link is built from it); anything else is the picker of a new filing.
     filing_id = request.GET.get("filing", "")

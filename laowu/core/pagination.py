@@ -285,15 +285,6 @@ def _fetch_counted(qs: QuerySet[Any], stop: int) -> tuple[list[Any], int]:
     return _rows_by_id(qs, [pk for pk, _ in pairs]), pairs[0][1] if pairs else 0
 
 
-def _page_counted(qs: QuerySet[Any], stop: int) -> tuple[list[Any], int]:
-    """The rows `qs[:stop]` and how many rows `qs` has, in one statement (`COUNT(*) OVER ()`):
-    the second statement a count is (written, sent, planned) costs more than counting a few
-    hundred rows in the page's own. Unbounded, unlike `_count_upto`: only for a list whose
-    rows are bounded by their owner."""
-    rows = list(qs.annotate(laowu_matches=Window(Count("pk")))[:stop])
-    return rows, rows[0].laowu_matches if rows else 0
-
-
 def _rows_by_id(qs: QuerySet[Any], ids: list[Any], *, keep: int = 0) -> list[Any]:
     """The rows of `ids`, in that order; of `qs`'s conditions only the first `keep` (the list's own
     filters, before the search's) are tested again: the search is done, the ids say which rows."""
@@ -344,7 +335,6 @@ def paginate(
     per_page: int = PAGE_SIZE,
     *,
     count_with_page: bool = False,
-    counted: bool = False,
 ) -> tuple[Page, str]:
     """The requested page and the query string without paging parameters (for export links).
 
@@ -373,8 +363,6 @@ def paginate(
         elif count_with_page and search_plan(qs) is None and (counting := _with_count(qs, COUNT_LIMIT + 1)) is not None:
             first_rows = _fetch(counting, 0, per_page + 1)
             matches = getattr(first_rows[0], COUNT_COLUMN) if first_rows else 0
-        elif counted and search_plan(qs) is None and not qs.query.distinct:
-            first_rows, matches = _page_counted(qs, per_page + 1)
         else:
             first_rows = _fetch(qs, 0, per_page + 1)
     estimate = search_estimate(qs)

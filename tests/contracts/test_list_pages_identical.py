@@ -1,6 +1,6 @@
 """The enterprise's 项目信息 list and the 选择项目 picker read only the columns their rows show,
 count their matches in the page's own statement, and read the list's gates in one query
-(laowu/contracts/views.py, laowu/core/pagination.py `_page_counted`, laowu/workspace/steps.py
+(laowu/contracts/views.py, laowu/core/pagination.py `_with_count`, laowu/workspace/steps.py
 `page_gates`), and keep the list's search bar as it first shows it (`_search_html`). Each page is
 byte for byte what the former code gave — every column, a count query of its own, the catalogue
 probed on its own, the search bar rendered on each request — in every state: empty, one page, many
@@ -40,7 +40,7 @@ TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
 LINK = re.compile(r'<a href="\?([^"]*)"[^>]*>(下一页|上一页|末页|首页|\d+)</a>')
 
 
-def former_paginate(request: Any, qs: Any, per_page: int = PAGE_SIZE, *, counted: bool = False) -> Any:
+def former_paginate(request: Any, qs: Any, per_page: int = PAGE_SIZE, *, count_with_page: bool = False) -> Any:
     """`paginate` as the views called it: every column, and the count in a query of its own."""
     return paginate(request, qs.defer(None), per_page)
 

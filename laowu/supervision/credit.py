@@ -238,96 +238,79 @@ def _award_qs(on: dt.date, rules: CreditRules) -> QuerySet[AwardModel]:
     ).filter(Q(decided_on__isnull=True) | Q(decided_on__lte=on))
 
 
-# The columns of `_events_query`, the same in each of its three parts. A part fills the columns
-# it has no use for with NULL cast to the column's type: each column of the UNION has one type
-# on every database, and the first part's types are the converters `prepared.rows_of_ids` reads
-# every row with (a date is a date on SQLite too).
-_EVENT_COLUMNS = (
-    "ev_source",  # 0 bad behaviour, 1 inspection, 2 award: the kinds in this order
-    "ev_id",
-    "ev_enterprise",
-    "ev_sort_date",  # the parts' own orders (BadBehaviour's and Inspection's date, Award's year
-    "ev_sort_int",  # and time), each newest first; the events of one date keep this order
-    "ev_sort_time",
-    "ev_text1",
-    "ev_text2",
-    "ev_text3",
-    "ev_int",
-    "ev_date",
-    "ev_flag",
-)
+# The columns of `_events_query`, the same in each of its three parts, with their types. A part
+# fills the columns it has no use for with NULL cast to the column's type (`_event_part`): each
+# column of the UNION has one type on every database, and the first part's types are the
+# converters `prepared.rows_of_ids` reads every row with (a date is a date on SQLite too).
+_EVENT_COLUMNS: dict[str, models.Field[Any, Any]] = {
+    "ev_source": models.IntegerField(),  # 0 bad behaviour, 1 inspection, 2 award: the kinds in this order
+    "ev_id": models.IntegerField(),
+    "ev_enterprise": models.IntegerField(),
+    "ev_sort_date": models.DateField(),  # the parts' own orders (BadBehaviour's and Inspection's date,
+    "ev_sort_int": models.IntegerField(),  # Award's year and time), each newest first; the events of
+    "ev_sort_time": models.DateTimeField(),  # one date keep this order
+    "ev_text1": models.TextField(),
+    "ev_text2": models.TextField(),
+    "ev_text3": models.TextField(),
+    "ev_int": models.IntegerField(),
+    "ev_date": models.DateField(),
+    "ev_flag": models.BooleanField(),
+}
 _BAD_BEHAVIOUR, _INSPECTION, _AWARD = 0, 1, 2
 
 
-def _null(field: models.Field[Any, Any]) -> Cast:
-    return Cast(Value(None), output_field=field)
+def _event_part(qs: QuerySet[Any], ids: list[int], source: int, **columns: Any) -> QuerySet[Any]:
+    """One part of `_events_query`: `qs`'s rows of the enterprises `ids`, the `columns` it
+    has, NULL of the column's type for the others."""
+    shown = {
+        "ev_source": Value(source),
+        "ev_id": F("id"),
+        "ev_enterprise": F("enterprise_id"),
+        **columns,
+    }
+    filled = {
+        name: shown[name] if name in shown else Cast(Value(None), output_field=field)
+        for name, field in _EVENT_COLUMNS.items()
+    }
+    return qs.filter(enterprise_id__in=ids).order_by().annotate(**filled).values_list(*_EVENT_COLUMNS)
 
 
 def _events_query(ids: list[int], on: dt.date, rules: CreditRules) -> QuerySet[Any]:
     """The page's bad-behaviour records in publicity, counted inspections and granted awards in
     one UNION ALL, each part with its own conditions (`_bad_behaviour_qs`, `_inspection_qs`,
     `_award_qs`, also what `_moved_scores` reads) and ordered as it was read on its own."""
-    no_date, no_int, no_text = _null(models.DateField()), _null(models.IntegerField()), _null(models.TextField())
-    no_time, no_flag = _null(models.DateTimeField()), _null(models.BooleanField())
-    bad_behaviour = (
-        _bad_behaviour_qs(on, rules)
-        .filter(enterprise_id__in=ids)
-        .order_by()
-        .annotate(
-            ev_source=Value(_BAD_BEHAVIOUR),
-            ev_id=F("id"),
-            ev_enterprise=F("enterprise_id"),
-            ev_sort_date=F("publicity_start"),
-            ev_sort_int=no_int,
-            ev_sort_time=no_time,
-            ev_text1=F("grade"),
-            ev_text2=F("category"),
-            ev_text3=F("decision_no"),
-            ev_int=F("points"),
-            ev_date=no_date,
-            ev_flag=no_flag,
-        )
-        .values_list(*_EVENT_COLUMNS)
+    bad_behaviour = _event_part(
+        _bad_behaviour_qs(on, rules),
+        ids,
+        _BAD_BEHAVIOUR,
+        ev_sort_date=F("publicity_start"),
+        ev_text1=F("grade"),
+        ev_text2=F("category"),
+        ev_text3=F("decision_no"),
+        ev_int=F("points"),
     )
-    inspections = (
-        _inspection_qs(on, rules)
-        .filter(enterprise_id__in=ids)
-        .order_by()
-        .annotate(
-            ev_source=Value(_INSPECTION),
-            ev_id=F("id"),
-            ev_enterprise=F("enterprise_id"),
-            ev_sort_date=F("inspected_on"),
-            ev_sort_int=no_int,
-            ev_sort_time=no_time,
-            ev_text1=F("status"),
-            ev_text2=F("notice_no"),
-            ev_text3=F("project__project_name"),
-            ev_int=F("total_score"),
-            ev_date=F("deadline"),
-            ev_flag=F("replied_late"),
-        )
-        .values_list(*_EVENT_COLUMNS)
+    inspections = _event_part(
+        _inspection_qs(on, rules),
+        ids,
+        _INSPECTION,
+        ev_sort_date=F("inspected_on"),
+        ev_text1=F("status"),
+        ev_text2=F("notice_no"),
+        ev_text3=F("project__project_name"),
+        ev_int=F("total_score"),
+        ev_date=F("deadline"),
+        ev_flag=F("replied_late"),
     )
-    awards = (
-        _award_qs(on, rules)
-        .filter(enterprise_id__in=ids)
-        .order_by()
-        .annotate(
-            ev_source=Value(_AWARD),
-            ev_id=F("id"),
-            ev_enterprise=F("enterprise_id"),
-            ev_sort_date=no_date,
-            ev_sort_int=F("year"),
-            ev_sort_time=F("created_at"),
-            ev_text1=F("title"),
-            ev_text2=F("project__project_name"),
-            ev_text3=no_text,
-            ev_int=F("project_id"),
-            ev_date=F("decided_on"),
-            ev_flag=no_flag,
-        )
-        .values_list(*_EVENT_COLUMNS)
+    awards = _event_part(
+        _award_qs(on, rules),
+        ids,
+        _AWARD,
+        ev_sort_int=F("year"),
+        ev_sort_time=F("created_at"),
+        ev_text1=F("title"),
+        ev_text2=F("project__project_name"),
+        ev_int=F("project_id"),
+        ev_date=F("decided_on"),
     )
     return bad_behaviour.union(inspections, awards, all=True).order_by(
         "ev_source", "-ev_sort_date", "-ev_sort_int", "-ev_sort_time", "-ev_id"

@@ -12,11 +12,10 @@ as the database driver gives them, without the ORM's field converters: read numb
 booleans only (SQLite gives a boolean as 0/1), or sort by a timestamp of one database.
 `instances` reads model instances through the converters, as the ORM does;
 `related_instances` those of a query with `select_related` too.
-`instances_of_ids` does the same for a query of many ids (``pk__in``, ``x_id__in``), written
-once per key and per size bucket (the ids padded to a power of two with the last id repeated,
-which changes no ``IN``): a page's or a batch's rows of several tables by their owner.
-`rows_of_ids` reads such a query's `values_list` rows (a UNION ALL of several tables' too)
-through the ORM's converters: several tables' rows in one statement.
+`rows_of_ids` reads the `values_list` rows of a query of many ids (``pk__in``,
+``x_id__in``; a UNION ALL of several tables' too) through the ORM's converters, written once
+per key and per size bucket (the ids padded to a power of two with the last id repeated, which
+changes no ``IN``): a page's rows of several tables by their owner in one statement.
 """
 
 from __future__ import annotations
@@ -145,51 +144,18 @@ def _bucket(n: int) -> int:
     return 1 << max(0, n - 1).bit_length()
 
 
-def _ids_sql(
-    key: tuple[Hashable, ...], build: Callable[[list[int]], QuerySet[Any]], ids: Sequence[int]
-) -> tuple[str, list[Any], type[Model]]:
+def _ids_compiled(
+    kind: str, key: tuple[Hashable, ...], build: Callable[[list[int]], QuerySet[Any]], ids: Sequence[int]
+) -> tuple[str, list[Any], SQLCompiler]:
+    """The SQL of ``build(ids)``, written once per ``kind`` (how its rows are read), key and size
+    bucket, its parameters with the ids bound (the last repeated to fill the bucket), and the
+    compiler that wrote it (whose select converts the rows)."""
+    if not ids:
+        raise ValueError("no ids")
     size = _bucket(len(ids))
     # One placeholder per id, none equal to another parameter (they are far below any id).
     placeholders = [INT_PLACEHOLDER - i for i in range(size)]
-    full_key = (connection.vendor, "ids", size, *key)
-    written = _written.get(full_key)
-    if written is None:
-        qs = build(placeholders)
-        sql, params = qs.query.sql_with_params()
-        if not set(placeholders) <= {p for p in params if type(p) is int}:
-            raise ValueError(f"the query of {key!r} does not take its ids as parameters")
-        if len(_written) >= MAX_KEPT:
-            _written.clear()
-        written = _written[full_key] = (sql, params, qs.model)
-    sql, params, model = written
-    by_placeholder = dict(zip(placeholders, [*ids, *[ids[-1]] * (size - len(ids))], strict=True))
-    return sql, [by_placeholder.get(p, p) if type(p) is int else p for p in params], model
-
-
-def instances_of_ids(
-    key: tuple[Hashable, ...], build: Callable[[list[int]], QuerySet[M]], ids: Sequence[int]
-) -> list[M]:
-    """`instances` of ``build(ids)``, a query taking a list of ids (at least one). Columns the
-    query adds beyond the model's (an annotation such as a related row's name) are set on each
-    instance as the database driver gives them: text or numbers only."""
-    if not ids:
-        raise ValueError("no ids")
-    sql, params, model = _ids_sql(key, build, ids)
-    return list(model._default_manager.raw(sql, params))
-
-
-def rows_of_ids(
-    key: tuple[Hashable, ...], build: Callable[[list[int]], QuerySet[Any]], ids: Sequence[int]
-) -> list[Sequence[Any]]:
-    """The rows of ``build(ids)``, a `values_list` query taking a list of ids (at least one),
-    or a `union` of such queries: each value read through the converters of its column in the
-    first query, as the ORM reads them (a date is a date, a boolean a boolean, on every
-    database). Written once per key and size bucket, as `instances_of_ids`'s."""
-    if not ids:
-        raise ValueError("no ids")
-    size = _bucket(len(ids))
-    placeholders = [INT_PLACEHOLDER - i for i in range(size)]
-    full_key = (connection.vendor, "id rows", size, *key)
+    full_key = (connection.vendor, kind, size, *key)
     kept = _compiled.get(full_key)
     if kept is None:
         qs = build(placeholders)
@@ -202,8 +168,19 @@ def rows_of_ids(
         kept = _compiled[full_key] = (sql, tuple(params), compiler)
     sql, params, compiler = kept
     by_placeholder = dict(zip(placeholders, [*ids, *[ids[-1]] * (size - len(ids))], strict=True))
+    return sql, [by_placeholder.get(p, p) if type(p) is int else p for p in params], compiler
+
+
+def rows_of_ids(
+    key: tuple[Hashable, ...], build: Callable[[list[int]], QuerySet[Any]], ids: Sequence[int]
+) -> list[Sequence[Any]]:
+    """The rows of ``build(ids)``, a `values_list` query taking a list of ids (at least one),
+    or a `union` of such queries: each value read through the converters of its column in the
+    first query, as the ORM reads them (a date is a date, a boolean a boolean, on every
+    database). Written once per key and size bucket."""
+    sql, params, compiler = _ids_compiled("id rows", key, build, ids)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [by_placeholder.get(p, p) if type(p) is int else p for p in params])
+        cursor.execute(sql, params)
         rows = cursor.fetchall()
     # As `related_instances`: this request's copy of the shared compiler converts with this
     # thread's connection.

@@ -15,7 +15,6 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
-from laowu.core import prepared
 from laowu.supervision import credit
 from laowu.supervision.models import CreditRules, Grade, InspectionStatus
 from tests.factories import EnterpriseFactory, approved_project
@@ -27,15 +26,10 @@ pytestmark = pytest.mark.django_db
 def former_bad_behaviour_events(
     ids: list[int], on: dt.date, rules: CreditRules
 ) -> Iterator[tuple[int, credit.CreditEvent]]:
-    # SQL written once per day (and time zone: `in_publicity` compares a timestamp's local date).
-    records = prepared.instances_of_ids(
-        ("former.credit.bad_behaviour", on, timezone.get_current_timezone_name()),
-        lambda some: (
-            credit._bad_behaviour_qs(on, rules)
-            .filter(enterprise_id__in=some)
-            .only("id", "enterprise_id", "grade", "category", "decision_no", "points", "publicity_start")
-        ),
-        ids,
+    records = list(
+        credit._bad_behaviour_qs(on, rules)
+        .filter(enterprise_id__in=ids)
+        .only("id", "enterprise_id", "grade", "category", "decision_no", "points", "publicity_start")
     )
     for b in records:
         by_grade = credit.grade_deduction(b.grade, rules)
@@ -62,25 +56,20 @@ def former_inspection_events(
     ids: list[int], on: dt.date, rules: CreditRules
 ) -> Iterator[tuple[int, credit.CreditEvent]]:
     window_start = on - dt.timedelta(days=rules.inspection_window_days)
-    # SQL written once per day and the rules' values the query reads.
-    inspections = prepared.instances_of_ids(
-        ("former.credit.inspections", on, rules.inspection_window_days, rules.inspection_pass_mark),
-        lambda some: (
-            credit._inspection_qs(on, rules)
-            .filter(enterprise_id__in=some)
-            .only(
-                "id",
-                "enterprise_id",
-                "inspected_on",
-                "total_score",
-                "status",
-                "deadline",
-                "replied_late",
-                "notice_no",
-            )
-            .annotate(credit_project_name=F("project__project_name"))
-        ),
-        ids,
+    inspections = list(
+        credit._inspection_qs(on, rules)
+        .filter(enterprise_id__in=ids)
+        .only(
+            "id",
+            "enterprise_id",
+            "inspected_on",
+            "total_score",
+            "status",
+            "deadline",
+            "replied_late",
+            "notice_no",
+        )
+        .annotate(credit_project_name=F("project__project_name"))
     )
     for i in inspections:
         in_window = i.inspected_on > window_start
@@ -126,16 +115,11 @@ def former_inspection_events(
 
 
 def former_award_events(ids: list[int], on: dt.date, rules: CreditRules) -> Iterator[tuple[int, credit.CreditEvent]]:
-    # SQL written once per day and the rules' value the query reads.
-    awards = prepared.instances_of_ids(
-        ("former.credit.awards", on, rules.award_window_years),
-        lambda some: (
-            credit._award_qs(on, rules)
-            .filter(enterprise_id__in=some)
-            .only("id", "enterprise_id", "year", "title", "decided_on", "project")
-            .annotate(credit_project_name=F("project__project_name"))
-        ),
-        ids,
+    awards = list(
+        credit._award_qs(on, rules)
+        .filter(enterprise_id__in=ids)
+        .only("id", "enterprise_id", "year", "title", "decided_on", "project")
+        .annotate(credit_project_name=F("project__project_name"))
     )
     for a in awards:
         subject = f"（项目：{a.credit_project_name}）" if a.project_id else ""  # type: ignore[attr-defined]

@@ -1,5 +1,5 @@
 """Credit scores read their events through SQL written once per process
-(laowu/core/prepared.py `rows_of_ids`, `instances_of_ids`): keyed by the day, the time zone and the rules'
+(laowu/core/prepared.py `rows_of_ids`): keyed by the day, the time zone and the rules'
 values each query reads, so a new day or new rules are a new query, never a stale one; any
 number of enterprises binds its own ids."""
 
@@ -67,23 +67,6 @@ def test_any_number_of_enterprises_binds_its_own_ids(enterprise_a: Any, reviewer
         assert {pk for pk, s in scores.items() if s.events} == expected, n
 
 
-def test_instances_of_ids_are_the_orms_rows(enterprise_a: Any, reviewer: Any) -> None:
-    records = [bad_behaviour(EnterpriseFactory(), reviewer) for _ in range(5)]
-    ids = [r.enterprise_id for r in records]
-
-    def build(some: list[int]) -> Any:
-        return BadBehaviour.objects.filter(enterprise_id__in=some).only("id", "enterprise_id", "decision_no")
-
-    for n in (1, 3, 4, 5):
-        got = prepared.instances_of_ids(("test.bad_behaviour",), build, ids[:n])
-        assert sorted((r.pk, r.decision_no) for r in got) == sorted((r.pk, r.decision_no) for r in records[:n])
-    with pytest.raises(ValueError):
-        prepared.instances_of_ids(("test.bad_behaviour",), build, [])
-    with pytest.raises(ValueError):
-        prepared.instances_of_ids(("test.no_ids",), lambda some: BadBehaviour.objects.all(), [1])
-    assert [prepared._bucket(n) for n in (1, 2, 3, 4, 5, 17)] == [1, 2, 4, 4, 8, 32]
-
-
 def test_current_rules_are_read_every_time() -> None:
     """Only the SQL is kept: a change of rules shows at once; a missing row is created."""
     CreditRules.objects.all().delete()
@@ -138,3 +121,4 @@ def test_rows_of_ids_are_the_orms_values(enterprise_a: Any, reviewer: Any) -> No
         prepared.rows_of_ids(("test.bad_behaviour.union",), build, [])
     with pytest.raises(ValueError):
         prepared.rows_of_ids(("test.no_ids.rows",), lambda some: BadBehaviour.objects.values_list("id"), [1])
+    assert [prepared._bucket(n) for n in (1, 2, 3, 4, 5, 17)] == [1, 2, 4, 4, 8, 32]

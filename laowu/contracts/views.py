@@ -10,7 +10,6 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_POST
 
@@ -20,7 +19,7 @@ from laowu.accounts.scope import in_user_district_ids, is_committee
 from laowu.audit.services import Action, record
 from laowu.core.actions import run_action
 from laowu.core.exports import Column, export_response, field_column
-from laowu.core.fragments import kept_markup
+from laowu.core.fragments import form_markup
 from laowu.core.numbers import format_amount
 from laowu.core.pagination import Page, paginate
 from laowu.core.rows import csrf_input, esc, row_url, ymd
@@ -138,9 +137,7 @@ _plain_search: dict[Hashable, SafeString] = {}
 
 def _search_html(form: ProjectSearchForm) -> SafeString:
     """The search bar of `form`; an unbound form's is the same markup on every request."""
-    if form.is_bound:
-        return render_to_string(SEARCH_TEMPLATE, {"form": form})
-    return kept_markup(_plain_search, None, lambda: render_to_string(SEARCH_TEMPLATE, {"form": form}))
+    return form_markup(_plain_search, SEARCH_TEMPLATE, form, as_first_shown=not form.is_bound)
 
 
 @role_required(Role.ENTERPRISE)

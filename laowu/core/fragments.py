@@ -9,7 +9,9 @@ registered filing types); the view's comment says why nothing else can make them
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
+from typing import Any
 
+from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 
 
@@ -19,3 +21,13 @@ def kept_markup(store: dict[Hashable, SafeString], key: Hashable, build: Callabl
     if html is None:
         html = store[key] = build()
     return html
+
+
+def form_markup(
+    store: dict[Hashable, SafeString], template_name: str, form: Any, *, as_first_shown: bool, key: Hashable = None
+) -> SafeString:
+    """`template_name` rendered with `form`; while the form is as the page first shows it
+    (``as_first_shown``: no query string), the markup kept in `store` under `key`."""
+    if not as_first_shown:
+        return render_to_string(template_name, {"form": form})
+    return kept_markup(store, key, lambda: render_to_string(template_name, {"form": form}))

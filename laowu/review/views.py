@@ -10,7 +10,6 @@ from django.db.models import QuerySet
 from django.db.models.fields.json import KT
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString
@@ -22,7 +21,7 @@ from laowu.accounts.scope import can_review, can_see_personal_data
 from laowu.audit.services import Action, record
 from laowu.core.actions import run_action
 from laowu.core.exports import Column, Kind, export_response
-from laowu.core.fragments import kept_markup
+from laowu.core.fragments import form_markup
 from laowu.core.pagination import paginate
 from laowu.core.rows import esc, row_url, ymd_hm
 from laowu.core.validators import MASKS
@@ -110,9 +109,7 @@ _unbound_filters: dict[Hashable, SafeString] = {}
 
 def _filters_html(form: QueueFilterForm) -> SafeString:
     """`form`'s fields; an unbound form's are the same markup on every request."""
-    if form.is_bound:
-        return render_to_string(QUEUE_FILTERS_TEMPLATE, {"form": form})
-    return kept_markup(_unbound_filters, None, lambda: render_to_string(QUEUE_FILTERS_TEMPLATE, {"form": form}))
+    return form_markup(_unbound_filters, QUEUE_FILTERS_TEMPLATE, form, as_first_shown=not form.is_bound)
 
 
 @role_required(Role.REVIEWER, Role.SUPERVISOR)

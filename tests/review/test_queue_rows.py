@@ -13,6 +13,7 @@ from django.db.models.fields.json import KT
 from django.template import engines
 from django.urls import reverse
 
+from laowu.core import fragments
 from laowu.enterprises.models import Enterprise
 from laowu.review.forms import QueueFilterForm
 from laowu.review.models import State, Submission
@@ -81,8 +82,8 @@ def test_the_filter_fields_are_the_templates_former_markup(
 
     monkeypatch.setattr(views, "_unbound_filters", {})
     rendered: list[str] = []
-    real = views.render_to_string
-    monkeypatch.setattr(views, "render_to_string", lambda *a, **k: rendered.append(a[0]) or real(*a, **k))
+    real = fragments.render_to_string
+    monkeypatch.setattr(fragments, "render_to_string", lambda *a, **k: rendered.append(a[0]) or real(*a, **k))
     unbound = (
         engines["django"].from_string(FORMER_FIELDS).render({"form": QueueFilterForm(initial={"status": "pending"})})
     )

@@ -12,6 +12,7 @@ from django.template import engines
 from django.urls import reverse
 
 from laowu.accounts.models import District
+from laowu.core import fragments
 from laowu.enterprises.models import Enterprise
 from tests.factories import EnterpriseFactory
 from tests.supervision.test_credit_views import scored, today  # noqa: F401 - fixtures
@@ -104,8 +105,8 @@ def test_the_search_bar_is_rendered_once_for_the_plain_list(
 
     monkeypatch.setattr(views, "_plain_search", {})
     rendered: list[str] = []
-    real = views.render_to_string
-    monkeypatch.setattr(views, "render_to_string", lambda *a, **k: rendered.append(a[0]) or real(*a, **k))
+    real = fragments.render_to_string
+    monkeypatch.setattr(fragments, "render_to_string", lambda *a, **k: rendered.append(a[0]) or real(*a, **k))
     template = engines["django"].from_string(FORMER_SEARCH)
     plain = template.render({"form": CreditSearchForm({})})
     # A query string's values and errors first: they are never what the plain list shows after.

@@ -12,6 +12,7 @@ from django.template import engines
 from django.test import Client
 from django.urls import reverse
 
+from laowu.core import fragments
 from laowu.enterprises.models import Enterprise
 from laowu.supervision.forms.bad_behaviour import PublicSearchForm
 from tests.factories import make_id_number
@@ -130,8 +131,8 @@ def test_the_public_search_fields_are_the_former_markup_and_rendered_once(monkey
 
     monkeypatch.setattr(views, "_plain_public_search", {})
     rendered: list[str] = []
-    real = views.render_to_string
-    monkeypatch.setattr(views, "render_to_string", lambda *a, **k: rendered.append(a[0]) or real(*a, **k))
+    real = fragments.render_to_string
+    monkeypatch.setattr(fragments, "render_to_string", lambda *a, **k: rendered.append(a[0]) or real(*a, **k))
     template = engines["django"].from_string(FORMER_SEARCH)
     url = reverse("supervision:public_bad_behaviour")
 

@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import path
 from django.utils import timezone
 from django.utils.safestring import SafeString
@@ -22,7 +21,7 @@ from laowu.audit.services import Action, record
 from laowu.core.actions import run_action, run_form_action
 from laowu.core.exports import Column, Kind, export_response
 from laowu.core.forms import add_service_errors
-from laowu.core.fragments import kept_markup
+from laowu.core.fragments import form_markup
 from laowu.core.pagination import paginate
 from laowu.core.rows import esc, row_url, ymd
 from laowu.core.validators import mask_id_number, mask_name
@@ -448,9 +447,7 @@ _plain_public_search: dict[Hashable, SafeString] = {}
 
 def _public_search_html(request: HttpRequest, form: PublicSearchForm) -> SafeString:
     """The search fields of `form`; without a query string the same markup on every request."""
-    if request.GET:
-        return render_to_string(PUBLIC_SEARCH_TEMPLATE, {"form": form})
-    return kept_markup(_plain_public_search, None, lambda: render_to_string(PUBLIC_SEARCH_TEMPLATE, {"form": form}))
+    return form_markup(_plain_public_search, PUBLIC_SEARCH_TEMPLATE, form, as_first_shown=not request.GET)
 
 
 def public_list(request: HttpRequest) -> HttpResponse:

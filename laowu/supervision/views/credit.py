@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import path
 from django.utils.safestring import SafeString
 
@@ -18,7 +17,7 @@ from laowu.accounts.permissions import role_required
 from laowu.accounts.scope import is_enterprise_user
 from laowu.audit.services import Action, record
 from laowu.core.exports import Column, Kind, export_response
-from laowu.core.fragments import kept_markup
+from laowu.core.fragments import form_markup
 from laowu.core.pagination import paginate, paginate_segments
 from laowu.core.rows import esc, row_url
 from laowu.enterprises.models import Enterprise
@@ -74,9 +73,7 @@ _plain_search: dict[Hashable, SafeString] = {}
 
 def _search_html(request: HttpRequest, form: CreditSearchForm) -> SafeString:
     """The search bar of `form`; without a query string the same markup on every request."""
-    if request.GET:
-        return render_to_string(SEARCH_TEMPLATE, {"form": form})
-    return kept_markup(_plain_search, None, lambda: render_to_string(SEARCH_TEMPLATE, {"form": form}))
+    return form_markup(_plain_search, SEARCH_TEMPLATE, form, as_first_shown=not request.GET)
 
 
 @role_required(R, S)

@@ -4,7 +4,8 @@ For a small UNION of aggregates that answers in a fraction of a millisecond (the
 home's counts, laowu/workspace/steps.py), building and compiling the queryset costs several
 times what the database takes. `run` builds the query once with a placeholder in place of
 the value (an enterprise's id, a credit code), keeps the SQL and its parameters, and binds the
-value where the ORM put the placeholder.
+value where the ORM put the placeholder. `related_instances` also binds several named values
+(an owner's code and a search term, which may sit in a `contains` lookup's pattern).
 
 The rule for ``build``: the query depends on nothing but its argument and the ``key`` (no
 date, no setting, no user) — anything else it depends on belongs in the key. `run`'s rows come
@@ -21,7 +22,7 @@ changes no ``IN``): a page's rows of several tables by their owner in one statem
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from django.db import connection
@@ -93,28 +94,78 @@ def instances(key: tuple[Hashable, ...], build: Callable[[Any], QuerySet[M]], va
 # ---------------------------------------------------------------- with related rows (select_related)
 
 _compiled: dict[tuple[Hashable, ...], tuple[str, tuple[Any, ...], SQLCompiler]] = {}
+_named: dict[tuple[Hashable, ...], tuple[str, tuple[Any, ...], SQLCompiler, tuple[tuple[int, str, str, str], ...]]] = {}
+
+# Where a named value goes in the parameters (`_slots`): the placeholder itself, or the pattern of
+# a `contains`/`startswith`/`endswith` lookup (and their case-folding forms) around it.
+_LIKE_FORMS = (("%", "%"), ("", "%"), ("%", ""))
 
 
-def related_instances(key: tuple[Hashable, ...], build: Callable[[Any], QuerySet[M]], value: int | str) -> list[M]:
+def _named_placeholders(values: Mapping[str, int | str]) -> dict[str, int | str]:
+    """A placeholder per name, none equal to another; a text one holds no LIKE special (% _ \\),
+    so that a pattern made of it is the placeholder with the pattern's % around it."""
+    return {
+        name: POSITIVE_INT_PLACEHOLDER - i if isinstance(value, int) else f"\x1fprepared-placeholder-{i}\x1f"
+        for i, (name, value) in enumerate(sorted(values.items()))
+    }
+
+
+def _slots(
+    key: tuple[Hashable, ...], params: Sequence[Any], placeholders: Mapping[str, int | str]
+) -> tuple[tuple[int, str, str, str], ...]:
+    """(position, name, before, after) for each parameter made of a placeholder: "exact" for the
+    placeholder itself, else the LIKE pattern's text around it. Every name must have a place."""
+    found: list[tuple[int, str, str, str]] = []
+    for position, param in enumerate(params):
+        for name, placeholder in placeholders.items():
+            if isinstance(placeholder, int):
+                if isinstance(param, int) and param == placeholder:
+                    found.append((position, name, "exact", ""))
+            elif isinstance(param, str) and placeholder in param:
+                before, _, after = param.partition(placeholder)
+                if not before and not after:
+                    found.append((position, name, "exact", ""))
+                elif (before, after) in _LIKE_FORMS:
+                    found.append((position, name, before, after))
+                else:
+                    raise ValueError(f"the query of {key!r} takes {name!r} in a form it cannot bind: {param!r}")
+    if {name for _, name, _, _ in found} != set(placeholders):
+        raise ValueError(f"the query of {key!r} does not take each of its values as a parameter")
+    return tuple(found)
+
+
+def _bind_named(
+    params: Sequence[Any], slots: tuple[tuple[int, str, str, str], ...], values: Mapping[str, int | str]
+) -> list[Any]:
+    """`params` with each named value in its slot: as the field typed it, or escaped for LIKE
+    within its pattern as the ORM escapes a lookup's value (`prep_for_like_query`)."""
+    bound = list(params)
+    for position, name, before, after in slots:
+        value = values[name]
+        if before == "exact":
+            bound[position] = type(bound[position])(value)
+        else:
+            bound[position] = f"{before}{connection.ops.prep_for_like_query(value)}{after}"
+    return bound
+
+
+def related_instances(
+    key: tuple[Hashable, ...], build: Callable[[Any], QuerySet[M]], value: int | str | Mapping[str, int | str]
+) -> list[M]:
     """The model instances of ``build(value)`` with the related ones it reads through
     `select_related` (and its annotations), made as the ORM's own `ModelIterable` makes them,
     from the compiler kept with the SQL (its columns, the related models' places, their
-    converters). The same rule for ``build`` as `run`'s."""
-    placeholder = _placeholder(value)
-    full_key = (connection.vendor, type(value).__name__, *key)
-    kept = _compiled.get(full_key)
-    if kept is None:
-        qs = build(placeholder)
-        compiler = qs.query.get_compiler(using=qs.db)
-        sql, params = compiler.as_sql()  # also sets the compiler's select and klass_info
-        if placeholder not in params:
-            raise ValueError(f"the query of {key!r} does not take its value as a parameter")
-        if len(_compiled) >= MAX_KEPT:
-            _compiled.clear()
-        kept = _compiled[full_key] = (sql, tuple(params), compiler)
-    sql, params, compiler = kept
+    converters). The same rule for ``build`` as `run`'s.
+
+    ``value`` may be several named values (a mapping): ``build`` then gets a mapping of the same
+    names to placeholders. A text value may also be a `contains`-like lookup's (the pattern is
+    kept, the value escaped for LIKE): a list filtered by an owner and searched by a term."""
+    if isinstance(value, Mapping):
+        sql, params, compiler = _named_sql(key, build, value)
+    else:
+        sql, params, compiler = _single_sql(key, build, value)
     with connection.cursor() as cursor:
-        cursor.execute(sql, _bind(params, placeholder, value))
+        cursor.execute(sql, params)
         rows = cursor.fetchall()
     # The kept compiler is shared by every thread: this request's copy converts with this
     # thread's connection (`results_iter` only reads the rest).
@@ -134,6 +185,43 @@ def related_instances(key: tuple[Hashable, ...], build: Callable[[Any], QuerySet
             setattr(obj, name, row[position])
         found.append(obj)
     return found
+
+
+def _single_sql(
+    key: tuple[Hashable, ...], build: Callable[[Any], QuerySet[Any]], value: int | str
+) -> tuple[str, list[Any], SQLCompiler]:
+    placeholder = _placeholder(value)
+    full_key = (connection.vendor, type(value).__name__, *key)
+    kept = _compiled.get(full_key)
+    if kept is None:
+        qs = build(placeholder)
+        compiler = qs.query.get_compiler(using=qs.db)
+        sql, params = compiler.as_sql()  # also sets the compiler's select and klass_info
+        if placeholder not in params:
+            raise ValueError(f"the query of {key!r} does not take its value as a parameter")
+        if len(_compiled) >= MAX_KEPT:
+            _compiled.clear()
+        kept = _compiled[full_key] = (sql, tuple(params), compiler)
+    sql, params, compiler = kept
+    return sql, _bind(params, placeholder, value), compiler
+
+
+def _named_sql(
+    key: tuple[Hashable, ...], build: Callable[[Any], QuerySet[Any]], values: Mapping[str, int | str]
+) -> tuple[str, list[Any], SQLCompiler]:
+    full_key = (connection.vendor, "named", *sorted((name, type(v).__name__) for name, v in values.items()), *key)
+    kept = _named.get(full_key)
+    if kept is None:
+        placeholders = _named_placeholders(values)
+        qs = build(placeholders)
+        compiler = qs.query.get_compiler(using=qs.db)
+        sql, params = compiler.as_sql()  # also sets the compiler's select and klass_info
+        slots = _slots(key, params, placeholders)
+        if len(_named) >= MAX_KEPT:
+            _named.clear()
+        kept = _named[full_key] = (sql, tuple(params), compiler, slots)
+    sql, params, compiler, slots = kept
+    return sql, _bind_named(params, slots, values), compiler
 
 
 # ---------------------------------------------------------------- many ids (pk__in)

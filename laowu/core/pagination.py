@@ -21,7 +21,7 @@ import base64
 import datetime as dt
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -35,6 +35,7 @@ from django.db.models.query import NamedValuesListIterable
 from django.db.models.sql.where import AND, WhereNode
 from django.http import HttpRequest, QueryDict
 
+from . import prepared as prepared_sql
 from .search import ordered_count, ordered_ids, ordered_list_filters, search_estimate, search_plan
 
 PAGE_SIZE = 20
@@ -329,9 +330,64 @@ def _numbered(params: QueryDict, number: int, reachable: int) -> list[tuple[int,
     return [(n, _query(params, page=n)) for n in range(low, high + 1)]
 
 
+@dataclass(frozen=True)
+class PreparedList:
+    """A list's queryset as ``build(values)``, for `paginate` with `count_with_page`: its page 1
+    (the one nearly every visit reads) and count are one statement whose SQL is written once per
+    process and per ``key`` (laowu/core/prepared.py `related_instances`): building and compiling
+    the queryset would cost more than the database takes to answer. Every other page (a cursor,
+    a page number, 末页) is read from ``build(values)`` as a queryset's. The rule for ``build`` is
+    prepared.py's: it depends on nothing but its values and the ``key``; it narrows by no search
+    (`search`'s plans choose by the values) and is ordered to the end by plain fields."""
+
+    key: tuple[Hashable, ...]
+    build: Callable[[Mapping[str, Any]], QuerySet[Any]]
+    values: Mapping[str, int | str]
+
+
+# A PreparedList's order as cursor keys, per key: they depend on its shape, not on its values.
+_prepared_keys: dict[tuple[Hashable, ...], list[_Key]] = {}
+
+
+def _prepared_first_page(
+    request: HttpRequest, prepared: PreparedList, number: int, per_page: int, params: QueryDict
+) -> Page | None:
+    """Page 1 of `prepared` with its count, as `paginate` reads it from the queryset; None for
+    any other page (a cursor `_decode` accepts, 末页, a page number)."""
+    keys = _prepared_keys.get(prepared.key)
+    if keys is None:
+        keys = _order_keys(prepared.build(prepared.values))
+        if keys is None:
+            raise ValueError(f"{prepared.key!r} is not ordered by fields a cursor can carry")
+        if len(_prepared_keys) >= prepared_sql.MAX_KEPT:
+            _prepared_keys.clear()
+        _prepared_keys[prepared.key] = keys
+    cursor = request.GET.get("after") or request.GET.get("before")
+    if number != 1 or request.GET.get("last") or (cursor and _decode(cursor, keys) is not None):
+        return None
+    ordering = [("-" if k.descending else "") + k.path for k in keys]
+
+    def build(placeholders: Mapping[str, Any]) -> QuerySet[Any]:
+        qs = prepared.build(placeholders).order_by(*ordering)
+        counting = _with_count(qs, COUNT_LIMIT + 1) if search_plan(qs) is None else None
+        if counting is None:
+            raise ValueError(f"{prepared.key!r} has no page 1 with its count in one statement")
+        return counting[: per_page + 1]
+
+    rows = prepared_sql.related_instances(("paginate", per_page, *prepared.key), build, prepared.values)
+    if len(rows) <= per_page:
+        count, capped = len(rows), False
+    else:
+        matches = getattr(rows[0], COUNT_COLUMN)
+        count, capped = min(matches, COUNT_LIMIT), matches > COUNT_LIMIT
+    last_pages = -(-count // per_page) if count else 1
+    page = Page(rows[:per_page], 1, per_page, count, capped, len(rows) > per_page, False)
+    return _links(page, params, keys, last_pages)
+
+
 def paginate(
     request: HttpRequest,
-    qs: QuerySet[Any] | list[Any],
+    qs: QuerySet[Any] | list[Any] | PreparedList,
     per_page: int = PAGE_SIZE,
     *,
     count_with_page: bool = False,
@@ -339,12 +395,17 @@ def paginate(
     """The requested page and the query string without paging parameters (for export links).
 
     `count_with_page`: page 1 of a list not narrowed by a search reads its count in the same
-    statement as its rows (`_with_count`), one query fewer. Only where the count is cheap
+    statement as its rows (`_with_count`), one query fewer. A `PreparedList`'s page 1 is then
+    that statement written once per process (`_prepared_first_page`). Only where the count is cheap
     whatever the rows: a list of a few rows would otherwise pay for a count the page's length
     already gives, and for a search's matches that count reads as much as the page again."""
     params, number = _request_page(request)
     if isinstance(qs, list):
         return _list_page(qs, number, per_page, params), params.urlencode()
+    if isinstance(qs, PreparedList):
+        if count_with_page and (page := _prepared_first_page(request, qs, number, per_page, params)) is not None:
+            return page, params.urlencode()
+        qs = qs.build(qs.values)
 
     keys = _order_keys(qs)
     if keys is not None:
@@ -415,6 +476,13 @@ def paginate(
         has_previous = number > 1
 
     page = Page(rows, number, per_page, count, capped, has_next, has_previous, approximate=approximate)
+    return _links(page, params, keys, last_pages), params.urlencode()
+
+
+def _links(page: Page, params: QueryDict, keys: list[_Key] | None, last_pages: int) -> Page:
+    """`page` with its links: first, previous, next, last (keyset cursors where `keys`) and numbers."""
+    rows, number, per_page, capped = page.object_list, page.number, page.per_page, page.count_capped
+    has_next, has_previous = page.has_next, page.has_previous
     page.first_query = _query(params, page=1)
     if keys is not None and rows:
         first_cursor = _encode([_row_value(rows[0], k) for k in keys])
@@ -435,7 +503,7 @@ def paginate(
             page.previous_query = _query(params, page=number - 1)
     if not capped and page.num_pages and page.num_pages > 1:
         page.numbered = _numbered(params, number, min(page.num_pages, OFFSET_LIMIT // per_page))
-    return page, params.urlencode()
+    return page
 
 
 def _list_page(items: list[Any], number: int, per_page: int, params: QueryDict) -> Page:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -21,7 +21,7 @@ from laowu.core.actions import run_action
 from laowu.core.exports import Column, export_response, field_column
 from laowu.core.fragments import form_markup
 from laowu.core.numbers import format_amount
-from laowu.core.pagination import Page, paginate
+from laowu.core.pagination import Page, PreparedList, paginate
 from laowu.core.rows import csrf_input, esc, row_url, ymd
 from laowu.core.search import COVERED_WALK_COST, search
 from laowu.review import services as workflow
@@ -30,7 +30,14 @@ from laowu.review.permissions import access_own_filing, filings_in_scope
 from laowu.review.rows import review_link
 
 from .forms import ProjectForm, ProjectSearchForm
-from .models import CATALOGUE_COLUMNS, CONTRACT_NO_GRAMS, PROJECT_TEXT_GRAMS, ProjectFiling, available_catalogue
+from .models import (
+    CATALOGUE_COLUMNS,
+    CONTRACT_NO_GRAMS,
+    PROJECT_TEXT_GRAMS,
+    CatalogueContract,
+    ProjectFiling,
+    available_catalogue,
+)
 from .services import select_contract
 
 PICKER_PAGE_SIZE = 10
@@ -185,6 +192,20 @@ def _picker_rows(request: HttpRequest, page: Page, filing_id: str) -> SafeString
     return mark_safe("".join(rows))  # noqa: S308  # nosec B308 B703  # esc()-escaped values and our own markup
 
 
+def _picker_query(values: Mapping[str, str], lookup: str) -> QuerySet[CatalogueContract]:
+    """What the picker lists for ``values`` (the enterprise's credit code, the term if any)."""
+    qs = available_catalogue(values["credit_code"]).order_by("-signed_date", "-id")
+    if lookup:
+        q = values["q"]
+        qs = qs.filter(
+            Q(**{f"project_name__{lookup}": q})
+            | Q(**{f"contract_no__{lookup}": q})
+            | Q(**{f"project_code__{lookup}": q})
+            | Q(**{f"builder__{lookup}": q})
+        )
+    return qs.only(*PICKER_FIELDS)
+
+
 @role_required(Role.ENTERPRISE)
 def picker(request: HttpRequest) -> HttpResponse:
     """选择项目: the enterprise's own, not yet filed catalogue contracts, searchable.
@@ -192,18 +213,13 @@ def picker(request: HttpRequest) -> HttpResponse:
     With JavaScript the fragment (partial=1) fills a dialog; without, it is a page."""
     enterprise = request.user.enterprise  # type: ignore[union-attr]
     q = request.GET.get("q", "").strip()
-    qs = available_catalogue(enterprise.credit_code).order_by("-signed_date", "-id")
-    if q:
-        lookup = _substring_lookup(q)
-        qs = qs.filter(
-            Q(**{f"project_name__{lookup}": q})
-            | Q(**{f"contract_no__{lookup}": q})
-            | Q(**{f"project_code__{lookup}": q})
-            | Q(**{f"builder__{lookup}": q})
-        )
+    lookup = _substring_lookup(q) if q else ""
+    values = {"credit_code": enterprise.credit_code, "q": q} if q else {"credit_code": enterprise.credit_code}
     # Only the columns the rows show (`_picker_rows`); the page counts its matches in its own
-    # statement: an enterprise's contracts are a few hundred at most.
-    page, query = paginate(request, qs.only(*PICKER_FIELDS), per_page=PICKER_PAGE_SIZE, count_with_page=True)
+    # statement: an enterprise's contracts are a few hundred at most. Its SQL is written once per
+    # lookup (laowu/core/pagination.py `PreparedList`): the lookup is chosen by the term, not bound.
+    listed = PreparedList(("contracts.picker", lookup), lambda v: _picker_query(v, lookup), values)
+    page, query = paginate(request, listed, per_page=PICKER_PAGE_SIZE, count_with_page=True)
     # The filing being changed, when the picker was opened from one: only a number can name one
     # (its 返回 link is built from it); anything else is the picker of a new filing.
     filing_id = request.GET.get("filing", "")

@@ -28,7 +28,7 @@ from laowu.contracts import views
 from laowu.contracts.forms import ProjectSearchForm
 from laowu.contracts.models import ProjectFiling
 from laowu.contracts.services import select_contract
-from laowu.core.pagination import PAGE_SIZE, paginate
+from laowu.core.pagination import PAGE_SIZE, PreparedList, paginate
 from laowu.review.models import State
 from laowu.workspace import steps
 from tests.factories import CatalogueFactory
@@ -41,7 +41,10 @@ LINK = re.compile(r'<a href="\?([^"]*)"[^>]*>(下一页|上一页|末页|首页|
 
 
 def former_paginate(request: Any, qs: Any, per_page: int = PAGE_SIZE, *, count_with_page: bool = False) -> Any:
-    """`paginate` as the views called it: every column, and the count in a query of its own."""
+    """`paginate` as the views called it: every column, and the count in a query of its own, from
+    the queryset built on each request (a `PreparedList` built as the view built it)."""
+    if isinstance(qs, PreparedList):
+        qs = qs.build(qs.values)
     return paginate(request, qs.defer(None), per_page)
 
 

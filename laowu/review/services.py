@@ -19,7 +19,7 @@ from django_fsm import can_proceed
 
 from laowu.audit.services import Action, record
 
-from .models import Filing, State, Submission, SubmissionStatus, new_verify_token
+from .models import EDITABLE_STATES, Filing, State, Submission, SubmissionStatus, new_verify_token
 from .signals import Decision, DecisionKind, publish_decision
 from .snapshots import build_snapshot, missing_fields
 
@@ -272,6 +272,12 @@ def delete_refusal(filing: Filing) -> str:
     if not filing.is_editable:
         return f"当前状态为“{filing.state_label}”，不能删除。如需删除，请先撤回。"
     return ""
+
+
+def deletable(state: str, approved_submission_id: int | None) -> bool:
+    """`not delete_refusal(filing)` from the filing's two columns, for a list whose rows are
+    tuples rather than model instances (laowu/personnel/views.py `_own_rows`)."""
+    return approved_submission_id is None and state in EDITABLE_STATES
 
 
 def delete_filing(*, filing: Filing, actor: Any, request: HttpRequest | None = None) -> None:

@@ -24,7 +24,7 @@ from laowu.core.rows import csrf_input, esc, row_url, ymd
 from laowu.core.validators import mask_id_number, mask_mobile
 from laowu.review import services as workflow
 from laowu.review.editing import edit_own_filing
-from laowu.review.models import State
+from laowu.review.models import EDITABLE_STATES, State
 from laowu.review.permissions import access_own_filing
 from laowu.review.rows import review_link
 
@@ -48,21 +48,28 @@ def _model(kind: str) -> type[Person]:
 # compares them with the templates' former output.
 
 
-def _masked_id(model: type[Person], p: Person) -> str:
+# `Filing.state_label` without a model instance (the lists' rows are tuples: `_list_context`).
+_STATE_LABELS: dict[str, str] = dict(State.choices)
+
+
+def _masked_id(model: type[Person], p: Any) -> str:
     return masked(p.id_number_token, context=column_context(model, "id_number"), kind="id")  # type: ignore[attr-defined]
 
 
-def _masked_mobile(model: type[Person], p: Person) -> str:
+def _masked_mobile(model: type[Person], p: Any) -> str:
     return masked(p.mobile_token, context=column_context(model, "mobile"), kind="mobile")  # type: ignore[attr-defined]
 
 
-def _valid_until(model: type[Person], p: Person) -> str:
+def _valid_until(model: type[Person], p: Any) -> str:
     """The 有效期至 cell of a 安全员's row (`|date:"Y-m-d"|default:"—"`); 劳资专管员 have none."""
     return f'<td class="nowrap">{ymd(p.valid_until) or "—"}</td>' if model is SafetyOfficer else ""  # type: ignore[attr-defined]
 
 
 def _own_rows(request: HttpRequest, page: Any, model: type[Person]) -> SafeString:
-    """The enterprise's rows of personnel/list.html, with 编辑 / 删除 / 注销."""
+    """The enterprise's rows of personnel/list.html, with 编辑 / 删除 / 注销. The rows are named
+    tuples of their columns (`_list_context`): 删除 is offered by the workflow's own rule of a
+    filing's state (`workflow.deletable`, what `Person.deletable` asks), 编辑 for the states
+    `Filing.is_editable` names."""
     kind, label = model.ROLE_URL, esc(model.FILING_LABEL)
     if not page.object_list:
         return mark_safe(f'<tr><td colspan="7" class="empty">暂无{label}，点击“新增”登记。</td></tr>')  # noqa: S308  # nosec B308 B703  # escaped label
@@ -75,7 +82,7 @@ def _own_rows(request: HttpRequest, page: Any, model: type[Person]) -> SafeStrin
         delete = (
             f'<a class="danger-text" href="{row_url(request, "personnel:delete", kind, p.pk)}" '
             f'data-dialog="删除{label}">删除</a>'
-            if p.deletable
+            if workflow.deletable(p.state, p.approved_submission_id)
             else ""
         )
         deregister = (
@@ -90,9 +97,9 @@ def _own_rows(request: HttpRequest, page: Any, model: type[Person]) -> SafeStrin
             f'        <td><a href="{edit_url}">{name}</a></td><td class="nowrap">{esc(_masked_id(model, p))}</td>'
             f'<td class="nowrap">{esc(_masked_mobile(model, p) or "—")}</td>\n'
             f"        <td>{esc(p.cert_no or '—')}</td>{_valid_until(model, p)}\n"
-            f'        <td><span class="status status-{esc(p.state)}">{esc(p.state_label)}</span></td>\n'
+            f'        <td><span class="status status-{esc(p.state)}">{esc(_STATE_LABELS[p.state])}</span></td>\n'
             '        <td class="nowrap row-actions">\n'
-            f'          <a href="{edit_url}">{"编辑" if p.is_editable else "查看"}</a>\n'
+            f'          <a href="{edit_url}">{"编辑" if p.state in EDITABLE_STATES else "查看"}</a>\n'
             "          \n"
             f"          {delete}\n"
             f"          {deregister}\n"
@@ -100,10 +107,6 @@ def _own_rows(request: HttpRequest, page: Any, model: type[Person]) -> SafeStrin
             "      </tr>\n    "
         )
     return mark_safe("".join(rows))  # noqa: S308  # nosec B308 B703  # esc()-escaped values and our own markup
-
-
-# `Filing.state_label` without a model instance (the committee's rows are tuples: `_committee_page`).
-_STATE_LABELS: dict[str, str] = dict(State.choices)
 
 
 def _committee_rows(request: HttpRequest, page: Any, model: type[Person]) -> SafeString:
@@ -127,51 +130,33 @@ def _committee_rows(request: HttpRequest, page: Any, model: type[Person]) -> Saf
     return mark_safe("".join(rows))  # noqa: S308  # nosec B308 B703  # esc()-escaped values and our own markup
 
 
-# The columns the rows show (`_own_rows`, `_committee_rows`) and the list's order (the cursor's
-# keys): the rest of a filing is neither read nor converted. The two sealed ones the rows show
-# masked are read as their tokens (`_SEALED_TOKENS`) and masked per token (laowu/core/fields.py
-# `masked`). tests/personnel/test_list_reads.py fails if a row reads another.
-_ROW_FIELDS = ("name", "cert_no", "state", "approved_submission", "updated_at")
+# The columns the rows show (`_own_rows`, `_committee_rows`, `review_link`), the list's order
+# (the cursor's keys: updated_at, id) and `pk` (a search's page is read by id:
+# laowu/core/pagination.py `_rows_by_id`): the rest of a filing is neither read nor converted.
+# The two sealed ones the rows show masked are read as their tokens (`_SEALED_TOKENS`) and
+# masked per token (laowu/core/fields.py `masked`). tests/personnel/test_list_reads.py fails if
+# a row reads another.
+_OWN_COLUMNS = ("pk", "id", "name", "cert_no", "state", "updated_at", "approved_submission_id")
+# The committee's rows also name the person's enterprise and link its pending review.
+_COMMITTEE_COLUMNS = (*_OWN_COLUMNS, "enterprise_id", "enterprise__name", "pending_submission_id")
 _SEALED_TOKENS = {"id_number_token": sealed_token("id_number"), "mobile_token": sealed_token("mobile")}
-
-
-# A committee row's columns (`_committee_rows`, `review_link`), its cursor's keys (updated_at, id)
-# and `pk` (a search's page is read by id: laowu/core/pagination.py `_rows_by_id`).
-_COMMITTEE_COLUMNS = (
-    "pk",
-    "id",
-    "name",
-    "cert_no",
-    "state",
-    "updated_at",
-    "enterprise_id",
-    "enterprise__name",
-    "pending_submission_id",
-    "approved_submission_id",
-)
-
-
-def _row_fields(model: type[Person], *, committee: bool) -> tuple[str, ...]:
-    fields = _ROW_FIELDS + (("valid_until",) if model is SafetyOfficer else ())
-    # The committee's rows name the person's enterprise and link its pending review.
-    return fields + (("enterprise__name", "pending_submission") if committee else ())
 
 
 def _list_context(request: HttpRequest, model: type[Person], *, committee: bool) -> dict[str, Any]:
     q = request.GET.get("q", "")
     state = request.GET.get("state", "")
     people = selectors.person_list(user=request.user, model=model, q=q, state=state)
-    if committee:
-        # The committee's rows are read as named tuples of the columns they show (`_committee_rows`):
-        # no model instance is made per row. Its list (every enterprise's people) reads its count
-        # with its first page unless a search narrows it (laowu/core/pagination.py `paginate`).
-        columns = (*_COMMITTEE_COLUMNS, *(("valid_until",) if model is SafetyOfficer else ()))
-        people = people.annotate(**_SEALED_TOKENS).values_list(*columns, *_SEALED_TOKENS, named=True)
-        page, query = paginate(request, people, count_with_page=not q.strip())
-    else:
+    if not committee:
         # An enterprise's own rows do not name it: no join to it.
         people = people.select_related(None)
-        page, query = paginate(request, people.only(*_row_fields(model, committee=False)).annotate(**_SEALED_TOKENS))
+    # The rows are read as named tuples of the columns they show (`_own_rows`, `_committee_rows`):
+    # no model instance is made per row. The page reads its bounded count with its first page
+    # unless a search narrows it (laowu/core/pagination.py `paginate`): an enterprise's own
+    # people are counted on its index as cheaply as the committee's all.
+    columns = _COMMITTEE_COLUMNS if committee else _OWN_COLUMNS
+    columns += ("valid_until",) if model is SafetyOfficer else ()
+    people = people.annotate(**_SEALED_TOKENS).values_list(*columns, *_SEALED_TOKENS, named=True)
+    page, query = paginate(request, people, count_with_page=not q.strip())
     return {
         "model": model,
         "kind": model.ROLE_URL,

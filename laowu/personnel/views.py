@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_http_methods, require_POST
@@ -19,6 +21,7 @@ from laowu.audit.services import Action, record
 from laowu.core.actions import run_action
 from laowu.core.exports import Column, export_response, field_column
 from laowu.core.fields import column_context, masked, sealed_token
+from laowu.core.fragments import kept_markup
 from laowu.core.pagination import paginate
 from laowu.core.rows import csrf_input, esc, row_url, ymd
 from laowu.core.validators import mask_id_number, mask_mobile
@@ -170,12 +173,29 @@ def _list_context(request: HttpRequest, model: type[Person], *, committee: bool)
     }
 
 
+SEARCH_TEMPLATE = "personnel/_search.html"
+# The search bar as the list first shows it (no 关键字, no 状态), rendered once per process. Its
+# markup is made of the term and the state asked for, both empty here, and the states' choices,
+# fixed in laowu/review/models.py: nothing of the request, the user, the date or the database, so
+# there is nothing to key by and nothing that could go stale.
+_plain_search: dict[Hashable, SafeString] = {}
+
+
+def _search_html(context: dict[str, Any]) -> SafeString:
+    """The search bar of the list's `context` (`_list_context`)."""
+    values = {name: context[name] for name in ("q", "state", "states")}
+    if values["q"] or values["state"]:
+        return render_to_string(SEARCH_TEMPLATE, values)
+    return kept_markup(_plain_search, None, lambda: render_to_string(SEARCH_TEMPLATE, values))
+
+
 @role_required(Role.ENTERPRISE)
 def person_list(request: HttpRequest, kind: str) -> HttpResponse:
     """Step 1: the list, with 新增 / 编辑 / 删除."""
     model = _model(kind)
     context = _list_context(request, model, committee=False)
     context["rows"] = _own_rows(request, context["page"], model)
+    context["search"] = _search_html(context)
     return render(request, "personnel/list.html", context)
 
 

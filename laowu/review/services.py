@@ -267,16 +267,17 @@ def delete_refusal(filing: Filing) -> str:
 
     The same rule decides whether pages offer 删除 and whether `delete_filing` does it.
     """
+    if deletable(filing.state, filing.approved_submission_id):
+        return ""
     if filing.approved_submission_id is not None:
         return "已审核通过的信息不能删除，请使用“注销”。"
-    if not filing.is_editable:
-        return f"当前状态为“{filing.state_label}”，不能删除。如需删除，请先撤回。"
-    return ""
+    return f"当前状态为“{filing.state_label}”，不能删除。如需删除，请先撤回。"
 
 
 def deletable(state: str, approved_submission_id: int | None) -> bool:
-    """`not delete_refusal(filing)` from the filing's two columns, for a list whose rows are
-    tuples rather than model instances (laowu/personnel/views.py `_own_rows`)."""
+    """The rule itself, from the filing's two columns: never approved, and in a state its owner
+    may change. `delete_refusal` says why not; a list whose rows are tuples rather than model
+    instances (laowu/personnel/views.py `_own_rows`) asks this directly."""
     return approved_submission_id is None and state in EDITABLE_STATES
 
 

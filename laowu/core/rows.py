@@ -14,11 +14,11 @@ from datetime import date, datetime
 from typing import Any
 
 from django.http import HttpRequest
-from django.middleware.csrf import get_token
 from django.utils.functional import Promise
 from django.utils.html import conditional_escape
 from django.utils.timezone import template_localtime
 
+from laowu.core.csrf import request_token
 from laowu.core.templatetags.urls import cached_reverse
 
 
@@ -56,5 +56,6 @@ def row_url(request: HttpRequest, name: str, *args: Any) -> str:
 
 
 def csrf_input(request: HttpRequest) -> str:
-    """What `{% csrf_token %}` writes: the request's token in a hidden field."""
-    return f'<input type="hidden" name="csrfmiddlewaretoken" value="{esc(get_token(request))}">'
+    """What `{% csrf_token %}` writes: the request's token in a hidden field (the one the
+    layout's logout form shows too, laowu/core/csrf.py)."""
+    return f'<input type="hidden" name="csrfmiddlewaretoken" value="{esc(request_token(request))}">'

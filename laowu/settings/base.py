@@ -116,6 +116,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "laowu.core.context_processors.platform",
+                # Django's `csrf_token`, masked once per request (laowu/core/csrf.py).
+                "laowu.core.csrf.csrf",
                 "laowu.workspace.context_processors.menu",
             ],
             # `{% url %}` remembering its reversals, in every template (laowu/core/templatetags/urls.py).

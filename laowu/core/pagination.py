@@ -27,12 +27,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet, FieldDoesNotExist, ValidationError
-from django.db.models import Count, F, Field, IntegerField, Model, OrderBy, Q, QuerySet, Window
+from django.db.models import Count, F, Field, ForeignObject, IntegerField, Model, OrderBy, Q, QuerySet, Window
 from django.db.models.expressions import RawSQL
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 from django.db.models.functions import Coalesce
 from django.db.models.query import NamedValuesListIterable
-from django.db.models.sql.where import AND, WhereNode
+from django.db.models.sql.query import Query
+from django.db.models.sql.where import AND, ExtraWhere, WhereNode
 from django.http import HttpRequest, QueryDict
 
 from . import prepared as prepared_sql
@@ -62,7 +63,41 @@ def _counted(qs: QuerySet[Any]) -> QuerySet[Any]:
         for a in query.annotations.values()
     ):
         counted = counted.values("pk")
+        _drop_select_joins(counted.query)
     return counted
+
+
+def _drop_select_joins(query: Any) -> None:
+    """Leave out of `query`'s FROM the joins only its former select needed: a list read as rows
+    of columns (`values_list`) that names a related row (a person's enterprise's name) joins it,
+    and `values("pk")` keeps the join, which would make a count read every counted row's related
+    row too (and no longer count from an index alone). Only a join to the one row a foreign key
+    points at is left out, which changes no count; one the conditions use, or that leads to one
+    they use, is kept."""
+    used: set[str] = set()
+    if not _condition_aliases(query.where, used):
+        return  # a subquery in the conditions may lean on any join of this query: keep them all
+    for alias in list(used):
+        join = query.alias_map.get(alias)
+        while join is not None and getattr(join, "parent_alias", None):
+            used.add(join.parent_alias)
+            join = query.alias_map.get(join.parent_alias)
+    for alias, join in query.alias_map.items():
+        if alias not in used and isinstance(getattr(join, "join_field", None), ForeignObject):
+            query.alias_refcount[alias] = 0
+
+
+def _condition_aliases(node: Any, found: set[str]) -> bool:
+    """Add to `found` the table aliases the conditions under `node` read; False where they hold
+    what may read this query's tables unseen: a subquery, or SQL written by hand."""
+    if isinstance(node, (Query, RawSQL, ExtraWhere)) or getattr(node, "subquery", False):
+        return False
+    alias = getattr(node, "alias", None)
+    if isinstance(alias, str):
+        found.add(alias)
+    children = getattr(node, "children", None)
+    parts = children if children is not None else getattr(node, "get_source_expressions", list)()
+    return all(part is None or _condition_aliases(part, found) for part in parts)
 
 
 def _count_upto(qs: QuerySet[Any], limit: int) -> int:

@@ -224,3 +224,27 @@ def test_a_count_read_with_the_page_keeps_distinct_and_grouped_lists_apart() -> 
         after, _ = paginate(get(), qs, per_page=5, count_with_page=True)
         assert (before.count, before.count_capped) == (after.count, after.count_capped)
     assert paginate(get(), grouped, per_page=5, count_with_page=True)[0].count == 23
+
+
+def test_a_count_leaves_out_the_joins_only_the_rows_columns_made(enterprise_a: Any, enterprise_b: Any) -> None:
+    """Rows read as columns naming a related row (a person's enterprise's name) join it; their
+    count does not, unless a condition reads the joined table (or a subquery might)."""
+    from django.db.models import Exists, OuterRef
+
+    from laowu.core.pagination import _count_upto, _counted
+    from laowu.enterprises.models import Enterprise
+    from laowu.personnel.models import SafetyOfficer
+    from tests.factories import complete_person, make_id_number
+
+    for user, n in ((enterprise_a, 3), (enterprise_b, 2)):
+        for i in range(n):
+            complete_person(SafetyOfficer, user, id_number=make_id_number(), name=f"张{i}")
+    rows = SafetyOfficer.objects.values_list("id", "enterprise__name", named=True)
+    assert "JOIN" not in str(_counted(rows).query)
+    district = enterprise_a.enterprise.district_id
+    by_district = rows.filter(enterprise__district_id=district)
+    assert "JOIN" in str(_counted(by_district).query)
+    with_subquery = rows.filter(Exists(Enterprise.objects.filter(pk=OuterRef("enterprise"))))
+    assert "JOIN" in str(_counted(with_subquery).query)
+    for qs in (rows, by_district, with_subquery):
+        assert _count_upto(qs, 100) == len(list(qs)) > 0

@@ -19,7 +19,7 @@ from laowu.accounts.scope import in_user_district_ids, is_committee
 from laowu.audit.services import Action, record
 from laowu.core.actions import run_action
 from laowu.core.exports import Column, export_response, field_column
-from laowu.core.fragments import form_markup
+from laowu.core.fragments import bar_markup
 from laowu.core.numbers import format_amount
 from laowu.core.pagination import Page, PreparedList, paginate
 from laowu.core.rows import csrf_input, esc, row_url, ymd
@@ -144,7 +144,7 @@ _plain_search: dict[Hashable, SafeString] = {}
 
 def _search_html(form: ProjectSearchForm) -> SafeString:
     """The search bar of `form`; an unbound form's is the same markup on every request."""
-    return form_markup(_plain_search, SEARCH_TEMPLATE, form, as_first_shown=not form.is_bound)
+    return bar_markup(_plain_search, SEARCH_TEMPLATE, {"form": form}, as_first_shown=not form.is_bound)
 
 
 @role_required(Role.ENTERPRISE)

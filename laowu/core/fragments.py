@@ -23,11 +23,17 @@ def kept_markup(store: dict[Hashable, SafeString], key: Hashable, build: Callabl
     return html
 
 
-def form_markup(
-    store: dict[Hashable, SafeString], template_name: str, form: Any, *, as_first_shown: bool, key: Hashable = None
+def bar_markup(
+    store: dict[Hashable, SafeString],
+    template_name: str,
+    context: dict[str, Any],
+    *,
+    as_first_shown: bool,
+    key: Hashable = None,
 ) -> SafeString:
-    """`template_name` rendered with `form`; while the form is as the page first shows it
-    (``as_first_shown``: no query string), the markup kept in `store` under `key`."""
+    """`template_name` rendered with `context` (a search or filter bar's form, or its values);
+    while the bar is as the page first shows it (``as_first_shown``: nothing asked for), the
+    markup kept in `store` under `key`."""
     if not as_first_shown:
-        return render_to_string(template_name, {"form": form})
-    return kept_markup(store, key, lambda: render_to_string(template_name, {"form": form}))
+        return render_to_string(template_name, context)
+    return kept_markup(store, key, lambda: render_to_string(template_name, context))

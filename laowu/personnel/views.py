@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_http_methods, require_POST
@@ -21,7 +20,7 @@ from laowu.audit.services import Action, record
 from laowu.core.actions import run_action
 from laowu.core.exports import Column, export_response, field_column
 from laowu.core.fields import column_context, masked, sealed_token
-from laowu.core.fragments import kept_markup
+from laowu.core.fragments import bar_markup
 from laowu.core.pagination import paginate
 from laowu.core.rows import csrf_input, esc, row_url, ymd
 from laowu.core.validators import mask_id_number, mask_mobile
@@ -184,9 +183,7 @@ _plain_search: dict[Hashable, SafeString] = {}
 def _search_html(context: dict[str, Any]) -> SafeString:
     """The search bar of the list's `context` (`_list_context`)."""
     values = {name: context[name] for name in ("q", "state", "states")}
-    if values["q"] or values["state"]:
-        return render_to_string(SEARCH_TEMPLATE, values)
-    return kept_markup(_plain_search, None, lambda: render_to_string(SEARCH_TEMPLATE, values))
+    return bar_markup(_plain_search, SEARCH_TEMPLATE, values, as_first_shown=not (values["q"] or values["state"]))
 
 
 @role_required(Role.ENTERPRISE)

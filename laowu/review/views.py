@@ -21,7 +21,7 @@ from laowu.accounts.scope import can_review, can_see_personal_data
 from laowu.audit.services import Action, record
 from laowu.core.actions import run_action
 from laowu.core.exports import Column, Kind, export_response
-from laowu.core.fragments import form_markup
+from laowu.core.fragments import bar_markup
 from laowu.core.pagination import paginate
 from laowu.core.rows import esc, row_url, ymd_hm
 from laowu.core.validators import MASKS
@@ -109,7 +109,7 @@ _unbound_filters: dict[Hashable, SafeString] = {}
 
 def _filters_html(form: QueueFilterForm) -> SafeString:
     """`form`'s fields; an unbound form's are the same markup on every request."""
-    return form_markup(_unbound_filters, QUEUE_FILTERS_TEMPLATE, form, as_first_shown=not form.is_bound)
+    return bar_markup(_unbound_filters, QUEUE_FILTERS_TEMPLATE, {"form": form}, as_first_shown=not form.is_bound)
 
 
 @role_required(Role.REVIEWER, Role.SUPERVISOR)

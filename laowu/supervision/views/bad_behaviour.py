@@ -21,7 +21,7 @@ from laowu.audit.services import Action, record
 from laowu.core.actions import run_action, run_form_action
 from laowu.core.exports import Column, Kind, export_response
 from laowu.core.forms import add_service_errors
-from laowu.core.fragments import form_markup
+from laowu.core.fragments import bar_markup
 from laowu.core.pagination import paginate
 from laowu.core.rows import esc, row_url, ymd
 from laowu.core.validators import mask_id_number, mask_name
@@ -447,7 +447,7 @@ _plain_public_search: dict[Hashable, SafeString] = {}
 
 def _public_search_html(request: HttpRequest, form: PublicSearchForm) -> SafeString:
     """The search fields of `form`; without a query string the same markup on every request."""
-    return form_markup(_plain_public_search, PUBLIC_SEARCH_TEMPLATE, form, as_first_shown=not request.GET)
+    return bar_markup(_plain_public_search, PUBLIC_SEARCH_TEMPLATE, {"form": form}, as_first_shown=not request.GET)
 
 
 def public_list(request: HttpRequest) -> HttpResponse:

@@ -17,7 +17,7 @@ from laowu.accounts.permissions import role_required
 from laowu.accounts.scope import is_enterprise_user
 from laowu.audit.services import Action, record
 from laowu.core.exports import Column, Kind, export_response
-from laowu.core.fragments import form_markup
+from laowu.core.fragments import bar_markup
 from laowu.core.pagination import paginate, paginate_segments
 from laowu.core.rows import esc, row_url
 from laowu.enterprises.models import Enterprise
@@ -73,7 +73,7 @@ _plain_search: dict[Hashable, SafeString] = {}
 
 def _search_html(request: HttpRequest, form: CreditSearchForm) -> SafeString:
     """The search bar of `form`; without a query string the same markup on every request."""
-    return form_markup(_plain_search, SEARCH_TEMPLATE, form, as_first_shown=not request.GET)
+    return bar_markup(_plain_search, SEARCH_TEMPLATE, {"form": form}, as_first_shown=not request.GET)
 
 
 @role_required(R, S)

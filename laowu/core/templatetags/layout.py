@@ -28,7 +28,7 @@ from django.utils.safestring import SafeString
 
 from laowu.core.fragments import kept_markup
 from laowu.core.rows import esc
-from laowu.core.templatetags.urls import _url_env, cached_reverse
+from laowu.core.templatetags.urls import _url_env, cached_reverse, current_app
 
 register = template.Library()
 
@@ -60,7 +60,7 @@ class KeptNode(template.Node):
         request = getattr(context, "request", None)
         return kept_markup(
             self.store,
-            (_url_env(request), _current_app(context)),
+            (_url_env(request), current_app(context)),
             lambda: self.nodelist.render(context),
         )
 
@@ -109,7 +109,7 @@ def userbox(context: Context) -> SafeString:
         user = user._wrapped
     if user is None or not user.is_authenticated:
         return SafeString("")
-    logout = esc(cached_reverse("accounts:logout", [], {}, _current_app(context), getattr(context, "request", None)))
+    logout = esc(cached_reverse("accounts:logout", [], {}, current_app(context), getattr(context, "request", None)))
     return SafeString(  # nosec B703  # esc()-escaped values, Django's CSRF field and our own markup
         '\n    <div class="userbox">\n'
         f'      <span class="user-name">{esc(user)}</span><span class="role-tag">{esc(user.role_label)}</span>\n'
@@ -117,14 +117,3 @@ def userbox(context: Context) -> SafeString:
         '<button type="submit" class="link-button">退出登录</button></form>\n'
         "    </div>\n    "
     )
-
-
-def _current_app(context: Context) -> Any:
-    # As the `{% url %}` tag finds it (laowu/core/templatetags/urls.py `CachedURLNode`).
-    try:
-        return context.request.current_app  # type: ignore[attr-defined]
-    except AttributeError:
-        try:
-            return context.request.resolver_match.namespace  # type: ignore[attr-defined]
-        except AttributeError:
-            return None

@@ -87,22 +87,26 @@ def _clear(**kwargs: Any) -> None:
 setting_changed.connect(_clear, dispatch_uid="laowu-cached-url-tag")
 
 
+def current_app(context: Context) -> Any:
+    """The application namespace `{% url %}` reverses in, found as Django's URLNode finds it."""
+    try:
+        return context.request.current_app  # type: ignore[attr-defined]
+    except AttributeError:
+        try:
+            return context.request.resolver_match.namespace  # type: ignore[attr-defined]
+        except AttributeError:
+            return None
+
+
 class CachedURLNode(defaulttags.URLNode):
     def render(self, context: Context) -> str:
         # Django's URLNode.render (django/template/defaulttags.py), reversing through the cache.
         args = [arg.resolve(context) for arg in self.args]
         kwargs = {k: v.resolve(context) for k, v in self.kwargs.items()}
         view_name = self.view_name.resolve(context)
-        try:
-            current_app = context.request.current_app  # type: ignore[attr-defined]
-        except AttributeError:
-            try:
-                current_app = context.request.resolver_match.namespace  # type: ignore[attr-defined]
-            except AttributeError:
-                current_app = None
         url = ""
         try:
-            url = cached_reverse(view_name, args, kwargs, current_app, getattr(context, "request", None))
+            url = cached_reverse(view_name, args, kwargs, current_app(context), getattr(context, "request", None))
         except NoReverseMatch:
             if self.asvar is None:
                 raise

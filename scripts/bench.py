@@ -272,6 +272,9 @@ reviewer = User.objects.get(username=REVIEWER)
 found = person_list(user=reviewer, model=SafetyOfficer, q=PEOPLE_SEARCH).count()
 assert found > 20, found
 print(f"people: {2 * PEOPLE} seeded, the committee search finds {found} 安全员")
+# The edit page of one of the demo enterprise's approved 安全员: the state most of them are in.
+officer = SafetyOfficer.objects.filter(enterprise=demo, state=State.APPROVED).order_by("pk").first()
+print(f"BENCH person_id={officer.pk}")
 """
 )
 
@@ -439,6 +442,12 @@ TARGETS: list[Target] = [
         auth=True,
         marker="<h1>劳资专管员归集</h1>",
         requests=LIST_REQUESTS,
+    ),
+    Target(
+        "person edit",
+        "/enterprise/personnel/safety/{person_id}/",
+        auth=True,
+        marker="<h2>安全员信息</h2>",
     ),
     Target(
         "committee safety officers",

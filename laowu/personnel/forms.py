@@ -116,8 +116,23 @@ class PersonForm(ChineseFormMixin, forms.ModelForm):
 CODE_FIELDS = ("id_number", "mobile", "cert_no")
 
 
-def person_form_class(model: type[Person]) -> type[PersonForm]:
+# Each role's form class, made once per process: ModelForm's metaclass builds the base fields
+# from the model's (formfield, labels, choices), which cost the edit page more than its form's
+# own work. The class holds nothing of a request or of the data: a form deep-copies its base
+# fields (django/forms/forms.py BaseForm.__init__), so what `PersonForm.__init__` sets on a
+# field (required, choices, widget, disabled, help text) stays with that one form.
+_FORM_CLASSES: dict[type[Person], type[PersonForm]] = {}
+
+
+def _make_form_class(model: type[Person]) -> type[PersonForm]:
     fields = list(model.SNAPSHOT_FIELDS)
     field_classes = {name: CodeField for name in CODE_FIELDS if name in fields}
     meta = type("Meta", (), {"model": model, "fields": fields, "field_classes": field_classes})
     return type(f"{model.__name__}Form", (PersonForm,), {"Meta": meta})
+
+
+def person_form_class(model: type[Person]) -> type[PersonForm]:
+    form_class = _FORM_CLASSES.get(model)
+    if form_class is None:
+        form_class = _FORM_CLASSES[model] = _make_form_class(model)
+    return form_class

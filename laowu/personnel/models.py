@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.db import IntegrityError, models, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
+from laowu.core import prepared
 from laowu.core.fields import BlindIndexField, SealedCharField, index_value
 from laowu.core.validators import mask_id_number, validate_id_number, validate_mobile
 from laowu.documents.kinds import AttachmentKind
@@ -33,6 +34,21 @@ PERSON_ATTACHMENTS_OPTIONAL = (
 
 # One context for every blind index of a person's 身份证号 (both roles' tables and PersonClaim).
 ID_INDEX_CONTEXT = "person.id_number"
+
+
+def _approved_basic_info_query(enterprise_id: int) -> QuerySet[Any]:
+    from laowu.enterprises.models import BasicInfo
+
+    approved = BasicInfo.objects.filter(enterprise_id=enterprise_id, approved_submission__isnull=False)
+    return approved.values_list("pk")[:1]
+
+
+def basic_info_approved(enterprise_id: int) -> bool:
+    """Whether the enterprise's 基本信息 holds an approved revision, which 提交 of a person
+    needs (`Person.declare_problems`). Asked on every render of an editable person's page (its
+    checklist) and at 提交: the query's SQL is written once per process
+    (laowu/core/prepared.py), its answer read from the table each time."""
+    return bool(prepared.run(("personnel.basic_info_approved",), _approved_basic_info_query, enterprise_id))
 
 
 class PersonClaim(models.Model):
@@ -120,9 +136,7 @@ class Person(Filing):
             problems.append("请确认已告知该人员并取得其同意")
         if self.issue_date and self.issue_date > timezone.localdate():
             problems.append("发证日期不能晚于今天。")
-        from laowu.enterprises.models import BasicInfo
-
-        if not BasicInfo.objects.filter(enterprise_id=self.enterprise_id, approved_submission__isnull=False).exists():
+        if not basic_info_approved(self.enterprise_id):
             problems.append("企业基本信息审核通过后才能提交人员信息，请先完成“基本信息归集”。")
         return problems
 

@@ -472,6 +472,32 @@ def record_list(
     return matching(qs, q or "", (*through("enterprise", ENTERPRISE), "decision_no", "person_name"))
 
 
+# What the committee's list shows (laowu/supervision/views/bad_behaviour.py `_record_rows`) and its
+# order's keys, as named tuples: no model instance per row, and neither the record's sealed ID
+# number nor the enterprise's sealed phone read, let alone opened, for a page that shows neither.
+# `pk`: a search's page is read by id (laowu/core/pagination.py `_rows_by_id`).
+RECORD_ROW_COLUMNS = (
+    "pk",
+    "id",
+    "enterprise__name",
+    "decision_no",
+    "grade",
+    "category",
+    "person_name",
+    "points",
+    "publicity_start",
+    "publicity_end",
+    "status",
+    "ended_early_on",
+    "removal_pending",
+)
+
+
+def record_rows(*, user: Any, **filters: Any) -> QuerySet[Any]:
+    """`record_list` as the committee's page shows it: the shown columns only."""
+    return record_list(user=user, **filters).values_list(*RECORD_ROW_COLUMNS, named=True)
+
+
 def removal_list(*, user: Any, status: str = RemovalStatus.PENDING, q: str = "") -> QuerySet[RemovalApplication]:
     """The committee's 提前移出申请 of its districts; an enterprise's unsent drafts are not shown."""
     qs = in_scope(user, RemovalApplication).select_related("record", "enterprise").exclude(status=RemovalStatus.DRAFT)

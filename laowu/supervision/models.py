@@ -76,6 +76,15 @@ class BadBehaviourQuerySet(models.QuerySet["BadBehaviour"]):
         return self.filter(live, publicity_start__lte=on, publicity_end__gte=on)
 
 
+def shown_status(status: str, publicity_end: dt.date, today: dt.date) -> str:
+    """A record's state as shown on `today`: a published one past its end date is 已到期. Also
+    for the committee list's rows, which are not model instances
+    (laowu/supervision/views/bad_behaviour.py `_record_rows`)."""
+    if status == BadBehaviourStatus.PUBLISHED and publicity_end < today:
+        return BadBehaviourStatus.EXPIRED
+    return status
+
+
 class BadBehaviour(models.Model):
     ATTACHABLE_CODE: ClassVar[str] = "bad_behaviour"
     ATTACHMENT_KINDS: ClassVar[tuple[AttachmentKind, ...]] = (
@@ -128,9 +137,7 @@ class BadBehaviour(models.Model):
     @property
     def display_status(self) -> str:
         """公示中 / 已到期 as of today; 已到期 is the date, not a stored state."""
-        if self.status == BadBehaviourStatus.PUBLISHED and self.publicity_end < timezone.localdate():
-            return BadBehaviourStatus.EXPIRED
-        return self.status
+        return shown_status(self.status, self.publicity_end, timezone.localdate())
 
     @property
     def display_status_label(self) -> str:

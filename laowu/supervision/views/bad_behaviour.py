@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Hashable
 from typing import Any
 
@@ -39,7 +40,15 @@ from ..forms.bad_behaviour import (
     RemovalSearchForm,
     RevokeForm,
 )
-from ..models import BadBehaviour, BadBehaviourStatus, RemovalApplication, RemovalStatus
+from ..models import (
+    BAD_BEHAVIOUR_CATEGORIES,
+    BadBehaviour,
+    BadBehaviourStatus,
+    Grade,
+    RemovalApplication,
+    RemovalStatus,
+    shown_status,
+)
 from ..permissions import access, access_for_change, can_manage
 from ..search import ENTERPRISE, matching
 
@@ -55,14 +64,83 @@ def record_list(request: HttpRequest) -> HttpResponse:
     """The committee's records of its districts; for an enterprise, its own published ones."""
     enterprise = is_enterprise_user(request.user)
     form = RecordSearchForm(request.GET or None, enterprise=enterprise)
-    page, query = paginate(request, bb.record_list(user=request.user, **form.filters()))
-    context = {"form": form, "page": page, "query": query, "today": timezone.localdate()}
+    filters = form.filters()
+    today = timezone.localdate()
     if enterprise:
+        page, query = paginate(request, bb.record_list(user=request.user, **filters))
+        context = {"form": form, "page": page, "query": query, "today": today}
         return render(request, "supervision/bad_behaviour/enterprise_list.html", context)
-    context.update(
-        tab="records", can_manage=can_manage(request.user), pending=bb.pending_removal_count(user=request.user)
-    )
+    # Page 1's count in its statement unless a keyword search narrows the list: the records of
+    # the committee's districts, of a grade, category or state, are few enough to count cheaply.
+    page, query = paginate(request, bb.record_rows(user=request.user, **filters), count_with_page=not filters.get("q"))
+    manage = can_manage(request.user)
+    context = {
+        "search": _record_search_html(form),
+        "page": page,
+        "rows_html": _record_rows(request, page.object_list, today=today, manage=manage),
+        "query": query,
+        "tab": "records",
+        "can_manage": manage,
+        "pending": bb.pending_removal_count(user=request.user),
+    }
     return render(request, "supervision/bad_behaviour/list.html", context)
+
+
+def _record_rows(request: HttpRequest, records: list[Any], *, today: dt.date, manage: bool) -> SafeString:
+    """The rows of supervision/bad_behaviour/list.html, from `bb.record_rows`' named tuples.
+    Written here rather than by a {% for %} (with an include per row for the state) in the
+    template: the rows were most of the page's rendering. Same markup and escaping (every shown
+    text through laowu/core/rows.py `esc`); tests/supervision/test_record_list_bytes.py serves
+    the page the former way too and compares the bytes."""
+    if not records:
+        return SafeString('<tr><td colspan="9" class="empty">没有符合条件的不良行为记录。</td></tr>')
+    html_rows: list[str] = []
+    for r in records:
+        url = row_url(request, "supervision:bad_behaviour_detail", r.pk)
+        shown = shown_status(r.status, r.publicity_end, today)
+        state = f'<span class="status status-bb-{esc(shown)}">{esc(BadBehaviourStatus(shown).label)}</span>'
+        if shown == BadBehaviourStatus.PUBLISHED and r.publicity_start > today:
+            state += f' <span class="muted nowrap">{ymd(r.publicity_start)}起</span>'
+        if r.ended_early_on:
+            state += ' <span class="muted nowrap">已提前移出</span>'
+        # The state was an include whose file ends in a line break: the break comes before the mark.
+        pending = '<br><span class="status status-declared">移出待审核</span>' if r.removal_pending else ""
+        if manage and r.status == BadBehaviourStatus.DRAFT:
+            action = "编辑/发布"
+        elif manage and r.removal_pending:
+            action = "审核"
+        else:
+            action = "查看"
+        html_rows.append(
+            "\n      <tr>\n"
+            f"        <td>{esc(r.enterprise__name)}</td>\n"
+            f'        <td class="nowrap"><a href="{url}">{esc(r.decision_no)}</a></td>\n'
+            f'        <td class="nowrap"><span class="bb-grade bb-grade-{esc(r.grade)}">'
+            f"{esc(GRADE_LABELS.get(r.grade, r.grade))}</span></td>\n"
+            f"        <td>{esc(CATEGORY_LABELS.get(r.category, r.category))}</td>\n"
+            f'        <td class="nowrap">{esc(r.person_name) if r.person_name else "—"}</td>\n'
+            f"        <td>{esc(r.points)}</td>\n"
+            f'        <td class="nowrap">{ymd(r.publicity_start)}<br>至 {ymd(r.publicity_end)}</td>\n'
+            f'        <td class="nowrap">\n{state}\n{pending}</td>\n'
+            f'        <td class="nowrap row-actions"><a href="{url}">{action}</a></td>\n'
+            "      </tr>\n    "
+        )
+    return SafeString("".join(html_rows))  # nosec B703  # every shown text escaped by esc
+
+
+# What get_grade_display / get_category_display show: a value outside the choices as it is.
+GRADE_LABELS: dict[str, str] = dict(Grade.choices)
+CATEGORY_LABELS: dict[str, str] = dict(BAD_BEHAVIOUR_CATEGORIES)
+
+RECORD_SEARCH_TEMPLATE = "supervision/bad_behaviour/_search.html"
+# The committee's search bar as the list first shows it (no query string: the form unbound), kept
+# once per process. Its fields and choices are fixed in laowu/supervision/forms/bad_behaviour.py
+# and laowu/supervision/models.py: nothing to key by, nothing a write could make stale.
+_plain_record_search: dict[Hashable, SafeString] = {}
+
+
+def _record_search_html(form: RecordSearchForm) -> SafeString:
+    return bar_markup(_plain_record_search, RECORD_SEARCH_TEMPLATE, {"form": form}, as_first_shown=not form.is_bound)
 
 
 @role_required(E, R, S)

@@ -508,6 +508,30 @@ TARGETS: list[Target] = [
         marker="信用评分",
         requests=LIST_REQUESTS,
     ),
+    Target(
+        "committee 不良行为记录",
+        "/supervision/bad-behaviour/",
+        auth=True,
+        user=REVIEWER_USERNAME,
+        marker="<h1>不良行为记录</h1>",
+        requests=LIST_REQUESTS,
+    ),
+    Target(
+        "committee 证照到期提醒",
+        "/supervision/expiry/",
+        auth=True,
+        user=REVIEWER_USERNAME,
+        marker="<h1>证照到期提醒（辖区企业）</h1>",
+        requests=LIST_REQUESTS,
+    ),
+    Target(
+        "committee 企业列表",
+        "/review/enterprises/",
+        auth=True,
+        user=REVIEWER_USERNAME,
+        marker="<h1>企业列表</h1>",
+        requests=LIST_REQUESTS,
+    ),
     Target("public 不良行为公示", "/gs/", auth=False, marker="不良行为公示", requests=LIST_REQUESTS),
 ]
 

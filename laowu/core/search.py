@@ -28,6 +28,14 @@ not used for this: it splits words at '-' and pads them, so a piece spanning a h
 ('5-029') gives it no trigram to look up, and it reads every trigram's list where the rarest
 three suffice.
 
+A column of names can have a trigram index too (项目名称), used for Chinese terms of three or more
+characters. A place name's bigrams are each common (山市 in every 昆山市…, 元和 in every 元和…), and a
+term joining two of them (山市元和) was looked up by bigrams that all occur, not adjacent, in several
+times as many rows as hold the term: each such candidate was a heap fetch the recheck threw away.
+Its rarest trigrams (山市元) are about as common as the term. Which index serves which terms is read
+from the index's statistics (codes or names), and only the lookup changes: the plan of such a term
+is still chosen on its bigrams' statistics, as the walk's estimate "约 N 条" is.
+
 Codes (统一社会信用代码, 身份证号) are matched by their start or their end (`LIKE 'term%'`
 on the column and on its reverse), which pattern B-tree indexes answer; their digits would
 make bigram lists too long to be useful.
@@ -107,7 +115,7 @@ GRAM_INDEX_SUFFIX = {2: "bigram", 3: "trigram"}
 BIGRAM_FUNCTION = _GRAM_FUNCTION.format(name=GRAM_FUNCTIONS[2], n=2)
 TRIGRAM_FUNCTION = _GRAM_FUNCTION.format(name=GRAM_FUNCTIONS[3], n=3)
 MIN_INDEXED_TERM = 2
-# ASCII terms this long use a column's trigram index where it has one.
+# Terms this long use a column's trigram index where it has one of text like theirs (`_gram_size`).
 MIN_TRIGRAM_TERM = 3
 # At most this many of a term's bigrams are looked up in the index (the rarest; `contains`).
 LOOKED_UP_GRAMS = 3
@@ -235,10 +243,20 @@ def contains(column: str, term: str, model: type[Model] | None = None) -> Q:
 
 
 def _gram_size(model: type[Model] | None, column: str, term: str) -> int:
-    """3 where the column has an analyzed trigram index and the term is ASCII and long enough, else 2."""
-    if model is None or len(term) < MIN_TRIGRAM_TERM or not term.isascii():
+    """The grams `term` is looked up by in `column`: 3 where the column has an analyzed trigram index
+    of text like the term (codes for an ASCII term, names for a Chinese one) and the term is long
+    enough, else 2."""
+    if model is None or len(term) < MIN_TRIGRAM_TERM:
         return 2
-    return 3 if _stats(model._meta.db_table, model._meta.get_field(column).column, 3) is not None else 2
+    stats = _stats(model._meta.db_table, model._meta.get_field(column).column, 3)
+    return 3 if stats is not None and stats.ascii == term.isascii() else 2
+
+
+def _estimated_gram_size(model: type[Model] | None, column: str, term: str) -> int:
+    """The grams whose statistics estimate `term`'s matches and choose its plan. A Chinese term's are
+    its bigrams even where its trigrams look it up: the plans and the walk's "约 N 条" were set on
+    them, and a phrase matches about as often as its rarest bigram anyway (`_text_estimate`)."""
+    return _gram_size(model, column, term) if term.isascii() else 2
 
 
 def _looked_up_grams(column: str, term: str, model: type[Model] | None) -> list[str]:
@@ -270,6 +288,8 @@ class _GramStats:
     # may, a missing one can be almost as common as the least common kept; when it kept fewer,
     # every bigram seen often enough was kept, and a missing one is about one row of its sample.
     missing: float
+    # Most of the listed grams are ASCII: the column holds codes (合同编号), not names.
+    ascii: bool = False
 
 
 # (database, what, table, column) -> (value, when read): statistics change only at ANALYZE.
@@ -308,7 +328,8 @@ def _stats(table: str, column: str, n: int = 2) -> _GramStats | None:
         least = float(freqs[len(elems)])
         full = len(elems) >= 10 * target  # ANALYZE keeps at most 10 × the statistics target
         missing = least / 2 if full else min(least / 2, 1 / (300 * target))  # it samples 300 × target rows
-        return _GramStats(dict(zip(elems, freqs[: len(elems)], strict=True)), missing)
+        ascii = 2 * sum(e.isascii() for e in elems) > len(elems)
+        return _GramStats(dict(zip(elems, freqs[: len(elems)], strict=True)), missing, ascii)
 
     return _cached((GRAM_INDEX_SUFFIX[n], table, column), load)  # type: ignore[no-any-return]
 
@@ -338,7 +359,7 @@ def _text_estimate(model: type[Model], column: str, term: str) -> tuple[float, f
     together: '2516' is in 8,800 of 1M numbers, the mean said 1,400), and a term read through
     trigrams is checked against the walk's first rows anyway (`search`): the rarest trigram's
     figure, the upper one, is used. Taken as independent, the grams give the low figure."""
-    n = _gram_size(model, column, term)
+    n = _estimated_gram_size(model, column, term)
     stats = _stats(model._meta.db_table, model._meta.get_field(column).column, n)
     if stats is None:
         return None
@@ -542,7 +563,7 @@ def search(
     # A piece of a number read through a trigram index is cheap when rare, and a common one may
     # be common only among old rows (a year, '024-': none in the newest 600,000 filings), which
     # no statistics show: for it the walk's first rows always decide.
-    trigram = any(_gram_size(qs.model, column, term) == 3 for column in text)
+    trigram = any(_estimated_gram_size(qs.model, column, term) == 3 for column in text)
     walk_condition = _row_condition(term, text, codes, related, walk=True)
     common = share * scope > threshold
     if common and (
@@ -718,9 +739,9 @@ def postgresql_search_indexes(
 ) -> Any:
     """A migration operation creating the search indexes on PostgreSQL and nothing elsewhere.
 
-    `bigram` columns are searched with `contains` (`trigram` ones too, by ASCII terms of three or
-    more characters), `prefix` and `suffix` ones with `code_match` (a unique CharField already
-    has Django's own pattern index for prefixes).
+    `bigram` columns are searched with `contains` (`trigram` ones too, by terms of three or more
+    characters like the column's text: ASCII for codes, Chinese for names), `prefix` and `suffix`
+    ones with `code_match` (a unique CharField already has Django's own pattern index for prefixes).
     They are not declared on the models because SQLite has neither GIN nor operator classes,
     and the function must exist before any index that uses it."""
     from django.db import migrations
@@ -843,7 +864,7 @@ def _ordered_walk(
     if ordered is None or codes or related or model._meta.db_table != ordered.table:
         return None
     column = next((c for c in text if model._meta.get_field(c).column == ordered.column), None)
-    if column is None or _gram_size(model, column, term) != 3:
+    if column is None or _estimated_gram_size(model, column, term) != 3:
         return None
     if [str(item) for item in qs.query.order_by] != ordered.ordering():
         return None

@@ -10,9 +10,12 @@ million rows. The timings on the full dataset are in the bench-scale report.
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from django.core.management import call_command
@@ -259,6 +262,84 @@ def test_a_common_piece_only_in_old_filings_is_not_walked(dataset: None, monkeyp
         qs = number_search(term)
         assert search.search_plan(qs) == plan, term
         assert list(qs.values_list("id", flat=True)) == want, term
+
+
+def former_gram_size(model: Any, column: str, term: str) -> int:
+    """`search._gram_size` before 项目名称 had a trigram index: its bigrams for every term, 合同编号's
+    trigrams for ASCII ones."""
+    if column == "project_name" or len(term) < search.MIN_TRIGRAM_TERM or not term.isascii():
+        return 2
+    return 3 if search._stats(model._meta.db_table, model._meta.get_field(column).column, 3) is not None else 2
+
+
+def joined_places(limit: int) -> list[str]:
+    """Four characters across the end of a filing's district and the start of its place (山市元和 of
+    昆山市元和…): each of their bigrams is common, the four together are not."""
+    names = ProjectFiling.objects.order_by("id").values_list("project_name", flat=True)[:limit]
+    return list(dict.fromkeys(name[1:5] for name in names))
+
+
+def test_a_chinese_term_is_read_through_the_name_trigram_index(dataset: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A place name's bigrams are each common (山市, 元和): a term joining two was looked up by bigrams
+    that occur apart in many more filings than hold the term, each a heap row the recheck threw away.
+    Its rarest trigrams, from 项目名称's trigram index, are about as rare as the term."""
+    monkeypatch.setattr(search, "WALK_MIN_ROWS", 0)
+    search._catalog_cache.clear()
+    ordered = list(ProjectFiling.objects.order_by("-signed_date", "-id").values_list("id", "project_name"))
+    indexed = 0
+    for term in joined_places(40):
+        qs = number_search(term)
+        assert list(qs.values_list("id", flat=True)) == [pk for pk, name in ordered if term in name], term
+        if search.search_plan(qs) == "indexed":
+            indexed += 1
+            assert 'laowu_trigrams("contracts_projectfiling"."project_name")' in str(qs.query), term
+            plan = plan_of(qs)
+            scan = "Bitmap Index Scan on contracts_projectfiling_project_name_trigram"
+            assert any(scan in line for line in plan), plan
+    assert indexed, "no term was read through the indexes"
+    # Each trigram index serves the terms like its column's text: names Chinese terms, numbers ASCII
+    # ones; a two-character term has no trigram. The plan is still chosen on the bigrams.
+    assert search._gram_size(ProjectFiling, "project_name", "山市元") == 3
+    assert search._gram_size(ProjectFiling, "project_name", "HT-3") == 2
+    assert search._gram_size(ProjectFiling, "project_name", "山市") == 2
+    assert search._gram_size(ProjectFiling, "contract_no", "山市元") == 2
+    assert search._gram_size(ProjectFiling, "contract_no", "HT-3") == 3
+    assert search._estimated_gram_size(ProjectFiling, "project_name", "山市元") == 2
+
+
+def test_a_chinese_terms_pages_are_those_the_bigram_lookup_gave(
+    reviewer: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The committee list searched by names, by pieces of numbers and by both kinds of term too short
+    for a trigram: page 1 and its 下一页, byte for byte what the bigram lookups showed."""
+    url = reverse("contracts:committee_list")
+    filing = ProjectFiling.objects.order_by("id")[3]
+    terms = [*joined_places(12), filing.project_name[2:5], filing.contract_no[-7:], "2025", "山市", "花园"]
+
+    def pages(term: str) -> tuple[list[str], list[str]]:
+        bodies, sqls = [], []
+        query = urlencode({"q": term})
+        for _ in range(2):
+            with CaptureQueriesContext(connection) as ctx:
+                response = reviewer.get(f"{url}?{query}")
+            body = response.content.decode()
+            bodies.append(re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", body))
+            sqls += [q["sql"] for q in ctx.captured_queries]
+            following = re.search(r'href="\?([^"]*after=[^"]*)"', body)
+            if following is None:
+                break
+            query = html.unescape(following.group(1))
+        return bodies, sqls
+
+    trigram_lookups = 0
+    for term in terms:
+        now, sqls = pages(term)
+        trigram_lookups += any('laowu_trigrams("contracts_projectfiling"."project_name")' in sql for sql in sqls)
+        with monkeypatch.context() as former:
+            former.setattr(search, "_gram_size", former_gram_size)
+            before, _ = pages(term)
+        assert now == before, term
+    assert trigram_lookups, "no term was looked up by 项目名称's trigrams"
 
 
 def analyzed_reads(client: Client, url: str, term: str) -> tuple[int, float, list[str]]:

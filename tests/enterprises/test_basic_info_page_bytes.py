@@ -22,6 +22,7 @@ from laowu.review import fields as snapshot_fields
 from laowu.review import services as workflow
 from laowu.review.models import State
 from tests.conftest import basic_info_in_state
+from tests.pagebytes import served_both_ways
 
 pytestmark = pytest.mark.django_db
 
@@ -54,26 +55,10 @@ def _former_own_basic_info(user: Any) -> BasicInfo:
     return info
 
 
-def _unmarked(html: bytes) -> str:
-    text = html.decode()
-    text = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "CSRF", text)
-    return re.sub(r'nonce="[^"]+"', "NONCE", text)
-
-
 def both_ways(client: Any, monkeypatch: pytest.MonkeyPatch, data: dict[str, str] | None = None) -> str:
     """The page now and formerly (a GET, or a POST of `data`), compared; returns it."""
-
-    def serve() -> str:
-        response = client.post(PAGE, data) if data else client.get(PAGE)
-        assert response.status_code == 200
-        return _unmarked(response.content)
-
-    now = serve()
-    with monkeypatch.context() as m:
-        m.setattr(views, "own_basic_info", _former_own_basic_info)
-        m.setattr(grid_fields, "WRITTEN_WIDGETS", frozenset())
-        former = serve()
-    assert now == former
+    former = [(views, "own_basic_info", _former_own_basic_info), (grid_fields, "WRITTEN_WIDGETS", frozenset())]
+    now = served_both_ways(client, monkeypatch, PAGE, former, data=data)
     assert "基本信息归集" in now
     return now
 

@@ -7,7 +7,6 @@ empty lists."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pytest
@@ -20,6 +19,7 @@ from laowu.enterprises.models import BasicInfo, Enterprise
 from laowu.review.models import State
 from tests.conftest import client_for
 from tests.factories import EnterpriseUserFactory, complete_basic_info
+from tests.pagebytes import served_both_ways
 
 pytestmark = pytest.mark.django_db
 
@@ -31,12 +31,6 @@ FORMER_ROWS = """{% for row in rows %}
       <td>{% if row.info %}<span class="status status-{{ row.info.state }}">{{ row.info.state_label }}</span>{% else %}<span class="muted">未填报</span>{% endif %}</td>
       <td class="nowrap">{{ row.enterprise.created_at|date:"Y-m-d" }}</td></tr>
     {% empty %}<tr><td colspan="6" class="empty">没有符合条件的企业。</td></tr>{% endfor %}"""
-
-
-def _unmarked(html: bytes) -> str:
-    text = html.decode()
-    text = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "CSRF", text)
-    return re.sub(r'nonce="[^"]+"', "NONCE", text)
 
 
 def _former_listed(qs: Any) -> Any:
@@ -51,17 +45,8 @@ def _former_rows(request: Any, enterprises: list[Enterprise]) -> str:
 
 
 def both_ways(client: Client, monkeypatch: pytest.MonkeyPatch, params: dict[str, str]) -> str:
-    def serve() -> str:
-        response = client.get(PAGE, params)
-        assert response.status_code == 200
-        return _unmarked(response.content)
-
-    now = serve()
-    with monkeypatch.context() as m:
-        m.setattr(directory, "_listed", _former_listed)
-        m.setattr(directory, "_directory_rows", _former_rows)
-        former = serve()
-    assert now == former, params
+    former = [(directory, "_listed", _former_listed), (directory, "_directory_rows", _former_rows)]
+    now = served_both_ways(client, monkeypatch, PAGE, former, params=params)
     assert "<h1>企业列表</h1>" in now
     return now
 

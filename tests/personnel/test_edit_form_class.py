@@ -18,6 +18,7 @@ from laowu.personnel import views
 from laowu.personnel.models import SafetyOfficer, WageManager
 from laowu.review import services as workflow
 from tests.factories import approved_person, complete_basic_info, complete_person, make_id_number
+from tests.pagebytes import served_both_ways
 
 pytestmark = pytest.mark.django_db
 
@@ -32,24 +33,9 @@ BAD_POST = {
 }
 
 
-def _unmarked(html: bytes) -> str:
-    text = html.decode()
-    text = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "CSRF", text)
-    return re.sub(r'nonce="[^"]+"', "NONCE", text)
-
-
 def _both_ways(client: Any, url: str, monkeypatch: pytest.MonkeyPatch, data: dict[str, str] | None = None) -> str:
-    def serve() -> str:
-        response = client.post(url, data) if data else client.get(url)
-        assert response.status_code == 200, url
-        return _unmarked(response.content)
-
-    now = serve()
-    with monkeypatch.context() as m:
-        m.setattr(views, "person_form_class", person_forms._make_form_class)
-        former = serve()
-    assert now == former, url
-    return now
+    former = [(views, "person_form_class", person_forms._make_form_class)]
+    return served_both_ways(client, monkeypatch, url, former, data=data)
 
 
 def test_pages_as_the_former_form_class_showed_them(

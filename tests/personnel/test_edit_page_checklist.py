@@ -8,7 +8,6 @@ two compared. The answer follows the table at once, and 提交 still refuses a p
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pytest
@@ -18,6 +17,7 @@ from laowu.personnel import models as person_models
 from laowu.personnel.models import SafetyOfficer, WageManager
 from laowu.review import services as workflow
 from tests.factories import complete_basic_info, complete_person, make_id_number
+from tests.pagebytes import served_both_ways
 
 pytestmark = pytest.mark.django_db
 
@@ -29,24 +29,9 @@ def _former_basic_info_approved(enterprise_id: int) -> bool:
     return BasicInfo.objects.filter(enterprise_id=enterprise_id, approved_submission__isnull=False).exists()
 
 
-def _unmarked(html: bytes) -> str:
-    text = html.decode()
-    text = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "CSRF", text)
-    return re.sub(r'nonce="[^"]+"', "NONCE", text)
-
-
 def _both_ways(client: Any, url: str, monkeypatch: pytest.MonkeyPatch, data: dict[str, str] | None = None) -> str:
-    def serve() -> str:
-        response = client.post(url, data) if data else client.get(url)
-        assert response.status_code == 200, url
-        return _unmarked(response.content)
-
-    now = serve()
-    with monkeypatch.context() as m:
-        m.setattr(person_models, "basic_info_approved", _former_basic_info_approved)
-        former = serve()
-    assert now == former, url
-    return now
+    former = [(person_models, "basic_info_approved", _former_basic_info_approved)]
+    return served_both_ways(client, monkeypatch, url, former, data=data)
 
 
 def test_pages_as_the_former_check_showed_them(

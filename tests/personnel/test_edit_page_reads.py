@@ -9,7 +9,6 @@ submission read by itself, as before, and the two compared."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pytest
@@ -23,6 +22,7 @@ from laowu.review import editing
 from laowu.review import services as workflow
 from laowu.review.permissions import access_own_filing
 from tests.factories import approved_person, complete_basic_info, complete_person, make_id_number
+from tests.pagebytes import unmarked
 
 pytestmark = pytest.mark.django_db
 
@@ -30,12 +30,6 @@ pytestmark = pytest.mark.django_db
 def _approved_basic_info(owner: Any, reviewer: Any) -> None:
     info = complete_basic_info(owner.enterprise, actor=owner)
     workflow.approve(submission=workflow.declare(filing=info, actor=owner), actor=reviewer)
-
-
-def _unmarked(html: bytes) -> str:
-    text = html.decode()
-    text = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "CSRF", text)
-    return re.sub(r'nonce="[^"]+"', "NONCE", text)
 
 
 def test_pages_as_the_former_reads_showed_them(
@@ -67,8 +61,8 @@ def test_pages_as_the_former_reads_showed_them(
             m.setattr(views, "access_own_filing", lambda user, model, pk, **kw: access_own_filing(user, model, pk))
             m.setattr(editing, "_approved_from_history", lambda filing, history: None)
             then = client.get(url)
-        assert _unmarked(now.content) == _unmarked(then.content), url
-    page = _unmarked(client.get(WageManager.objects.get(pk=changing.pk).get_absolute_url()).content)
+        assert unmarked(now.content) == unmarked(then.content), url
+    page = unmarked(client.get(WageManager.objects.get(pk=changing.pk).get_absolute_url()).content)
     assert "已通过的第1版继续有效" in page and reverse("printing:print", args=[changing.approved_submission_id]) in page
 
 

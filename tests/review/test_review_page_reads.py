@@ -10,7 +10,6 @@ submission, `previous_approved`, `history`, `submission.filing`) and compares.""
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -26,6 +25,7 @@ from laowu.review import selectors, services, views
 from laowu.review.models import Submission, SubmissionStatus
 from laowu.review.permissions import access_submission
 from tests.factories import approved_person, approved_project, complete_basic_info, complete_person, make_id_number
+from tests.pagebytes import unmarked
 
 pytestmark = pytest.mark.django_db
 
@@ -41,12 +41,6 @@ def _former_notes(submission: Submission) -> list[str]:
     return submission.filing.review_notes() if submission.status == SubmissionStatus.PENDING else []
 
 
-def _unmarked(html: bytes) -> str:
-    text = html.decode()
-    text = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "CSRF", text)
-    return re.sub(r'nonce="[^"]+"', "NONCE", text)
-
-
 @pytest.fixture
 def former(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     """Serve a page as it is now and as the former reads made it."""
@@ -60,7 +54,7 @@ def former(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
             m.setattr(views, "access_submission", lambda user, pk, fields=(): access_submission(user, pk))
             old = client.get(url)
         assert old.status_code == 200
-        return _unmarked(response.content), _unmarked(old.content)
+        return unmarked(response.content), unmarked(old.content)
 
     yield serve
 

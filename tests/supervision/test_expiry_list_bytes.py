@@ -9,7 +9,6 @@ texts to escape; filters, a search, and the empty lists."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 
 import pytest
@@ -24,6 +23,7 @@ from laowu.supervision.models import ExpiryReminder
 from laowu.supervision.views import reminders as views
 from tests.conftest import client_for
 from tests.factories import approved_person, make_id_number
+from tests.pagebytes import served_both_ways
 from tests.supervision.test_reminders import EXPIRES, FAR, LIST, START, approved_info, at, before, change_dates
 
 pytestmark = pytest.mark.django_db
@@ -40,12 +40,6 @@ FORMER_ROWS = """{% for row in rows %}{% with item=row.item %}
         <td class="nowrap"><a href="{% if committee %}{{ item.committee_link }}{% else %}{{ item.enterprise_link }}{% endif %}">{% if committee %}查看{% else %}去更新{% endif %}</a></td>
       </tr>
     {% endwith %}{% empty %}<tr><td colspan="{% if committee %}8{% else %}7{% endif %}" class="empty">{% if q or kind or bucket %}没有符合条件的证照。{% else %}没有90天内到期的证照。{% endif %}</td></tr>{% endfor %}"""
-
-
-def _unmarked(html: bytes) -> str:
-    text = html.decode()
-    text = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "CSRF", text)
-    return re.sub(r'nonce="[^"]+"', "NONCE", text)
 
 
 def _former_listed(qs: Any, source: Any) -> Any:
@@ -66,18 +60,8 @@ def _former_rows(request: Any, items: list[Any], sent: dict[Any, Any], *, commit
 
 def both_ways(client: Client, monkeypatch: pytest.MonkeyPatch, params: dict[str, str]) -> str:
     """The page now and formerly, compared; returns it."""
-
-    def serve() -> str:
-        response = client.get(LIST, params)
-        assert response.status_code == 200
-        return _unmarked(response.content)
-
-    now = serve()
-    with monkeypatch.context() as m:
-        m.setattr(reminders, "_listed", _former_listed)
-        m.setattr(views, "_expiry_rows", _former_rows)
-        former = serve()
-    assert now == former, params
+    former = [(reminders, "_listed", _former_listed), (views, "_expiry_rows", _former_rows)]
+    now = served_both_ways(client, monkeypatch, LIST, former, params=params)
     assert "<h1>证照到期提醒" in now
     return now
 

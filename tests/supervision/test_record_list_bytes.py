@@ -8,7 +8,6 @@ escape, a second page, filters, a search, a search with errors, and the empty li
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 
 import pytest
@@ -22,6 +21,7 @@ from laowu.supervision.models import BadBehaviour, BadBehaviourStatus, RemovalAp
 from laowu.supervision.views import bad_behaviour as views
 from tests.conftest import client_for
 from tests.factories import make_id_number
+from tests.pagebytes import served_both_ways
 from tests.supervision.test_bad_behaviour import START, at, make_record
 
 pytestmark = pytest.mark.django_db
@@ -43,12 +43,6 @@ FORMER_ROWS = """{% for r in page.object_list %}
     {% empty %}<tr><td colspan="9" class="empty">没有符合条件的不良行为记录。</td></tr>{% endfor %}"""
 
 
-def _unmarked(html: bytes) -> str:
-    text = html.decode()
-    text = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "CSRF", text)
-    return re.sub(r'nonce="[^"]+"', "NONCE", text)
-
-
 def _former_rows(request: Any, records: list[BadBehaviour], *, today: dt.date, manage: bool) -> str:
     page = type("FormerPage", (), {"object_list": records})()
     context = {"page": page, "today": today, "can_manage": manage}
@@ -61,19 +55,12 @@ def _former_search(form: Any) -> str:
 
 def both_ways(client: Client, monkeypatch: pytest.MonkeyPatch, params: dict[str, str]) -> str:
     """The page now and formerly, compared; returns it."""
-
-    def serve() -> str:
-        response = client.get(PAGE, params)
-        assert response.status_code == 200
-        return _unmarked(response.content)
-
-    now = serve()
-    with monkeypatch.context() as m:
-        m.setattr(bb, "record_rows", bb.record_list)
-        m.setattr(views, "_record_rows", _former_rows)
-        m.setattr(views, "_record_search_html", _former_search)
-        former = serve()
-    assert now == former, params
+    former = [
+        (bb, "record_rows", bb.record_list),
+        (views, "_record_rows", _former_rows),
+        (views, "_record_search_html", _former_search),
+    ]
+    now = served_both_ways(client, monkeypatch, PAGE, former, params=params)
     assert "<h1>不良行为记录</h1>" in now
     return now
 

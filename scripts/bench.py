@@ -149,7 +149,8 @@ SETUP_REVIEW_QUEUE = (
     SEED_HELPERS
     + f"""
 for n in range({REVIEW_QUEUE}):
-    declared_enterprise(n)
+    _, submission = declared_enterprise(n)
+print(f"BENCH review_submission={{submission.pk}}")
 """
 )
 
@@ -417,6 +418,15 @@ TARGETS: list[Target] = [
         marker=f"<h1>待审核（{REVIEW_QUEUE}）</h1>",
         setup=SETUP_REVIEW_QUEUE,
     ),
+    Target(
+        "review page",
+        "/review/submissions/{review_submission}/",
+        auth=True,
+        user=REVIEWER_USERNAME,
+        # A pending 基本信息 with its contact's phone: the reviewer sees it in full, audited.
+        marker="<h2>申报内容</h2>",
+    ),
+    Target("enterprise 站内消息", "/enterprise/messages/", auth=True, marker="<h1>站内消息"),
     Target(
         "sheet PDF (first render)",
         "/print/{sheet}/",

@@ -140,10 +140,14 @@ COMPARED_STATUSES = (SubmissionStatus.APPROVED, SubmissionStatus.SUPERSEDED, Sub
 
 
 def _approved_before(submission: Submission) -> QuerySet[Submission]:
+    return _approved_before_revision(submission.filing_type_id, submission.filing_id, submission.revision)
+
+
+def _approved_before_revision(filing_type_id: Any, filing_id: Any, revision: Any) -> QuerySet[Submission]:
     return Submission.objects.filter(
-        filing_type=submission.filing_type_id,
-        filing_id=submission.filing_id,
-        revision__lt=submission.revision,
+        filing_type=filing_type_id,
+        filing_id=filing_id,
+        revision__lt=revision,
         decided_at__isnull=False,
         status__in=COMPARED_STATUSES,
     ).order_by("-revision")
@@ -174,16 +178,25 @@ def review_history(submission: Submission) -> tuple[list[Submission], Submission
     snapshot is opened (decrypted) on reading, and only the previous approved one's is
     needed, read as its `compared_snapshot`; the other rows carry None there. The previous
     revision is one of the history's rows, picked out by the same conditions as
-    `previous_approved` (its revision, in a subquery of its own)."""
-    last = _approved_before(submission).values("revision")[:1]
-    rows = list(
-        Submission.objects.filter(filing_type_id=submission.filing_type_id, filing_id=submission.filing_id)
-        .select_related("declared_by", "decided_by")
-        .only(*HISTORY_FIELDS)
-        .annotate(
-            compared_snapshot=Case(When(revision=Subquery(last), then="snapshot"), output_field=SnapshotField()),
+    `previous_approved` (its revision, in a subquery of its own). Its SQL is written once per
+    process (laowu/core/prepared.py), the filing and the revision bound."""
+
+    def build(values: dict[str, Any]) -> QuerySet[Submission]:
+        last = _approved_before_revision(values["type"], values["filing"], values["revision"]).values("revision")[:1]
+        return (
+            Submission.objects.filter(filing_type_id=values["type"], filing_id=values["filing"])
+            .select_related("declared_by", "decided_by")
+            .only(*HISTORY_FIELDS)
+            .annotate(
+                compared_snapshot=Case(When(revision=Subquery(last), then="snapshot"), output_field=SnapshotField()),
+            )
+            .order_by("-revision")
         )
-        .order_by("-revision")
+
+    rows = prepared.related_instances(
+        ("review.review_history",),
+        build,
+        {"type": submission.filing_type_id, "filing": submission.filing_id, "revision": submission.revision},
     )
     previous = next((row for row in rows if row.compared_snapshot is not None), None)  # type: ignore[attr-defined]
     return rows, previous

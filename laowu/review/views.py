@@ -30,7 +30,7 @@ from . import selectors, services
 from .editing import DECLARED, tell_outcome
 from .forms import QueueFilterForm, RejectForm
 from .models import Submission, SubmissionStatus
-from .permissions import access_own_filing, access_submission, personal_files
+from .permissions import access_own_filing, access_submission, access_submission_to_review, personal_files
 from .registry import filing_model, filing_models
 from .snapshots import diff
 
@@ -274,7 +274,7 @@ def _render_submission(
 
 @role_required(Role.REVIEWER, Role.SUPERVISOR)
 def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    submission = access_submission(request.user, pk, fields=REVIEW_PAGE_FIELDS)
+    submission = access_submission_to_review(request.user, pk, fields=REVIEW_PAGE_FIELDS)
     return _render_submission(request, submission, RejectForm())
 
 

@@ -24,7 +24,15 @@ from laowu.personnel.models import PersonClaim, SafetyOfficer, WageManager
 from laowu.review import selectors, services, views
 from laowu.review.models import Submission, SubmissionStatus
 from laowu.review.permissions import access_submission
-from tests.factories import approved_person, approved_project, complete_basic_info, complete_person, make_id_number
+from tests.factories import (
+    DistrictFactory,
+    StaffFactory,
+    approved_person,
+    approved_project,
+    complete_basic_info,
+    complete_person,
+    make_id_number,
+)
 from tests.pagebytes import unmarked
 
 pytestmark = pytest.mark.django_db
@@ -51,7 +59,7 @@ def former(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         with monkeypatch.context() as m:
             m.setattr(selectors, "review_history", _former_history)
             m.setattr(selectors, "review_notes", _former_notes)
-            m.setattr(views, "access_submission", lambda user, pk, fields=(): access_submission(user, pk))
+            m.setattr(views, "access_submission_to_review", lambda user, pk, fields=(): access_submission(user, pk))
             old = client.get(url)
         assert old.status_code == 200
         return unmarked(response.content), unmarked(old.content)
@@ -174,3 +182,23 @@ def test_history_and_previous_agree_with_the_former_selectors(enterprise_a: Any,
     # Rejected, approved (superseded), approved, pending: the last compares with the third.
     assert selectors.review_history(Submission.objects.get(pk=subs[3].pk))[1].pk == subs[2].pk  # type: ignore[union-attr]
     assert selectors.review_history(Submission.objects.get(pk=subs[1].pk))[1] is None
+
+
+def test_a_district_reviewer_reads_the_page_by_its_scope(
+    as_user: Any, enterprise_a: Any, reviewer: Any, former: Any
+) -> None:
+    """With another district about, the reviewer covers its own only: the page's query binds the
+    reviewer's id into `in_user_districts`'s filter. Its own district's page is the former one;
+    another district's reviewer, and one of both districts, are answered as before."""
+    wuzhong = DistrictFactory(code="320506", name="吴中区")
+    info = complete_basic_info(enterprise_a.enterprise, actor=enterprise_a)
+    submission = services.declare(filing=info, actor=enterprise_a)
+    url = reverse("review:submission", args=[submission.pk])
+    now, then = former(as_user(reviewer), url)
+    assert now == then and "<h2>申报内容</h2>" in now
+    elsewhere = StaffFactory(role="reviewer", username="rev-wz", districts=[wuzhong])
+    assert as_user(elsewhere).get(url).status_code == 404
+    both = StaffFactory(role="supervisor", username="sup-both", districts=[*reviewer.districts.all(), wuzhong])
+    now, then = former(as_user(both), url)
+    assert now == then and "<h2>申报内容</h2>" in now
+    assert as_user(reviewer).get(reverse("review:submission", args=[submission.pk + 1000])).status_code == 404

@@ -30,13 +30,15 @@ def served_both_ways(
     *,
     params: dict[str, str] | None = None,
     data: dict[str, str] | None = None,
+    status: int = 200,
 ) -> str:
-    """The page at `url` (a GET with `params`, or a POST of `data`) now and with each
-    (object, attribute, value) of `former` patched in, asserted identical; returns it."""
+    """The page at `url` (a GET with `params`, or a POST of `data`, answered with `status`) now
+    and with each (object, attribute, value) of `former` patched in, asserted identical;
+    returns it."""
 
     def serve() -> str:
         response = client.post(url, data) if data else client.get(url, params or {})
-        assert response.status_code == 200, url
+        assert response.status_code == status, url
         return unmarked(response.content)
 
     now = serve()

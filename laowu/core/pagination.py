@@ -27,6 +27,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet, FieldDoesNotExist, ValidationError
+from django.db import connection
 from django.db.models import Count, F, Field, ForeignObject, IntegerField, Model, OrderBy, Q, QuerySet, Window
 from django.db.models.expressions import RawSQL
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
@@ -107,6 +108,28 @@ def _count_upto(qs: QuerySet[Any], limit: int) -> int:
     is more than a table row: an aggregate or window annotation (which groups or numbers the
     rows) or DISTINCT (over the selected columns) would count differently by id."""
     return _counted(qs)[:limit].count()
+
+
+def counts_upto(parts: Sequence[QuerySet[Any]], limit: int) -> list[int]:
+    """`_count_upto` of each of `parts`, in one statement: ``SELECT COUNT(*)`` of each counted
+    slice (as `QuerySet.count` of a slice writes it), joined by UNION ALL, each count tagged
+    with its place since a UNION keeps no order. Each count is planned as on its own; the page
+    waits for one round trip instead of one per part. A part no row can meet (``none()``, an
+    empty ``__in``: no SQL) counts 0 without asking."""
+    sqls, params, counted = [], [], [0] * len(parts)
+    for i, qs in enumerate(parts):
+        try:
+            sql, arm_params = _counted(qs)[:limit].query.sql_with_params()
+        except EmptyResultSet:
+            continue
+        sqls.append(f"SELECT %s, COUNT(*) FROM ({sql}) laowu_counted")  # noqa: S608  # nosec B608  # the ORM's SQL, values are parameters
+        params += [i, *arm_params]
+    if sqls:
+        with connection.cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(sqls), params)
+            for i, n in cursor.fetchall():
+                counted[i] = n
+    return counted
 
 
 # The bounded count's column on page 1's rows (`paginate`'s `count_with_page`).
@@ -573,13 +596,15 @@ def paginate_segments(
     sizes, capped = [], False
     keys: list[list[_Key] | None] = []
     parts: list[list[Any] | QuerySet[Any]] = []
+    # The querysets' counts in one statement rather than one each.
+    counted = iter(counts_upto([part for part in segments if not isinstance(part, list)], COUNT_LIMIT + 1))
     for part in segments:
         if isinstance(part, list):
             sizes.append(len(part))
             keys.append(None)
             parts.append(part)
             continue
-        size = _count_upto(part, COUNT_LIMIT + 1)
+        size = next(counted)
         capped = capped or size > COUNT_LIMIT
         sizes.append(min(size, COUNT_LIMIT))
         part_keys = _order_keys(part)

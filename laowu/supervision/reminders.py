@@ -25,7 +25,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Model, Q, QuerySet, Value, prefetch_related_objects
 from django.http import HttpRequest
 from django.urls import reverse
@@ -35,7 +35,7 @@ from laowu.accounts.models import SmsKind, SmsMessage, SmsStatus
 from laowu.accounts.sms import queue_sms
 from laowu.audit.services import Action, record
 from laowu.core import prepared
-from laowu.core.pagination import COUNT_LIMIT
+from laowu.core.pagination import COUNT_LIMIT, counts_upto
 from laowu.core.search import Related, search
 from laowu.enterprises.models import Enterprise
 from laowu.enterprises.scope import enterprises_in_scope
@@ -391,8 +391,9 @@ def expiry_summary(*, enterprises: QuerySet[Enterprise], today: dt.date | None =
     COUNT_LIMIT rows: a province's committee would otherwise count every expired
     certificate on each visit. Beyond the limit the figure reads "10000+".
 
-    Two capped counts per kind, all in one statement (`_capped_counts`): each count is
-    planned as on its own, and the page waits for one round trip instead of one per count."""
+    Two capped counts per kind, all in one statement (laowu/core/pagination.py
+    `counts_upto`): each count is planned as on its own, and the page waits for one round trip
+    instead of one per count."""
     today = today or timezone.localdate()
     horizon = today + dt.timedelta(days=HORIZON_DAYS)
     arms: list[tuple[str, QuerySet[Any]]] = []
@@ -403,29 +404,14 @@ def expiry_summary(*, enterprises: QuerySet[Enterprise], today: dt.date | None =
             ("expired_count", {f"{field}__lt": today}),
             ("expiring_count", {f"{field}__gte": today, f"{field}__lte": horizon}),
         ):
-            arms.append((key, on_file.filter(**where).order_by().values("pk")[: COUNT_LIMIT + 1]))
+            arms.append((key, on_file.filter(**where)))
     totals = {"expiring_count": 0, "expired_count": 0}
     capped = set()
-    for (key, _), n in zip(arms, _capped_counts([qs for _, qs in arms]), strict=True):
+    for (key, _), n in zip(arms, counts_upto([qs for _, qs in arms], COUNT_LIMIT + 1), strict=True):
         totals[key] += n
         if n > COUNT_LIMIT:
             capped.add(key)
     return {key: f"{min(n, COUNT_LIMIT)}+" if key in capped else n for key, n in totals.items()}
-
-
-def _capped_counts(arms: list[QuerySet[Any]]) -> list[int]:
-    """How many rows each sliced queryset has, in one query: ``SELECT COUNT(*)`` of each (as
-    `QuerySet.count` of a slice writes it), joined by UNION ALL, each count tagged with its
-    place since a UNION keeps no order."""
-    parts, params = [], []
-    for i, qs in enumerate(arms):
-        sql, arm_params = qs.query.sql_with_params()
-        parts.append(f"SELECT %s, COUNT(*) FROM ({sql}) capped")  # noqa: S608  # nosec B608  # the ORM's SQL, values are parameters
-        params += [i, *arm_params]
-    with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(parts), params)
-        counted = dict(cursor.fetchall())
-    return [counted[i] for i in range(len(arms))]
 
 
 def expiry_segments(

@@ -21,7 +21,7 @@ import dataclasses
 import datetime as dt
 import functools
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -469,23 +469,52 @@ def expiry_list(
     return [item for segment in segments for item in as_items(segment.iterator(chunk_size=2000), today)]
 
 
-def reminders_for(items: Iterable[ExpiryItem]) -> dict[tuple[Any, ...], list[ExpiryReminder]]:
-    """The reminders already sent for these items, by item key, earliest first."""
+def _sent(
+    items: Iterable[ExpiryItem], read: Callable[[QuerySet[ExpiryReminder]], Iterable[Any]]
+) -> dict[tuple[Any, ...], list[Any]]:
+    """The reminders already sent for these items as `read` reads them, by item key, earliest
+    first: every kind of filing's in one statement."""
     items = list(items)
     if not items:
         return {}
     by_model: dict[type[Model], set[int]] = {}
     for item in items:
         by_model.setdefault(item.source.model, set()).add(item.subject.pk)
-    found: dict[tuple[Any, ...], list[ExpiryReminder]] = {}
-    for model, ids in by_model.items():
-        content_type = ContentType.objects.get_for_model(model)
-        for reminder in ExpiryReminder.objects.filter(subject_type=content_type, subject_id__in=ids).order_by(
-            "created_at", "id"
-        ):
-            key = (model, reminder.subject_id, reminder.field, reminder.expires_on)
-            found.setdefault(key, []).append(reminder)
+    models = {ContentType.objects.get_for_model(model).pk: model for model in by_model}
+    wanted = Q()
+    for type_id, model in models.items():
+        wanted |= Q(subject_type_id=type_id, subject_id__in=sorted(by_model[model]))
+    found: dict[tuple[Any, ...], list[Any]] = {}
+    for reminder in read(ExpiryReminder.objects.filter(wanted).order_by("created_at", "id")):
+        key = (models[reminder.subject_type_id], reminder.subject_id, reminder.field, reminder.expires_on)
+        found.setdefault(key, []).append(reminder)
     return found
+
+
+def reminders_for(items: Iterable[ExpiryItem]) -> dict[tuple[Any, ...], list[ExpiryReminder]]:
+    """The reminders already sent for these items, by item key, earliest first (the run, which
+    updates them)."""
+    return _sent(items, lambda qs: qs)
+
+
+# What the list's 提醒记录 cell and the export's note show of a reminder
+# (laowu/supervision/views/reminders.py `_sent_html`, `_reminder_note`), and its item's key.
+SHOWN_SENT_COLUMNS = (
+    "subject_type_id",
+    "subject_id",
+    "field",
+    "expires_on",
+    "threshold",
+    "created_at",
+    "sms_sent",
+    "sms_error",
+)
+
+
+def sent_for(items: Iterable[ExpiryItem]) -> dict[tuple[Any, ...], list[Any]]:
+    """`reminders_for` as the list and its export show them: named tuples of SHOWN_SENT_COLUMNS,
+    no model instance per reminder."""
+    return _sent(items, lambda qs: qs.values_list(*SHOWN_SENT_COLUMNS, named=True))
 
 
 # ---------------------------------------------------------------- sending

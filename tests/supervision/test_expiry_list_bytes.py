@@ -12,6 +12,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.template import engines
 from django.test import Client
 
@@ -58,9 +59,28 @@ def _former_rows(request: Any, items: list[Any], sent: dict[Any, Any], *, commit
     return engines["django"].from_string(FORMER_ROWS).render(context, request)
 
 
+def _former_sent(items: Any) -> dict[Any, list[ExpiryReminder]]:
+    """The reminders as whole model instances, one statement per kind of filing."""
+    by_model: dict[Any, set[int]] = {}
+    for item in items:
+        by_model.setdefault(item.source.model, set()).add(item.subject.pk)
+    found: dict[Any, list[ExpiryReminder]] = {}
+    for model, ids in by_model.items():
+        content_type = ContentType.objects.get_for_model(model)
+        for r in ExpiryReminder.objects.filter(subject_type=content_type, subject_id__in=ids).order_by(
+            "created_at", "id"
+        ):
+            found.setdefault((model, r.subject_id, r.field, r.expires_on), []).append(r)
+    return found
+
+
 def both_ways(client: Client, monkeypatch: pytest.MonkeyPatch, params: dict[str, str]) -> str:
     """The page now and formerly, compared; returns it."""
-    former = [(reminders, "_listed", _former_listed), (views, "_expiry_rows", _former_rows)]
+    former = [
+        (reminders, "_listed", _former_listed),
+        (views, "_expiry_rows", _former_rows),
+        (reminders, "sent_for", _former_sent),
+    ]
     now = served_both_ways(client, monkeypatch, LIST, former, params=params)
     assert "<h1>证照到期提醒" in now
     return now
@@ -158,3 +178,10 @@ def test_the_expiry_list_opens_no_sealed_value(
     assert listed
     for sql in listed:
         assert "id_number" not in sql and "phone" not in sql and "snapshot" not in sql, sql
+    # Every kind's count in one statement, its page in one per kind shown, and the reminders sent
+    # of every kind in one, reading only the shown columns.
+    counts_sql = [sql for sql in listed if "COUNT(*)" in sql]
+    assert len(counts_sql) == 1 and "UNION ALL" in counts_sql[0], counts_sql
+    sent = [q["sql"] for q in queries.captured_queries if "supervision_expiryreminder" in q["sql"]]
+    assert len(sent) == 1, sent
+    assert "holder" not in sent[0] and "label" not in sent[0], sent[0]

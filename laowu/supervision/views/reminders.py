@@ -120,7 +120,7 @@ def expiry_list(request: HttpRequest) -> HttpResponse:
     filters = _filters(request)
     page, query = paginate_segments(request, reminders.expiry_segments(user=request.user, **filters))
     items = reminders.as_items(page.object_list)
-    sent = reminders.reminders_for(items)
+    sent = reminders.sent_for(items)
     committee = is_committee(request.user)
     rows = _expiry_rows(request, items, sent, committee=committee, searched=any(filters.values()))
     return render(
@@ -143,7 +143,7 @@ def expiry_list(request: HttpRequest) -> HttpResponse:
 def expiry_export(request: HttpRequest) -> HttpResponse:
     filters = _filters(request)
     items = reminders.expiry_list(user=request.user, **filters)
-    sent = reminders.reminders_for(items)
+    sent = reminders.sent_for(items)
     committee = is_committee(request.user)
     columns: list[Column[reminders.ExpiryItem]] = [
         Column("证照类型", lambda item: item.label, width=14),

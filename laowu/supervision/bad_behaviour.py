@@ -498,6 +498,31 @@ def record_rows(*, user: Any, **filters: Any) -> QuerySet[Any]:
     return record_list(user=user, **filters).values_list(*RECORD_ROW_COLUMNS, named=True)
 
 
+# What the enterprise's own list shows (laowu/supervision/views/bad_behaviour.py `_own_record_rows`)
+# and its order's keys: no enterprise (its own), the issuer instead, and, as the committee's, not
+# the sealed ID number.
+OWN_RECORD_ROW_COLUMNS = (
+    "pk",
+    "id",
+    "decision_no",
+    "grade",
+    "category",
+    "person_name",
+    "points",
+    "issuer",
+    "publicity_start",
+    "publicity_end",
+    "status",
+    "ended_early_on",
+    "removal_pending",
+)
+
+
+def own_record_rows(*, user: Any, **filters: Any) -> QuerySet[Any]:
+    """`record_list` as the enterprise's own page shows it: the shown columns only."""
+    return record_list(user=user, **filters).values_list(*OWN_RECORD_ROW_COLUMNS, named=True)
+
+
 def removal_list(*, user: Any, status: str = RemovalStatus.PENDING, q: str = "") -> QuerySet[RemovalApplication]:
     """The committee's 提前移出申请 of its districts; an enterprise's unsent drafts are not shown."""
     qs = in_scope(user, RemovalApplication).select_related("record", "enterprise").exclude(status=RemovalStatus.DRAFT)

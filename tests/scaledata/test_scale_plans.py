@@ -199,7 +199,8 @@ def test_enterprise_pages_use_their_indexes(dataset: None) -> None:
     assert user is not None
     client = login(user)
     failures = []
-    for name, args in (("personnel:list", ["safety"]), ("personnel:list", ["wage"]), ("contracts:list", [])):
+    own = (("personnel:list", ["safety"]), ("personnel:list", ["wage"]), ("contracts:list", []))
+    for name, args in (*own, ("supervision:bad_behaviour_list", [])):
         failures += check_page(client, reverse(name, args=args))
         failures += check_page(client, reverse(name, args=args), {"q": "张"})
     assert not failures, "\n".join(failures)

@@ -67,15 +67,23 @@ def record_list(request: HttpRequest) -> HttpResponse:
     filters = form.filters()
     today = timezone.localdate()
     if enterprise:
-        page, query = paginate(request, bb.record_list(user=request.user, **filters))
-        context = {"form": form, "page": page, "query": query, "today": today}
+        # An enterprise's own records are few: page 1's count in its statement unless searched.
+        page, query = paginate(
+            request, bb.own_record_rows(user=request.user, **filters), count_with_page=not filters.get("q")
+        )
+        context = {
+            "search": _record_search_html(form, enterprise=True),
+            "page": page,
+            "rows_html": _own_record_rows(request, page.object_list, today=today),
+            "query": query,
+        }
         return render(request, "supervision/bad_behaviour/enterprise_list.html", context)
     # Page 1's count in its statement unless a keyword search narrows the list: the records of
     # the committee's districts, of a grade, category or state, are few enough to count cheaply.
     page, query = paginate(request, bb.record_rows(user=request.user, **filters), count_with_page=not filters.get("q"))
     manage = can_manage(request.user)
     context = {
-        "search": _record_search_html(form),
+        "search": _record_search_html(form, enterprise=False),
         "page": page,
         "rows_html": _record_rows(request, page.object_list, today=today, manage=manage),
         "query": query,
@@ -97,14 +105,6 @@ def _record_rows(request: HttpRequest, records: list[Any], *, today: dt.date, ma
     html_rows: list[str] = []
     for r in records:
         url = row_url(request, "supervision:bad_behaviour_detail", r.pk)
-        shown = shown_status(r.status, r.publicity_end, today)
-        state = f'<span class="status status-bb-{esc(shown)}">{esc(BadBehaviourStatus(shown).label)}</span>'
-        if shown == BadBehaviourStatus.PUBLISHED and r.publicity_start > today:
-            state += f' <span class="muted nowrap">{ymd(r.publicity_start)}起</span>'
-        if r.ended_early_on:
-            state += ' <span class="muted nowrap">已提前移出</span>'
-        # The state was an include whose file ends in a line break: the break comes before the mark.
-        pending = '<br><span class="status status-declared">移出待审核</span>' if r.removal_pending else ""
         if manage and r.status == BadBehaviourStatus.DRAFT:
             action = "编辑/发布"
         elif manage and r.removal_pending:
@@ -121,8 +121,49 @@ def _record_rows(request: HttpRequest, records: list[Any], *, today: dt.date, ma
             f'        <td class="nowrap">{esc(r.person_name) if r.person_name else "—"}</td>\n'
             f"        <td>{esc(r.points)}</td>\n"
             f'        <td class="nowrap">{ymd(r.publicity_start)}<br>至 {ymd(r.publicity_end)}</td>\n'
-            f'        <td class="nowrap">\n{state}\n{pending}</td>\n'
+            f'        <td class="nowrap">{_state_cell(r, today)}</td>\n'
             f'        <td class="nowrap row-actions"><a href="{url}">{action}</a></td>\n'
+            "      </tr>\n    "
+        )
+    return SafeString("".join(html_rows))  # nosec B703  # every shown text escaped by esc
+
+
+def _state_cell(r: Any, today: dt.date) -> str:
+    """The 状态 cell's content of both lists of records, from a row of `bb.record_rows` or
+    `bb.own_record_rows`: what supervision/bad_behaviour/_status.html writes, then the mark of an
+    application awaiting the committee. The include began with a comment line and its file ends
+    in a line break: the state sits between two breaks, the mark after the second."""
+    shown = shown_status(r.status, r.publicity_end, today)
+    state = f'<span class="status status-bb-{esc(shown)}">{esc(BadBehaviourStatus(shown).label)}</span>'
+    if shown == BadBehaviourStatus.PUBLISHED and r.publicity_start > today:
+        state += f' <span class="muted nowrap">{ymd(r.publicity_start)}起</span>'
+    if r.ended_early_on:
+        state += ' <span class="muted nowrap">已提前移出</span>'
+    pending = '<br><span class="status status-declared">移出待审核</span>' if r.removal_pending else ""
+    return f"\n{state}\n{pending}"
+
+
+def _own_record_rows(request: HttpRequest, records: list[Any], *, today: dt.date) -> SafeString:
+    """The rows of supervision/bad_behaviour/enterprise_list.html, from `bb.own_record_rows`'
+    named tuples, as `_record_rows` writes the committee's (same escaping);
+    tests/supervision/test_record_list_bytes.py serves the page the former way too."""
+    if not records:
+        return SafeString('<tr><td colspan="9" class="empty">暂无不良行为记录。</td></tr>')
+    html_rows: list[str] = []
+    for r in records:
+        url = row_url(request, "supervision:bad_behaviour_detail", r.pk)
+        html_rows.append(
+            "\n      <tr>\n"
+            f'        <td class="nowrap"><a href="{url}">{esc(r.decision_no)}</a></td>\n'
+            f'        <td class="nowrap"><span class="bb-grade bb-grade-{esc(r.grade)}">'
+            f"{esc(GRADE_LABELS.get(r.grade, r.grade))}</span></td>\n"
+            f"        <td>{esc(CATEGORY_LABELS.get(r.category, r.category))}</td>\n"
+            f'        <td class="nowrap">{esc(r.person_name) if r.person_name else "—"}</td>\n'
+            f"        <td>{esc(r.points)}</td>\n"
+            f"        <td>{esc(r.issuer)}</td>\n"
+            f'        <td class="nowrap">{ymd(r.publicity_start)}<br>至 {ymd(r.publicity_end)}</td>\n'
+            f'        <td class="nowrap">{_state_cell(r, today)}</td>\n'
+            f'        <td class="nowrap"><a href="{url}">查看</a></td>\n'
             "      </tr>\n    "
         )
     return SafeString("".join(html_rows))  # nosec B703  # every shown text escaped by esc
@@ -133,14 +174,22 @@ GRADE_LABELS: dict[str, str] = dict(Grade.choices)
 CATEGORY_LABELS: dict[str, str] = dict(BAD_BEHAVIOUR_CATEGORIES)
 
 RECORD_SEARCH_TEMPLATE = "supervision/bad_behaviour/_search.html"
-# The committee's search bar as the list first shows it (no query string: the form unbound), kept
-# once per process. Its fields and choices are fixed in laowu/supervision/forms/bad_behaviour.py
-# and laowu/supervision/models.py: nothing to key by, nothing a write could make stale.
+# The search bars of the committee's and an enterprise's lists of records as each first shows
+# it (no query string: the form unbound), kept once per process under the list's name. Their
+# fields and choices are fixed in laowu/supervision/forms/bad_behaviour.py and
+# laowu/supervision/models.py (an enterprise's bar leaves out 草稿): nothing a write could make
+# stale.
 _plain_record_search: dict[Hashable, SafeString] = {}
 
 
-def _record_search_html(form: RecordSearchForm) -> SafeString:
-    return bar_markup(_plain_record_search, RECORD_SEARCH_TEMPLATE, {"form": form}, as_first_shown=not form.is_bound)
+def _record_search_html(form: RecordSearchForm, *, enterprise: bool) -> SafeString:
+    return bar_markup(
+        _plain_record_search,
+        RECORD_SEARCH_TEMPLATE,
+        {"form": form},
+        as_first_shown=not form.is_bound,
+        key="own records" if enterprise else "records",
+    )
 
 
 @role_required(E, R, S)

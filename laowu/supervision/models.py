@@ -76,6 +76,12 @@ class BadBehaviourQuerySet(models.QuerySet["BadBehaviour"]):
         return self.filter(live, publicity_start__lte=on, publicity_end__gte=on)
 
 
+def earliest_removal(publicity_start: dt.date) -> dt.date:
+    """The first day a record published from `publicity_start` may be removed early. Also for the
+    提前移出申请 list's rows (laowu/supervision/views/bad_behaviour.py `_removal_rows`)."""
+    return add_months(publicity_start, EARLY_REMOVAL_MIN_MONTHS)
+
+
 def shown_status(status: str, publicity_end: dt.date, today: dt.date) -> str:
     """A record's state as shown on `today`: a published one past its end date is 已到期. Also
     for the committee list's rows, which are not model instances
@@ -145,7 +151,7 @@ class BadBehaviour(models.Model):
 
     @property
     def earliest_removal(self) -> dt.date:
-        return add_months(self.publicity_start, EARLY_REMOVAL_MIN_MONTHS)
+        return earliest_removal(self.publicity_start)
 
     @property
     def publicity_bounds(self) -> tuple[dt.date, dt.date]:

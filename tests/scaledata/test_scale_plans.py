@@ -166,6 +166,8 @@ def test_committee_lists_and_searches_use_their_indexes(reviewer: Client, monkey
         ("supervision:expiry_list", [], {}),
         ("supervision:credit_list", [], {}),
         ("supervision:bad_behaviour_list", [], {}),
+        ("supervision:removal_list", [], {}),
+        ("supervision:removal_list", [], {"status": ""}),
         ("supervision:award_list", [], {}),
     ]
     failures = []

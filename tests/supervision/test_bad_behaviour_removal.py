@@ -267,7 +267,7 @@ def test_committee_removal_list_and_export(reviewer: Any, enterprise_a: Any, ent
         url = reverse("supervision:removal_list")
 
         def listed(params: dict[str, str]) -> set[str]:
-            return {a.record.decision_no for a in r.get(url, params).context["page"].object_list}
+            return {a.record__decision_no for a in r.get(url, params).context["page"].object_list}
 
         assert listed({}) == {first.decision_no}  # pending by default
         assert listed({"status": ""}) == {first.decision_no, second.decision_no}

@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
 from django.utils.safestring import SafeString
+from django.utils.text import Truncator
 from django.views.decorators.http import require_POST
 
 from laowu.accounts.models import Role
@@ -24,7 +25,7 @@ from laowu.core.exports import Column, Kind, export_response
 from laowu.core.forms import add_service_errors
 from laowu.core.fragments import bar_markup
 from laowu.core.pagination import paginate
-from laowu.core.rows import esc, row_url, ymd
+from laowu.core.rows import esc, row_url, ymd, ymd_hm
 from laowu.core.validators import mask_id_number, mask_name
 from laowu.documents.services import attachments_by_kind, missing_required_kinds
 from laowu.enterprises.models import Enterprise
@@ -47,6 +48,7 @@ from ..models import (
     Grade,
     RemovalApplication,
     RemovalStatus,
+    earliest_removal,
     shown_status,
 )
 from ..permissions import access, access_for_change, can_manage
@@ -174,11 +176,11 @@ GRADE_LABELS: dict[str, str] = dict(Grade.choices)
 CATEGORY_LABELS: dict[str, str] = dict(BAD_BEHAVIOUR_CATEGORIES)
 
 RECORD_SEARCH_TEMPLATE = "supervision/bad_behaviour/_search.html"
-# The search bars of the committee's and an enterprise's lists of records as each first shows
-# it (no query string: the form unbound), kept once per process under the list's name. Their
-# fields and choices are fixed in laowu/supervision/forms/bad_behaviour.py and
-# laowu/supervision/models.py (an enterprise's bar leaves out 草稿): nothing a write could make
-# stale.
+# The search bars of the lists of records and of 提前移出申请 as each list first shows it (no
+# query string: the form unbound), kept once per process under the list's name. Their fields and
+# choices are fixed in laowu/supervision/forms/bad_behaviour.py and laowu/supervision/models.py
+# (an enterprise's bar leaves out 草稿, the 提前移出申请 bar starts at 待审核): nothing a write
+# could make stale.
 _plain_record_search: dict[Hashable, SafeString] = {}
 
 
@@ -189,6 +191,12 @@ def _record_search_html(form: RecordSearchForm, *, enterprise: bool) -> SafeStri
         {"form": form},
         as_first_shown=not form.is_bound,
         key="own records" if enterprise else "records",
+    )
+
+
+def _removal_search_html(form: RemovalSearchForm, *, as_first_shown: bool) -> SafeString:
+    return bar_markup(
+        _plain_record_search, RECORD_SEARCH_TEMPLATE, {"form": form}, as_first_shown=as_first_shown, key="removals"
     )
 
 
@@ -237,21 +245,52 @@ def removal_list(request: HttpRequest) -> HttpResponse:
     if form.is_bound and form.is_valid():
         status = form.cleaned_data["status"] if "status" in request.GET else RemovalStatus.PENDING
         q = form.cleaned_data["q"]
-    if not form.is_bound:
+    first_shown = not form.is_bound
+    if first_shown:
         form = RemovalSearchForm(initial={"status": RemovalStatus.PENDING})
-    page, query = paginate(request, bb.removal_list(user=request.user, status=status, q=q))
+    # Page 1's count in its statement unless a keyword search narrows the list: the applications
+    # of the committee's districts in one state are few.
+    page, query = paginate(request, bb.removal_rows(user=request.user, status=status, q=q), count_with_page=not q)
+    manage = can_manage(request.user)
     return render(
         request,
         "supervision/bad_behaviour/removals.html",
         {
-            "form": form,
+            "search": _removal_search_html(form, as_first_shown=first_shown),
             "page": page,
+            "rows_html": _removal_rows(request, page.object_list, manage=manage),
             "query": query,
             "tab": "removals",
-            "can_manage": can_manage(request.user),
+            "can_manage": manage,
             "pending": bb.pending_removal_count(user=request.user),
         },
     )
+
+
+def _removal_rows(request: HttpRequest, applications: list[Any], *, manage: bool) -> SafeString:
+    """The rows of supervision/bad_behaviour/removals.html, from `bb.removal_rows`' named tuples:
+    written here as the lists of records are (`_record_rows`), same markup and escaping;
+    tests/supervision/test_removal_list_bytes.py serves the page the former way too."""
+    if not applications:
+        return SafeString('<tr><td colspan="8" class="empty">没有符合条件的提前移出申请。</td></tr>')
+    html_rows: list[str] = []
+    for a in applications:
+        url = row_url(request, "supervision:bad_behaviour_detail", a.record_id)
+        action = "审核" if manage and a.status == RemovalStatus.PENDING else "查看"
+        html_rows.append(
+            "\n      <tr>\n"
+            f"        <td>{esc(a.enterprise__name)}</td>\n"
+            f'        <td class="nowrap"><a href="{url}">{esc(a.record__decision_no)}</a></td>\n'
+            f'        <td class="nowrap">{ymd(a.record__publicity_start)}<br>至 {ymd(a.record__publicity_end)}</td>\n'
+            f'        <td class="nowrap">{ymd(earliest_removal(a.record__publicity_start))}</td>\n'
+            f"        <td>{esc(Truncator(a.rectification).chars(60))}</td>\n"
+            f'        <td class="nowrap">{ymd_hm(a.submitted_at)}</td>\n'
+            f'        <td class="nowrap"><span class="status status-removal-{esc(a.status)}">'
+            f"{esc(RemovalStatus(a.status).label)}</span></td>\n"
+            f'        <td class="nowrap"><a href="{url}">{action}</a></td>\n'
+            "      </tr>\n    "
+        )
+    return SafeString("".join(html_rows))  # nosec B703  # every shown text escaped by esc
 
 
 @role_required(R, S)

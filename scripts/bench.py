@@ -166,6 +166,46 @@ print("BENCH fresh_sheets=" + json.dumps(pages))
 """
 )
 
+BAD_BEHAVIOUR_DEMO = 30  # the demo enterprise's published 不良行为记录: its own list paginates
+REMOVALS_DEMO = 25  # of them with a 提前移出申请 awaiting the committee: that list paginates too
+
+# The demo enterprise's 不良行为记录, each with a person (a sealed ID number the lists never show),
+# recorded and published through the services; most, their publicity moved back 4 months (as time
+# would), with an application to remove them early, its evidence uploaded and submitted.
+SETUP_BAD_BEHAVIOUR = (
+    SEED_HELPERS
+    + f"""
+import datetime as dt
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from laowu.documents.services import add_attachment
+from laowu.supervision import bad_behaviour as bb
+from laowu.supervision.models import BadBehaviour
+from tests.factories import make_id_number, make_pdf_bytes
+
+reviewer = User.objects.get(username={REVIEWER_USERNAME!r})
+owner = User.objects.get(username={ENTERPRISE_USERNAME!r})
+today = timezone.localdate()
+for n in range({BAD_BEHAVIOUR_DEMO}):
+    rec = bb.create_record(enterprise=owner.enterprise, actor=reviewer, data=dict(
+        person_name="张三丰", person_id_number=make_id_number(), grade="ABC"[n % 3], category="wage_arrears",
+        facts="拖欠农民工工资", legal_basis="《保障农民工工资支付条例》", decision_no=f"相劳专〔2026〕基准{{n}}号",
+        decision_date=today, points=n % 10 + 1, issuer=bb.DEFAULT_ISSUER,
+        publicity_start=today, publicity_end=today + dt.timedelta(days=400),
+    ))
+    rec = bb.publish(rec=rec, actor=reviewer)
+    if n < {REMOVALS_DEMO}:
+        BadBehaviour.objects.filter(pk=rec.pk).update(
+            publicity_start=today - dt.timedelta(days=125), publicity_end=today + dt.timedelta(days=275)
+        )
+        application = bb.create_removal(rec=rec, rectification="已全额支付拖欠工资并完成整改。" * 5, actor=owner)
+        pdf = make_pdf_bytes(f"evidence {{n}}")
+        upload = SimpleUploadedFile(f"evidence{{n}}.pdf", pdf, content_type="application/pdf")
+        add_attachment(filing=application, kind="evidence", upload=upload, actor=owner)
+        bb.submit_removal(application=application, actor=owner)
+"""
+)
+
 PEOPLE = 10_000  # rows in each of the 安全员 and 劳资专管员 tables, spread over the enterprises
 PEOPLE_DEMO = 300  # of them the demo enterprise's: its lists paginate (20 a page)
 PEOPLE_ENTERPRISES = 150  # other enterprises holding the rest
@@ -524,6 +564,22 @@ TARGETS: list[Target] = [
         auth=True,
         user=REVIEWER_USERNAME,
         marker="<h1>不良行为记录</h1>",
+        requests=LIST_REQUESTS,
+    ),
+    Target(
+        "enterprise 不良行为记录",
+        "/supervision/bad-behaviour/",
+        auth=True,
+        marker="<h1>本企业不良行为记录</h1>",
+        setup=SETUP_BAD_BEHAVIOUR,
+        requests=LIST_REQUESTS,
+    ),
+    Target(
+        "committee 提前移出申请",
+        "/supervision/bad-behaviour/removals/",
+        auth=True,
+        user=REVIEWER_USERNAME,
+        marker="<th>最早可移出</th>",
         requests=LIST_REQUESTS,
     ),
     Target(

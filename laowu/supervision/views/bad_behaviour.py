@@ -116,18 +116,25 @@ def _record_rows(request: HttpRequest, records: list[Any], *, today: dt.date, ma
         html_rows.append(
             "\n      <tr>\n"
             f"        <td>{esc(r.enterprise__name)}</td>\n"
-            f'        <td class="nowrap"><a href="{url}">{esc(r.decision_no)}</a></td>\n'
-            f'        <td class="nowrap"><span class="bb-grade bb-grade-{esc(r.grade)}">'
-            f"{esc(GRADE_LABELS.get(r.grade, r.grade))}</span></td>\n"
-            f"        <td>{esc(CATEGORY_LABELS.get(r.category, r.category))}</td>\n"
-            f'        <td class="nowrap">{esc(r.person_name) if r.person_name else "—"}</td>\n'
-            f"        <td>{esc(r.points)}</td>\n"
+            f"{_record_cells(r, url)}"
             f'        <td class="nowrap">{ymd(r.publicity_start)}<br>至 {ymd(r.publicity_end)}</td>\n'
             f'        <td class="nowrap">{_state_cell(r, today)}</td>\n'
             f'        <td class="nowrap row-actions"><a href="{url}">{action}</a></td>\n'
             "      </tr>\n    "
         )
     return SafeString("".join(html_rows))  # nosec B703  # every shown text escaped by esc
+
+
+def _record_cells(r: Any, url: str) -> str:
+    """The cells both lists of records share, 决定书文号 (a link to the record) to 扣分."""
+    return (
+        f'        <td class="nowrap"><a href="{url}">{esc(r.decision_no)}</a></td>\n'
+        f'        <td class="nowrap"><span class="bb-grade bb-grade-{esc(r.grade)}">'
+        f"{esc(GRADE_LABELS.get(r.grade, r.grade))}</span></td>\n"
+        f"        <td>{esc(CATEGORY_LABELS.get(r.category, r.category))}</td>\n"
+        f'        <td class="nowrap">{esc(r.person_name) if r.person_name else "—"}</td>\n'
+        f"        <td>{esc(r.points)}</td>\n"
+    )
 
 
 def _state_cell(r: Any, today: dt.date) -> str:
@@ -156,12 +163,7 @@ def _own_record_rows(request: HttpRequest, records: list[Any], *, today: dt.date
         url = row_url(request, "supervision:bad_behaviour_detail", r.pk)
         html_rows.append(
             "\n      <tr>\n"
-            f'        <td class="nowrap"><a href="{url}">{esc(r.decision_no)}</a></td>\n'
-            f'        <td class="nowrap"><span class="bb-grade bb-grade-{esc(r.grade)}">'
-            f"{esc(GRADE_LABELS.get(r.grade, r.grade))}</span></td>\n"
-            f"        <td>{esc(CATEGORY_LABELS.get(r.category, r.category))}</td>\n"
-            f'        <td class="nowrap">{esc(r.person_name) if r.person_name else "—"}</td>\n'
-            f"        <td>{esc(r.points)}</td>\n"
+            f"{_record_cells(r, url)}"
             f"        <td>{esc(r.issuer)}</td>\n"
             f'        <td class="nowrap">{ymd(r.publicity_start)}<br>至 {ymd(r.publicity_end)}</td>\n'
             f'        <td class="nowrap">{_state_cell(r, today)}</td>\n'

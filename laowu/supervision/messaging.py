@@ -7,7 +7,7 @@ that caused it committed. Every account of the enterprise shares its messages, s
 
 from __future__ import annotations
 
-from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
 from laowu.core.http import is_safe_redirect
@@ -40,6 +40,15 @@ def message_list(*, enterprise_id: int, q: str = "", read: str = "") -> QuerySet
         qs = qs.filter(read_at__isnull=False)
     unread_first = Case(When(read_at__isnull=True, then=Value(0)), default=Value(1), output_field=IntegerField())
     return matching(qs.order_by(unread_first, "-created_at", "-id"), q, TEXT)
+
+
+def with_unread_total(qs: QuerySet[Message], enterprise_id: int) -> QuerySet[Message]:
+    """`qs` with each row carrying the enterprise's count of unread messages (`unread_messages`,
+    whatever `qs` is filtered by) as ``unread_total``: a page of messages and the count its
+    heading shows in one statement. The subquery names no column of the row, so PostgreSQL runs
+    it once."""
+    unread = unread_messages(enterprise_id).order_by().values("enterprise_id").annotate(n=Count("pk")).values("n")
+    return qs.annotate(unread_total=Subquery(unread))
 
 
 def latest_messages(enterprise_id: int, limit: int = HOME_LATEST) -> list[Message]:

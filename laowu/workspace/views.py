@@ -3,7 +3,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.safestring import SafeString, mark_safe
@@ -68,9 +67,7 @@ def _latest_messages(enterprise_id: int) -> list[Any]:
     (`messaging.unread_messages`) as ``unread_total``: one query for both."""
 
     def build(pk: int) -> Any:
-        unread = messaging.unread_messages(pk).order_by().values("enterprise_id").annotate(n=Count("pk")).values("n")
-        latest = messaging.message_list(enterprise_id=pk).annotate(unread_total=Subquery(unread))
-        return latest[: messaging.HOME_LATEST]
+        return messaging.with_unread_total(messaging.message_list(enterprise_id=pk), pk)[: messaging.HOME_LATEST]
 
     return prepared.instances(("workspace.home.messages",), build, enterprise_id)
 

@@ -234,12 +234,27 @@ def _message_rows(request: HttpRequest, page: Page, *, query: str, searched: boo
     return mark_safe("".join(rows))  # noqa: S308  # nosec B308 B703  # esc()-escaped values and our own markup
 
 
+def _unread_count(page: Page, enterprise_id: int, *, filtered: bool) -> int:
+    """The heading's count of unread messages: carried by the page's rows
+    (`messaging.with_unread_total`), asked apart only when a filter left the page empty."""
+    if page.object_list:
+        return page.object_list[0].unread_total or 0  # no unread message: the subquery finds no group
+    if not filtered and page.number == 1:
+        return 0  # no message at all
+    return messaging.unread_messages(enterprise_id).count()
+
+
 @role_required(E)
 def message_list(request: HttpRequest) -> HttpResponse:
     enterprise_id = request.user.enterprise_id  # type: ignore[union-attr]
     q = request.GET.get("q", "")
     read = request.GET.get("read", "")
-    page, query = paginate(request, messaging.message_list(enterprise_id=enterprise_id, q=q, read=read))
+    listed = messaging.with_unread_total(
+        messaging.message_list(enterprise_id=enterprise_id, q=q, read=read), enterprise_id
+    )
+    # Page 1's count in its statement unless a keyword narrows the list.
+    page, query = paginate(request, listed, count_with_page=not q)
+    unread_count = _unread_count(page, enterprise_id, filtered=bool(q or read))
     return render(
         request,
         "supervision/notices/messages.html",
@@ -249,7 +264,7 @@ def message_list(request: HttpRequest) -> HttpResponse:
             "q": q,
             "read": read,
             "read_filters": messaging.READ_FILTERS,
-            "unread_count": messaging.unread_messages(enterprise_id).count(),
+            "unread_count": unread_count,
             "rows": _message_rows(request, page, query=query, searched=bool(q or read)),
         },
     )

@@ -213,6 +213,31 @@ class CatalogueFactory(factory.django.DjangoModelFactory):
     planned_end = "2027-06-30"
 
 
+def basic_info_history(owner: Any, reviewer: Any, *, office_address: str) -> tuple[Any, Any, Any]:
+    """`owner`'s 基本信息 with a history a review page shows: revision 1 rejected (its reason
+    needs escaping), revision 2 approved, revision 3 a declared 变更 of the office address and the
+    business term. Returns the three submissions."""
+    import datetime as dt
+
+    from laowu.enterprises.models import BasicInfo
+    from laowu.review import services
+
+    info = complete_basic_info(owner.enterprise, actor=owner)
+    rejected = services.declare(filing=info, actor=owner)
+    services.reject(submission=rejected, actor=reviewer, reason='营业执照<不清晰>\n& "请重传"')
+    info.refresh_from_db()
+    approved = services.approve(submission=services.declare(filing=info, actor=owner), actor=reviewer)
+    info.refresh_from_db()
+    services.start_change(filing=info, actor=owner)
+    services.save_fields(
+        filing=BasicInfo.objects.get(pk=info.pk),
+        data={"office_address": office_address, "business_term_to": dt.date(2039, 3, 17)},
+        actor=owner,
+    )
+    changed = services.declare(filing=BasicInfo.objects.get(pk=info.pk), actor=owner)
+    return rejected, approved, changed
+
+
 def approved_person(model: Any, user: Any, reviewer: Any, *, id_number: str, name: str) -> Any:
     """An approved, active 安全员 or 劳资专管员 (the enterprise's basic info must be approved)."""
     from laowu.review import services

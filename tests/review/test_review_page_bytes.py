@@ -8,7 +8,6 @@ attachments; for a reviewer (who sees personal data in full, each view audited) 
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import pytest
@@ -18,11 +17,10 @@ from django.utils.safestring import SafeString
 
 from laowu.audit.models import AuditEvent
 from laowu.audit.services import Action
-from laowu.enterprises.models import BasicInfo
 from laowu.personnel.models import SafetyOfficer
-from laowu.review import services, views
+from laowu.review import views
 from laowu.review.models import Submission
-from tests.factories import approved_person, complete_basic_info, make_id_number
+from tests.factories import approved_person, basic_info_history, make_id_number
 from tests.pagebytes import served_both_ways
 
 pytestmark = pytest.mark.django_db
@@ -69,19 +67,7 @@ def test_every_state_as_the_former_loops_wrote_it(
 ) -> None:
     enterprise_a.enterprise.name = '相城<劳务> & "鑫达"'
     enterprise_a.enterprise.save()
-    info = complete_basic_info(enterprise_a.enterprise, actor=enterprise_a)
-    rejected = services.declare(filing=info, actor=enterprise_a)
-    services.reject(submission=rejected, actor=reviewer, reason='营业执照<不清晰>\n& "请重传"')
-    info.refresh_from_db()
-    approved = services.approve(submission=services.declare(filing=info, actor=enterprise_a), actor=reviewer)
-    info.refresh_from_db()
-    services.start_change(filing=info, actor=enterprise_a)
-    services.save_fields(
-        filing=BasicInfo.objects.get(pk=info.pk),
-        data={"office_address": "相城区<新>'地址'", "business_term_to": dt.date(2039, 3, 17)},
-        actor=enterprise_a,
-    )
-    changed = services.declare(filing=BasicInfo.objects.get(pk=info.pk), actor=enterprise_a)
+    rejected, approved, changed = basic_info_history(enterprise_a, reviewer, office_address="相城区<新>'地址'")
     person = approved_person(SafetyOfficer, enterprise_a, reviewer, id_number=make_id_number(), name="王'安")
     person_sub = Submission.objects.get(pk=person.approved_submission_id)
     bare = Submission.objects.get(pk=changed.pk)

@@ -9,7 +9,6 @@ submission, `previous_approved`, `history`, `submission.filing`) and compares.""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
@@ -29,6 +28,7 @@ from tests.factories import (
     StaffFactory,
     approved_person,
     approved_project,
+    basic_info_history,
     complete_basic_info,
     complete_person,
     make_id_number,
@@ -72,20 +72,7 @@ def test_each_filing_kind_as_the_former_reads_showed_it(
 ) -> None:
     enterprise_a.enterprise.name = '相城<劳务> & "鑫达"'
     enterprise_a.enterprise.save()
-    info = complete_basic_info(enterprise_a.enterprise, actor=enterprise_a)
-    rejected = services.declare(filing=info, actor=enterprise_a)
-    services.reject(submission=rejected, actor=reviewer, reason='营业执照<不清晰>\n& "请重传"')
-    info.refresh_from_db()
-    approved = services.approve(submission=services.declare(filing=info, actor=enterprise_a), actor=reviewer)
-    info.refresh_from_db()
-    services.start_change(filing=info, actor=enterprise_a)
-    info = BasicInfo.objects.get(pk=info.pk)
-    services.save_fields(
-        filing=info,
-        data={"office_address": "相城区<新>地址", "business_term_to": dt.date(2039, 3, 17)},
-        actor=enterprise_a,
-    )
-    changed = services.declare(filing=BasicInfo.objects.get(pk=info.pk), actor=enterprise_a)
+    rejected, approved, changed = basic_info_history(enterprise_a, reviewer, office_address="相城区<新>地址")
 
     officer = approved_person(SafetyOfficer, enterprise_a, reviewer, id_number=make_id_number(), name="王'安")
     services.start_change(filing=officer, actor=enterprise_a)

@@ -26,6 +26,7 @@ from laowu.core.rows import csrf_input, esc, row_url, ymd
 from laowu.core.search import COVERED_WALK_COST, search
 from laowu.review import services as workflow
 from laowu.review.editing import edit_own_filing
+from laowu.review.models import EDITABLE_STATES, State
 from laowu.review.permissions import access_own_filing, filings_in_scope
 from laowu.review.rows import review_link
 
@@ -41,8 +42,19 @@ from .models import (
 from .services import select_contract
 
 PICKER_PAGE_SIZE = 10
-# What a row of the enterprise's list shows (`_own_rows`), with the order's keys.
-OWN_LIST_FIELDS = ("project_name", "contract_no", "builder", "signed_date", "amount", "state", "approved_submission_id")
+# What a row of the enterprise's list shows (`_own_rows`), with the order's keys and `pk` (a
+# search's page is read by id: laowu/core/pagination.py `_rows_by_id`).
+OWN_LIST_FIELDS = (
+    "pk",
+    "id",
+    "project_name",
+    "contract_no",
+    "builder",
+    "signed_date",
+    "amount",
+    "state",
+    "approved_submission_id",
+)
 # What a picker row shows (`_picker_rows`), with the order's keys (the 下一页 cursor's).
 PICKER_FIELDS = ("project_code", "project_name", "contract_no", "builder", "signed_date", "amount")
 _EXPORT_WIDTHS = {
@@ -93,8 +105,14 @@ def _search(request: HttpRequest, qs: QuerySet[ProjectFiling]) -> tuple[ProjectS
 # tests/contracts/test_list_rows.py compares them with the templates' former output.
 
 
+# `Filing.state_label` without a model instance: the enterprise's rows are tuples (`_own_list`).
+_STATE_LABELS: dict[str, str] = dict(State.choices)
+
+
 def _own_rows(request: HttpRequest, page: Page) -> SafeString:
-    """The enterprise's rows of contracts/list.html, with 编辑/查看, 删除 and 打印PDF."""
+    """The enterprise's rows of contracts/list.html, with 编辑/查看, 删除 and 打印PDF. The rows are
+    named tuples of `OWN_LIST_FIELDS` (`_own_list`): 编辑 for the states `Filing.is_editable`
+    names, the state's label as `Filing.state_label` gives it."""
     if not page.object_list:
         return mark_safe(  # nosec B308 B703  # our own markup only
             '<tr><td colspan="7" class="empty">暂无项目信息，点击“新增”从省合同归集系统中选择项目。</td></tr>'
@@ -104,7 +122,7 @@ def _own_rows(request: HttpRequest, page: Page) -> SafeString:
     for f in page.object_list:
         edit_url = row_url(request, "contracts:edit", f.pk)
         name = esc(f.project_name)
-        editable = f.is_editable
+        editable = f.state in EDITABLE_STATES
         approved = f.approved_submission_id
         delete = (
             f'<form method="post" action="{row_url(request, "contracts:delete", f.pk)}" class="inline-form" '
@@ -122,7 +140,7 @@ def _own_rows(request: HttpRequest, page: Page) -> SafeString:
             "\n      <tr>\n"
             f'        <td><a href="{edit_url}">{name}</a></td><td>{esc(f.contract_no)}</td><td>{esc(f.builder)}</td>\n'
             f'        <td class="nowrap">{ymd(f.signed_date)}</td><td>{esc(format_amount(f.amount))}</td>\n'
-            f'        <td><span class="status status-{esc(f.state)}">{esc(f.state_label)}</span></td>\n'
+            f'        <td><span class="status status-{esc(f.state)}">{esc(_STATE_LABELS[f.state])}</span></td>\n'
             '        <td class="nowrap row-actions">\n'
             f'          <a href="{edit_url}">{"编辑" if editable else "查看"}</a>\n'
             f"          {delete}\n"
@@ -147,13 +165,19 @@ def _search_html(form: ProjectSearchForm) -> SafeString:
     return bar_markup(_plain_search, SEARCH_TEMPLATE, {"form": form}, as_first_shown=not form.is_bound)
 
 
+def _own_list(qs: QuerySet[ProjectFiling]) -> QuerySet[Any]:
+    """The enterprise's list as its rows read it: the columns they show (`_own_rows`), as named
+    tuples. No model instance is made per row (most of the page's reading was building them), and
+    the sealed 现场负责人电话 is not read (unsealed) for the list."""
+    return qs.values_list(*OWN_LIST_FIELDS, named=True)
+
+
 @role_required(Role.ENTERPRISE)
 def project_list(request: HttpRequest) -> HttpResponse:
     """Step 1: the enterprise's filed contracts, with the search bar."""
     form, qs = _search(request, filings_in_scope(request.user, ProjectFiling).order_by("-signed_date", "-id"))
-    # Only the columns the rows show (`_own_rows`): the sealed 现场负责人电话 is not read (unsealed)
-    # for the list. The page counts the enterprise's filings in its own statement.
-    page, query = paginate(request, qs.only(*OWN_LIST_FIELDS), count_with_page=True)
+    # The page counts the enterprise's filings in its own statement.
+    page, query = paginate(request, _own_list(qs), count_with_page=True)
     context = {"search": _search_html(form), "page": page, "query": query, "rows": _own_rows(request, page)}
     return render(request, "contracts/list.html", context)
 

@@ -12,7 +12,8 @@ date, no setting, no user) — anything else it depends on belongs in the key. `
 as the database driver gives them, without the ORM's field converters: read numbers, text and
 booleans only (SQLite gives a boolean as 0/1), or sort by a timestamp of one database.
 `instances` reads model instances through the converters, as the ORM does;
-`related_instances` those of a query with `select_related` too.
+`related_instances` those of a query with `select_related` too, or the named tuples of a
+`values_list(named=True)` one.
 `rows_of_ids` reads the `values_list` rows of a query of many ids (``pk__in``,
 ``x_id__in``; a UNION ALL of several tables' too) through the ORM's converters, written once
 per key and per size bucket (the ids padded to a power of two with the last id repeated, which
@@ -29,6 +30,7 @@ from django.db import connection
 from django.db.models import Model, QuerySet
 from django.db.models.query import get_related_populators
 from django.db.models.sql.compiler import SQLCompiler
+from django.db.models.utils import create_namedtuple_class
 
 # No row has these: they mark where the value goes.
 INT_PLACEHOLDER = -1_987_654_321
@@ -155,7 +157,8 @@ def related_instances(
     """The model instances of ``build(value)`` with the related ones it reads through
     `select_related` (and its annotations), made as the ORM's own `ModelIterable` makes them,
     from the compiler kept with the SQL (its columns, the related models' places, their
-    converters). The same rule for ``build`` as `run`'s.
+    converters); a `values_list(named=True)` query's named tuples (`_named_rows`). The same
+    rule for ``build`` as `run`'s.
 
     ``value`` may be several named values (a mapping): ``build`` then gets a mapping of the same
     names to placeholders. A text value may also be a `contains`-like lookup's (the pattern is
@@ -172,6 +175,8 @@ def related_instances(
     here = copy.copy(compiler)
     here.connection = connection
     select, klass_info, annotations = here.select, here.klass_info, here.annotation_col_map
+    if not here.query.default_cols:  # the columns asked for (`values_list`), not the model's
+        return _named_rows(here, rows)  # type: ignore[return-value]
     model = klass_info["model"]
     start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
     init_list = [column[0].target.attname for column in select[start:end]]
@@ -185,6 +190,17 @@ def related_instances(
             setattr(obj, name, row[position])
         found.append(obj)
     return found
+
+
+def _named_rows(compiler: SQLCompiler, rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """The rows of a `values_list(named=True)` query as the ORM's `NamedValuesListIterable` gives
+    them: through the converters, as named tuples of the columns in the order the query selects
+    them (its own fields, then its annotations), so each is read by name as the ORM's is."""
+    query = compiler.query
+    names = [*query.extra_select, *query.values_select, *query.annotation_select]
+    row_class = create_namedtuple_class(*names)
+    new = tuple.__new__
+    return [new(row_class, row) for row in compiler.results_iter(results=[rows])]
 
 
 def _single_sql(

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Mapping
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,7 +22,7 @@ from laowu.core.actions import run_action
 from laowu.core.exports import Column, export_response, field_column
 from laowu.core.fields import column_context, masked, sealed_token
 from laowu.core.fragments import bar_markup
-from laowu.core.pagination import paginate
+from laowu.core.pagination import PreparedList, paginate
 from laowu.core.rows import csrf_input, esc, row_url, ymd
 from laowu.core.validators import mask_id_number, mask_mobile
 from laowu.review import services as workflow
@@ -144,21 +145,46 @@ _COMMITTEE_COLUMNS = (*_OWN_COLUMNS, "enterprise_id", "enterprise__name", "pendi
 _SEALED_TOKENS = {"id_number_token": sealed_token("id_number"), "mobile_token": sealed_token("mobile")}
 
 
+def _own_list(model: type[Person], values: Mapping[str, Any]) -> QuerySet[Any]:
+    """`selectors.person_list` of an enterprise user without a search: its enterprise's people
+    (`filings_in_scope`), of the state asked for if any, in the list's order."""
+    people = model.objects.filter(enterprise_id=values["enterprise"])
+    if "state" in values:
+        people = people.filter(state=values["state"])
+    return people.order_by("-updated_at", "-id")
+
+
 def _list_context(request: HttpRequest, model: type[Person], *, committee: bool) -> dict[str, Any]:
     q = request.GET.get("q", "")
     state = request.GET.get("state", "")
-    people = selectors.person_list(user=request.user, model=model, q=q, state=state)
-    if not committee:
-        # An enterprise's own rows do not name it: no join to it.
-        people = people.select_related(None)
-    # The rows are read as named tuples of the columns they show (`_own_rows`, `_committee_rows`):
-    # no model instance is made per row. The page reads its bounded count with its first page
-    # unless a search narrows it (laowu/core/pagination.py `paginate`): an enterprise's own
-    # people are counted on its index as cheaply as the committee's all.
     columns = _COMMITTEE_COLUMNS if committee else _OWN_COLUMNS
     columns += ("valid_until",) if model is SafetyOfficer else ()
-    people = people.annotate(**_SEALED_TOKENS).values_list(*columns, *_SEALED_TOKENS, named=True)
-    page, query = paginate(request, people, count_with_page=not q.strip())
+
+    def shown(people: QuerySet[Any]) -> QuerySet[Any]:
+        # The rows are read as named tuples of the columns they show (`_own_rows`,
+        # `_committee_rows`): no model instance is made per row.
+        if not committee:
+            # An enterprise's own rows do not name it: no join to it.
+            people = people.select_related(None)
+        return people.annotate(**_SEALED_TOKENS).values_list(*columns, *_SEALED_TOKENS, named=True)
+
+    listed: QuerySet[Any] | PreparedList
+    if committee or q:
+        listed = shown(selectors.person_list(user=request.user, model=model, q=q, state=state))
+    else:
+        # An enterprise's own list as it first shows it, or of one state: its query depends on the
+        # enterprise and the state only, so page 1 with its count is written once per process
+        # (laowu/core/pagination.py `PreparedList`); `_own_list` is `selectors.person_list`'s.
+        values: dict[str, int | str] = {"enterprise": request.user.enterprise_id}  # type: ignore[union-attr]
+        if state:
+            values["state"] = state
+        listed = PreparedList(
+            ("personnel.own", model.ROLE_URL, bool(state)), lambda v: shown(_own_list(model, v)), values
+        )
+    # The page reads its bounded count with its first page unless a search narrows it
+    # (laowu/core/pagination.py `paginate`): an enterprise's own people are counted on its index
+    # as cheaply as the committee's all.
+    page, query = paginate(request, listed, count_with_page=not q.strip())
     return {
         "model": model,
         "kind": model.ROLE_URL,

@@ -15,12 +15,14 @@ import pytest
 from django.template import engines
 from django.urls import reverse
 
-from laowu.core.pagination import PAGE_SIZE, paginate
+from laowu.core import prepared
+from laowu.core.pagination import PAGE_SIZE, PreparedList, paginate
 from laowu.personnel import selectors, views
 from laowu.personnel.models import SafetyOfficer, WageManager
 from laowu.review import services
 from laowu.review.models import State
 from tests.factories import approved_person, complete_person, make_id_number
+from tests.pagebytes import served_both_ways
 
 pytestmark = pytest.mark.django_db
 
@@ -183,3 +185,39 @@ def test_the_search_bar_is_kept_only_unbound() -> None:
     bound = views._search_html({**context, "q": '"><b>'})
     assert "&quot;&gt;&lt;b&gt;" in bound and views._plain_search == {None: plain}
     assert views._search_html({**context, "state": "approved"}) != plain and views._search_html(context) is plain
+
+
+def former_paginate(request: Any, qs: Any, per_page: int = PAGE_SIZE, *, count_with_page: bool = False) -> Any:
+    """`paginate` of the queryset built and compiled on each request, from the selector."""
+    if isinstance(qs, PreparedList):
+        model = qs.build(qs.values).model
+        user = request.user
+        qs = selectors.person_list(user=user, model=model, state=request.GET.get("state", "")).select_related(None)
+        qs = qs.annotate(**views._SEALED_TOKENS).values_list(
+            *views._OWN_COLUMNS,
+            *(("valid_until",) if model is SafetyOfficer else ()),
+            *views._SEALED_TOKENS,
+            named=True,
+        )
+    return paginate(request, qs, per_page, count_with_page=count_with_page)
+
+
+@pytest.mark.parametrize("model", [SafetyOfficer, WageManager])
+def test_page_one_written_once_is_the_compiled_page(
+    model: Any, filing_in_state: Any, as_user: Any, enterprise_a: Any, reviewer: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Page 1 unsearched, whole or of a state, read by the SQL written once per process
+    (laowu/core/pagination.py `PreparedList`), is the page the selector's queryset gave."""
+    url = reverse("personnel:list", args=[model.ROLE_URL])
+    client = as_user(enterprise_a)
+    former = [(views, "paginate", former_paginate)]
+    assert "暂无" in served_both_ways(client, monkeypatch, url, former)
+    filing_in_state(State.APPROVED)
+    for n in range(PAGE_SIZE + 2):
+        complete_person(model, enterprise_a, id_number=make_id_number(), name=f"王<{n}>")
+    approved_person(model, enterprise_a, reviewer, id_number=make_id_number(), name="李四")
+    first = served_both_ways(client, monkeypatch, url, former)
+    assert "共 23 条" in first and "&lt;" in first
+    assert any("personnel.own" in key for key in prepared._named), "page 1 read by the kept SQL"
+    for params in ({"state": "approved"}, {"state": "draft"}, {"state": "nonsense"}, {"page": "2"}, {"q": "李"}):
+        served_both_ways(client, monkeypatch, url, former, params=params)

@@ -165,6 +165,15 @@ def _search_html(form: ProjectSearchForm) -> SafeString:
     return bar_markup(_plain_search, SEARCH_TEMPLATE, {"form": form}, as_first_shown=not form.is_bound)
 
 
+def _own_filings(values: Mapping[str, Any]) -> QuerySet[ProjectFiling]:
+    """The enterprise's filings (`filings_in_scope` of its user), of the state asked for if any
+    (`_search`'s state filter), in the list's order."""
+    qs = ProjectFiling.objects.filter(enterprise_id=values["enterprise"])
+    if "state" in values:
+        qs = qs.filter(state=values["state"])
+    return qs.order_by("-signed_date", "-id")
+
+
 def _own_list(qs: QuerySet[ProjectFiling]) -> QuerySet[Any]:
     """The enterprise's list as its rows read it: the columns they show (`_own_rows`), as named
     tuples. No model instance is made per row (most of the page's reading was building them), and
@@ -175,9 +184,22 @@ def _own_list(qs: QuerySet[ProjectFiling]) -> QuerySet[Any]:
 @role_required(Role.ENTERPRISE)
 def project_list(request: HttpRequest) -> HttpResponse:
     """Step 1: the enterprise's filed contracts, with the search bar."""
-    form, qs = _search(request, filings_in_scope(request.user, ProjectFiling).order_by("-signed_date", "-id"))
+    form = ProjectSearchForm(request.GET or None)
+    data = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    listed: QuerySet[Any] | PreparedList
+    if data.get("q") or data.get("signed_from") or data.get("signed_to"):
+        form, qs = _search(request, filings_in_scope(request.user, ProjectFiling).order_by("-signed_date", "-id"))
+        listed = _own_list(qs)
+    else:
+        # The list as it first shows it, or of one state (what `_search` leaves of the form's
+        # filters then): its query depends on the enterprise and the state only, so page 1 with
+        # its count is written once per process (laowu/core/pagination.py `PreparedList`).
+        values: dict[str, int | str] = {"enterprise": request.user.enterprise_id}  # type: ignore[union-attr]
+        if data.get("state"):
+            values["state"] = data["state"]
+        listed = PreparedList(("contracts.own", "state" in values), lambda v: _own_list(_own_filings(v)), values)
     # The page counts the enterprise's filings in its own statement.
-    page, query = paginate(request, _own_list(qs), count_with_page=True)
+    page, query = paginate(request, listed, count_with_page=True)
     context = {"search": _search_html(form), "page": page, "query": query, "rows": _own_rows(request, page)}
     return render(request, "contracts/list.html", context)
 

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Hashable
+from collections.abc import Hashable, Mapping
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -16,14 +16,14 @@ from django.utils import timezone
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_POST
 
-from laowu.accounts.models import Role
+from laowu.accounts.models import District, Role
 from laowu.accounts.permissions import role_required
-from laowu.accounts.scope import can_review, can_see_personal_data
+from laowu.accounts.scope import can_review, can_see_personal_data, covers_every_district, is_committee
 from laowu.audit.services import Action, record
 from laowu.core.actions import run_action
 from laowu.core.exports import Column, Kind, export_response
 from laowu.core.fragments import bar_markup
-from laowu.core.pagination import paginate
+from laowu.core.pagination import PreparedList, paginate
 from laowu.core.rows import esc, row_url, ymd_hm
 from laowu.core.validators import MASKS
 
@@ -113,23 +113,58 @@ def _filters_html(form: QueueFilterForm) -> SafeString:
     return bar_markup(_unbound_filters, QUEUE_FILTERS_TEMPLATE, {"form": form}, as_first_shown=not form.is_bound)
 
 
+def _queue_rows_of(qs: QuerySet[Submission]) -> QuerySet[Any]:
+    """The queue as its rows read it: the columns they show (`_queue_rows`) and its order's keys,
+    and of the enterprise its name only, as named tuples: no model instance per row. The
+    snapshot's label is read as such: the whole snapshot (its personal rows unsealed on load,
+    laowu/review/fields.py), the sealed phones of the enterprise and the declarer, the filing
+    type and the declarer are not read for it. `pk`: a search's page is read by id
+    (laowu/core/pagination.py `_rows_by_id`)."""
+    return qs.annotate(snapshot_label=KT("snapshot__label")).values_list(
+        "pk", "id", "title", "revision", "declared_at", "status", "enterprise__name", "snapshot_label", named=True
+    )
+
+
+def _queue_of(values: Mapping[str, Any], *, pending: bool) -> QuerySet[Submission]:
+    """`selectors.review_queue` of a committee user without a search or a date: the submissions
+    of the user's districts (`in_user_districts`: all for one over every district), of the
+    status and the filing type given, oldest first when pending."""
+    qs = Submission.objects.all()
+    if "user" in values:
+        qs = qs.filter(enterprise__district__in=District.objects.filter(staff=values["user"]))
+    if "status" in values:
+        qs = qs.filter(status=values["status"])
+    if "type" in values:
+        qs = qs.filter(filing_type_id=values["type"])
+    return qs.order_by("declared_at", "id") if pending else qs.order_by("-declared_at", "-id")
+
+
 @role_required(Role.REVIEWER, Role.SUPERVISOR)
 def queue(request: HttpRequest) -> HttpResponse:
     form, status, filing_type, qs = _queue_search(request)
-    # The list reads the columns its rows show (`_queue_rows`) and its order's keys, and of the
-    # enterprise its name only, as named tuples: no model instance per row. The snapshot's label
-    # is read as such: the whole snapshot (its personal rows unsealed on load,
-    # laowu/review/fields.py), the sealed phones of the enterprise and the declarer, the filing
-    # type and the declarer are not read for it. `pk`: a search's page is read by id
-    # (laowu/core/pagination.py `_rows_by_id`).
-    qs = qs.annotate(snapshot_label=KT("snapshot__label")).values_list(
-        "pk", "id", "title", "revision", "declared_at", "status", "enterprise__name", "snapshot_label", named=True
-    )
     # Its count in the page's statement unless a search or a date narrows it: the queue of a
     # status (and type) is counted through its index, cheap even when the page has few rows.
     filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
     narrowed = any(filters.get(name) for name in ("q", "date_from", "date_to"))
-    page, query = paginate(request, qs, count_with_page=not narrowed)
+    ct = selectors.content_type_for(filing_type) if filing_type else None
+    listed: QuerySet[Any] | PreparedList
+    if narrowed or not is_committee(request.user) or (filing_type and ct is None):
+        listed = _queue_rows_of(qs)
+    else:
+        # A status (and type) of the queue, as a reviewer works it: its query depends on the
+        # user's districts, the status and the type only, so page 1 with its count is written
+        # once per process (laowu/core/pagination.py `PreparedList`); `_queue_of` is
+        # `selectors.review_queue`'s without a search or a date.
+        values: dict[str, int | str] = {}
+        if not covers_every_district(request.user):
+            values["user"] = request.user.pk
+        if status:
+            values["status"] = status
+        if ct is not None:
+            values["type"] = ct.pk
+        key = ("review.queue", status == SubmissionStatus.PENDING, *sorted(values))
+        listed = PreparedList(key, lambda v: _queue_rows_of(_queue_of(v, pending=key[1])), values)
+    page, query = paginate(request, listed, count_with_page=not narrowed)
     counts = selectors.pending_counts(user=request.user)
     tabs = [
         {"code": code, "label": label, "count": counts.get(code, "0"), "active": code == filing_type}

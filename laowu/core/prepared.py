@@ -14,6 +14,8 @@ booleans only (SQLite gives a boolean as 0/1), or sort by a timestamp of one dat
 `instances` reads model instances through the converters, as the ORM does;
 `related_instances` those of a query with `select_related` too, or the named tuples of a
 `values_list(named=True)` one.
+`value_rows` reads the `values_list` rows of such a query (a UNION ALL of several short lists
+too) through the ORM's converters.
 `rows_of_ids` reads the `values_list` rows of a query of many ids (``pk__in``,
 ``x_id__in``; a UNION ALL of several tables' too) through the ORM's converters, written once
 per key and per size bucket (the ids padded to a power of two with the last id repeated, which
@@ -201,6 +203,29 @@ def _named_rows(compiler: SQLCompiler, rows: list[tuple[Any, ...]]) -> list[tupl
     row_class = create_namedtuple_class(*names)
     new = tuple.__new__
     return [new(row_class, row) for row in compiler.results_iter(results=[rows])]
+
+
+def value_rows(
+    key: tuple[Hashable, ...], build: Callable[[Any], QuerySet[Any]], value: int | str | Mapping[str, int | str]
+) -> list[Sequence[Any]]:
+    """The rows of ``build(value)``, a `values_list` query or a `union` of such queries, each
+    value read through the converters of its column in the first query as the ORM reads them
+    (a time is an aware datetime on every database, where `run` gives SQLite's text): several
+    short lists of one owner, each ordered and limited in its own arm, in one statement.
+    ``value`` as `related_instances`' (one value, or several named ones); the same rule for
+    ``build`` as `run`'s."""
+    if isinstance(value, Mapping):
+        sql, params, compiler = _named_sql(key, build, value)
+    else:
+        sql, params, compiler = _single_sql(key, build, value)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    # As `related_instances`: this request's copy of the shared compiler converts with this
+    # thread's connection.
+    here = copy.copy(compiler)
+    here.connection = connection
+    return list(here.results_iter(results=[rows]))
 
 
 def _single_sql(

@@ -189,11 +189,14 @@ TITLE_FIELDS: dict[type[Filing], str] = {
 }
 
 
-def _rejected_query(enterprise_id: int, models: Sequence[type[Filing]]) -> QuerySet[Any]:
+def rejected_arms(enterprise_id: int, models: Sequence[type[Filing]], more: Sequence[Any] = ()) -> list[QuerySet[Any]]:
+    """The arms of `_rejected_query`, each row (the type's index, pk, title, reason, time) with
+    the columns ``more`` after them: the home page reads its other short lists in the same
+    statement (laowu/workspace/views.py `_home_lists`)."""
     arms = []
     for i, model in enumerate(models):
         latest = model.objects.filter(enterprise_id=enterprise_id, state=State.REJECTED).order_by("-updated_at", "-id")
-        columns = (Value(i), "pk", TITLE_FIELDS[model], "last_reject_reason", "updated_at")
+        columns = (Value(i), "pk", TITLE_FIELDS[model], "last_reject_reason", "updated_at", *more)
         if connection.features.supports_slicing_ordering_in_compound:
             # Each arm its own ORDER BY … LIMIT (PostgreSQL): planned in half the time of the
             # ids' subquery and the second read of each row by id.
@@ -203,6 +206,11 @@ def _rejected_query(enterprise_id: int, models: Sequence[type[Filing]]) -> Query
             arms.append(
                 model.objects.filter(pk__in=latest.values("pk")[:REJECTED_SHOWN]).order_by().values_list(*columns)
             )
+    return arms
+
+
+def _rejected_query(enterprise_id: int, models: Sequence[type[Filing]]) -> QuerySet[Any]:
+    arms = rejected_arms(enterprise_id, models)
     return arms[0].union(*arms[1:], all=True) if len(arms) > 1 else arms[0]
 
 
@@ -210,13 +218,20 @@ def _rejected(enterprise_id: int, models: Sequence[type[Filing]]) -> dict[type[F
     """The latest rejected records of each type (at most REJECTED_SHOWN), all in one query."""
     models = tuple(models)
     rows = prepared.run(("steps.rejected", models), lambda eid: _rejected_query(eid, models), enterprise_id)
+    return rejected_of(rows, models)
+
+
+def rejected_of(
+    rows: Sequence[Sequence[Any]], models: Sequence[type[Filing]]
+) -> dict[type[Filing], tuple[Rejected, ...]]:
+    """The `Rejected` of each type of ``models`` from the rows of `rejected_arms`."""
     # Newest first within each type, as the list pages; the UNION keeps no order. The time is
     # as the database gives it (a datetime, or SQLite's text, which sorts the same).
-    rows.sort(key=lambda row: (row[0], row[4], row[1]), reverse=True)
+    rows = sorted(rows, key=lambda row: (row[0], row[4], row[1]), reverse=True)
     found: dict[type[Filing], tuple[Rejected, ...]] = {}
     for i, model in enumerate(models):
         shown = []
-        for j, pk, title, reason, _ in rows:
+        for j, pk, title, reason, *_ in rows:
             if j == i:
                 # The record's own `title()` and URL, from an instance holding just what they read.
                 # The 基本信息's step shows only its reason (its title may read the enterprise).
@@ -484,12 +499,18 @@ def _catalogue_gate(rows: list[tuple[Any, ...]]) -> Gate | None:
 STEP_TYPES: tuple[type[Filing], ...] = (BasicInfo, SafetyOfficer, WageManager, ProjectFiling)
 
 
-def enterprise_steps(enterprise: Enterprise, tallies: dict[type[Filing], Tally] | None = None) -> list[Step]:
+def enterprise_steps(
+    enterprise: Enterprise,
+    tallies: dict[type[Filing], Tally] | None = None,
+    read_rejected: Callable[[list[type[Filing]]], dict[type[Filing], tuple[Rejected, ...]]] | None = None,
+) -> list[Step]:
     """The home page's progress: each section, how many records in each state, and the next step.
 
     Queries: one for every count and gate (`standing`, unless ``tallies`` are given: those of
     `home_standing_and_expiry`), one for the rejected records if a step shows some, and the catalogue
-    only when there is no project yet."""
+    only when there is no project yet. ``read_rejected`` (the types whose records are shown, maybe
+    none) reads the rejected records instead, called once whatever the types: the home page reads
+    them with its other lists."""
     if tallies is None:
         tallies = standing(enterprise.pk, STEP_TYPES)
     info = _info_standing(tallies[BasicInfo])
@@ -532,7 +553,8 @@ def enterprise_steps(enterprise: Enterprise, tallies: dict[type[Filing], Tally] 
     shown = [model for model, step in filing_steps if step.tone == "rejected"]
     if info is not None and info.state == State.REJECTED:
         shown.append(BasicInfo)
-    rejected = _rejected(enterprise.pk, shown) if shown else {}
+    read = read_rejected or (lambda models: _rejected(enterprise.pk, models) if models else {})
+    rejected = read(shown)
     if BasicInfo in rejected:
         reason = next((r.reason for r in rejected[BasicInfo]), "")
         info = dataclasses.replace(info, last_reject_reason=reason)  # type: ignore[arg-type]

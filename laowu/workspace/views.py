@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.db.models import BooleanField, DateTimeField, F, IntegerField, TextField, Value
+from django.db.models.functions import Cast
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.safestring import SafeString, mark_safe
@@ -11,8 +15,10 @@ from laowu.accounts.models import Role
 from laowu.core import prepared
 from laowu.core.rows import esc, md, row_url
 from laowu.enterprises.scope import enterprises_in_scope
+from laowu.review.models import Filing
 from laowu.review.selectors import filing_type_choices, pending_counts
 from laowu.supervision import messaging, notices, reminders
+from laowu.supervision.models import Message, Notice
 
 from . import steps
 
@@ -47,38 +53,120 @@ def _enterprise_home_context(user: Any) -> dict[str, Any]:
     # (`enterprises_in_scope`).
     enterprise = user.enterprise
     tallies, expiry = steps.home_standing_and_expiry(enterprise)
-    latest = _latest_messages(enterprise.pk)
+    lists = _HomeLists(enterprise.pk, enterprise.district_id)
+    shown_steps = steps.enterprise_steps(enterprise, tallies, read_rejected=lists.read)
+    latest = lists.messages
     return {
         "enterprise": enterprise,
-        "steps": steps.enterprise_steps(enterprise, tallies),
-        "notices": _latest_notices(enterprise.district_id),
+        "steps": shown_steps,
+        "notices": lists.notices,
         "unread_count": (latest[0].unread_total or 0) if latest else 0,  # no message, none unread
         "latest_messages": latest,
         **expiry,
     }
 
 
-# The home's lists are the owners' selectors, their SQL written once (laowu/core/prepared.py):
-# they depend only on the enterprise or its district.
+# The home's short lists: the rejected records its steps name (laowu/workspace/steps.py
+# `rejected_arms`), the latest messages with the unread count, the district's latest notices.
+# Each is the owner's selector ordered and limited as before, in one UNION ALL whose SQL is
+# written once per set of rejected types (laowu/core/prepared.py `value_rows`): they depend only
+# on the enterprise and its district. A row's kind is a rejected type's index (0 and up) or one of
+# these; each arm fills the columns it has no use for with NULL of the column's type.
+_MESSAGE_ROW, _NOTICE_ROW = -1, -2
+_NULL_TIME = Cast(Value(None), DateTimeField())
+_NULL_INT = Cast(Value(None), IntegerField())
+_NULL_BOOL = Cast(Value(None), BooleanField())
+_NULL_TEXT = Cast(Value(None), TextField())
 
 
-def _latest_messages(enterprise_id: int) -> list[Any]:
-    """`messaging.latest_messages`, each with the enterprise's count of unread messages
-    (`messaging.unread_messages`) as ``unread_total``: one query for both."""
-
-    def build(pk: int) -> Any:
-        return messaging.with_unread_total(messaging.message_list(enterprise_id=pk), pk)[: messaging.HOME_LATEST]
-
-    return prepared.instances(("workspace.home.messages",), build, enterprise_id)
+# The columns of `_home_lists_query`, each arm's as annotations in this order: a `values_list`
+# of fields and expressions together selects the fields first, and the arms of a UNION must
+# agree column by column.
+_COLUMNS = ("home_kind", "home_id", "home_title", "home_text", "home_at", "home_read_at", "home_n", "home_flag")
 
 
-def _latest_notices(district_id: int) -> list[Any]:
-    """`notices.latest_notices` of the district, without reading the district (the list names none)."""
-    return prepared.instances(
-        ("workspace.home.notices",),
-        lambda pk: notices.published_notices(district_id=pk).select_related(None)[: notices.HOME_LATEST],
-        district_id,
+def _arm(qs: Any, limit: int, *columns: Any) -> Any:
+    """``qs``'s first ``limit`` rows as an arm of a UNION, of `_COLUMNS`: ordered and limited in
+    the arm where the database allows it (PostgreSQL), else its ids as a subquery (SQLite)."""
+    if not connection.features.supports_slicing_ordering_in_compound:
+        qs = qs.filter(pk__in=qs.values("pk")[:limit]).order_by()
+    shown = qs.annotate(**dict(zip(_COLUMNS, columns, strict=True))).values_list(*_COLUMNS)
+    return shown[:limit] if connection.features.supports_slicing_ordering_in_compound else shown
+
+
+def _home_lists_query(values: Any, models: tuple[type[Filing], ...]) -> Any:
+    enterprise_id, district_id = values["enterprise"], values["district"]
+    messages_shown = _arm(
+        messaging.with_unread_total(messaging.message_list(enterprise_id=enterprise_id), enterprise_id),
+        messaging.HOME_LATEST,
+        Value(_MESSAGE_ROW),
+        F("id"),
+        F("title"),
+        _NULL_TEXT,
+        F("created_at"),
+        F("read_at"),
+        F("unread_total"),
+        _NULL_BOOL,
     )
+    notices_shown = _arm(
+        notices.published_notices(district_id=district_id).select_related(None),
+        notices.HOME_LATEST,
+        Value(_NOTICE_ROW),
+        F("id"),
+        F("title"),
+        _NULL_TEXT,
+        F("published_at"),
+        _NULL_TIME,
+        _NULL_INT,
+        F("pinned"),
+    )
+    # The rejected arms' own columns are fields after an expression, in this order on both
+    # databases (tests/workspace/test_home_lists_bytes.py).
+    rejected = steps.rejected_arms(enterprise_id, models, (_NULL_TIME, _NULL_INT, _NULL_BOOL))
+    return messages_shown.union(notices_shown, *rejected, all=True)
+
+
+def _newest_first(rows: list[Any], at: int) -> list[Any]:
+    """``rows`` by their time (column ``at``) then id, newest first, a time of none placed as the
+    database places a NULL in a descending order."""
+    none_first = connection.features.nulls_order_largest
+    return sorted(rows, key=lambda r: ((r[at] is None) == none_first, r[at] or _EPOCH, r[1]), reverse=True)
+
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+class _HomeLists:
+    """The home's short lists, read by `read` (as `steps.enterprise_steps` reads the rejected
+    records) in one statement."""
+
+    def __init__(self, enterprise_id: int, district_id: int) -> None:
+        self.values = {"enterprise": enterprise_id, "district": district_id}
+        self.messages: list[Message] = []
+        self.notices: list[Notice] = []
+
+    def read(self, models: list[type[Filing]]) -> dict[type[Filing], tuple[steps.Rejected, ...]]:
+        shown = tuple(models)
+        rows = prepared.value_rows(
+            ("workspace.home.lists", shown), lambda values: _home_lists_query(values, shown), self.values
+        )
+        # (`from_db` takes the values in the model's order of fields.)
+        alias = connection.alias
+        # `messaging.message_list`'s order: unread first, then newest first.
+        messages_shown = _newest_first([r for r in rows if r[0] == _MESSAGE_ROW], 4)
+        messages_shown.sort(key=lambda r: r[5] is not None)
+        for _, pk, title, _, created_at, read_at, unread_total, _ in messages_shown:
+            message = Message.from_db(alias, ["id", "title", "created_at", "read_at"], [pk, title, created_at, read_at])
+            message.unread_total = unread_total  # type: ignore[attr-defined]
+            self.messages.append(message)
+        # `notices.published_notices`' order: pinned first, then newest first.
+        notices_shown = _newest_first([r for r in rows if r[0] == _NOTICE_ROW], 4)
+        notices_shown.sort(key=lambda r: not r[7])
+        self.notices = [
+            Notice.from_db(alias, ["id", "title", "pinned", "published_at"], [pk, title, pinned, at])
+            for _, pk, title, _, at, _, _, pinned in notices_shown
+        ]
+        return steps.rejected_of([r for r in rows if r[0] >= 0], shown)
 
 
 # The home's table and lists are written here rather than by {% for %} loops in the template, as

@@ -31,7 +31,7 @@ from laowu.enterprises.models import Enterprise
 from laowu.personnel.models import SafetyOfficer, WageManager
 from laowu.review.models import Submission
 from laowu.supervision import reminders
-from laowu.workspace import steps
+from laowu.workspace import views as home_views
 from tests.conftest import client_for
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db]
@@ -539,9 +539,16 @@ def test_the_enterprise_home_counts_its_filings_from_the_index(dataset: None) ->
         assert client.get(reverse("workspace:home")).status_code == 200
     sqls = [q["sql"] for q in ctx.captured_queries]
     [standing] = [sql for sql in sqls if 'AS "state", COUNT(' in sql]
-    # Read only when something was rejected: planned for this enterprise as the home would.
-    query = steps._rejected_query(user.enterprise_id, (SafetyOfficer, WageManager, ProjectFiling)).query
+    # The rejected records are read only when something was rejected, with the home's other
+    # short lists (laowu/workspace/views.py `_HomeLists`): planned for this enterprise as the
+    # home would plan it with every type rejected.
+    values = {"enterprise": user.enterprise_id, "district": user.enterprise.district_id}
+    query = home_views._home_lists_query(values, (SafetyOfficer, WageManager, ProjectFiling)).query
     rejected = connection.ops.compose_sql(*query.sql_with_params())
+    # The latest messages too, by the enterprise in an index.
+    message_scans = scans_of(rejected, "supervision_message", priced_out=("seqscan", "bitmapscan"))
+    assert message_scans
+    assert all("enterprise_id" in scan["Index Cond"] for scan in message_scans)
     for table, index in tables.items():
         # Plain index scans priced out too: without autovacuum's visibility map (not kept within
         # a test's transaction) reading the index alone costs the planner as much as the rows,

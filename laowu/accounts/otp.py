@@ -18,6 +18,8 @@ from django.urls import reverse
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from laowu.core.plans import plan_keeping_cursor
+
 from .models import STAFF_ROLES, District, User
 from .scope import EVERY_DISTRICT_ATTR
 
@@ -74,7 +76,8 @@ def user_with_second_factor_state(user_id: Any, persistent_id: str | None) -> Us
     model, device_pk = _parse_persistent_id(persistent_id)
     sql = _state_sql(model._meta.label_lower if model is not None else None)
     params = [user_id] if model is None else [device_pk, user_id]
-    with connection.cursor() as cursor:
+    # By primary key, on every signed-in request: PostgreSQL keeps the plan (laowu/core/plans.py).
+    with plan_keeping_cursor(connection) as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:

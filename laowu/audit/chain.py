@@ -35,6 +35,8 @@ from django.db import connections, transaction
 from django.utils import timezone
 from django.utils.ipv6 import clean_ipv6_address
 
+from laowu.core.plans import plan_keeping_cursor
+
 GENESIS = "0" * 64
 ALGORITHMS: dict[str, Callable[[], hashes.HashAlgorithm]] = {"sm3": hashes.SM3, "sha256": hashes.SHA256}
 HEAD_PK = 1
@@ -193,7 +195,8 @@ def lock_head(using: str = "default") -> Head | None:
     a writer waiting for its lock reads the row its predecessor committed (read committed
     re-reads a locked row once the lock is released), never an empty result."""
     connection = connections[using]
-    with connection.cursor() as cursor:
+    # By its fixed key, on every audited request: PostgreSQL keeps the plan (laowu/core/plans.py).
+    with plan_keeping_cursor(connection) as cursor:
         if connection.vendor != "postgresql":
             cursor.execute(HEAD_SELECT, [HEAD_PK])
             found = cursor.fetchone()
@@ -222,7 +225,7 @@ def write_head(head: Head, using: str = "default") -> None:
     """Store the head, under the lock `lock_head` took: UPDATE, or INSERT the first time."""
     head.sign()
     values = [getattr(head, f) for f in (*Head.STATE, "mac")]
-    with connections[using].cursor() as cursor:
+    with plan_keeping_cursor(connections[using]) as cursor:
         cursor.execute(
             f"UPDATE {HEAD_TABLE} SET {', '.join(f'{c} = %s' for c in (*Head.STATE, 'mac'))} WHERE id = %s",  # noqa: S608 - fixed names  # nosec B608
             [*values, HEAD_PK],

@@ -7,6 +7,8 @@ from django.db import connections, models, router
 from django.db.models.sql.subqueries import InsertQuery
 from django.utils import timezone
 
+from laowu.core.plans import plan_keeping_cursor
+
 from . import chain
 
 
@@ -103,7 +105,8 @@ class AuditEvent(models.Model):
         connection = connections[using]
         fields, sql = _insert_sql(using)
         params = [field.get_db_prep_save(field.pre_save(self, True), connection) for field in fields]
-        with connection.cursor() as cursor:
+        # One row, on every audited request: PostgreSQL keeps the plan (laowu/core/plans.py).
+        with plan_keeping_cursor(connection) as cursor:
             cursor.execute(sql, params)
             (returned,) = connection.ops.fetch_returned_insert_columns(cursor, [])
         self.pk = returned

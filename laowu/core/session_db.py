@@ -45,6 +45,8 @@ from django.db import DatabaseError, IntegrityError, connections, router, transa
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 
+from .plans import plan_keeping_cursor
+
 
 class _Payload:
     """A "serializer" handing back the verified, decompressed bytes: `unsign_object` then does
@@ -123,7 +125,8 @@ class SessionStore(DjangoDatabaseStore):
             return None
         sql, connection = self._sql(router.db_for_read(self.model))
         now = sql.expire_field.get_db_prep_value(timezone.now(), connection)
-        with connection.cursor() as cursor:
+        # By its key, on every request: PostgreSQL keeps the plan (laowu/core/plans.py).
+        with plan_keeping_cursor(connection) as cursor:
             cursor.execute(sql.load_data if data_only else sql.load, [session_key, now])
             row = cursor.fetchone()
         if row is None:

@@ -166,6 +166,10 @@ else:
         # prepared statements between transactions, and most of the saving is PostgreSQL's
         # generic plan, chosen from a connection's first runs, which can walk a whole index for a
         # district or enterprise with few rows (docs/deploy.md, "数据库连接").
+        # The lookups by a unique key that nearly every request makes (session, account, audit
+        # chain head) are prepared whatever that setting says: one plan fits every key
+        # (laowu/core/plans.py). Off only behind such a transaction-pooling pooler.
+        LAOWU_PG_PREPARE_LOOKUPS = env.bool("LAOWU_PG_PREPARE_LOOKUPS", default=True)
         if env.bool("LAOWU_PG_SERVER_SIDE_BINDING", default=False):
             _options["server_side_binding"] = True
             _options["prepare_threshold"] = env.int("LAOWU_PG_PREPARE_THRESHOLD", default=5)

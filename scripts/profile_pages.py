@@ -35,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from benchlib import (
     ROOT,
+    CpuMeter,
     admin_connect,
     analyze,
     bench_envs,
@@ -100,6 +101,17 @@ def prepare(args: argparse.Namespace) -> None:
     print(f"prepared {args.database}; now: {sys.argv[0]} measure --out {out}")
 
 
+def _backend_cpu(connection: Any) -> tuple[int | None, float]:
+    """The PostgreSQL backend serving this process's connection, and its CPU seconds so far: a
+    page's PostgreSQL CPU is the difference over its requests, when the same backend served them
+    all (a reconnect in between shows "?") and the server runs on this machine."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (pid,) = cursor.fetchone()
+    proc = CpuMeter._proc(pid)
+    return (pid, proc[3]) if proc is not None else (None, 0.0)
+
+
 def measure(args: argparse.Namespace) -> None:
     out = Path(args.out)
     state = json.loads((out / "state.json").read_text())
@@ -112,7 +124,7 @@ def measure(args: argparse.Namespace) -> None:
     from django.db import connection
     from django.test import Client
 
-    print(f"{'page':34} {'queries':>7} {'SQL ms':>7} {'p50 ms':>7} {'min ms':>7} {'CPU ms':>7}")
+    print(f"{'page':34} {'queries':>7} {'SQL ms':>7} {'p50 ms':>7} {'min ms':>7} {'CPU ms':>7} {'PG CPU ms':>9}")
     for name, path, user in state["pages"]:
         if (args.only and args.only not in name) or "first render" in name:
             continue  # a first render is measured once per sheet: `make bench` does that
@@ -132,19 +144,26 @@ def measure(args: argparse.Namespace) -> None:
         if profiler:
             profiler.enable()
         times = []
+        backend, backend_cpu = _backend_cpu(connection)
         cpu_started = time.process_time()
         for _ in range(args.requests):
             started = time.perf_counter()
             client.get(path)
             times.append(time.perf_counter() - started)
         cpu_ms = (time.process_time() - cpu_started) / args.requests * 1000
+        backend_after, backend_cpu_after = _backend_cpu(connection)
+        pg_ms = (
+            f"{(backend_cpu_after - backend_cpu) / args.requests * 1000:9.3f}"
+            if backend is not None and backend == backend_after
+            else f"{'?':>9}"
+        )
         if profiler:
             profiler.disable()
             profiler.dump_stats(out / f"{name.replace(' ', '_')}.prof")
         times.sort()
         print(
             f"{name:34} {len(timer.timings):7d} {sql_ms:7.2f} {times[len(times) // 2] * 1000:7.2f} "
-            f"{times[0] * 1000:7.2f} {cpu_ms:7.2f}",
+            f"{times[0] * 1000:7.2f} {cpu_ms:7.2f} {pg_ms}",
             flush=True,
         )
         if args.sql:

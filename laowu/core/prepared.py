@@ -165,17 +165,7 @@ def related_instances(
     ``value`` may be several named values (a mapping): ``build`` then gets a mapping of the same
     names to placeholders. A text value may also be a `contains`-like lookup's (the pattern is
     kept, the value escaped for LIKE): a list filtered by an owner and searched by a term."""
-    if isinstance(value, Mapping):
-        sql, params, compiler = _named_sql(key, build, value)
-    else:
-        sql, params, compiler = _single_sql(key, build, value)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    # The kept compiler is shared by every thread: this request's copy converts with this
-    # thread's connection (`results_iter` only reads the rest).
-    here = copy.copy(compiler)
-    here.connection = connection
+    rows, here = _rows_and_compiler(key, build, value)
     select, klass_info, annotations = here.select, here.klass_info, here.annotation_col_map
     if not here.query.default_cols:  # the columns asked for (`values_list`), not the model's
         return _named_rows(here, rows)  # type: ignore[return-value]
@@ -214,6 +204,14 @@ def value_rows(
     short lists of one owner, each ordered and limited in its own arm, in one statement.
     ``value`` as `related_instances`' (one value, or several named ones); the same rule for
     ``build`` as `run`'s."""
+    rows, here = _rows_and_compiler(key, build, value)
+    return list(here.results_iter(results=[rows]))
+
+
+def _rows_and_compiler(
+    key: tuple[Hashable, ...], build: Callable[[Any], QuerySet[Any]], value: int | str | Mapping[str, int | str]
+) -> tuple[list[tuple[Any, ...]], SQLCompiler]:
+    """The driver's rows of ``build(value)`` and a copy of its kept compiler to read them with."""
     if isinstance(value, Mapping):
         sql, params, compiler = _named_sql(key, build, value)
     else:
@@ -221,11 +219,11 @@ def value_rows(
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    # As `related_instances`: this request's copy of the shared compiler converts with this
-    # thread's connection.
+    # The kept compiler is shared by every thread: this request's copy converts with this
+    # thread's connection (`results_iter` only reads the rest).
     here = copy.copy(compiler)
     here.connection = connection
-    return list(here.results_iter(results=[rows]))
+    return rows, here
 
 
 def _single_sql(
